@@ -1,0 +1,68 @@
+"""The ``python -m scrape`` command: options in, crawl(), a summary out."""
+
+import sys
+
+import click
+
+from . import crawl as crawl_module
+from . import fetch, parse
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--base-url", default=fetch.DEFAULT_BASE_URL, show_default=True, help="Site to fetch from; a mirror or a local copy served over HTTP works too.")
+@click.option("--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="SQLite database to write.")
+@click.option("--cache", "cache_dir", default="cache", show_default=True, type=click.Path(file_okay=False), help="Folder for the raw pages (kept out of git and out of data.db).")
+@click.option("--delay", default=1.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between requests.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds to wait for a response.")
+@click.option("--retries", default=3, show_default=True, type=click.IntRange(min=0), help="Retries after a 429, a 5xx, a timeout or a dropped connection.")
+@click.option("--only", multiple=True, metavar="SLUG", help="Scrape only this occupation (repeatable), e.g. --only registered-nurses.")
+@click.option("--refresh", is_flag=True, help="Download every page again and reparse it, ignoring the cache.")
+@click.option("--from-dir", type=click.Path(exists=True, file_okay=False), help="Read pages saved from a browser instead of fetching: a folder laid out like bls.gov (ooh/<category>/<slug>.htm) or a flat folder of <slug>.htm files.")
+@click.option("--user-agent", envvar="OOH_USER_AGENT", default=fetch.DEFAULT_USER_AGENT, show_default="a project string; env OOH_USER_AGENT", help="User-Agent header. bls.gov wants one with contact details.")
+def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, from_dir, user_agent):
+    """Scrape the BLS Occupational Outlook Handbook into a SQLite database.
+
+    Fetches the A-Z index, then every occupation page it lists, checks each
+    response is a complete OOH page, keeps it in the cache folder and writes
+    what it says into data.db: occupations, projections, similar_occupations,
+    aliases and edition. Unchanged pages are not downloaded again (conditional
+    GET) and pages already parsed are skipped, so a second run is quick and an
+    interrupted run picks up where it stopped.
+
+    Exits 1 if any page failed or was rejected, 2 on bad options.
+
+    Example, against a local copy of the OOH served on port 8765:
+
+        python -m scrape --base-url http://127.0.0.1:8765 --delay 0
+    """
+    def log(message):
+        click.echo(message, err=True)
+
+    source = crawl_module.Source(
+        base_url, cache_dir, user_agent=user_agent, delay=delay, timeout=timeout,
+        retries=retries, refresh=refresh, from_dir=from_dir, log=log,
+    )
+
+    def progress(items):
+        if not sys.stderr.isatty():
+            return items
+        return _bar(items)
+
+    try:
+        summary = crawl_module.crawl(db_path, source, only=only, progress=progress, log=log)
+    except fetch.Refused as exc:
+        raise click.ClickException(
+            f"the server refused the request with HTTP 403 ({exc}). bls.gov blocks many automated clients: "
+            "set a User-Agent with your contact details (--user-agent or OOH_USER_AGENT), "
+            "or save the pages from a browser and use --from-dir DIR."
+        )
+    except (fetch.FetchError, parse.PageError) as exc:
+        raise click.ClickException(f"the A-Z index could not be used: {exc}")
+    click.echo(summary.line())
+    if summary.failed or summary.rejected:
+        sys.exit(1)
+
+
+def _bar(items):
+    with click.progressbar(items, label="Scraping", file=sys.stderr, item_show_func=lambda o: o and o["slug"]) as bar:
+        yield from bar

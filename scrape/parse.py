@@ -1,0 +1,342 @@
+"""Turn OOH HTML into plain Python records. No network, no database.
+
+Parsing is kept apart from fetching so that a better parser can be rerun over
+the cached pages without downloading anything again. Selectors rely on the ids
+BLS gives its tables and tabs (``table#quickfacts``, ``div#tab-3``...), never
+on the classes a browser's scripts add (DataTables wrappers and the like).
+"""
+
+import re
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+# Bump when parsing changes, so pages parsed by an older parser are reparsed.
+PARSER_VERSION = 1
+
+TAB_SECTIONS = {
+    "tab-1": "summary",
+    "tab-2": "what_they_do",
+    "tab-3": "work_environment",
+    "tab-4": "how_to_become_one",
+}
+
+OCCUPATION_PATH = re.compile(r"^/ooh/([a-z0-9-]+)/([a-z0-9-]+)\.htm$")
+
+
+class PageError(ValueError):
+    """A response that is not the page it should be."""
+
+
+def occupation_path(href):
+    """('category', 'slug') for an OOH occupation link, else None."""
+    match = OCCUPATION_PATH.match(urlsplit(href).path)
+    return match.groups() if match else None
+
+
+def _soup(html):
+    return BeautifulSoup(html, "lxml")
+
+
+def _text(node):
+    return " ".join(node.get_text(" ").split()) if node is not None else ""
+
+
+def _int(text):
+    """'3,391,000' -> 3391000; '-1,200' -> -1200; '—' or '' -> None."""
+    cleaned = text.replace(",", "").replace("$", "").strip()
+    cleaned = cleaned.replace("\u2212", "-")  # a real minus sign, just in case
+    return int(cleaned) if re.fullmatch(r"-?\d+", cleaned) else None
+
+
+# --- A-Z index ---------------------------------------------------------------
+
+
+def parse_index(html):
+    """Read the A-Z index.
+
+    Returns ``(occupations, aliases)``: occupations is a list of dicts with
+    ``slug``, ``category``, ``path`` and ``index_title`` in index order;
+    aliases is a list of ``(alias, slug)`` pairs from the "X, see: Y" entries.
+    """
+    if "a-z-list" not in html or not html.rstrip().endswith("</html>"):
+        raise PageError("not a complete OOH A-Z index (no a-z-list, or the page is cut short)")
+    soup = _soup(html[html.find('<div class="a-z-list'):] if 'class="a-z-list' in html else html)
+    occupations, seen, aliases = [], set(), set()
+    for box in soup.select("div.a-z-list-box"):
+        for li in box.find_all("li"):
+            links = li.find_all("a", href=True)
+            if not links:
+                continue
+            target = occupation_path(links[-1]["href"])
+            if target is None:
+                continue
+            category, slug = target
+            if "see:" in li.get_text():
+                alias = _text(links[0])
+                if alias:
+                    aliases.add((alias, slug))
+            elif slug not in seen:
+                seen.add(slug)
+                occupations.append(
+                    {
+                        "slug": slug,
+                        "category": category,
+                        "path": f"/ooh/{category}/{slug}.htm",
+                        "index_title": _text(links[0]),
+                    }
+                )
+    if not occupations:
+        raise PageError("the A-Z index lists no occupations")
+    return occupations, sorted(aliases)
+
+
+# --- occupation pages --------------------------------------------------------
+
+
+def check_page(html, path):
+    """Raise PageError unless ``html`` is the complete OOH page at ``path``."""
+    if not html.rstrip().lower().endswith("</html>"):
+        raise PageError("the page is cut short (no closing </html>)")
+    canonical = re.search(r'<link rel="canonical" href="([^"]+)"', html)
+    if canonical is None or "<h1" not in html:
+        raise PageError("not an OOH occupation page (no canonical link or no title)")
+    got = urlsplit(canonical.group(1)).path
+    if got != path:
+        raise PageError(f"wrong page: expected {path}, got {got}")
+    if 'id="tab-2"' not in html:
+        raise PageError("not an OOH occupation page (no What They Do tab)")
+
+
+def _slice(html, start_marker, end_marker):
+    """The part of ``html`` from the tag holding start_marker to end_marker.
+
+    Parsing only the parts of a page we read, rather than the whole 130 KB with
+    its navigation, scripts and footers, is what keeps a full parse fast.
+    """
+    start = html.find(start_marker)
+    if start < 0:
+        return ""
+    start = html.rfind("<", 0, start)
+    end = html.find(end_marker, start)
+    return html[start : end if end > 0 else len(html)]
+
+
+def parse_pay(text):
+    """Median pay cell -> (annual dollars, hourly dollars, note)."""
+    text = " ".join(text.split())
+    annual = re.search(r"\$([\d,]+) per year", text)
+    hourly = re.search(r"\$([\d,]+\.\d\d) per hour", text)
+    annual = _int(annual.group(1)) if annual else None
+    hourly = float(hourly.group(1).replace(",", "")) if hourly else None
+    if "equal to or greater than" in text:
+        note = "equal to or greater than"
+    elif annual is not None and hourly is not None:
+        note = "annual and hourly"
+    elif annual is not None:
+        note = "annual only"
+    elif hourly is not None:
+        note = "hourly only"
+    else:
+        note = "not available"
+    return annual, hourly, note
+
+
+def parse_outlook(text):
+    """'5% (Faster than average)' -> (5, 'Faster than average')."""
+    match = re.match(r"\s*(-?\d+)%\s*\((.+)\)\s*$", text)
+    if not match:
+        return None, text.strip() or None
+    return int(match.group(1)), match.group(2).strip()
+
+
+def parse_quick_facts(table):
+    """Quick Facts rows -> the occupation's headline columns plus edition years."""
+    facts, years = {}, {}
+    for row in table.select("tbody tr"):
+        label, cell = row.find("th"), row.find("td")
+        if label is None or cell is None:
+            continue
+        label = _text(label)
+        value = _text(cell)
+        if "Median Pay" in label:
+            facts["median_pay_annual"], facts["median_pay_hourly"], facts["pay_note"] = parse_pay(value)
+        elif "Entry-Level Education" in label:
+            facts["entry_education"] = value or None
+        elif "Work Experience" in label:
+            facts["work_experience"] = value or None
+        elif "On-the-job Training" in label:
+            facts["training"] = value or None
+        elif label.startswith("Number of Jobs"):
+            facts["jobs"] = _int(value)
+            year = re.search(r"(\d{4})", label)
+            years["base_year"] = int(year.group(1)) if year else None
+        elif label.startswith("Job Outlook"):
+            facts["outlook_pct"], facts["outlook_desc"] = parse_outlook(value)
+            span = re.search(r"(\d{4})\s*[–-]\s*(\d{2,4})", label)
+            if span:
+                start, end = span.groups()
+                years["projection_year"] = int(end) if len(end) == 4 else int(start[:2] + end)
+        elif label.startswith("Employment Change"):
+            facts["employment_change"] = _int(value)
+    return facts, years
+
+
+def parse_projections(table):
+    """Every row of the projections table, in page order."""
+    rows = []
+    for tr in table.select("tbody tr"):
+        title_cell = tr.find("th")
+        cells = {td.get("data-label", "").split(",")[0].split(":")[0].strip().lower(): td for td in tr.find_all("td")}
+        if title_cell is None or "soc code" not in cells:
+            continue
+        nested = title_cell.find(class_=re.compile(r"^sub\d$"))
+        level = int(nested["class"][0][3:]) if nested else 0
+        soc = _text(cells["soc code"])
+        pct = numeric = None
+        for td in tr.find_all("td"):
+            label = td.get("data-label", "")
+            if "(percent)" in label:
+                pct = _int(_text(td))
+            elif "(numeric)" in label:
+                numeric = _int(_text(td))
+        rows.append(
+            {
+                "row": len(rows),
+                "soc_code": soc if re.fullmatch(r"\d\d-\d{4}", soc) else None,
+                "title": _text(title_cell),
+                "level": level,
+                "employment_base": _int(_text(cells.get("employment"))),
+                "employment_projected": _int(_text(cells.get("projected employment"))),
+                "change_pct": pct,
+                "change_numeric": numeric,
+            }
+        )
+    return rows
+
+
+# Parts of a tab that are page furniture rather than the text BLS wrote.
+SKIP_CLASSES = {"ooh_right_img", "youtube-player", "noprint", "tab-footer", "ooh-chart", "image-caption"}
+
+
+def clean_text(node):
+    """An article's prose as plain text: one block per paragraph, '- ' for list
+    items, cells joined by ' | ' for tables. Headings, images, charts, videos
+    and the Quick Facts table are left out."""
+    blocks = []  # (text, is_line): list items and table rows are lines
+    inline = []
+
+    def flush(is_line=False):
+        text = " ".join("".join(inline).split())
+        if text and text != "-":
+            blocks.append((text, is_line))
+        inline.clear()
+
+    def walk(el):
+        for child in el.children:
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString:  # skip comments, CDATA and the like
+                    inline.append(str(child))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name
+            classes = set(child.get("class") or ())
+            if name in ("script", "style", "h2", "img", "nav", "noscript") or classes & SKIP_CLASSES:
+                continue
+            if name == "table":
+                flush()
+                if child.get("id") in ("quickfacts", "outlook-table"):
+                    continue
+                for tr in child.find_all("tr"):
+                    cells = [_text(c) for c in tr.find_all(["td", "th"])]
+                    cells = [c for c in cells if c]
+                    if cells:
+                        blocks.append((" | ".join(cells), True))
+                continue
+            if name == "a" and child.get("href", "").startswith("https://www.youtube.com/"):
+                continue
+            if name == "li":
+                flush()
+                inline.append("- ")
+                walk(child)
+                flush(is_line=True)
+            elif name in ("p", "div", "h3", "h4", "h5", "ul", "ol", "article", "section", "dl", "dd", "dt", "blockquote"):
+                flush()
+                walk(child)
+                flush()
+            elif name == "br":
+                inline.append(" ")
+            else:
+                walk(child)
+
+    walk(node)
+    flush()
+    out = []
+    for i, (text, is_line) in enumerate(blocks):
+        if i:
+            out.append("\n" if is_line and blocks[i - 1][1] else "\n\n")
+        out.append(text)
+    return "".join(out) or None
+
+
+def parse_occupation(html, path):
+    """One occupation page -> a dict of everything we keep from it.
+
+    Keys: ``occupation`` (the row for the occupations table), ``projections``,
+    ``similar`` (slugs) and ``years`` (the edition's base and projection year).
+    Values are stored as BLS gives them: None where the page has none.
+    """
+    check_page(html, path)
+    category, slug = occupation_path(path)
+    date = re.search(r'<meta name="date" content="([^"]+)"', html)
+    title = _text(_soup(_slice(html, "<h1", "</h1>") + "</h1>").find("h1"))
+    # The last OOH breadcrumb before the title is the category's display name.
+    crumbs = re.findall(r">([^<>]+)</a>", _slice(html, 'id="ooh-breadcrumbs"', "<h1"))
+
+    main = _soup(_slice(html, 'id="tab-1"', 'id="tab-5"') or _slice(html, 'id="tab-2"', 'id="tab-5"'))
+    occupation = {
+        "slug": slug,
+        "title": title,
+        "category": category,
+        "category_name": " ".join(crumbs[-1].split()) if len(crumbs) > 1 else None,
+        "url": "https://www.bls.gov" + path,
+        "median_pay_annual": None,
+        "median_pay_hourly": None,
+        "pay_note": "not available",
+        "entry_education": None,
+        "work_experience": None,
+        "training": None,
+        "jobs": None,
+        "projected_jobs": None,
+        "outlook_pct": None,
+        "outlook_desc": None,
+        "employment_change": None,
+        "page_date": date.group(1) if date else None,
+    }
+    years = {}
+    quick_facts = main.find("table", id="quickfacts")
+    if quick_facts is not None:
+        facts, years = parse_quick_facts(quick_facts)
+        occupation.update(facts)
+
+    for tab_id, column in TAB_SECTIONS.items():
+        tab = main.find("div", id=tab_id)
+        article = tab.find("article") if tab is not None else None
+        occupation[column] = clean_text(article) if article is not None else None
+
+    outlook_html = _slice(html, 'id="outlook-table"', "</table>")
+    projections = parse_projections(_soup(outlook_html + "</table>").find("table")) if outlook_html else []
+    if projections:
+        occupation["projected_jobs"] = projections[0]["employment_projected"]
+
+    similar_html = _slice(html, 'id="tab-8"', 'id="tab-9"')
+    similar = []
+    if 'id="similar-occupations"' in similar_html:
+        table = _soup(similar_html).find("table", id="similar-occupations")
+        for link in table.select("tbody strong a[href], tbody h4 a[href]") or table.select("tbody a[href]"):
+            target = occupation_path(link["href"])
+            if target and target[1] != slug and target[1] not in similar:
+                similar.append(target[1])
+
+    return {"occupation": occupation, "projections": projections, "similar": similar, "years": years}

@@ -1,0 +1,146 @@
+"""The scraper's tables in ``data.db``: schema and idempotent writes.
+
+Every write is an upsert or a replace-by-key inside one transaction per page,
+so running the scraper twice gives the same database and an interrupted run
+leaves every page either fully written or untouched.
+"""
+
+import sqlite_utils
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS occupations (
+    slug TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    category TEXT NOT NULL,
+    category_name TEXT,
+    url TEXT NOT NULL,
+    median_pay_annual INTEGER,
+    median_pay_hourly REAL,
+    pay_note TEXT,
+    entry_education TEXT,
+    work_experience TEXT,
+    training TEXT,
+    jobs INTEGER,
+    projected_jobs INTEGER,
+    outlook_pct INTEGER,
+    outlook_desc TEXT,
+    employment_change INTEGER,
+    page_date TEXT,
+    summary TEXT,
+    what_they_do TEXT,
+    work_environment TEXT,
+    how_to_become_one TEXT,
+    aliases TEXT
+);
+CREATE TABLE IF NOT EXISTS projections (
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    row INTEGER NOT NULL,
+    soc_code TEXT,
+    title TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    employment_base INTEGER,
+    employment_projected INTEGER,
+    change_pct INTEGER,
+    change_numeric INTEGER,
+    PRIMARY KEY (slug, row)
+);
+CREATE TABLE IF NOT EXISTS similar_occupations (
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    similar_slug TEXT NOT NULL,
+    PRIMARY KEY (slug, similar_slug)
+);
+CREATE TABLE IF NOT EXISTS aliases (
+    alias TEXT NOT NULL,
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    PRIMARY KEY (alias, slug)
+);
+CREATE TABLE IF NOT EXISTS edition (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    base_year INTEGER NOT NULL,
+    projection_year INTEGER NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pages (
+    slug TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    parser_version INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS projections_soc_code ON projections(soc_code);
+CREATE INDEX IF NOT EXISTS similar_occupations_similar_slug ON similar_occupations(similar_slug);
+CREATE INDEX IF NOT EXISTS aliases_slug ON aliases(slug);
+"""
+
+SOURCE = "U.S. Bureau of Labor Statistics, Occupational Outlook Handbook"
+
+
+class EditionMismatch(ValueError):
+    pass
+
+
+def open_db(path):
+    db = sqlite_utils.Database(path)
+    db.executescript(SCHEMA)
+    if not db["occupations_fts"].exists():
+        # Porter stemming, so "nurse" finds "Registered Nurses" and "programmer"
+        # finds the alias "Computer programmer".
+        db["occupations"].enable_fts(["title", "aliases", "summary"], tokenize="porter", create_triggers=True)
+    return db
+
+
+def page_is_current(db, slug, sha, parser_version):
+    """True when this exact page was already parsed by this parser version."""
+    row = db.execute("select sha256, parser_version from pages where slug = ?", [slug]).fetchone()
+    return row == (sha, parser_version)
+
+
+def save_index(db, aliases):
+    """Replace the alias list with the index's, and refresh each occupation's
+    ``aliases`` column (the derived text that full-text search reads)."""
+    by_slug = {}
+    for alias, slug in aliases:
+        by_slug.setdefault(slug, []).append(alias)
+    with db.atomic():
+        db.execute("delete from aliases")
+        db.conn.executemany("insert into aliases (alias, slug) values (?, ?)", aliases)
+        for slug, names in by_slug.items():
+            db.execute(
+                "update occupations set aliases = ? where slug = ? and aliases is not ?",
+                ["\n".join(sorted(names)), slug, "\n".join(sorted(names))],
+            )
+
+
+def aliases_for(db, slug):
+    names = [r[0] for r in db.execute("select alias from aliases where slug = ? order by alias", [slug])]
+    return "\n".join(names) or None
+
+
+def save_page(db, parsed, *, sha, size, parser_version):
+    """Write one parsed page and everything that hangs off it, atomically."""
+    occupation = dict(parsed["occupation"])
+    slug = occupation["slug"]
+    occupation["aliases"] = aliases_for(db, slug)
+    years = parsed["years"]
+    with db.atomic():
+        if years:
+            edition = db.execute("select base_year, projection_year from edition").fetchone()
+            got = (years["base_year"], years["projection_year"])
+            if edition is None:
+                db["edition"].insert({"id": 1, **years, "source": SOURCE})
+            elif edition != got:
+                raise EditionMismatch(
+                    f"{slug}: page is for {got[0]}-{got[1]} but data.db holds the {edition[0]}-{edition[1]} edition; "
+                    "scrape into a new --db for a new edition"
+                )
+        db["occupations"].upsert(occupation, pk="slug")
+        db.execute("delete from projections where slug = ?", [slug])
+        db["projections"].insert_all(({"slug": slug, **row} for row in parsed["projections"]), pk=("slug", "row"))
+        db.execute("delete from similar_occupations where slug = ?", [slug])
+        db["similar_occupations"].insert_all(
+            ({"slug": slug, "similar_slug": other} for other in parsed["similar"]), pk=("slug", "similar_slug")
+        )
+        db["pages"].upsert(
+            {"slug": slug, "url": occupation["url"], "sha256": sha, "bytes": size, "parser_version": parser_version},
+            pk="slug",
+        )

@@ -17,9 +17,10 @@ from . import fetch, parse
 @click.option("--retries", default=3, show_default=True, type=click.IntRange(min=0), help="Retries after a 429, a 5xx, a timeout or a dropped connection.")
 @click.option("--only", multiple=True, metavar="SLUG", help="Scrape only this occupation (repeatable), e.g. --only registered-nurses.")
 @click.option("--refresh", is_flag=True, help="Download every page again and reparse it, ignoring the cache.")
+@click.option("--offline", is_flag=True, help="Use only the pages already in the cache; with --refresh, reparse them all (after a parser change).")
 @click.option("--from-dir", type=click.Path(exists=True, file_okay=False), help="Read pages saved from a browser instead of fetching: a folder laid out like bls.gov (ooh/<category>/<slug>.htm) or a flat folder of <slug>.htm files.")
 @click.option("--user-agent", envvar="OOH_USER_AGENT", default=fetch.DEFAULT_USER_AGENT, show_default="a project string; env OOH_USER_AGENT", help="User-Agent header. bls.gov wants one with contact details.")
-def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, from_dir, user_agent):
+def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, offline, from_dir, user_agent):
     """Scrape the BLS Occupational Outlook Handbook into a SQLite database.
 
     Fetches the A-Z index, then every occupation page it lists, checks each
@@ -40,7 +41,7 @@ def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, f
 
     source = crawl_module.Source(
         base_url, cache_dir, user_agent=user_agent, delay=delay, timeout=timeout,
-        retries=retries, refresh=refresh, from_dir=from_dir, log=log,
+        retries=retries, refresh=refresh, from_dir=from_dir, offline=offline, log=log,
     )
 
     def progress(items):

@@ -26,7 +26,8 @@ class Summary:
     problems: list = field(default_factory=list)
 
     def line(self):
-        parts = [f"{self.pages} pages: {self.fetched} fetched, {self.unchanged} unchanged"]
+        noun = "page" if self.pages == 1 else "pages"
+        parts = [f"{self.pages} {noun}: {self.fetched} fetched, {self.unchanged} unchanged"]
         if self.imported:
             parts.append(f"{self.imported} imported")
         parts += [f"{self.rejected} rejected", f"{self.failed} failed"]
@@ -40,7 +41,7 @@ class Source:
     options that every request needs.
     """
 
-    def __init__(self, base_url, cache_dir, *, user_agent, delay, timeout, retries, refresh, from_dir, log):
+    def __init__(self, base_url, cache_dir, *, user_agent, delay, timeout, retries, refresh, from_dir, log, offline=False):
         self.base_url = base_url
         self.cache_dir = cache_dir
         self.session = fetch.make_session(user_agent)
@@ -49,6 +50,7 @@ class Source:
         self.retries = retries
         self.refresh = refresh
         self.from_dir = from_dir
+        self.offline = offline
         self.log = log
         self._last_request = None
 
@@ -66,6 +68,10 @@ class Source:
         kept; the cached copy is then left as it was.
         """
         cached, meta = fetch.read_cached(self.cache_dir, path)
+        if self.offline:
+            if cached is None:
+                raise fetch.FetchError(f"{path} is not in the cache folder {self.cache_dir}")
+            return cached, "unchanged"
         if self.from_dir:
             saved = fetch.find_saved(self.from_dir, path)
             if saved is None:

@@ -7,6 +7,7 @@ on the classes a browser's scripts add (DataTables wrappers and the like).
 """
 
 import re
+from html import unescape
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -290,7 +291,8 @@ def parse_occupation(html, path):
     check_page(html, path)
     category, slug = occupation_path(path)
     date = re.search(r'<meta name="date" content="([^"]+)"', html)
-    title = _text(_soup(_slice(html, "<h1", "</h1>") + "</h1>").find("h1"))
+    h1 = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+    title = " ".join(unescape(re.sub(r"<[^>]+>", " ", h1.group(1))).split()) if h1 else ""
     # The last OOH breadcrumb before the title is the category's display name.
     crumbs = re.findall(r">([^<>]+)</a>", _slice(html, 'id="ooh-breadcrumbs"', "<h1"))
 
@@ -330,13 +332,13 @@ def parse_occupation(html, path):
     if projections:
         occupation["projected_jobs"] = projections[0]["employment_projected"]
 
-    similar_html = _slice(html, 'id="tab-8"', 'id="tab-9"')
+    # Each row links to its occupation twice (picture and title): keep the
+    # first of each, in page order. A regex over the table alone is enough
+    # here and spares building a tree for the DataTables markup around it.
     similar = []
-    if 'id="similar-occupations"' in similar_html:
-        table = _soup(similar_html).find("table", id="similar-occupations")
-        for link in table.select("tbody strong a[href], tbody h4 a[href]") or table.select("tbody a[href]"):
-            target = occupation_path(link["href"])
-            if target and target[1] != slug and target[1] not in similar:
-                similar.append(target[1])
+    for href in re.findall(r'href="([^"]+)"', _slice(html, 'id="similar-occupations"', "</table>")):
+        target = occupation_path(href)
+        if target and target[1] != slug and target[1] not in similar:
+            similar.append(target[1])
 
     return {"occupation": occupation, "projections": projections, "similar": similar, "years": years}

@@ -1,0 +1,57 @@
+"""Benchmark the scraper on the local copy of the OOH (all 342 pages).
+
+Prints: the time of a first scrape over loopback HTTP, the time and peak
+memory of a full parse of every cached page into a new database, and the time
+of a no-op re-run (conditional GETs all answered 304).
+
+    python benchmarks/scrape_bench.py [--copy ../shared/bls-ooh]
+"""
+
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from servers import Server  # noqa: E402
+
+
+def timed(command):
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise click.ClickException(f"{' '.join(command)} failed: {result.stderr.strip()}")
+    return elapsed, result.stdout.strip()
+
+
+@click.command()
+@click.option("--copy", "copy_dir", default=str(ROOT.parent / "shared" / "bls-ooh"), show_default=True, type=click.Path(exists=True, file_okay=False))
+def main(copy_dir):
+    server = Server(copy_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        base = [sys.executable, "-m", "scrape", "--cache", f"{tmp}/cache", "--delay", "0", "--base-url", server.url]
+
+        # The full parse runs first, alone, so the children's peak RSS is its own.
+        first, _ = timed(base + ["--db", f"{tmp}/first.db"])
+        parse_time, summary = timed(base + ["--db", f"{tmp}/parse.db", "--offline"])
+        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        noop_time, noop_summary = timed(base + ["--db", f"{tmp}/first.db"])
+        size_mib = Path(f"{tmp}/first.db").stat().st_size / 2**20
+    server.close()
+
+    click.echo(f"first scrape over loopback HTTP:    {first:6.2f} s")
+    click.echo(f"full parse of 342 cached pages:     {parse_time:6.2f} s   (target < 5 s)  peak RSS {peak_mib:.0f} MiB")
+    click.echo(f"  {summary}")
+    click.echo(f"no-op re-run (all 304 Not Modified): {noop_time:6.2f} s   (target < 3 s)")
+    click.echo(f"  {noop_summary}")
+    click.echo(f"data.db size:                       {size_mib:6.2f} MiB")
+
+
+if __name__ == "__main__":
+    main()

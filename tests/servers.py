@@ -1,0 +1,64 @@
+"""Real HTTP servers on loopback for the tests: a static folder, and one that
+can be told to misbehave for particular paths."""
+
+import threading
+import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FolderHandler(SimpleHTTPRequestHandler):
+    """Serves a folder like bls.gov would (with Last-Modified and 304s), and
+    plays any fault queued for a path before serving it normally."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.server.requests.append((self.path, dict(self.headers)))
+        faults = self.server.faults.get(self.path)
+        if faults:
+            fault = faults.pop(0)
+            if fault.get("sleep"):
+                time.sleep(fault["sleep"])
+            if "status" in fault or "body" in fault:
+                body = fault.get("body", "").encode()
+                self.send_response(fault.get("status", 200))
+                for name, value in fault.get("headers", {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                return
+        super().do_GET()
+
+
+class Server:
+    def __init__(self, directory):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(FolderHandler, directory=str(directory)))
+        self.httpd.daemon_threads = True
+        self.httpd.requests = []
+        self.httpd.faults = {}
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def requests(self):
+        return self.httpd.requests
+
+    def fault(self, path, *faults):
+        """Queue responses for ``path``: dicts with status, headers, body, sleep."""
+        self.httpd.faults.setdefault(path, []).extend(faults)
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

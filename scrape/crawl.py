@@ -151,6 +151,8 @@ def crawl(db_path, source, *, only=(), progress=None, log=print):
             summary.problems.append(f"rejected {path}: {exc}")
             continue
         summary.parsed += 1
+    if summary.parsed:
+        db.vacuum()  # FTS updates leave free pages behind; the committed file should stay small
     for problem in summary.problems:
         log(problem)
     return summary

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 # Bump when parsing changes, so pages parsed by an older parser are reparsed.
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 
 TAB_SECTIONS = {
     "tab-1": "summary",
@@ -332,12 +332,14 @@ def parse_occupation(html, path):
     if projections:
         occupation["projected_jobs"] = projections[0]["employment_projected"]
 
-    # Each row links to its occupation twice (picture and title): keep the
-    # first of each, in page order. A regex over the table alone is enough
-    # here and spares building a tree for the DataTables markup around it.
+    # A row's first link is its occupation (the picture, then the title, link
+    # there; the job duties may link elsewhere). A regex over the table alone
+    # spares building a tree for the DataTables markup around it.
     similar = []
-    for href in re.findall(r'href="([^"]+)"', _slice(html, 'id="similar-occupations"', "</table>")):
-        target = occupation_path(href)
+    table = _slice(html, 'id="similar-occupations"', "</table>")
+    for row in table.split("<tr")[1:]:
+        first = re.search(r'href="([^"]+)"', row)
+        target = occupation_path(first.group(1)) if first else None
         if target and target[1] != slug and target[1] not in similar:
             similar.append(target[1])
 

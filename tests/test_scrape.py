@@ -258,3 +258,12 @@ def test_offline_with_an_empty_cache_says_so(tmp_path):
     assert result.output.strip() == (
         f"Error: the A-Z index could not be used: /ooh/a-z-index.htm is not in the cache folder {tmp_path / 'cache'}"
     )
+
+
+def test_a_new_parser_version_reparses_cached_pages(fixture_site, tmp_path, monkeypatch):
+    from scrape import parse
+
+    assert scrape(tmp_path, "--base-url", fixture_site.url).exit_code == 0
+    monkeypatch.setattr(parse, "PARSER_VERSION", parse.PARSER_VERSION + 1)
+    result = scrape(tmp_path, "--base-url", fixture_site.url)
+    assert f"0 fetched, {SLUGS} unchanged" in result.output and f"{SLUGS} parsed" in result.output

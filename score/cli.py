@@ -1,0 +1,267 @@
+"""The ``python -m score`` commands: options in, a plain function, a summary out."""
+
+import os
+import sys
+
+import click
+import sqlite_utils
+
+from . import criteria as criteria_module
+from . import importer, llm, prices, prompt, run as run_module, store
+
+db_option = click.option(
+    "--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="The database written by python -m scrape."
+)
+criteria_dir_option = click.option(
+    "--criteria-dir", default=str(criteria_module.DEFAULT_DIR), show_default="score/criteria",
+    type=click.Path(file_okay=False), help="Folder of criterion files.",
+)
+
+
+def open_db(path):
+    if not os.path.exists(path):
+        raise click.ClickException(f"{path} does not exist: run python -m scrape first")
+    db = sqlite_utils.Database(path)
+    if not db["occupations"].exists():
+        raise click.ClickException(f"{path} has no occupations table: run python -m scrape first")
+    store.ensure(db)
+    return db
+
+
+def load_criterion(name, directory):
+    try:
+        return criteria_module.load(name, directory)
+    except criteria_module.CriterionError as exc:
+        raise click.ClickException(str(exc))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """Score occupations in data.db on a criterion, with provenance for every score.
+
+    A criterion is a file in score/criteria/ (a TOML header and a rubric).
+    `run` asks a Claude model; `import` brings in published scores; `runs`
+    lists what has been done; `use` picks the run the site shows.
+
+    Example:
+
+        python -m score run --criterion ai_exposure --dry-run
+    """
+
+
+@cli.command()
+@criteria_dir_option
+def criteria(criteria_dir):
+    """Check every criterion file and list them.
+
+    Exits 1 naming the file and field of the first problem found.
+    """
+    try:
+        found = criteria_module.load_all(criteria_dir)
+    except criteria_module.CriterionError as exc:
+        raise click.ClickException(str(exc))
+    for c in found:
+        tiers = ", ".join(f"{t.name} {t.min}-{t.max}" for t in c.tiers)
+        click.echo(f"{c.name}: {c.title} ({c.min}-{c.max}; {tiers})")
+
+
+@cli.command("run")
+@click.option("--criterion", "name", required=True, help="Criterion name: a file score/criteria/NAME.md.")
+@click.option("--model", default=None, help="Claude model id (default from score/prices.toml).")
+@click.option("--only", multiple=True, metavar="SLUG", help="Score only this occupation (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), help="Score at most N occupations.")
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64), help="Calls in flight at once.")
+@click.option("--batch", is_flag=True, help="Use the Message Batches API: half price, results within 24 hours.")
+@click.option("--dry-run", is_flag=True, help="Print the number of calls and the estimated cost; call nothing.")
+@click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD", help="Stop before spending more than this.")
+@click.option("--force", is_flag=True, help="Score again even where a fresh score exists.")
+@click.option("--max-input-tokens", default=3000, show_default=True, type=click.IntRange(min=200), help="Trim each occupation's text to about this many tokens.")
+@click.option("--max-tokens", default=2048, show_default=True, type=click.IntRange(min=64), help="max_tokens for each reply (thinking included).")
+@click.option("--timeout", default=120.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds to wait for one reply.")
+@click.option("--poll-interval", default=30.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between checks on a batch.")
+@db_option
+@criteria_dir_option
+def run_command(name, model, only, limit, concurrency, batch, dry_run, max_cost, force, max_input_tokens, max_tokens,
+                timeout, poll_interval, db_path, criteria_dir):
+    """Score occupations on a criterion with a Claude model.
+
+    Only what is missing or stale is scored: a score is kept per occupation,
+    criterion, model, prompt hash and input-text hash, so a changed rubric or
+    a changed OOH page is scored again and nothing else is. Every score is
+    saved as it arrives; Ctrl-C loses nothing already scored.
+
+    Needs ANTHROPIC_API_KEY (not for --dry-run); ANTHROPIC_BASE_URL points
+    the SDK at another endpoint.
+
+    Example:
+
+        python -m score run --criterion ai_exposure --model claude-haiku-5-5 --max-cost 1
+    """
+    criterion = load_criterion(name, criteria_dir)
+    model = model or prices.default_model()
+    try:
+        price = prices.price(model)
+    except prices.UnknownModel as exc:
+        raise click.ClickException(str(exc))
+    api_key = os.environ.get("ANTHROPIC_API_KEY")
+    if not dry_run and not api_key:
+        raise click.ClickException(
+            "ANTHROPIC_API_KEY is not set: export your Anthropic API key, or add --dry-run to see the cost without calling the API"
+        )
+    db = open_db(db_path)
+    try:
+        the_plan = run_module.plan(
+            db, criterion, model, price, only=only, limit=limit, force=force,
+            max_input_tokens=max_input_tokens, max_tokens=max_tokens,
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+
+    usage, cost = the_plan.expected_cost(batch=batch)
+    if dry_run:
+        click.echo(
+            f"{len(the_plan.jobs)} calls to {model} for {criterion.name} ({the_plan.skipped} already scored, skipped); "
+            f"about {usage['input_tokens']:,} input and {usage['output_tokens']:,} output tokens; "
+            f"estimated cost ${cost:.4f}{' with the batch discount' if batch else ''} (thinking tokens, if any, come on top)"
+        )
+        return
+    if not the_plan.jobs:
+        click.echo(f"nothing to score: all {the_plan.skipped} occupations already have a fresh {criterion.name} score from {model}")
+        store.save_criterion(db, criterion)
+        return
+
+    import anthropic
+
+    client = anthropic.Anthropic(api_key=api_key, max_retries=0, timeout=timeout)
+    store.save_criterion(db, criterion)
+    run_id, _ = store.start_run(
+        db, criterion=criterion.name, kind="model", model=model, prompt_hash=the_plan.prompt_hash, batch=batch, max_cost=max_cost
+    )
+    budget = llm.Budget(max_cost)
+
+    def log(message):
+        click.echo(message, err=True)
+
+    status = "interrupted"
+    outcome = run_module.Outcome()
+    try:
+        if batch:
+            outcome = run_module.run_batch(db, client, the_plan, run_id, budget=budget, poll_interval=poll_interval, log=log)
+        else:
+            with _progress(len(the_plan.jobs)) as advance:
+                outcome = run_module.run_concurrent(
+                    db, client, the_plan, run_id, concurrency=concurrency, budget=budget, progress=advance, log=log
+                )
+        status = outcome.status
+    except llm.Fatal as exc:
+        status = "failed"
+        raise click.ClickException(str(exc))
+    finally:
+        row = db["runs"].get(run_id)
+        store.finish_run(db, run_id, status, skipped=the_plan.skipped)
+        if status in ("interrupted", "failed"):
+            log(f"run {run_id} {status}: {row['scored']} scores saved; run the same command again to go on")
+    row = db["runs"].get(run_id)
+    click.echo(
+        f"run {run_id} {status}: {row['scored']} scored, {row['failed']} failed, {row['skipped']} already scored; "
+        f"{row['input_tokens']:,} input and {row['output_tokens']:,} output tokens, ${row['cost_usd']:.4f}"
+    )
+    if status == "budget":
+        click.echo(f"stopped before exceeding the budget of ${max_cost:.2f}; run again with a larger --max-cost to go on")
+    if row["failed"] or status not in ("complete",):
+        sys.exit(1)
+
+
+class _progress:
+    """A progress bar with the running cost, on a terminal only."""
+
+    def __init__(self, total):
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):
+        if sys.stderr.isatty():
+            self.bar = click.progressbar(length=self.total, label="Scoring", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        return self.advance
+
+    def advance(self, slug, spent):
+        if self.bar:
+            self.bar.label = f"Scoring (${spent:.4f})"
+            self.bar.update(1)
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.__exit__(*exc)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--criterion", "name", required=True, help="Criterion the scores are for.")
+@click.option("--source", required=True, help='Who made the scores, as shown to readers, e.g. "karpathy/jobs, Gemini 3 Flash, 2026".')
+@click.option("--key", type=click.Choice(["slug", "soc"]), default="slug", show_default=True, help="What the rows are keyed by: OOH slug, or SOC code (averaged into occupations by employment).")
+@db_option
+@criteria_dir_option
+def import_command(file, name, source, key, db_path, criteria_dir):
+    """Import published scores from a CSV or JSON file as a run.
+
+    The file needs a key column (slug, or soc_code) and a score column (score,
+    or the criterion's name); a rationale column is kept if present. Every
+    score is checked against the criterion's scale. Importing the same file
+    again does nothing.
+
+    Example:
+
+        python -m score import scores.csv --criterion ai_exposure --source "Example Lab, 2026"
+    """
+    criterion = load_criterion(name, criteria_dir)
+    db = open_db(db_path)
+    store.save_criterion(db, criterion)
+    try:
+        run_id, count, unmatched = importer.import_scores(db, file, criterion, source=source, key=key)
+    except (importer.ImportError_, ValueError) as exc:
+        raise click.ClickException(str(exc))
+    if count == 0:
+        click.echo(f"already imported as run {run_id}")
+        return
+    current = db["criteria"].get(criterion.name)["current_run"] == run_id
+    click.echo(f"run {run_id}: imported {count} {criterion.name} scores from {source}" + (" (now the current run)" if current else ""))
+    if unmatched:
+        click.echo(f"{len(unmatched)} SOC codes match no occupation: {', '.join(unmatched[:10])}", err=True)
+
+
+@cli.command()
+@click.option("--criterion", "name", help="Only runs of this criterion.")
+@db_option
+def runs(name, db_path):
+    """List scoring runs: model or source, prompt hash, counts, tokens, cost."""
+    db = open_db(db_path)
+    current = {r["current_run"] for r in db.query("select current_run from criteria")}
+    where, params = ("where criterion = ?", [name]) if name else ("", [])
+    rows = list(db.query(f"select * from runs {where} order by id", params))
+    if not rows:
+        click.echo("no runs yet")
+        return
+    for r in rows:
+        who = r["model"] or r["source"]
+        mark = "*" if r["id"] in current else " "
+        click.echo(
+            f"{mark}{r['id']:>4}  {r['criterion']:<20} {r['kind']:<6} {who:<40.40} {r['prompt_hash'][:10]}  "
+            f"{r['status']:<11} {r['scored']:>4} scored {r['failed']:>3} failed {r['skipped']:>4} skipped  "
+            f"{r['input_tokens'] + r['output_tokens']:>9,} tokens  ${r['cost_usd']:.4f}  {r['started']}"
+        )
+    click.echo("* = current run of its criterion (the one the site shows)")
+
+
+@cli.command()
+@click.argument("run_id", type=int)
+@db_option
+def use(run_id, db_path):
+    """Make RUN_ID the current run of its criterion (the one the site shows)."""
+    db = open_db(db_path)
+    try:
+        name = store.set_current(db, run_id)
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"run {run_id} is now the current {name} run")
+

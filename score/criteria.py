@@ -1,0 +1,157 @@
+"""Criterion files: load and strictly validate them.
+
+A criterion file is Markdown with a TOML header between ``+++`` lines::
+
+    +++
+    name = "ai_exposure"            # must match the file name
+    title = "AI exposure"
+    description = "One line for readers."
+    unit = "score, 0-10"
+    colors = "viridis"
+    [scale]
+    min = 0
+    max = 10
+    [[tiers]]
+    name = "minimal"
+    min = 0
+    max = 1
+    examples = "roofers"
+    +++
+    The rubric, sent to the model as its instructions.
+"""
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DIR = Path(__file__).resolve().parent / "criteria"
+
+# Sequential schemes the site knows how to draw; all stay readable for the
+# common forms of colour blindness.
+COLOR_SCHEMES = ("viridis", "cividis", "magma", "inferno", "plasma", "blues", "greens", "oranges", "purples", "reds", "ylorrd", "ylgnbu")
+
+FIELDS = {"name": str, "title": str, "description": str, "unit": str, "colors": str, "scale": dict, "tiers": list}
+SCALE_FIELDS = {"min": int, "max": int}
+TIER_FIELDS = {"name": str, "min": int, "max": int}
+TIER_OPTIONAL = {"examples": str}
+NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+class CriterionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    min: int
+    max: int
+    examples: str = ""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    name: str
+    title: str
+    description: str
+    unit: str
+    colors: str
+    min: int
+    max: int
+    tiers: tuple
+    rubric: str
+    path: str
+
+    @property
+    def rubric_hash(self):
+        return hashlib.sha256(self.rubric.encode()).hexdigest()
+
+    def tier_of(self, score):
+        for tier in self.tiers:
+            if tier.min <= score <= tier.max:
+                return tier.name
+        return None
+
+
+def _check_fields(where, table, required, optional=None):
+    optional = optional or {}
+    for key in table:
+        if key not in required and key not in optional:
+            raise CriterionError(f"{where}: unknown field '{key}'")
+    for key, kind in required.items():
+        if key not in table:
+            raise CriterionError(f"{where}: missing field '{key}'")
+    for key, kind in {**required, **optional}.items():
+        if key in table and (not isinstance(table[key], kind) or isinstance(table[key], bool)):
+            raise CriterionError(f"{where}: field '{key}' must be {kind.__name__}")
+        if kind is str and key in table and not table[key].strip():
+            raise CriterionError(f"{where}: field '{key}' is empty")
+
+
+def parse(text, path):
+    """Parse and validate the text of a criterion file named ``path``."""
+    where = str(path)
+    match = re.match(r"\A\+\+\+\s*\n(.*?)\n\+\+\+\s*\n(.*)\Z", text, re.S)
+    if not match:
+        raise CriterionError(f"{where}: no TOML header between '+++' lines at the top")
+    try:
+        header = tomllib.loads(match.group(1))
+    except tomllib.TOMLDecodeError as exc:
+        raise CriterionError(f"{where}: header is not valid TOML ({exc})") from None
+    rubric = match.group(2).strip()
+
+    _check_fields(where, header, FIELDS)
+    name = header["name"]
+    if not NAME.match(name):
+        raise CriterionError(f"{where}: field 'name' must be lower-case letters, digits and _ (got {name!r})")
+    if name != Path(path).stem:
+        raise CriterionError(f"{where}: field 'name' is {name!r} but the file is named {Path(path).name}")
+    if header["colors"] not in COLOR_SCHEMES:
+        raise CriterionError(f"{where}: field 'colors' must be one of {', '.join(COLOR_SCHEMES)}")
+    _check_fields(f"{where}: [scale]", header["scale"], SCALE_FIELDS)
+    low, high = header["scale"]["min"], header["scale"]["max"]
+    if low >= high:
+        raise CriterionError(f"{where}: [scale] min must be below max")
+    if not rubric:
+        raise CriterionError(f"{where}: the rubric (the text after the header) is empty")
+
+    tiers = []
+    expected = low
+    if not header["tiers"]:
+        raise CriterionError(f"{where}: field 'tiers' is empty")
+    for i, tier in enumerate(header["tiers"], 1):
+        if not isinstance(tier, dict):
+            raise CriterionError(f"{where}: tier {i} must be a [[tiers]] table")
+        _check_fields(f"{where}: tier {i}", tier, TIER_FIELDS, TIER_OPTIONAL)
+        if tier["min"] != expected:
+            raise CriterionError(
+                f"{where}: tier {i} ({tier['name']}) starts at {tier['min']}, expected {expected}: "
+                f"tiers must cover the scale {low}-{high} in order, without gaps or overlaps"
+            )
+        if tier["max"] < tier["min"]:
+            raise CriterionError(f"{where}: tier {i} ({tier['name']}) ends before it starts")
+        expected = tier["max"] + 1
+        tiers.append(Tier(tier["name"], tier["min"], tier["max"], tier.get("examples", "")))
+    if expected != high + 1:
+        raise CriterionError(f"{where}: the tiers end at {expected - 1}, but the scale goes to {high}")
+    if len({t.name for t in tiers}) != len(tiers):
+        raise CriterionError(f"{where}: tier names must be unique")
+
+    return Criterion(
+        name=name, title=header["title"], description=header["description"], unit=header["unit"],
+        colors=header["colors"], min=low, max=high, tiers=tuple(tiers), rubric=rubric, path=where,
+    )
+
+
+def load(name, directory=DEFAULT_DIR):
+    path = Path(directory) / f"{name}.md"
+    if not path.is_file():
+        known = ", ".join(c.stem for c in sorted(Path(directory).glob("*.md"))) or "none"
+        raise CriterionError(f"no criterion named {name!r} in {directory} (known: {known})")
+    return parse(path.read_text(encoding="utf-8"), path)
+
+
+def load_all(directory=DEFAULT_DIR):
+    return [parse(p.read_text(encoding="utf-8"), p) for p in sorted(Path(directory).glob("*.md"))]

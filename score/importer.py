@@ -1,0 +1,121 @@
+"""Import published scores (CSV or JSON) as a run with its source named.
+
+Rows are keyed by OOH slug, or by SOC code; SOC scores are averaged into each
+occupation weighted by the employment of its SOC codes in ``projections``.
+"""
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+from . import store
+
+
+class ImportError_(ValueError):
+    pass
+
+
+def read_rows(path):
+    path = Path(path)
+    data = path.read_bytes()
+    if path.suffix.lower() == ".json":
+        rows = json.loads(data)
+        if isinstance(rows, dict):
+            rows = [{"key": k, "score": v} if not isinstance(v, dict) else {"key": k, **v} for k, v in rows.items()]
+        if not isinstance(rows, list):
+            raise ImportError_(f"{path.name}: expected a JSON list of objects")
+    elif path.suffix.lower() in (".csv", ".tsv"):
+        rows = list(csv.DictReader(data.decode("utf-8-sig").splitlines(), delimiter="\t" if path.suffix.lower() == ".tsv" else ","))
+    else:
+        raise ImportError_(f"{path.name}: not a .csv, .tsv or .json file")
+    return rows, hashlib.sha256(data).hexdigest()
+
+
+def _value(row, names, path, line):
+    for name in names:
+        if name in row and row[name] not in (None, ""):
+            return row[name]
+    raise ImportError_(f"{path}: row {line} has no {' or '.join(names)} column")
+
+
+def parse_scores(rows, criterion, key, path):
+    """{key value: (score, rationale)} with every score checked against the scale."""
+    keys = {"slug": ("slug", "key"), "soc": ("soc_code", "soc", "key")}[key]
+    out = {}
+    for line, row in enumerate(rows, 2):
+        value = str(_value(row, keys, path, line)).strip()
+        raw = _value(row, ("score", criterion.name), path, line)
+        try:
+            score = float(raw)
+        except (TypeError, ValueError):
+            raise ImportError_(f"{path}: row {line} ({value}): score {raw!r} is not a number") from None
+        if not criterion.min <= score <= criterion.max:
+            raise ImportError_(f"{path}: row {line} ({value}): score {raw} is outside {criterion.min}-{criterion.max}")
+        if value in out:
+            raise ImportError_(f"{path}: row {line}: {value} appears twice")
+        rationale = row.get("rationale") or None
+        out[value] = (int(score) if score.is_integer() else score, rationale)
+    return out
+
+
+def by_soc(db, scores):
+    """Average SOC-level scores into occupations, weighted by employment.
+
+    Where both a SOC code and its more detailed codes have scores, only the
+    detailed ones count, so nothing is counted twice."""
+    result = {}
+    by_slug = {}
+    for row in db.query("select slug, row, soc_code, level, employment_base from projections order by slug, row"):
+        by_slug.setdefault(row["slug"], []).append(row)
+    for slug, rows in by_slug.items():
+        picked = []
+        for i, row in enumerate(rows):
+            if row["soc_code"] not in scores:
+                continue
+            descendants = []
+            for later in rows[i + 1:]:
+                if later["level"] <= row["level"]:
+                    break
+                descendants.append(later)
+            if any(d["soc_code"] in scores for d in descendants):
+                continue
+            picked.append(row)
+        weight = sum(r["employment_base"] or 0 for r in picked)
+        if picked and weight:
+            mean = sum(scores[r["soc_code"]][0] * (r["employment_base"] or 0) for r in picked) / weight
+            result[slug] = (round(mean, 2), None)
+    return result
+
+
+def import_scores(db, path, criterion, *, source, key="slug"):
+    """Returns (run_id, imported, unmatched SOC codes). When this exact file
+    was already imported for this criterion and source, nothing is written
+    and the earlier run's id comes back with imported = 0."""
+    rows, file_hash = read_rows(path)
+    scores = parse_scores(rows, criterion, key, Path(path).name)
+    config = store.config_hash(criterion.name, "import", source, file_hash)
+    existing = db.execute("select id from runs where config = ? and status = 'complete'", [config]).fetchone()
+    if existing:
+        return existing[0], 0, []
+    known = {r[0] for r in db.execute("select slug from occupations")}
+    if key == "slug":
+        unmatched = sorted(set(scores) - known)
+        if unmatched:
+            raise ImportError_(
+                f"{Path(path).name}: {len(unmatched)} slugs are not in data.db: {', '.join(unmatched[:5])}"
+                + (" ..." if len(unmatched) > 5 else "")
+            )
+        matched = scores
+    else:
+        matched = by_soc(db, scores)
+        used = {r[0] for r in db.execute("select distinct soc_code from projections where soc_code is not null")}
+        unmatched = sorted(set(scores) - used)
+    run_id, _ = store.start_run(db, criterion=criterion.name, kind="import", source=source, prompt_hash=file_hash)
+    with db.atomic():
+        db["scores"].insert_all(
+            {"run_id": run_id, "slug": slug, "criterion": criterion.name, "score": score, "rationale": rationale}
+            for slug, (score, rationale) in sorted(matched.items())
+        )
+    store.finish_run(db, run_id, "complete", scored=len(matched))
+    return run_id, len(matched), unmatched if key == "soc" else []

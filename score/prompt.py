@@ -1,0 +1,104 @@
+"""What the model is sent: the rubric as system prompt, the occupation as the
+user message, and the JSON schema its answer must follow.
+
+Only clean text from data.db goes in, never raw HTML. The hashes computed here
+are what makes a score stale: a different prompt (rubric, schema, wording) or a
+different occupation text means the score is redone.
+"""
+
+import hashlib
+import json
+
+# A rough, model-independent estimate used for budgets and dry runs; runs
+# record the real counts the API returns.
+CHARS_PER_TOKEN = 4
+
+SECTIONS = (
+    ("what_they_do", "What they do"),
+    ("work_environment", "Work environment"),
+    ("how_to_become_one", "How to become one"),
+)
+# When an occupation's text is over budget, cut these sections first.
+CUT_ORDER = ("how_to_become_one", "work_environment", "what_they_do")
+
+
+def estimate_tokens(text):
+    return len(text) // CHARS_PER_TOKEN + 1
+
+
+def schema(criterion):
+    return {
+        "type": "object",
+        "properties": {
+            "score": {"type": "integer", "enum": list(range(criterion.min, criterion.max + 1))},
+            "rationale": {"type": "string"},
+        },
+        "required": ["score", "rationale"],
+        "additionalProperties": False,
+    }
+
+
+def system_prompt(criterion):
+    return (
+        "You score occupations described in the US Bureau of Labor Statistics Occupational Outlook "
+        f"Handbook on one criterion: {criterion.title}, an integer from {criterion.min} to {criterion.max}.\n\n"
+        f"<rubric>\n{criterion.rubric}\n</rubric>\n\n"
+        "The user sends one occupation's description. Answer in JSON with two fields: \"score\", an "
+        f"integer from {criterion.min} to {criterion.max}, and \"rationale\", one to three sentences."
+    )
+
+
+def prompt_hash(criterion):
+    """Identifies everything about the request except the model and the occupation."""
+    payload = json.dumps({"system": system_prompt(criterion), "schema": schema(criterion)}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _cut(text, chars):
+    """At most ``chars`` characters of text, ending at a paragraph or word."""
+    if len(text) <= chars:
+        return text
+    cut = text[:chars]
+    end = max(cut.rfind("\n\n"), 0) or cut.rfind(" ")
+    return cut[: max(end, 0)].rstrip() + " […]"
+
+
+def occupation_text(row, max_tokens=3000):
+    """The user message for one occupation (a dict of its data.db columns)."""
+    facts = [
+        ("Median pay", f"${row['median_pay_annual']:,} a year" if row.get("median_pay_annual") else
+            (f"${row['median_pay_hourly']:.2f} an hour" if row.get("median_pay_hourly") else None)),
+        ("Typical entry-level education", row.get("entry_education")),
+        ("Number of jobs", f"{row['jobs']:,}" if row.get("jobs") else None),
+    ]
+    head = f"Occupation: {row['title']}\n" + "".join(f"{k}: {v}\n" for k, v in facts if v)
+    bodies = {key: (row.get(key) or "").strip() for key, _ in SECTIONS}
+    budget = max_tokens * CHARS_PER_TOKEN - len(head) - 200
+    for key in CUT_ORDER:
+        total = sum(len(b) for b in bodies.values())
+        if total <= budget:
+            break
+        bodies[key] = _cut(bodies[key], max(budget - (total - len(bodies[key])), 0))
+    parts = [head]
+    for key, heading in SECTIONS:
+        if bodies[key]:
+            parts.append(f"\n## {heading}\n\n{bodies[key]}\n")
+    return "".join(parts)
+
+
+def input_hash(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def request(criterion, model, text, *, max_tokens, cache_min_tokens):
+    """Keyword arguments for ``client.messages.create`` (and batch params)."""
+    system = {"type": "text", "text": system_prompt(criterion)}
+    if estimate_tokens(system["text"]) >= cache_min_tokens:
+        system["cache_control"] = {"type": "ephemeral"}
+    return {
+        "model": model,
+        "max_tokens": max_tokens,
+        "system": [system],
+        "messages": [{"role": "user", "content": text}],
+        "output_config": {"format": {"type": "json_schema", "schema": schema(criterion)}},
+    }

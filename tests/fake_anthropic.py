@@ -1,0 +1,278 @@
+"""A fake Anthropic Messages API on loopback, for tests and benchmarks.
+
+It speaks enough of the API for the real ``anthropic`` SDK: messages,
+messages/count_tokens and message batches with their results. Replies are
+deterministic functions of the request, and say plainly that they are test
+replies, so nothing it produces can pass for a real model's judgement.
+
+Faults can be queued: 429 with Retry-After, 529, 500, a slow reply, a reply
+that is not JSON, a score out of range, a reply cut at max_tokens.
+
+    python tests/fake_anthropic.py --port 8766 [--delay 1.0]
+"""
+
+import hashlib
+import itertools
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+API_KEY = "test-key-not-a-secret"
+FAKE_NOTE = "Deterministic reply from the test server, not a model's judgement."
+
+
+def tokens(text):
+    return len(text) // 4 + 1
+
+
+class State:
+    def __init__(self, delay=0.0, polls_until_ended=2):
+        self.lock = threading.Lock()
+        self.delay = delay
+        self.polls_until_ended = polls_until_ended
+        self.faults = []  # consumed one per /v1/messages call, in order
+        self.requests = []  # every /v1/messages body
+        self.batches = {}
+        self.batch_creations = 0
+        self.cached_prefixes = set()
+        self.ids = itertools.count(1)
+
+    def fault(self, *kinds):
+        with self.lock:
+            self.faults.extend(kinds)
+
+    def next_fault(self):
+        with self.lock:
+            return self.faults.pop(0) if self.faults else None
+
+
+def reply_for(body, state, fault=None):
+    """The Message the fake model sends back for one request body."""
+    system = "".join(block.get("text", "") for block in body.get("system", []) if isinstance(block, dict))
+    user = body["messages"][-1]["content"]
+    if isinstance(user, list):
+        user = "".join(block.get("text", "") for block in user)
+    allowed = body["output_config"]["format"]["schema"]["properties"]["score"]["enum"]
+    digest = int(hashlib.sha256((system + user).encode()).hexdigest()[:8], 16)
+    score = allowed[digest % len(allowed)]
+    title = user.splitlines()[0].removeprefix("Occupation: ")
+    text = json.dumps({"score": score, "rationale": f"{FAKE_NOTE} ({title})"})
+    stop = "end_turn"
+    if fault == "malformed":
+        text = "I think the score is " + str(score)
+    elif fault == "out_of_range":
+        text = json.dumps({"score": max(allowed) + 5, "rationale": FAKE_NOTE})
+    elif fault == "max_tokens":
+        text, stop = text[: len(text) // 2], "max_tokens"
+
+    cached = [b for b in body.get("system", []) if isinstance(b, dict) and b.get("cache_control")]
+    usage = {"input_tokens": tokens(user), "output_tokens": tokens(text), "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+    if cached:
+        key = (body["model"], system)
+        with state.lock:
+            hit = key in state.cached_prefixes
+            state.cached_prefixes.add(key)
+        usage["cache_read_input_tokens" if hit else "cache_creation_input_tokens"] = tokens(system)
+    else:
+        usage["input_tokens"] += tokens(system)
+    return {
+        "id": f"msg_fake_{next(state.ids):06d}",
+        "type": "message",
+        "role": "assistant",
+        "model": body["model"],
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "usage": usage,
+    }
+
+
+def check_request(body):
+    """What newer Claude models refuse, refused here too."""
+    for name in ("temperature", "top_p", "top_k"):
+        if name in body:
+            return f"{name} is not supported by this model"
+    choice = body.get("tool_choice") or {}
+    if choice.get("type") in ("any", "tool"):
+        return "forced tool use is not supported by this model"
+    if not body.get("output_config", {}).get("format"):
+        return "this fake server only answers requests with a structured output format"
+    if not body.get("max_tokens"):
+        return "max_tokens is required"
+    return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    @property
+    def state(self):
+        return self.server.state
+
+    def send_json(self, status, payload, headers=None):
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("request-id", f"req_fake_{next(self.state.ids):06d}")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def error(self, status, kind, message, headers=None):
+        self.send_json(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
+
+    def authorised(self):
+        # The SDK sends the key as x-api-key or as a bearer token, by version.
+        given = self.headers.get("x-api-key") or self.headers.get("Authorization", "").removeprefix("Bearer ")
+        if given != API_KEY:
+            self.error(401, "authentication_error", "invalid API key")
+            return False
+        return True
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return json.loads(self.rfile.read(length) or b"{}")
+
+    def do_POST(self):
+        if not self.authorised():
+            return
+        body = self.read_body()
+        path = self.path.split("?")[0]
+        if path == "/v1/messages":
+            self.messages(body)
+        elif path == "/v1/messages/count_tokens":
+            system = "".join(b.get("text", "") for b in body.get("system", []) if isinstance(b, dict))
+            user = "".join(m["content"] if isinstance(m["content"], str) else "" for m in body["messages"])
+            self.send_json(200, {"input_tokens": tokens(system) + tokens(user)})
+        elif path == "/v1/messages/batches":
+            self.create_batch(body)
+        else:
+            self.error(404, "not_found_error", f"no route {path}")
+
+    def messages(self, body):
+        with self.state.lock:
+            self.state.requests.append(body)
+        problem = check_request(body)
+        if problem:
+            return self.error(400, "invalid_request_error", problem)
+        fault = self.state.next_fault()
+        if self.state.delay:
+            time.sleep(self.state.delay)
+        if fault == "429":
+            return self.error(429, "rate_limit_error", "slow down", {"retry-after": "1"})
+        if fault == "529":
+            return self.error(529, "overloaded_error", "overloaded", {"retry-after": "1"})
+        if fault == "500":
+            return self.error(500, "api_error", "internal error")
+        if fault == "slow":
+            time.sleep(3)
+        self.send_json(200, reply_for(body, self.state, fault))
+
+    def batch_object(self, batch):
+        ended = batch["polls"] >= self.state.polls_until_ended
+        host, port = self.server.server_address[:2]
+        return {
+            "id": batch["id"],
+            "type": "message_batch",
+            "processing_status": "ended" if ended else "in_progress",
+            "request_counts": {
+                "processing": 0 if ended else len(batch["requests"]),
+                "succeeded": len(batch["requests"]) if ended else 0,
+                "errored": 0, "canceled": 0, "expired": 0,
+            },
+            "created_at": "2026-01-01T00:00:00Z",
+            "expires_at": "2026-01-02T00:00:00Z",
+            "ended_at": "2026-01-01T00:01:00Z" if ended else None,
+            "archived_at": None,
+            "cancel_initiated_at": None,
+            "results_url": f"http://{host}:{port}/v1/messages/batches/{batch['id']}/results" if ended else None,
+        }
+
+    def create_batch(self, body):
+        for request in body["requests"]:
+            problem = check_request(request["params"])
+            if problem:
+                return self.error(400, "invalid_request_error", f"{request['custom_id']}: {problem}")
+        with self.state.lock:
+            self.state.batch_creations += 1
+            batch_id = f"msgbatch_fake_{self.state.batch_creations:04d}"
+            batch = {"id": batch_id, "requests": body["requests"], "polls": 0}
+            self.state.batches[batch_id] = batch
+        self.send_json(200, self.batch_object(batch))
+
+    def do_GET(self):
+        if not self.authorised():
+            return
+        parts = self.path.split("?")[0].strip("/").split("/")
+        if parts[:3] == ["v1", "messages", "batches"] and len(parts) >= 4:
+            batch = self.state.batches.get(parts[3])
+            if batch is None:
+                return self.error(404, "not_found_error", "no such batch")
+            if len(parts) == 5 and parts[4] == "results":
+                return self.batch_results(batch)
+            with self.state.lock:
+                batch["polls"] += 1
+            return self.send_json(200, self.batch_object(batch))
+        self.error(404, "not_found_error", f"no route {self.path}")
+
+    def batch_results(self, batch):
+        lines = []
+        for request in batch["requests"]:
+            fault = self.state.next_fault()
+            message = reply_for(request["params"], self.state, fault if fault in ("malformed", "out_of_range", "max_tokens") else None)
+            lines.append(json.dumps({"custom_id": request["custom_id"], "result": {"type": "succeeded", "message": message}}))
+        data = ("\n".join(lines) + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/binary")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class FakeAnthropic:
+    """The fake API in a thread: ``.url`` for ANTHROPIC_BASE_URL, ``.state``
+    to queue faults and read what was asked."""
+
+    def __init__(self, port=0, delay=0.0, polls_until_ended=2):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.state = State(delay=delay, polls_until_ended=polls_until_ended)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @property
+    def state(self):
+        return self.httpd.state
+
+    @property
+    def url(self):
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def env(self):
+        return {"ANTHROPIC_API_KEY": API_KEY, "ANTHROPIC_BASE_URL": self.url}
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Run the fake Messages API on loopback.")
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each reply")
+    args = parser.parse_args()
+    server = FakeAnthropic(port=args.port, delay=args.delay)
+    print(f"fake Messages API on {server.url} (key {API_KEY})", flush=True)
+    try:
+        server.thread.join()
+    except KeyboardInterrupt:
+        server.close()

@@ -1,0 +1,355 @@
+"""The scorer end to end: the real anthropic SDK against the fake Messages API
+on loopback, on a copy of the real data.db."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from conftest import ROOT
+from fake_anthropic import FakeAnthropic
+from score import prices, prompt
+from score.cli import cli
+
+SOME = ["actuaries", "dentists", "roofers", "registered-nurses", "software-developers"]
+
+
+@pytest.fixture
+def fake():
+    server = FakeAnthropic()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    """A copy of the committed data.db without any scores yet."""
+    path = tmp_path / "data.db"
+    shutil.copy(ROOT / "data.db", path)
+    db = sqlite_utils.Database(path)
+    for table in ("scores", "score_failures", "batch_requests", "batches", "runs", "criteria"):
+        if db[table].exists():
+            db.execute(f"delete from [{table}]")
+    db.conn.commit()
+    return path
+
+
+def score(fake, db_path, *args, env=None):
+    environment = fake.env() if fake else {}
+    environment.update(env or {})
+    return CliRunner(env=environment).invoke(cli, [*args, "--db", str(db_path)])
+
+
+def rows(db_path, sql, params=()):
+    return list(sqlite_utils.Database(db_path).query(sql, params))
+
+
+def only(*slugs):
+    return [arg for slug in slugs for arg in ("--only", slug)]
+
+
+def test_run_scores_and_records_provenance(fake, db_path):
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME))
+    assert result.exit_code == 0, result.output
+    assert "run 1 complete: 5 scored, 0 failed" in result.output
+    run = rows(db_path, "select * from runs")[0]
+    assert (run["criterion"], run["kind"], run["model"], run["status"]) == ("ai_exposure", "model", prices.default_model(), "complete")
+    assert run["input_tokens"] > 0 and run["output_tokens"] > 0
+    price = prices.price(run["model"])
+    assert run["cost_usd"] == pytest.approx(price.cost({"input_tokens": run["input_tokens"], "output_tokens": run["output_tokens"]}))
+    scores = rows(db_path, "select * from scores order by slug")
+    assert [s["slug"] for s in scores] == sorted(SOME)
+    assert all(0 <= s["score"] <= 10 and s["rationale"] and s["input_hash"] for s in scores)
+    assert rows(db_path, "select current_run from criteria where name = 'ai_exposure'")[0]["current_run"] == 1
+    assert len(rows(db_path, "select * from current_scores")) == 5
+
+    # What was sent: structured output with the scale as an enum, clean text,
+    # no sampling parameters and no forced tool use.
+    request = fake.state.requests[0]
+    assert request["output_config"]["format"]["schema"]["properties"]["score"]["enum"] == list(range(11))
+    assert not {"temperature", "top_p", "top_k", "tool_choice", "tools"} & set(request)
+    assert request["messages"][0]["content"].startswith("Occupation: ")
+    assert "<p>" not in request["messages"][0]["content"] and "<rubric>" in request["system"][0]["text"]
+
+
+def test_missing_key_is_a_one_line_error_before_any_work(db_path):
+    result = CliRunner(env={"ANTHROPIC_API_KEY": None}).invoke(cli, ["run", "--criterion", "ai_exposure", "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: ANTHROPIC_API_KEY is not set: export your Anthropic API key, or add --dry-run to see the cost without calling the API"
+    ]
+    assert rows(db_path, "select * from runs") == []
+
+
+def test_key_is_never_printed_or_stored(fake, db_path):
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"), "--model", "claude-no-such-model")
+    assert result.exit_code == 1 and "no price for model" in result.output
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"))
+    key = fake.env()["ANTHROPIC_API_KEY"]
+    assert result.exit_code == 0 and key not in result.output
+    assert key.encode() not in db_path.read_bytes()
+    wrong = "sk-ant-wrong-and-secret"
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("dentists"), env={"ANTHROPIC_API_KEY": wrong})
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == "Error: the API answered HTTP 401: invalid API key"
+    assert wrong not in result.output and wrong.encode() not in db_path.read_bytes()
+
+
+def test_dry_run_spends_nothing(fake, db_path):
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", "--dry-run", "--model", "claude-haiku-5-5", env={"ANTHROPIC_API_KEY": None})
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("341 calls to claude-haiku-5-5 for ai_exposure (0 already scored, skipped)")
+    tokens = re.search(r"about ([\d,]+) input and ([\d,]+) output tokens; estimated cost \$([\d.]+)", result.output)
+    expected = prices.price("claude-haiku-5-5").cost(
+        {"input_tokens": int(tokens[1].replace(",", "")), "output_tokens": int(tokens[2].replace(",", ""))}
+    )
+    assert float(tokens[3]) == pytest.approx(expected, abs=1e-4)
+    assert fake.state.requests == [] and rows(db_path, "select * from runs") == []
+
+
+def test_rerun_scores_only_what_is_stale(fake, db_path):
+    assert score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME)).exit_code == 0
+    fake.state.requests.clear()
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME))
+    assert result.exit_code == 0
+    assert "nothing to score" in result.output and fake.state.requests == []
+
+    # A changed OOH page makes that occupation's score stale, and only that one.
+    db = sqlite_utils.Database(db_path)
+    db.execute("update occupations set what_they_do = what_they_do || ' They also test.' where slug = 'dentists'")
+    db.conn.commit()
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME))
+    assert "1 scored, 0 failed, 4 already scored" in result.output
+    assert [r["messages"][0]["content"].splitlines()[0] for r in fake.state.requests] == ["Occupation: Dentists"]
+    assert len(rows(db_path, "select * from current_scores")) == 5
+
+    # --force scores everything again.
+    fake.state.requests.clear()
+    assert "5 scored" in score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME), "--force").output
+
+
+def test_a_changed_rubric_rescores(fake, db_path, tmp_path):
+    criteria = tmp_path / "criteria"
+    shutil.copytree(ROOT / "score" / "criteria", criteria)
+    assert score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME[:3]), "--criteria-dir", str(criteria)).exit_code == 0
+    rubric = criteria / "ai_exposure.md"
+    rubric.write_text(rubric.read_text() + "\nWeigh the most time-consuming tasks most.\n")
+    fake.state.requests.clear()
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME[:3]), "--criteria-dir", str(criteria))
+    assert "3 scored, 0 failed, 0 already scored" in result.output
+    hashes = {r["prompt_hash"] for r in rows(db_path, "select prompt_hash from runs")}
+    assert len(hashes) == 2
+    assert "Weigh the most time-consuming" in rows(db_path, "select rubric from criteria")[0]["rubric"]
+
+
+@pytest.mark.parametrize("fault", ["429", "529", "500"])
+def test_rate_limits_and_server_errors_are_retried(fake, db_path, fault):
+    fake.state.fault(fault)
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"), "--concurrency", "1")
+    assert result.exit_code == 0, result.output
+    assert f"HTTP {fault}; retrying in 1s" in result.output
+    assert len(fake.state.requests) == 2 and len(rows(db_path, "select * from scores")) == 1
+
+
+def test_slow_reply_past_the_timeout_is_retried(fake, db_path):
+    fake.state.fault("slow")
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"), "--timeout", "0.5")
+    assert result.exit_code == 0, result.output
+    assert "timed out; retrying" in result.output
+
+
+@pytest.mark.parametrize("fault", ["malformed", "out_of_range", "max_tokens"])
+def test_an_invalid_reply_is_retried_once(fake, db_path, fault):
+    fake.state.fault(fault)
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"))
+    assert result.exit_code == 0, result.output
+    assert "retrying once" in result.output
+    assert len(fake.state.requests) == 2 and len(rows(db_path, "select * from scores")) == 1
+
+
+@pytest.mark.parametrize(
+    "fault,reason",
+    [("malformed", "reply is not JSON"), ("out_of_range", "score 15 is outside 0-10"), ("max_tokens", "reply cut off at max_tokens")],
+)
+def test_an_invalid_reply_twice_is_a_failure_never_a_score(fake, db_path, fault, reason):
+    fake.state.fault(fault, fault)
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers", "dentists"), "--concurrency", "1")
+    assert result.exit_code == 1
+    assert "1 scored, 1 failed" in result.output
+    failure = rows(db_path, "select * from score_failures")[0]
+    assert failure["error"] == f"invalid reply: {reason}"
+    assert failure["slug"] not in {s["slug"] for s in rows(db_path, "select slug from scores")}
+    assert rows(db_path, "select status from runs")[0]["status"] == "partial"
+    # The failed occupation is what the next run picks up.
+    fake.state.requests.clear()
+    assert "1 scored, 0 failed, 1 already scored" in score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers", "dentists")).output
+
+
+def test_budget_stops_before_it_is_exceeded(fake, db_path):
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", "--max-cost", "0.05", "--concurrency", "4")
+    assert result.exit_code == 1
+    assert "stopped before exceeding the budget of $0.05" in result.output
+    run = rows(db_path, "select * from runs")[0]
+    assert run["status"] == "budget"
+    assert 0 < run["scored"] < 341
+    assert run["cost_usd"] <= 0.05
+
+
+def test_killed_midway_and_resumed(fake, db_path):
+    fake.state.delay = 0.2
+    command = [sys.executable, "-m", "score", "run", "--criterion", "ai_exposure", "--db", str(db_path), "--concurrency", "2"]
+    env = {**os.environ, **fake.env()}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and saved(db_path) < 6:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    output = process.communicate(timeout=30)[0]
+    assert process.returncode != 0
+    done = saved(db_path)
+    assert 6 <= done < 341, output
+    run = rows(db_path, "select * from runs")[0]
+    assert run["status"] == "interrupted" and run["scored"] == done
+
+    fake.state.delay = 0
+    fake.state.requests.clear()
+    finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 0, finished.stderr
+    assert f"{341 - done} scored, 0 failed, {done} already scored" in finished.stdout
+    assert len(fake.state.requests) == 341 - done
+    assert len(rows(db_path, "select distinct slug from scores")) == 341
+
+
+def saved(db_path):
+    try:
+        return sqlite_utils.Database(db_path).execute("select count(*) from scores").fetchone()[0]
+    except Exception:
+        return 0
+
+
+def test_batch_mode_scores_at_half_price(fake, db_path):
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME), "--batch", "--poll-interval", "0")
+    assert result.exit_code == 0, result.output
+    assert "submitted batch msgbatch_fake_0001 with 5 requests" in result.output
+    assert fake.state.requests == []  # nothing went through the ordinary endpoint
+    run = rows(db_path, "select * from runs")[0]
+    assert run["batch"] == 1 and run["scored"] == 5
+    price = prices.price(run["model"])
+    full = price.cost({"input_tokens": run["input_tokens"], "output_tokens": run["output_tokens"]})
+    assert run["cost_usd"] == pytest.approx(full / 2)
+    assert rows(db_path, "select status from batches") == [{"status": "collected"}]
+
+
+def test_batch_interrupted_while_polling_resumes_the_same_batch(fake, db_path):
+    fake.state.polls_until_ended = 10**6
+    command = [sys.executable, "-m", "score", "run", "--criterion", "ai_exposure", "--db", str(db_path),
+               "--batch", "--poll-interval", "0.05", *only(*SOME)]
+    env = {**os.environ, **fake.env()}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not rows_or_empty(db_path, "select * from batches"):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=30)
+    assert rows(db_path, "select status from batches") == [{"status": "submitted"}]
+    assert saved(db_path) == 0
+
+    fake.state.polls_until_ended = 0
+    finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "resuming batch msgbatch_fake_0001" in finished.stderr
+    assert fake.state.batch_creations == 1
+    assert saved(db_path) == 5
+    assert rows(db_path, "select status from batches") == [{"status": "collected"}]
+
+
+def rows_or_empty(db_path, sql):
+    try:
+        return rows(db_path, sql)
+    except Exception:
+        return []
+
+
+def test_import_reference_scores_as_the_current_run(db_path):
+    reference = ROOT.parent / "shared" / "reference" / "karpathy-jobs-ai-exposure.csv"
+    if not reference.exists():
+        pytest.skip(f"the reference scores are not at {reference}")
+    result = score(None, db_path, "import", str(reference), "--criterion", "ai_exposure", "--source", "karpathy/jobs, Gemini 3 Flash, 2026")
+    assert result.exit_code == 0, result.output
+    assert "imported 342 ai_exposure scores" in result.output and "now the current run" in result.output
+    means = rows(db_path, """
+        select avg(score) as plain, sum(score * jobs) * 1.0 / sum(jobs) as weighted
+        from current_scores join occupations using (slug) where jobs is not null""")[0]
+    assert round(means["plain"], 1) == 5.3 and round(means["weighted"], 1) == 4.9
+    again = score(None, db_path, "import", str(reference), "--criterion", "ai_exposure", "--source", "karpathy/jobs, Gemini 3 Flash, 2026")
+    assert again.output.strip() == "already imported as run 1"
+
+
+def test_import_by_soc_code_round_trips_the_reference_scores(db_path, tmp_path):
+    """Spread the published slug scores onto each occupation's SOC codes, import
+    them by SOC, and get the same scores back: exactly where an occupation has
+    one SOC code, as an employment-weighted mean where codes are shared."""
+    reference = ROOT.parent / "shared" / "reference" / "karpathy-jobs-ai-exposure.csv"
+    if not reference.exists():
+        pytest.skip(f"the reference scores are not at {reference}")
+    import csv
+
+    by_slug = {r["slug"]: int(r["score"]) for r in csv.DictReader(reference.open())}
+    soc_rows = rows(db_path, "select slug, soc_code from projections where soc_code is not null")
+    shared = {}
+    for r in soc_rows:
+        shared.setdefault(r["soc_code"], set()).add(r["slug"])
+    socs = tmp_path / "soc.csv"
+    with socs.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["soc_code", "score"])
+        for soc, slugs in sorted(shared.items()):
+            if len(slugs) == 1:
+                writer.writerow([soc, by_slug[next(iter(slugs))]])
+    result = score(None, db_path, "import", str(socs), "--criterion", "ai_exposure", "--source", "test: reference scores by SOC", "--key", "soc")
+    assert result.exit_code == 0, result.output
+    imported = {r["slug"]: r["score"] for r in rows(db_path, "select slug, score from scores")}
+    assert len(imported) > 300
+    assert all(imported[slug] == by_slug[slug] for slug in imported)
+
+
+def test_import_rejects_bad_files_with_one_line(db_path, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("slug,score\nroofers,11\n")
+    result = score(None, db_path, "import", str(bad), "--criterion", "ai_exposure", "--source", "test")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: bad.csv: row 2 (roofers): score 11 is outside 0-10"
+    bad.write_text("slug,score\nastronauts,3\n")
+    result = score(None, db_path, "import", str(bad), "--criterion", "ai_exposure", "--source", "test")
+    assert result.output.strip() == "Error: bad.csv: 1 slugs are not in data.db: astronauts"
+    assert rows(db_path, "select * from runs") == []
+
+
+def test_a_trial_run_does_not_replace_a_complete_layer(fake, db_path):
+    reference = ROOT.parent / "shared" / "reference" / "karpathy-jobs-ai-exposure.csv"
+    if not reference.exists():
+        pytest.skip(f"the reference scores are not at {reference}")
+    score(None, db_path, "import", str(reference), "--criterion", "ai_exposure", "--source", "karpathy/jobs, Gemini 3 Flash, 2026")
+    assert score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME)).exit_code == 0
+    assert rows(db_path, "select current_run from criteria")[0]["current_run"] == 1
+    assert len(rows(db_path, "select * from current_scores")) == 342
+    listing = score(None, db_path, "runs").output
+    assert "*   1  ai_exposure          import karpathy/jobs" in listing and "    2  ai_exposure          model" in listing
+    assert score(None, db_path, "use", "2").output.strip() == "run 2 is now the current ai_exposure run"
+    assert len(rows(db_path, "select * from current_scores")) == 5
+
+
+def test_prompt_text_is_trimmed_to_its_budget():
+    row = {"title": "Testers", "jobs": 1000, "what_they_do": "Do things. " * 2000, "work_environment": "Work. " * 500,
+           "how_to_become_one": "Learn. " * 500}
+    text = prompt.occupation_text(row, max_tokens=1000)
+    assert prompt.estimate_tokens(text) <= 1000
+    assert "## What they do" in text and text.count("[…]") >= 1

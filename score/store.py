@@ -100,6 +100,26 @@ def now():
 
 def ensure(db):
     db.executescript(SCHEMA)
+    refresh_views(db)
+
+
+def refresh_views(db):
+    """``occupation_scores``: every occupation with its current score for each
+    criterion side by side, one column per criterion, so it is rebuilt
+    whenever a criterion is added."""
+    names = [r[0] for r in db.execute("select name from criteria order by name")]
+    columns = "".join(
+        f",\n    (select score from current_scores c where c.slug = o.slug and c.criterion = '{n}') as [{n}]" for n in names
+    )
+    view = (
+        "CREATE VIEW occupation_scores AS\nSELECT o.slug, o.title, o.category_name, o.jobs, o.median_pay_annual, "
+        f"o.entry_education, o.outlook_pct{columns}\nFROM occupations o"
+    )
+    existing = db.execute("select sql from sqlite_master where name = 'occupation_scores'").fetchone()
+    if existing is None or existing[0] != view:
+        with db.atomic():
+            db.execute("DROP VIEW IF EXISTS occupation_scores")
+            db.execute(view)
 
 
 def config_hash(criterion, kind, model_or_source, prompt_hash):
@@ -115,6 +135,7 @@ def save_criterion(db, criterion):
     }
     with db.atomic():
         db["criteria"].upsert(row, pk="name")
+    refresh_views(db)
 
 
 def start_run(db, *, criterion, kind, model=None, source=None, prompt_hash, batch=False, max_cost=None):

@@ -79,13 +79,18 @@ class EditionMismatch(ValueError):
     pass
 
 
+# Searched with Porter stemming, so "nurse" finds "Registered Nurses" and
+# "programmer" finds the alias "Computer Programmer" and the software
+# developers, whose duties mention programmers.
+FTS_COLUMNS = ["title", "aliases", "summary", "what_they_do"]
+
+
 def open_db(path):
     db = sqlite_utils.Database(path)
     db.executescript(SCHEMA)
-    if not db["occupations_fts"].exists():
-        # Porter stemming, so "nurse" finds "Registered Nurses" and "programmer"
-        # finds the alias "Computer programmer".
-        db["occupations"].enable_fts(["title", "aliases", "summary"], tokenize="porter", create_triggers=True)
+    fts = db["occupations_fts"]
+    if not fts.exists() or [c for c in fts.columns_dict if c != "rank"] != FTS_COLUMNS:
+        db["occupations"].enable_fts(FTS_COLUMNS, tokenize="porter", create_triggers=True, replace=True)
     return db
 
 

@@ -1,0 +1,422 @@
+// The home page: occupations as a treemap (area = jobs), coloured by a layer,
+// with a legend, a stats panel, search, a score-against-pay chart and the
+// view kept in the URL. Titles and rationales are untrusted text: they only
+// ever reach the page through textContent, never as HTML.
+(function () {
+  "use strict";
+
+  const data = JSON.parse(document.getElementById("data").textContent);
+  const base = document.body.dataset.base;
+  const numbers = new Intl.NumberFormat("en-US");
+  const oneDecimal = new Intl.NumberFormat("en-US", {minimumFractionDigits: 1, maximumFractionDigits: 1});
+  const $ = id => document.getElementById(id);
+  const el = (tag, attrs = {}, text) => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+
+  // 1. Rows from the compact JSON.
+  const occupations = data.occupations.map(row => {
+    const o = Object.fromEntries(data.fields.map((field, i) => [field, row[i]]));
+    o.categoryName = data.categories[o.category];
+    return o;
+  });
+  const bySlug = new Map(occupations.map(o => [o.slug, o]));
+  let details = {rationales: {}, aliases: []};
+
+  // 2. Layers: three from BLS, then one per criterion in the data.
+  const schemes = {
+    viridis: d3.interpolateViridis, cividis: d3.interpolateCividis, magma: d3.interpolateMagma,
+    inferno: d3.interpolateInferno, plasma: d3.interpolatePlasma, blues: d3.interpolateBlues,
+    greens: d3.interpolateGreens, oranges: d3.interpolateOranges, purples: d3.interpolatePurples,
+    reds: d3.interpolateReds, ylorrd: d3.interpolateYlOrRd, ylgnbu: d3.interpolateYlGnBu,
+  };
+  const clamp = t => Math.max(0, Math.min(1, t));
+  const MISSING = "#d9d9d9";
+  const payRange = [25000, 250000];
+  const layers = [
+    {id: "outlook", title: "Job outlook", short: "Outlook",
+     value: o => o.outlook, text: v => (v > 0 ? "+" : "") + v + "%",
+     // Purple for growth, orange for decline (d3's PuOr runs the other way):
+     // a diverging scheme that stays readable with colour blindness.
+     color: v => d3.interpolatePuOr(1 - clamp((v + 15) / 30)), ticks: [-15, -5, 0, 5, 15], edges: ["≤ −15%", "≥ +15%"]},
+    {id: "pay", title: "Median pay", short: "Pay",
+     value: o => o.pay, text: v => "$" + numbers.format(v),
+     color: v => d3.interpolateViridis(clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]))),
+     ticks: [25000, 50000, 100000, 250000], edges: ["≤ $25,000", "≥ $250,000"]},
+    {id: "education", title: "Entry-level education", short: "Education", categorical: true,
+     value: o => o.education, text: v => data.education[v],
+     color: v => data.education[v] === "See How to Become One" ? "#b8b8b8" : d3.interpolateCividis(v / (data.education.length - 2))},
+    ...data.criteria.map((c, i) => ({
+      id: c.name, title: c.title, short: c.title, criterion: c,
+      value: o => o.scores[i], text: v => numbers.format(v) + " of " + c.max,
+      color: v => schemes[c.colors](clamp((v - c.min) / (c.max - c.min))),
+      ticks: [...Array(c.max - c.min + 1).keys()].map(k => k + c.min),
+      edges: [String(c.min), String(c.max)],
+    })),
+  ];
+  const layerById = new Map(layers.map(l => [l.id, l]));
+
+  // 3. State, read from and written to the URL so any view can be shared.
+  const params = new URLSearchParams(location.search);
+  const defaultLayer = data.criteria.length ? data.criteria[0].name : "outlook";
+  const state = {
+    layer: layerById.has(params.get("layer")) ? params.get("layer") : defaultLayer,
+    view: params.get("view") === "scatter" ? "scatter" : "treemap",
+    q: params.get("q") || "",
+    selected: bySlug.has(params.get("selected")) ? params.get("selected") : null,
+  };
+  function saveState() {
+    const p = new URLSearchParams();
+    if (state.layer !== defaultLayer) p.set("layer", state.layer);
+    if (state.view !== "treemap") p.set("view", state.view);
+    if (state.q) p.set("q", state.q);
+    if (state.selected) p.set("selected", state.selected);
+    const query = p.toString();
+    history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+  }
+  const layer = () => layerById.get(state.layer);
+  const fill = (l, o) => { const v = l.value(o); return v == null ? MISSING : l.color(v); };
+
+  // 4. The treemap: categories, then occupations, sized by jobs.
+  const treemap = $("treemap");
+  const tiles = new Map();
+  function drawTreemap() {
+    const width = treemap.clientWidth;
+    const height = Math.max(420, Math.min(width * 0.7, 900));
+    treemap.style.height = height + "px";
+    const groups = data.categories
+      .map((name, i) => ({name, children: occupations.filter(o => o.category === i)}))
+      .filter(g => g.children.length);
+    const root = d3.hierarchy({children: groups}).sum(d => d.jobs || 0).sort((a, b) => b.value - a.value);
+    const labelHeight = width < 600 ? 13 : 17;
+    // Outer padding first: it would otherwise reset the room kept for group names.
+    d3.treemap().size([width, height]).paddingInner(1).paddingOuter(1)
+      .paddingTop(node => node.depth === 1 ? labelHeight : 1).round(true)(root);
+
+    treemap.replaceChildren();
+    tiles.clear();
+    for (const group of root.children) {
+      const label = el("div", {class: "group", "aria-hidden": "true"}, group.data.name);
+      place(label, group);
+      if (group.x1 - group.x0 < 40) label.textContent = "";
+      treemap.append(label);
+    }
+    for (const leaf of root.leaves()) {
+      const o = leaf.data;
+      const tile = el("a", {class: "tile", href: base + "occupations/" + o.slug + ".html", "data-slug": o.slug});
+      place(tile, leaf);
+      const w = leaf.x1 - leaf.x0, h = leaf.y1 - leaf.y0;
+      if (w > 44 && h > 16) tile.append(el("span", {}, o.title));
+      tiles.set(o.slug, tile);
+      treemap.append(tile);
+    }
+    recolour();
+    highlight();
+  }
+  function place(node, d) {
+    node.style.left = d.x0 + "px";
+    node.style.top = d.y0 + "px";
+    node.style.width = Math.max(0, d.x1 - d.x0) + "px";
+    node.style.height = Math.max(0, d.y1 - d.y0) + "px";
+  }
+  function recolour() {
+    const l = layer();
+    for (const [slug, tile] of tiles) {
+      const o = bySlug.get(slug), colour = fill(l, o), v = l.value(o);
+      tile.style.background = colour;
+      tile.classList.toggle("dark", d3.hsl(colour).l < 0.55);
+      tile.setAttribute("aria-label", `${o.title}: ${numbers.format(o.jobs)} jobs; ${l.title}: ${v == null ? "not available" : l.text(v)}`);
+    }
+  }
+
+  // 5. Tooltip: hover or focus on a computer, tap on a phone.
+  const tooltip = $("tooltip");
+  function showTooltip(o, anchor) {
+    const l = layer();
+    tooltip.replaceChildren(el("strong", {}, o.title), el("span", {class: "muted"}, o.categoryName));
+    const rows = [
+      ["Jobs", numbers.format(o.jobs)],
+      ["Median pay", o.pay != null ? "$" + numbers.format(o.pay) + " a year" : o.hourly != null ? "$" + o.hourly.toFixed(2) + " an hour" : "not available"],
+      ["Outlook", o.outlook != null ? `${o.outlook > 0 ? "+" : ""}${o.outlook}% (${o.outlook_desc})` : "—"],
+      ["Education", o.education != null ? data.education[o.education] : "—"],
+    ];
+    data.criteria.forEach((c, i) => rows.push([c.title, o.scores[i] == null ? "not scored" : `${o.scores[i]} of ${c.max}`]));
+    const dl = el("dl");
+    for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {}, v));
+    tooltip.append(dl);
+    if (l.criterion) {
+      const rationale = (details.rationales[l.criterion.name] || {})[o.slug];
+      if (rationale) tooltip.append(el("p", {class: "rationale"}, rationale));
+      tooltip.append(el("p", {class: "muted"}, "Score: " + l.criterion.source));
+    }
+    tooltip.append(el("a", {href: base + "occupations/" + o.slug + ".html"}, "Open the occupation's page →"));
+    tooltip.hidden = false;
+    const box = tooltip.parentElement.getBoundingClientRect(), r = anchor.getBoundingClientRect();
+    const left = Math.min(Math.max(0, r.left - box.left + r.width / 2 - tooltip.offsetWidth / 2), box.width - tooltip.offsetWidth);
+    const below = r.bottom - box.top + 6;
+    tooltip.style.left = Math.max(0, left) + "px";
+    tooltip.style.top = (below + tooltip.offsetHeight > box.height && r.top - box.top > tooltip.offsetHeight + 6 ? r.top - box.top - tooltip.offsetHeight - 6 : below) + "px";
+  }
+  const hideTooltip = () => { tooltip.hidden = true; };
+  let touched = null, wasSelected = false;
+  treemap.addEventListener("pointerover", e => { const t = e.target.closest(".tile"); if (t && e.pointerType === "mouse") showTooltip(bySlug.get(t.dataset.slug), t); });
+  treemap.addEventListener("pointerleave", e => { if (e.pointerType === "mouse") hideTooltip(); });
+  treemap.addEventListener("focusin", e => { const t = e.target.closest(".tile"); if (t) select(t.dataset.slug, false); });
+  treemap.addEventListener("pointerdown", e => {
+    touched = e.pointerType === "mouse" ? null : e.target.closest(".tile");
+    wasSelected = Boolean(touched) && state.selected === touched.dataset.slug && !tooltip.hidden;
+  });
+  treemap.addEventListener("click", e => {
+    const t = e.target.closest(".tile");
+    // On a touch screen the first tap shows the details; a second tap on the same tile opens its page.
+    if (t && touched === t && !wasSelected) { e.preventDefault(); select(t.dataset.slug, false); }
+  });
+  treemap.addEventListener("keydown", e => {
+    const t = e.target.closest(".tile");
+    if (!t) return;
+    const order = [...tiles.values()], i = order.indexOf(t);
+    const step = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1}[e.key];
+    const next = step ? order[i + step] : e.key === "Home" ? order[0] : e.key === "End" ? order[order.length - 1] : null;
+    if (e.key === "Escape") { hideTooltip(); return; }
+    if (next) { e.preventDefault(); next.focus(); }
+  });
+  function select(slug, focus) {
+    state.selected = slug;
+    saveState();
+    const tile = tiles.get(slug);
+    for (const t of treemap.querySelectorAll(".selected")) t.classList.remove("selected");
+    if (tile) {
+      tile.classList.add("selected");
+      if (focus) tile.focus({preventScroll: false});
+      showTooltip(bySlug.get(slug), tile);
+    }
+  }
+
+  // 6. Layer switch and legend.
+  const buttons = $("layer-buttons");
+  for (const l of layers) {
+    const b = el("button", {type: "button", role: "radio", "data-layer": l.id, "aria-checked": String(l.id === state.layer)}, l.short);
+    b.addEventListener("click", () => setLayer(l.id));
+    buttons.append(b);
+  }
+  function setLayer(id) {
+    state.layer = id;
+    saveState();
+    for (const b of buttons.children) b.setAttribute("aria-checked", String(b.dataset.layer === id));
+    recolour();
+    legend();
+    stats();
+    if (state.selected && !tooltip.hidden) showTooltip(bySlug.get(state.selected), tiles.get(state.selected));
+  }
+  function legend() {
+    const l = layer(), box = $("legend");
+    box.replaceChildren(el("span", {class: "legend-title"}, l.title + (l.criterion ? ` (${l.criterion.unit})` : "")));
+    if (l.categorical) {
+      data.education.forEach((name, i) => {
+        const item = el("span", {class: "swatch"});
+        item.append(el("i", {style: `background:${l.color(i)}`}), document.createTextNode(name === "See How to Become One" ? "varies" : name));
+        box.append(item);
+      });
+    } else {
+      const stops = [...Array(11).keys()].map(k => l.color(l.id === "pay" ? payRange[0] * Math.pow(payRange[1] / payRange[0], k / 10) : l.id === "outlook" ? -15 + 3 * k : l.criterion.min + (l.criterion.max - l.criterion.min) * k / 10));
+      box.append(el("span", {class: "edge"}, l.edges[0]), el("span", {class: "ramp", style: `background:linear-gradient(to right, ${stops.join(",")})`}), el("span", {class: "edge"}, l.edges[1]));
+    }
+    const none = el("span", {class: "swatch"});
+    none.append(el("i", {style: `background:${MISSING}`}), document.createTextNode("no figure"));
+    box.append(none);
+  }
+
+  // 7. The stats panel follows the layer: averages, tiers, bands, a histogram.
+  const PAY_BANDS = [[0, 35000, "under $35,000"], [35000, 50000, "$35,000–49,999"], [50000, 75000, "$50,000–74,999"], [75000, 100000, "$75,000–99,999"], [100000, Infinity, "$100,000 or more"]];
+  const weighted = list => { const jobs = list.reduce((s, [, j]) => s + j, 0); return jobs ? list.reduce((s, [v, j]) => s + v * j, 0) / jobs : null; };
+  const mean = list => list.length ? list.reduce((s, [v]) => s + v, 0) / list.length : null;
+  const billions = v => "$" + numbers.format(Math.round(v / 1e9)) + " bn";
+  const millions = v => v >= 1e6 ? oneDecimal.format(v / 1e6) + "M" : numbers.format(Math.round(v / 1000)) + "k";
+  function stats() {
+    const l = layer(), panel = $("stats");
+    panel.replaceChildren(el("h2", {}, l.title));
+    const known = occupations.filter(o => l.value(o) != null);
+    const totalJobs = occupations.reduce((s, o) => s + o.jobs, 0);
+    if (l.categorical) {
+      const table = statTable(["Education", "Jobs", "Share"]);
+      data.education.forEach((name, i) => {
+        const jobs = occupations.filter(o => o.education === i).reduce((s, o) => s + o.jobs, 0);
+        addRow(table, [name, millions(jobs), oneDecimal.format(100 * jobs / totalJobs) + "%"]);
+      });
+      panel.append(table);
+      return;
+    }
+    const pairs = known.map(o => [l.value(o), o.jobs]);
+    const avg = el("dl", {class: "averages"});
+    avg.append(el("dt", {}, "Average, each occupation counted once"), el("dd", {"data-stat": "mean"}, oneDecimal.format(mean(pairs))));
+    avg.append(el("dt", {}, "Average weighted by jobs"), el("dd", {"data-stat": "weighted"}, oneDecimal.format(weighted(pairs))));
+    avg.append(el("dt", {}, "Occupations with a figure"), el("dd", {}, `${known.length} of ${occupations.length}`));
+    panel.append(avg);
+
+    if (l.criterion) {
+      const tiers = statTable(["Tier", "Jobs", "Share", "Wages"]);
+      const inTier = t => known.filter(o => l.value(o) >= t.min && l.value(o) < t.max + 1);
+      for (const t of l.criterion.tiers) {
+        const members = inTier(t), jobs = members.reduce((s, o) => s + o.jobs, 0);
+        const wages = members.reduce((s, o) => s + (o.pay ? o.pay * o.jobs : 0), 0);
+        addRow(tiers, [`${t.name} (${t.min}${t.max > t.min ? "–" + t.max : ""})`, millions(jobs), oneDecimal.format(100 * jobs / totalJobs) + "%", billions(wages)]);
+      }
+      panel.append(el("h3", {}, "Jobs by tier"), tiers);
+      const top = l.criterion.tiers.slice(Math.floor(l.criterion.tiers.length / 2));
+      const members = top.flatMap(inTier), jobs = members.reduce((s, o) => s + o.jobs, 0);
+      panel.append(el("p", {"data-stat": "top-tiers"}, `From “${top[0].name}” up: ${numbers.format(jobs)} jobs (${oneDecimal.format(100 * jobs / totalJobs)}%) and ${billions(members.reduce((s, o) => s + (o.pay ? o.pay * o.jobs : 0), 0))} a year in wages (where BLS gives a yearly median).`));
+    }
+    if (l.id !== "pay") {
+      const bands = statTable(["Median pay", "Weighted average"]);
+      for (const [lo, hi, name] of PAY_BANDS) {
+        const v = weighted(known.filter(o => o.pay != null && o.pay >= lo && o.pay < hi).map(o => [l.value(o), o.jobs]));
+        addRow(bands, [name, v == null ? "—" : l.id === "outlook" ? oneDecimal.format(v) + "%" : oneDecimal.format(v)]);
+      }
+      panel.append(el("h3", {}, "By pay"), bands);
+    }
+    const byEducation = statTable(["Education", "Weighted average"]);
+    data.education.forEach((name, i) => {
+      const v = weighted(known.filter(o => o.education === i).map(o => [l.value(o), o.jobs]));
+      addRow(byEducation, [name, v == null ? "—" : l.id === "pay" ? "$" + numbers.format(Math.round(v)) : oneDecimal.format(v)]);
+    });
+    panel.append(el("h3", {}, "By entry-level education"), byEducation);
+    panel.append(el("h3", {}, "Jobs at each value"), histogram(l, known));
+  }
+  function statTable(headings) {
+    const table = el("table", {class: "data compact"}), tr = el("tr");
+    for (const h of headings) tr.append(el("th", {scope: "col"}, h));
+    table.append(el("thead"), el("tbody"));
+    table.tHead.append(tr);
+    return table;
+  }
+  function addRow(table, cells) {
+    const tr = el("tr");
+    cells.forEach((c, i) => tr.append(el(i ? "td" : "th", i ? {} : {scope: "row"}, c)));
+    table.tBodies[0].append(tr);
+  }
+  function histogram(l, known) {
+    const bins = l.criterion ? l.ticks.map(t => [t, t + 1, String(t)])
+      : l.id === "outlook" ? [[-Infinity, -5, "< −5%"], [-5, 0, "−5 to 0"], [0, 3, "0 to 2"], [3, 5, "3 to 4"], [5, 10, "5 to 9"], [10, Infinity, "≥ 10%"]]
+      : [[0, 35000, "<35k"], [35000, 50000, "35–50k"], [50000, 75000, "50–75k"], [75000, 100000, "75–100k"], [100000, 150000, "100–150k"], [150000, Infinity, "≥150k"]];
+    const jobs = bins.map(([lo, hi]) => known.filter(o => l.value(o) >= lo && l.value(o) < hi).reduce((s, o) => s + o.jobs, 0));
+    const most = Math.max(...jobs, 1), w = 300, bar = w / bins.length;
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", `0 0 ${w} 120`);
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", "Jobs at each value: " + bins.map((b, i) => `${b[2]}: ${numbers.format(jobs[i])}`).join("; "));
+    bins.forEach(([lo, , name], i) => {
+      const h = 90 * jobs[i] / most;
+      const rect = document.createElementNS(svg.namespaceURI, "rect");
+      Object.entries({x: i * bar + 2, y: 95 - h, width: bar - 4, height: h, fill: l.color(Number.isFinite(lo) ? lo : (l.id === "outlook" ? -15 : 0))}).forEach(([k, v]) => rect.setAttribute(k, v));
+      const text = document.createElementNS(svg.namespaceURI, "text");
+      Object.entries({x: i * bar + bar / 2, y: 112, "text-anchor": "middle"}).forEach(([k, v]) => text.setAttribute(k, v));
+      text.textContent = name;
+      svg.append(rect, text);
+    });
+    return svg;
+  }
+
+  // 8. Search over titles and the BLS A-Z index's other names.
+  const search = $("search"), results = $("search-results"), status = $("search-status");
+  function matches(q) {
+    q = q.trim().toLowerCase();
+    if (!q) return [];
+    const found = new Map();
+    for (const o of occupations) if (o.title.toLowerCase().includes(q)) found.set(o.slug, o.title);
+    for (const [alias, slug] of details.aliases) {
+      if (!found.has(slug) && bySlug.has(slug) && alias.toLowerCase().includes(q)) found.set(slug, `${bySlug.get(slug).title} (“${alias}”)`);
+    }
+    return [...found];
+  }
+  function highlight() {
+    const found = matches(state.q);
+    const hits = new Set(found.map(([slug]) => slug));
+    treemap.classList.toggle("searching", hits.size > 0);
+    for (const [slug, tile] of tiles) tile.classList.toggle("match", hits.has(slug));
+    results.replaceChildren();
+    for (const [slug, label] of found.slice(0, 8)) {
+      const li = el("li", {role: "option", tabindex: "-1", "data-slug": slug}, label);
+      li.addEventListener("click", () => { select(slug, true); });
+      li.addEventListener("keydown", e => { if (e.key === "Enter") select(slug, true); });
+      results.append(li);
+    }
+    status.textContent = state.q ? `${found.length} occupation${found.length === 1 ? "" : "s"} match “${state.q}”` : "";
+  }
+  search.value = state.q;
+  search.addEventListener("input", () => { state.q = search.value; saveState(); highlight(); });
+  search.addEventListener("keydown", e => { if (e.key === "ArrowDown" && results.firstChild) { e.preventDefault(); results.firstChild.focus(); } });
+
+  // 9. Second view: score against median pay, bubbles sized by jobs.
+  const scatterSelect = $("scatter-criterion");
+  data.criteria.forEach(c => scatterSelect.append(el("option", {value: c.name}, c.title)));
+  scatterSelect.addEventListener("change", () => setLayer(scatterSelect.value));
+  function drawScatter() {
+    const c = (layer().criterion || data.criteria[0]);
+    if (!c) { $("scatter-plot").textContent = "No criterion has been scored yet."; return; }
+    scatterSelect.value = c.name;
+    const i = data.criteria.indexOf(c), l = layerById.get(c.name);
+    const width = $("scatter-plot").clientWidth || 600, height = Math.round(Math.min(520, width * 0.7)), m = {l: 44, r: 12, t: 10, b: 36};
+    const x = v => m.l + (width - m.l - m.r) * Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]);
+    const y = v => height - m.b - (height - m.t - m.b) * (v - c.min) / (c.max - c.min);
+    const r = jobs => 1.5 + Math.sqrt(jobs) / 110;
+    const ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+    const add = (parent, tag, attrs, text) => { const n = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); if (text !== undefined) n.textContent = text; parent.append(n); return n; };
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.setAttribute("aria-label", `${c.title} against median pay; each bubble an occupation, sized by jobs`);
+    for (const t of [25000, 50000, 100000, 200000]) {
+      add(svg, "line", {x1: x(t), x2: x(t), y1: m.t, y2: height - m.b, class: "grid"});
+      add(svg, "text", {x: x(t), y: height - m.b + 16, "text-anchor": "middle"}, "$" + t / 1000 + "k");
+    }
+    for (let s = c.min; s <= c.max; s += Math.max(1, Math.round((c.max - c.min) / 5))) {
+      add(svg, "line", {x1: m.l, x2: width - m.r, y1: y(s), y2: y(s), class: "grid"});
+      add(svg, "text", {x: m.l - 6, y: y(s) + 4, "text-anchor": "end"}, s);
+    }
+    add(svg, "text", {x: width - m.r, y: height - 4, "text-anchor": "end", class: "axis-title"}, "Median yearly pay (log scale)");
+    add(svg, "text", {x: 4, y: m.t + 4, class: "axis-title", transform: `rotate(90 4 ${m.t + 4})`}, c.title);
+    const points = occupations.filter(o => o.pay != null && o.scores[i] != null).sort((a, b) => b.jobs - a.jobs);
+    for (const o of points) {
+      const a = add(svg, "a", {href: base + "occupations/" + o.slug + ".html", "data-slug": o.slug, "aria-label": `${o.title}: ${c.title} ${o.scores[i]}, median pay $${numbers.format(o.pay)}`});
+      add(a, "circle", {cx: x(Math.max(payRange[0], Math.min(payRange[1], o.pay))), cy: y(o.scores[i]), r: r(o.jobs), fill: l.color(o.scores[i])});
+      a.addEventListener("mouseenter", () => showTooltip(o, a));
+      a.addEventListener("focus", () => showTooltip(o, a));
+    }
+    $("scatter-plot").replaceChildren(svg);
+    $("scatter-plot").append(el("p", {class: "muted"}, `${points.length} occupations with a yearly median pay; those with only an hourly figure are left out.`));
+  }
+
+  // 10. Views, first drawing, and what loads after it.
+  function setView(view) {
+    state.view = view;
+    saveState();
+    for (const b of document.querySelectorAll("[data-view]")) b.setAttribute("aria-selected", String(b.dataset.view === view));
+    treemap.hidden = view !== "treemap";
+    $("scatter").hidden = view !== "scatter";
+    hideTooltip();
+    if (view === "scatter") drawScatter(); else drawTreemap();
+  }
+  for (const b of document.querySelectorAll("[data-view]")) b.addEventListener("click", () => setView(b.dataset.view));
+  document.addEventListener("keydown", e => { if (e.key === "Escape") hideTooltip(); });
+  document.addEventListener("click", e => { if (!e.target.closest(".tile, .tooltip, #search-results, svg a")) hideTooltip(); });
+
+  legend();
+  stats();
+  setView(state.view);
+  document.documentElement.dataset.drawn = String(Math.round(performance.now()));
+  if (state.selected) select(state.selected, false);
+
+  let width = treemap.clientWidth;
+  new ResizeObserver(() => {
+    if (Math.abs(treemap.clientWidth - width) < 2) return;
+    width = treemap.clientWidth;
+    if (state.view === "treemap") drawTreemap(); else drawScatter();
+  }).observe(document.querySelector(".chart"));
+
+  fetch(base + "data/details.json").then(r => r.json()).then(d => {
+    details = d;
+    highlight();
+    document.documentElement.dataset.details = "loaded";
+  });
+})();

@@ -31,3 +31,38 @@ def bls_site():
     server = Server(need_bls_copy())
     yield server
     server.close()
+
+
+def chromium_path():
+    """Debian's Chromium, installed here on first use where the machine allows."""
+    import shutil
+    import subprocess
+
+    path = shutil.which("chromium")
+    if path:
+        return path
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, stdout=subprocess.DEVNULL)
+        path = shutil.which("chromium")
+    if not path:
+        pytest.skip("Debian's chromium is not installed and cannot be installed here: run apt-get install chromium")
+    return path
+
+
+# Flags for a headless Chromium on a machine with no network but loopback.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    executable = chromium_path()
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

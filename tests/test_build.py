@@ -1,0 +1,153 @@
+"""build.py output: every page present, every internal link resolving, nothing
+loaded from another host, untrusted text inert, byte-identical rebuilds."""
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import sqlite_utils
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+
+import build
+from conftest import ROOT
+
+EVIL_TITLE = '</script><script>alert("title")</script><!--'
+EVIL_RATIONALE = '<img src=x onerror=alert("rationale")> & </SCRIPT> \u2028'
+
+
+def run_build(db, out, *args):
+    return CliRunner().invoke(build.main, ["--db", str(db), "--out", str(out), *args])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "_site"
+    result = run_build(ROOT / "data.db", out, "--base-path", "/worklens/")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_every_page_is_there(site):
+    db = sqlite_utils.Database(ROOT / "data.db")
+    slugs = [r["slug"] for r in db.query("select slug from occupations")]
+    criteria = [r["name"] for r in db.query("select name from criteria where current_run is not null")]
+    assert len(slugs) == 342 and "ai_exposure" in criteria
+    expected = ["index.html", "about.html", "table.html", "404.html", "data/data.db", "data/occupations.csv",
+                "data/occupations.json", "data/details.json", "data/metadata.json", "assets/site.css",
+                "assets/treemap.js", "assets/d3-hierarchy.min.js"]
+    expected += [f"occupations/{s}.html" for s in slugs] + [f"criteria/{c}.html" for c in criteria]
+    missing = [p for p in expected if not (site / p).is_file()]
+    assert missing == []
+    assert (site / "data" / "data.db").read_bytes() == (ROOT / "data.db").read_bytes()
+
+
+def pages(site):
+    return sorted(site.rglob("*.html"))
+
+
+def test_every_internal_link_resolves(site):
+    broken = []
+    for page in pages(site):
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        for tag in soup.find_all(["a", "link", "script", "img"]):
+            url = tag.get("href") or tag.get("src")
+            if not url or url.startswith(("http://", "https://", "data:", "#")):
+                continue
+            path = urlsplit(url).path
+            assert path.startswith("/worklens/"), f"{page.name}: {url} ignores --base-path"
+            target = site / path.removeprefix("/worklens/")
+            if path.endswith("/"):
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{page.relative_to(site)} -> {url}")
+    assert broken == []
+
+
+def test_nothing_is_loaded_from_another_host(site):
+    for page in pages(site):
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        for tag in soup.find_all(["script", "link", "img", "iframe", "source", "video", "audio"]):
+            url = tag.get("src") or tag.get("href") or ""
+            assert not urlsplit(url).netloc, f"{page.name} loads {url}"
+    css = (site / "assets" / "site.css").read_text()
+    assert "url(" not in css and "@import" not in css
+    script = (site / "assets" / "treemap.js").read_text()
+    assert not re.search(r"fetch\((?!base)", script)  # fetches only the site's own files
+    for asset in (site / "assets").glob("*.js"):
+        assert "import(" not in asset.read_text()
+
+
+def test_home_page_embeds_compact_data_only(site):
+    html = (site / "index.html").read_text()
+    data = re.search(r'<script id="data" type="application/json">(.*?)</script>', html, re.S).group(1)
+    assert len(html.encode()) < 60_000
+    assert "rationale" not in data  # rationales load after the treemap is drawn
+    assert "registered-nurses" in data
+
+
+def test_downloads_have_current_scores(site):
+    import csv
+    import json
+
+    rows = list(csv.DictReader((site / "data" / "occupations.csv").open()))
+    assert len(rows) == 342
+    nurses = next(r for r in rows if r["slug"] == "registered-nurses")
+    assert nurses["jobs"] == "3391000" and nurses["ai_exposure"] != ""
+    records = json.loads((site / "data" / "occupations.json").read_text())
+    assert {r["slug"] for r in records} == {r["slug"] for r in rows}
+
+
+def digest(folder):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_same_database_same_bytes(tmp_path):
+    assert run_build(ROOT / "data.db", tmp_path / "a").exit_code == 0
+    assert run_build(ROOT / "data.db", tmp_path / "b").exit_code == 0
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+
+
+@pytest.fixture
+def evil_db(tmp_path):
+    """A copy of data.db where a title and a rationale try to break out of the page."""
+    path = tmp_path / "evil.db"
+    shutil.copy(ROOT / "data.db", path)
+    db = sqlite_utils.Database(path)
+    db.execute("update occupations set title = ? where slug = 'registered-nurses'", [EVIL_TITLE])
+    db.execute("update scores set rationale = ? where slug = 'registered-nurses'", [EVIL_RATIONALE])
+    db.conn.commit()
+    return path
+
+
+def test_untrusted_text_is_inert(evil_db, tmp_path):
+    out = tmp_path / "site"
+    assert run_build(evil_db, out).exit_code == 0
+    home = (out / "index.html").read_text()
+    # Only our own script elements close: the title cannot end the JSON one.
+    assert home.count("</script>") == home.count("<script")
+    assert "alert(" in home and '<script>alert' not in home
+    page = (out / "occupations" / "registered-nurses.html").read_text()
+    assert "&lt;/script&gt;&lt;script&gt;alert" in page
+    assert "&lt;img src=x onerror" in page and "<img src=x" not in page
+    details = (out / "data" / "details.json").read_text()
+    assert "onerror" in details  # it is data, shown with textContent by the page
+
+
+def test_bad_input_is_one_line_and_keeps_the_old_site(tmp_path):
+    out = tmp_path / "site"
+    assert run_build(ROOT / "data.db", out).exit_code == 0
+    before = digest(out)
+    result = run_build(tmp_path / "missing.db", out)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {tmp_path / 'missing.db'} does not exist: run python -m scrape first"
+    empty = tmp_path / "empty.db"
+    sqlite_utils.Database(empty)["occupations"].create({"slug": str}, pk="slug")
+    result = run_build(empty, out)
+    assert result.exit_code == 1 and "has no occupations" in result.output
+    result = run_build(ROOT / "data.db", out, "--base-path", "worklens")
+    assert result.output.strip() == "Error: --base-path must start and end with '/' (got 'worklens')"
+    assert digest(out) == before

@@ -1,0 +1,201 @@
+"""The real site in headless Chromium: drawing, layers, tooltip, search, stats,
+phone layout, shared URLs and keyboard use. Screenshots go to tests/screenshots/."""
+
+import shutil
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+import build
+from conftest import ROOT
+from servers import Server
+
+SHOTS = ROOT / "tests" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "_site"
+    result = CliRunner().invoke(build.main, ["--db", str(ROOT / "data.db"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    server = Server(out)
+    yield server.url
+    server.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda m: m.type in ("error", "warning") and page.problems.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
+    page.on("dialog", lambda d: page.problems.append(f"dialog: {d.message}") or d.dismiss())
+    yield page
+    context.close()
+
+
+def open_home(page, url, query=""):
+    page.goto(url + "/" + query)
+    page.wait_for_function("document.documentElement.dataset.drawn")
+    page.wait_for_function("document.documentElement.dataset.details === 'loaded'")
+
+
+def shot(page, name):
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def test_treemap_draws_one_tile_per_occupation_with_jobs(page, site):
+    open_home(page, site)
+    assert page.locator(".tile").count() == 341
+    assert page.locator(".group").count() == 24
+    # Tiles fill the chart without overlapping its edges.
+    box = page.locator("#treemap").bounding_box()
+    for tile in page.locator(".tile").all()[:20]:
+        b = tile.bounding_box()
+        assert box["x"] <= b["x"] and b["x"] + b["width"] <= box["x"] + box["width"] + 1
+    shot(page, "desktop.png")
+    assert page.problems == []
+
+
+def test_switching_layer_recolours(page, site):
+    open_home(page, site)
+    tile = page.locator('.tile[data-slug="registered-nurses"]')
+    before = tile.evaluate("t => t.style.background")
+    page.click('button[data-layer="outlook"]')
+    after = tile.evaluate("t => t.style.background")
+    assert before != after
+    assert "layer=outlook" in page.url
+    assert page.locator('button[data-layer="outlook"]').get_attribute("aria-checked") == "true"
+    assert page.locator("#legend").inner_text().startswith("Job outlook")
+    assert page.problems == []
+
+
+def test_tooltip_on_hover(page, site):
+    open_home(page, site)
+    page.hover('.tile[data-slug="software-developers"]')
+    tooltip = page.locator("#tooltip")
+    assert tooltip.is_visible()
+    text = tooltip.inner_text()
+    assert "Software Developers" in text and "1,895,500" in text and "AI exposure" in text
+    assert "karpathy/jobs" in text
+    shot(page, "desktop-tooltip.png")
+
+
+def test_search_finds_an_alias(page, site):
+    open_home(page, site)
+    page.fill("#search", "anesthesiologist")
+    results = page.locator("#search-results li")
+    assert results.count() >= 1
+    assert "Physicians and Surgeons" in results.first.inner_text()
+    assert page.locator('.tile.match[data-slug="physicians-and-surgeons"]').count() == 1
+    assert "q=anesthesiologist" in page.url
+    results.first.click()
+    assert "selected=physicians-and-surgeons" in page.url
+    assert "Physicians and Surgeons" in page.locator("#tooltip").inner_text()
+    page.fill("#search", "programmer")
+    labels = page.locator("#search-results li").all_inner_texts()
+    assert any("Computer Programmers" in t for t in labels)
+
+
+def test_stats_panel_shows_the_published_figures(page, site):
+    open_home(page, site, "?layer=ai_exposure")
+    assert page.locator('[data-stat="weighted"]').inner_text() == "4.9"
+    assert page.locator('[data-stat="mean"]').inner_text() == "5.3"
+    stats = page.locator("#stats").inner_text()
+    assert "Jobs by tier" in stats and "By pay" in stats and "By entry-level education" in stats
+    page.click('button[data-layer="pay"]')
+    assert page.locator("#stats h2").inner_text() == "Median pay"
+
+
+def test_phone_has_no_horizontal_overflow_and_tap_shows_details(browser, site):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(site + "/")
+    page.wait_for_selector(".tile")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.tap('.tile[data-slug="registered-nurses"]')
+    assert page.url.startswith(site + "/?") and "selected=registered-nurses" in page.url
+    assert "Registered Nurses" in page.locator("#tooltip").inner_text()
+    shot(page, "phone.png")
+    for path in ("/occupations/registered-nurses.html", "/table.html", "/criteria/ai_exposure.html", "/about.html"):
+        page.goto(site + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    shot(page, "phone-about.png")
+    assert errors == []
+    context.close()
+
+
+def test_the_url_restores_a_view(page, site):
+    open_home(page, site, "?layer=outlook&selected=registered-nurses&q=nurse")
+    assert page.locator('button[data-layer="outlook"]').get_attribute("aria-checked") == "true"
+    assert page.input_value("#search") == "nurse"
+    assert "Registered Nurses" in page.locator("#tooltip").inner_text()
+    assert page.locator('.tile.selected[data-slug="registered-nurses"]').count() == 1
+
+
+def test_keyboard_moves_between_tiles(page, site):
+    open_home(page, site)
+    first = page.locator(".tile").first
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    focused = page.evaluate("document.activeElement.dataset.slug")
+    assert focused == page.locator(".tile").nth(1).get_attribute("data-slug")
+    assert page.locator("#tooltip").is_visible()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/occupations/{focused}.html")
+
+
+def test_score_against_pay_view(page, site):
+    open_home(page, site, "?view=scatter")
+    assert page.locator("#scatter-plot circle").count() > 300
+    page.focus("#scatter-plot a[data-slug='registered-nurses']")  # big bubbles sit under small ones
+    assert "Registered Nurses" in page.locator("#tooltip").inner_text()
+    shot(page, "desktop-scatter.png")
+    assert page.problems == []
+
+
+def test_occupation_and_criterion_pages(page, site):
+    page.goto(site + "/occupations/registered-nurses.html")
+    text = page.inner_text("main")
+    assert "3,391,000" in text and "29-1141" in text and "karpathy/jobs" in text
+    page.click(".similar >> text=Physician Assistants")
+    assert page.url.endswith("/occupations/physician-assistants.html")
+    page.goto(site + "/criteria/ai_exposure.html")
+    assert "Gemini 3 Flash" in page.inner_text("main") and "rubric" in page.inner_text("main").lower()
+    page.goto(site + "/table.html")
+    page.click("th:nth-child(3) button")  # jobs, ascending
+    page.click("th:nth-child(3) button")  # descending
+    largest = sqlite_utils.Database(ROOT / "data.db").execute("select title from occupations order by jobs desc limit 1").fetchone()[0]
+    assert page.locator("tbody tr").first.inner_text().startswith(largest)
+    assert page.problems == []
+
+
+def test_malicious_text_stays_text(browser, tmp_path):
+    db_path = tmp_path / "evil.db"
+    shutil.copy(ROOT / "data.db", db_path)
+    db = sqlite_utils.Database(db_path)
+    db.execute("update occupations set title = ? where slug = 'registered-nurses'", ['</script><img src=x onerror=alert(1)>'])
+    db.conn.commit()
+    out = tmp_path / "site"
+    assert CliRunner().invoke(build.main, ["--db", str(db_path), "--out", str(out)]).exit_code == 0
+    server = Server(out)
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: dialogs.append(d.message) or d.dismiss())
+    try:
+        page.goto(server.url + "/")
+        page.wait_for_selector(".tile")
+        page.hover('.tile[data-slug="registered-nurses"]')
+        assert "</script><img src=x onerror=alert(1)>" in page.locator("#tooltip").inner_text()
+        page.goto(server.url + "/occupations/registered-nurses.html")
+        assert page.inner_text("h1") == "</script><img src=x onerror=alert(1)>"
+        assert dialogs == []
+    finally:
+        context.close()
+        server.close()

@@ -238,6 +238,51 @@ def build(db_path, out, base_path="/"):
     return len(files) + len(D3_MODULES) + 1
 
 
+def check(out, base_path="/"):
+    """Smoke-check a built site: the main pages are there, every internal link
+    and asset resolves, and no page loads anything from another host.
+    Returns a list of problems, empty when all is well."""
+    from html.parser import HTMLParser
+    from urllib.parse import urlsplit
+
+    out = Path(out)
+    problems = [f"missing {name}" for name in ("index.html", "about.html", "table.html", "data/data.db") if not (out / name).is_file()]
+    if not any((out / "occupations").glob("*.html")):
+        problems.append("no occupation pages")
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found = []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            for key in ("href", "src"):
+                if attrs.get(key):
+                    self.found.append((tag, attrs.get("rel"), attrs[key]))
+
+    for page in sorted(out.rglob("*.html")):
+        parser = Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for tag, rel, url in parser.found:
+            parts = urlsplit(url)
+            if parts.scheme == "data" or url.startswith("#"):
+                continue
+            if parts.netloc:
+                if tag != "a":
+                    problems.append(f"{page.relative_to(out)} loads {url} from another host")
+                continue
+            if not parts.path.startswith(base_path):
+                problems.append(f"{page.relative_to(out)} links to {url}, outside {base_path}")
+                continue
+            target = out / parts.path[len(base_path):]
+            if parts.path.endswith("/"):
+                target = target / "index.html"
+            if not target.is_file():
+                problems.append(f"{page.relative_to(out)} links to {url}, which does not exist")
+    return problems
+
+
 def serve(out, base_path, port):
     """Serve ``out`` at ``base_path`` on loopback, as a static host would."""
 
@@ -260,8 +305,9 @@ def serve(out, base_path, port):
 @click.option("--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="Database to read.")
 @click.option("--out", default="_site", show_default=True, type=click.Path(file_okay=False), help="Folder to write the site to (replaced).")
 @click.option("--base-path", default="/", show_default=True, help="Path the site is served under, e.g. /repo-name/ on GitHub Pages.")
+@click.option("--check", "smoke", is_flag=True, help="After building, check every page, link and asset; exit 1 on any problem.")
 @click.option("--serve", "port", is_flag=False, flag_value=8000, default=None, type=int, metavar="[PORT]", help="After building, serve the site on 127.0.0.1 (port 8000 if none given).")
-def main(db_path, out, base_path, port):
+def main(db_path, out, base_path, smoke, port):
     """Build the static treemap site from data.db.
 
     Every criterion with a current run in data.db becomes a layer, a stats
@@ -274,6 +320,13 @@ def main(db_path, out, base_path, port):
     """
     count = build(db_path, out, base_path)
     click.echo(f"built {count} files in {out}")
+    if smoke:
+        problems = check(out, base_path)
+        for problem in problems:
+            click.echo(problem, err=True)
+        if problems:
+            raise BuildError(f"the site in {out} failed its check: {len(problems)} problems")
+        click.echo(f"checked {out}: every page, link and asset resolves; nothing loads from another host")
     if port is not None:
         serve(Path(out), base_path, port)
 

@@ -9,10 +9,10 @@ from . import fetch, parse
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--base-url", default=fetch.DEFAULT_BASE_URL, show_default=True, help="Site to fetch from; a mirror or a local copy served over HTTP works too.")
+@click.option("--base-url", envvar="OOH_BASE_URL", default=fetch.DEFAULT_BASE_URL, show_default=True, help="Site to fetch from (env OOH_BASE_URL); a mirror or a local copy served over HTTP works too.")
 @click.option("--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="SQLite database to write.")
 @click.option("--cache", "cache_dir", default="cache", show_default=True, type=click.Path(file_okay=False), help="Folder for the raw pages (kept out of git and out of data.db).")
-@click.option("--delay", default=1.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between requests.")
+@click.option("--delay", envvar="OOH_DELAY", default=1.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between requests (env OOH_DELAY).")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds to wait for a response.")
 @click.option("--retries", default=3, show_default=True, type=click.IntRange(min=0), help="Retries after a 429, a 5xx, a timeout or a dropped connection.")
 @click.option("--only", multiple=True, metavar="SLUG", help="Scrape only this occupation (repeatable), e.g. --only registered-nurses.")

@@ -103,6 +103,9 @@ def page_is_current(db, slug, sha, parser_version):
 def save_index(db, aliases):
     """Replace the alias list with the index's, and refresh each occupation's
     ``aliases`` column (the derived text that full-text search reads)."""
+    stored = [tuple(r) for r in db.execute("select alias, slug from aliases order by alias, slug")]
+    if stored == sorted(aliases):
+        return  # unchanged: write nothing, so an unchanged scrape leaves data.db byte for byte as it was
     by_slug = {}
     for alias, slug in aliases:
         by_slug.setdefault(slug, []).append(alias)

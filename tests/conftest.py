@@ -38,7 +38,7 @@ def chromium_path():
     import shutil
     import subprocess
 
-    path = shutil.which("chromium")
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     if path:
         return path
     if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
@@ -66,3 +66,21 @@ def browser():
         instance = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+def project_copy(destination):
+    """The project's tracked files copied to ``destination``, with the
+    installed node_modules linked in, as a fork would have them."""
+    import shutil
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for name in filter(None, files.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    if (ROOT / "node_modules").is_dir():
+        (destination / "node_modules").symlink_to(ROOT / "node_modules")
+    return destination

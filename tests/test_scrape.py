@@ -70,6 +70,10 @@ def test_second_run_is_a_no_op_with_the_same_database(fixture_site, tmp_path):
     assert len(page_requests) == SLUGS
     assert all("If-Modified-Since" in headers for headers in page_requests)
     assert table_contents(tmp_path / "data.db") == before
+    # Nothing was written at all, so a scheduled refresh has nothing to commit.
+    unchanged = (tmp_path / "data.db").read_bytes()
+    scrape(tmp_path, "--base-url", fixture_site.url)
+    assert (tmp_path / "data.db").read_bytes() == unchanged
 
 
 def test_only_refreshes_the_named_pages(fixture_site, tmp_path):

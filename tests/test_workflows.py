@@ -1,0 +1,150 @@
+"""The GitHub workflows: valid against the workflow schema (offline), calling
+the README's commands, and the refresh workflow's steps run here end to end
+with a local OOH copy and the fake Messages API in place of the real ones."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import sqlite_utils
+import yaml
+
+from conftest import ROOT, need_bls_copy, project_copy
+from fake_anthropic import FakeAnthropic
+from servers import Server
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def workflow(name):
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def readme_commands():
+    text = (ROOT / "README.md").read_text()
+    quick = text[text.index("## Quick start"):text.index("## The pipeline")]
+    return [line.strip() for line in quick.splitlines() if line.startswith("    ")]
+
+
+def test_workflows_are_valid_against_the_github_schema():
+    files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
+    assert len(files) == 3
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", *files],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflows_call_the_readme_commands():
+    serve, test = readme_commands()
+    assert serve == "pip install -e . && npm ci && python build.py --serve"
+    ci_steps = [s.get("run") for s in workflow("ci.yml")["jobs"]["test"]["steps"]]
+    assert test in ci_steps
+    ci_script = (ROOT / ".ci" / "run").read_text()
+    assert test in ci_script
+    install = serve.rsplit(" && ", 1)[0]
+    for name in ("pages.yml", "refresh.yml"):
+        jobs = workflow(name)["jobs"]
+        steps = next(iter(jobs.values()))["steps"]
+        runs = [s.get("run", "") for s in steps]
+        assert install in runs, name
+        assert any("build.py" in r and "--check" in r for r in runs), f"{name} deploys without a smoke check"
+        uses = [s.get("uses", "") for s in steps] + [s.get("uses", "") for s in jobs["deploy"]["steps"]]
+        assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
+        assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    triggers = workflow("refresh.yml")[True]  # YAML reads the key `on` as True
+    assert "schedule" in triggers and "workflow_dispatch" in triggers
+    assert set(triggers["workflow_dispatch"]["inputs"]) == {"criterion", "model", "batch"}
+
+
+def run_steps(job, cwd, env, skip=("Install",)):
+    """Run a job's `run:` steps as GitHub would (bash -e), skipping `uses:`
+    steps and the install step (this environment has the packages already)."""
+    outputs = []
+    for step in job["steps"]:
+        if "run" not in step or step.get("name") in skip:
+            continue
+        result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+        outputs.append((step.get("name"), result))
+        if result.returncode != 0:
+            raise AssertionError(f"step {step.get('name')!r} failed:\n{result.stdout}\n{result.stderr}")
+    return outputs
+
+
+@pytest.fixture
+def fork(tmp_path):
+    """A clone of the project with a bare 'origin' to push to."""
+    work = project_copy(tmp_path / "work")
+    git = lambda *args, cwd=work: subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "start")
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "origin.git")], check=True)
+    git("remote", "add", "origin", str(tmp_path / "origin.git"))
+    git("push", "-q", "origin", "main")
+    git("branch", "--set-upstream-to=origin/main")
+    return work
+
+
+def refresh_env(job, **values):
+    env = {**os.environ, **values}
+    declared = set(job["env"])
+    assert declared == set(values), "the test must set exactly the variables the workflow sets"
+    return env
+
+
+def test_refresh_workflow_end_to_end(fork, tmp_path):
+    ooh = Server(need_bls_copy())
+    fake = FakeAnthropic(polls_until_ended=0)
+    job = workflow("refresh.yml")["jobs"]["refresh"]
+    env = refresh_env(
+        job, CRITERION="humanoid_robotics", MODEL="claude-haiku-5-5", BATCH="true",
+        ANTHROPIC_API_KEY=fake.env()["ANTHROPIC_API_KEY"], OOH_USER_AGENT="worklens-tests (loopback only)",
+        REPOSITORY="worklens",
+    )
+    # Loopback stand-ins for bls.gov and the Messages API; no need to be polite to ourselves.
+    env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0", ANTHROPIC_BASE_URL=fake.url)
+    env.pop("CI", None)
+    try:
+        outputs = dict(run_steps(job, fork, env))
+    finally:
+        ooh.close()
+        fake.close()
+    assert "342 pages" in outputs["Scrape the OOH"].stdout
+    assert "submitted batch" in outputs["Score what is stale"].stderr
+    db = sqlite_utils.Database(fork / "data.db")
+    assert db.execute("select count(*) from current_scores where criterion = 'humanoid_robotics'").fetchone()[0] == 341
+    log = subprocess.run(["git", "log", "--oneline", "origin/main"], cwd=fork, capture_output=True, text=True).stdout
+    assert "Refresh data.db from the OOH (humanoid_robotics scored where stale)" in log
+    assert (fork / "_site" / "criteria" / "humanoid_robotics.html").is_file()
+    assert 'href="/worklens/about.html"' in (fork / "_site" / "index.html").read_text()
+
+
+def test_refresh_without_a_key_says_so_and_commits_nothing(fork):
+    ooh = Server(need_bls_copy())
+    job = workflow("refresh.yml")["jobs"]["refresh"]
+    env = refresh_env(job, CRITERION="ai_exposure", MODEL="", BATCH="true", ANTHROPIC_API_KEY="",
+                      OOH_USER_AGENT="worklens-tests (loopback only)", REPOSITORY="worklens")
+    env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0")
+    try:
+        outputs = dict(run_steps(job, fork, env))
+    finally:
+        ooh.close()
+    assert "ANTHROPIC_API_KEY is not set" in outputs["Score what is stale"].stdout
+    assert "data.db is unchanged" in outputs["Commit data.db if it changed"].stdout
+    log = subprocess.run(["git", "log", "--oneline", "origin/main"], cwd=fork, capture_output=True, text=True).stdout
+    assert len(log.splitlines()) == 1
+
+
+def test_pages_workflow_builds_what_it_deploys(fork):
+    job = workflow("pages.yml")["jobs"]["build"]
+    env = {**os.environ, "REPOSITORY": "worklens"}
+    steps = [s for s in job["steps"] if "run" in s]
+    assert re.search(r"REPOSITORY: \$\{\{ github\.event\.repository\.name \}\}", (WORKFLOWS / "pages.yml").read_text())
+    outputs = dict(run_steps({"steps": steps}, fork, env))
+    assert "nothing loads from another host" in outputs["Build and smoke-check the site"].stdout
+    upload = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert (fork / upload["with"]["path"] / "index.html").is_file()

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from fake_anthropic import FakeAnthropic
-from score import prices, prompt
+from score import criteria, prices, prompt
 from score.cli import cli
 
 SOME = ["actuaries", "dentists", "roofers", "registered-nurses", "software-developers"]
@@ -353,3 +353,22 @@ def test_prompt_text_is_trimmed_to_its_budget():
     text = prompt.occupation_text(row, max_tokens=1000)
     assert prompt.estimate_tokens(text) <= 1000
     assert "## What they do" in text and text.count("[…]") >= 1
+
+
+def test_the_rubric_is_cached_where_the_model_allows_it(fake, db_path):
+    # Fable 5.1 caches prompts from 512 tokens, so the rubric qualifies; Haiku 5.5 needs 4,096.
+    rubric_tokens = prompt.estimate_tokens(prompt.system_prompt(criteria.load("ai_exposure")))
+    assert prices.price("claude-fable-5-1").cache_min_tokens <= rubric_tokens < prices.price("claude-haiku-5-5").cache_min_tokens
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME[:3]), "--model", "claude-fable-5-1", "--concurrency", "1")
+    assert result.exit_code == 0, result.output
+    assert all("cache_control" in r["system"][0] for r in fake.state.requests)
+    run = rows(db_path, "select * from runs")[0]
+    assert run["cache_write_tokens"] > 0 and run["cache_read_tokens"] == 2 * run["cache_write_tokens"]
+    price = prices.price("claude-fable-5-1")
+    assert run["cost_usd"] == pytest.approx(price.cost({
+        "input_tokens": run["input_tokens"], "output_tokens": run["output_tokens"],
+        "cache_creation_input_tokens": run["cache_write_tokens"], "cache_read_input_tokens": run["cache_read_tokens"],
+    }))
+    fake.state.requests.clear()
+    score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"), "--model", "claude-haiku-5-5")
+    assert "cache_control" not in fake.state.requests[0]["system"][0]

@@ -95,11 +95,30 @@ def load(db_path):
     for s in rows(conn, "select * from similar_occupations order by slug, similar_slug"):
         similar.setdefault(s["slug"], []).append(s["similar_slug"])
     aliases = rows(conn, "select alias, slug from aliases order by alias, slug")
+    space = load_space(conn, tables)
     conn.close()
     return {
         "occupations": occupations, "criteria": criteria, "projections": projections, "similar": similar,
-        "aliases": aliases, "edition": edition,
+        "aliases": aliases, "edition": edition, "space": space,
     }
+
+
+def load_space(conn, tables):
+    """The labour space, if ``python -m score embed`` has run: the layout and
+    neighbours of the backend whose neighbours best match BLS's own links."""
+    if not {"space_layout", "nearest_occupations", "space_evaluation"} <= tables:
+        return None
+    evaluation = rows(conn, "select * from space_evaluation order by backend, method, k")
+    ranked = rows(conn, "select backend from space_evaluation where method = 'nearest by description' and k = 10 "
+                        "order by recall desc, backend limit 1")
+    if not ranked:
+        return None
+    backend = ranked[0]["backend"]
+    layout = {r["slug"]: (r["x"], r["y"]) for r in rows(conn, "select * from space_layout where backend = ?", (backend,))}
+    nearest = {}
+    for r in rows(conn, "select slug, other_slug from nearest_occupations where backend = ? order by slug, rank", (backend,)):
+        nearest.setdefault(r["slug"], []).append(r["other_slug"])
+    return {"backend": backend, "layout": layout, "nearest": nearest, "evaluation": evaluation}
 
 
 def home_data(data):
@@ -116,9 +135,10 @@ def home_data(data):
             o["median_pay_annual"], o["median_pay_hourly"], o["outlook_pct"], o["outlook_desc"],
             education.index(o["entry_education"]) if o["entry_education"] in education else None,
             [c["scores"].get(o["slug"], {}).get("score") for c in data["criteria"]],
+            list(data["space"]["layout"][o["slug"]]) if data["space"] and o["slug"] in data["space"]["layout"] else None,
         ])
     return {
-        "fields": ["slug", "title", "category", "jobs", "pay", "hourly", "outlook", "outlook_desc", "education", "scores"],
+        "fields": ["slug", "title", "category", "jobs", "pay", "hourly", "outlook", "outlook_desc", "education", "scores", "xy"],
         "categories": categories,
         "education": education,
         "criteria": [
@@ -128,6 +148,7 @@ def home_data(data):
         ],
         "occupations": occupations,
         "years": [data["edition"]["base_year"], data["edition"]["projection_year"]],
+        "space": data["space"]["backend"] if data["space"] else None,
     }
 
 
@@ -206,11 +227,16 @@ def build(db_path, out, base_path="/"):
     files["about.html"] = env.get_template("about.html").render(page="about", criteria=data["criteria"], edition=data["edition"])
     for o in data["occupations"]:
         scores = [(c, c["scores"].get(o["slug"])) for c in data["criteria"]]
+        similar = data["similar"].get(o["slug"], [])
+        nearest = data["space"]["nearest"].get(o["slug"], []) if data["space"] else []
         files[f"occupations/{o['slug']}.html"] = env.get_template("occupation.html").render(
             page="occupation", o=o, scores=scores, projections=data["projections"].get(o["slug"], []),
-            similar=[by_slug[s] for s in data["similar"].get(o["slug"], []) if s in by_slug],
-            edition=data["edition"],
+            similar=[by_slug[s] for s in similar if s in by_slug],
+            nearest=[(by_slug[s], s in similar) for s in nearest if s in by_slug],
+            space=data["space"], edition=data["edition"],
         )
+    if data["space"]:
+        files["space.html"] = env.get_template("space.html").render(page="space", space=data["space"])
     for c in data["criteria"]:
         files[f"criteria/{c['name']}.html"] = env.get_template("criterion.html").render(
             page="criterion", c=c, histogram=histogram(c), total=len(c["scores"]), current_criterion=c["name"],

@@ -265,3 +265,34 @@ def use(run_id, db_path):
         raise click.ClickException(str(exc))
     click.echo(f"run {run_id} is now the current {name} run")
 
+
+
+@cli.command()
+@click.option("--backend", type=click.Choice(["tfidf", "minilm"]), default="tfidf", show_default=True,
+              help="tfidf: TF-IDF and SVD (scikit-learn). minilm: all-MiniLM-L6-v2, offline (torch and sentence-transformers).")
+@click.option("--force", is_flag=True, help="Compute again even if no occupation text changed.")
+@db_option
+def embed(backend, force, db_path):
+    """Place every occupation in a shared space by what its description says.
+
+    Stores one vector per occupation, its ten nearest occupations, a 2-D map
+    for the site, and how well the neighbours agree with BLS's own Similar
+    Occupations (recall at 5 and 10, next to a random and a same-category
+    baseline), which it prints. Nothing is recomputed while no text changed.
+
+    Example:
+
+        python -m score embed --backend tfidf
+    """
+    from . import embed as embed_module
+
+    db = open_db(db_path)
+    try:
+        name, changed, evaluations, links = embed_module.run(db, backend, force=force)
+    except embed_module.BackendMissing as exc:
+        raise click.ClickException(str(exc))
+    count = db.execute("select count(*) from embeddings where backend = ?", [name]).fetchone()[0]
+    click.echo(f"{name}: {count} occupations {'embedded' if changed else 'unchanged, vectors kept'}")
+    click.echo(f"recall of BLS's {links:,} Similar Occupations links among each occupation's nearest:")
+    for e in evaluations:
+        click.echo(f"  {e.method:<24} " + "  ".join(f"@{k}: {r:.3f}" for k, r in e.recall.items()))

@@ -64,7 +64,7 @@
   const defaultLayer = data.criteria.length ? data.criteria[0].name : "outlook";
   const state = {
     layer: layerById.has(params.get("layer")) ? params.get("layer") : defaultLayer,
-    view: params.get("view") === "scatter" ? "scatter" : "treemap",
+    view: ["scatter", "space"].includes(params.get("view")) && (params.get("view") !== "space" || data.space) ? params.get("view") : "treemap",
     q: params.get("q") || "",
     selected: bySlug.has(params.get("selected")) ? params.get("selected") : null,
   };
@@ -206,7 +206,7 @@
     state.layer = id;
     saveState();
     for (const b of buttons.children) b.setAttribute("aria-checked", String(b.dataset.layer === id));
-    recolour();
+    if (state.view === "treemap") recolour(); else draw();
     legend();
     stats();
     if (state.selected && !tooltip.hidden) showTooltip(bySlug.get(state.selected), tiles.get(state.selected));
@@ -334,8 +334,10 @@
   function highlight() {
     const found = matches(state.q);
     const hits = new Set(found.map(([slug]) => slug));
-    treemap.classList.toggle("searching", hits.size > 0);
-    for (const [slug, tile] of tiles) tile.classList.toggle("match", hits.has(slug));
+    for (const chart of [treemap, $("scatter-plot"), $("space-plot")]) {
+      chart.classList.toggle("searching", hits.size > 0);
+      for (const item of chart.querySelectorAll("[data-slug]")) item.classList.toggle("match", hits.has(item.dataset.slug));
+    }
     results.replaceChildren();
     for (const [slug, label] of found.slice(0, 8)) {
       const li = el("li", {role: "option", tabindex: "-1", "data-slug": slug}, label);
@@ -349,42 +351,72 @@
   search.addEventListener("input", () => { state.q = search.value; saveState(); highlight(); });
   search.addEventListener("keydown", e => { if (e.key === "ArrowDown" && results.firstChild) { e.preventDefault(); results.firstChild.focus(); } });
 
-  // 9. Second view: score against median pay, bubbles sized by jobs.
+  // 9. Bubble charts, sized by jobs: score against median pay, and the labour space.
+  const ns = "http://www.w3.org/2000/svg";
+  const svgEl = (parent, tag, attrs, text) => {
+    const node = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    parent.append(node);
+    return node;
+  };
+  function bubbles(container, items, {width, height, x, y, fill, describe, label, axes}) {
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.setAttribute("aria-label", label);
+    if (axes) axes(svg);
+    // Big bubbles first, so small ones stay on top and can be pointed at.
+    for (const o of [...items].sort((a, b) => b.jobs - a.jobs)) {
+      const a = svgEl(svg, "a", {href: base + "occupations/" + o.slug + ".html", "data-slug": o.slug, "aria-label": describe(o)});
+      svgEl(a, "circle", {cx: x(o), cy: y(o), r: 1.5 + Math.sqrt(o.jobs) / 110, fill: fill(o)});
+      a.addEventListener("mouseenter", () => showTooltip(o, a));
+      a.addEventListener("focus", () => showTooltip(o, a));
+    }
+    container.replaceChildren(svg);
+    highlight();
+  }
+
   const scatterSelect = $("scatter-criterion");
   data.criteria.forEach(c => scatterSelect.append(el("option", {value: c.name}, c.title)));
   scatterSelect.addEventListener("change", () => setLayer(scatterSelect.value));
   function drawScatter() {
-    const c = (layer().criterion || data.criteria[0]);
-    if (!c) { $("scatter-plot").textContent = "No criterion has been scored yet."; return; }
+    const plot = $("scatter-plot"), c = layer().criterion || data.criteria[0];
+    if (!c) { plot.textContent = "No criterion has been scored yet."; return; }
     scatterSelect.value = c.name;
     const i = data.criteria.indexOf(c), l = layerById.get(c.name);
-    const width = $("scatter-plot").clientWidth || 600, height = Math.round(Math.min(520, width * 0.7)), m = {l: 44, r: 12, t: 10, b: 36};
-    const x = v => m.l + (width - m.l - m.r) * Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]);
-    const y = v => height - m.b - (height - m.t - m.b) * (v - c.min) / (c.max - c.min);
-    const r = jobs => 1.5 + Math.sqrt(jobs) / 110;
-    const ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
-    const add = (parent, tag, attrs, text) => { const n = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); if (text !== undefined) n.textContent = text; parent.append(n); return n; };
-    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    svg.setAttribute("aria-label", `${c.title} against median pay; each bubble an occupation, sized by jobs`);
-    for (const t of [25000, 50000, 100000, 200000]) {
-      add(svg, "line", {x1: x(t), x2: x(t), y1: m.t, y2: height - m.b, class: "grid"});
-      add(svg, "text", {x: x(t), y: height - m.b + 16, "text-anchor": "middle"}, "$" + t / 1000 + "k");
-    }
-    for (let s = c.min; s <= c.max; s += Math.max(1, Math.round((c.max - c.min) / 5))) {
-      add(svg, "line", {x1: m.l, x2: width - m.r, y1: y(s), y2: y(s), class: "grid"});
-      add(svg, "text", {x: m.l - 6, y: y(s) + 4, "text-anchor": "end"}, s);
-    }
-    add(svg, "text", {x: width - m.r, y: height - 4, "text-anchor": "end", class: "axis-title"}, "Median yearly pay (log scale)");
-    add(svg, "text", {x: 4, y: m.t + 4, class: "axis-title", transform: `rotate(90 4 ${m.t + 4})`}, c.title);
-    const points = occupations.filter(o => o.pay != null && o.scores[i] != null).sort((a, b) => b.jobs - a.jobs);
-    for (const o of points) {
-      const a = add(svg, "a", {href: base + "occupations/" + o.slug + ".html", "data-slug": o.slug, "aria-label": `${o.title}: ${c.title} ${o.scores[i]}, median pay $${numbers.format(o.pay)}`});
-      add(a, "circle", {cx: x(Math.max(payRange[0], Math.min(payRange[1], o.pay))), cy: y(o.scores[i]), r: r(o.jobs), fill: l.color(o.scores[i])});
-      a.addEventListener("mouseenter", () => showTooltip(o, a));
-      a.addEventListener("focus", () => showTooltip(o, a));
-    }
-    $("scatter-plot").replaceChildren(svg);
-    $("scatter-plot").append(el("p", {class: "muted"}, `${points.length} occupations with a yearly median pay; those with only an hourly figure are left out.`));
+    const width = plot.clientWidth || 600, height = Math.round(Math.min(520, width * 0.7)), m = {l: 44, r: 12, t: 10, b: 36};
+    const px = v => m.l + (width - m.l - m.r) * clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]));
+    const py = v => height - m.b - (height - m.t - m.b) * (v - c.min) / (c.max - c.min);
+    const points = occupations.filter(o => o.pay != null && o.scores[i] != null);
+    bubbles(plot, points, {
+      width, height, x: o => px(o.pay), y: o => py(o.scores[i]), fill: o => l.color(o.scores[i]),
+      label: `${c.title} against median pay; each bubble an occupation, sized by jobs`,
+      describe: o => `${o.title}: ${c.title} ${o.scores[i]}, median pay $${numbers.format(o.pay)}`,
+      axes: svg => {
+        for (const t of [25000, 50000, 100000, 200000]) {
+          svgEl(svg, "line", {x1: px(t), x2: px(t), y1: m.t, y2: height - m.b, class: "grid"});
+          svgEl(svg, "text", {x: px(t), y: height - m.b + 16, "text-anchor": "middle"}, "$" + t / 1000 + "k");
+        }
+        for (let v = c.min; v <= c.max; v += Math.max(1, Math.round((c.max - c.min) / 5))) {
+          svgEl(svg, "line", {x1: m.l, x2: width - m.r, y1: py(v), y2: py(v), class: "grid"});
+          svgEl(svg, "text", {x: m.l - 6, y: py(v) + 4, "text-anchor": "end"}, v);
+        }
+        svgEl(svg, "text", {x: width - m.r, y: height - 4, "text-anchor": "end", class: "axis-title"}, "Median yearly pay (log scale)");
+        svgEl(svg, "text", {x: 4, y: m.t + 4, class: "axis-title", transform: `rotate(90 4 ${m.t + 4})`}, c.title);
+      },
+    });
+    plot.append(el("p", {class: "muted"}, `${points.length} occupations with a yearly median pay; those with only an hourly figure are left out.`));
+  }
+
+  function drawSpace() {
+    const plot = $("space-plot");
+    const width = plot.clientWidth || 600, height = Math.round(Math.max(360, Math.min(700, width * 0.75))), pad = 14;
+    const l = layer();
+    bubbles(plot, occupations.filter(o => o.xy), {
+      width, height, x: o => pad + o.xy[0] * (width - 2 * pad), y: o => pad + o.xy[1] * (height - 2 * pad), fill: o => fill(l, o),
+      label: "Occupations placed by what their descriptions say; each bubble an occupation, sized by jobs",
+      describe: o => `${o.title}: ${l.title} ${l.value(o) == null ? "not available" : l.text(l.value(o))}`,
+    });
   }
 
   // 10. Views, first drawing, and what loads after it.
@@ -394,9 +426,11 @@
     for (const b of document.querySelectorAll("[data-view]")) b.setAttribute("aria-selected", String(b.dataset.view === view));
     treemap.hidden = view !== "treemap";
     $("scatter").hidden = view !== "scatter";
+    $("space").hidden = view !== "space";
     hideTooltip();
-    if (view === "scatter") drawScatter(); else drawTreemap();
+    draw();
   }
+  const draw = () => ({treemap: drawTreemap, scatter: drawScatter, space: drawSpace})[state.view]();
   for (const b of document.querySelectorAll("[data-view]")) b.addEventListener("click", () => setView(b.dataset.view));
   document.addEventListener("keydown", e => { if (e.key === "Escape") hideTooltip(); });
   document.addEventListener("click", e => { if (!e.target.closest(".tile, .tooltip, #search-results, svg a")) hideTooltip(); });
@@ -411,7 +445,7 @@
   new ResizeObserver(() => {
     if (Math.abs(treemap.clientWidth - width) < 2) return;
     width = treemap.clientWidth;
-    if (state.view === "treemap") drawTreemap(); else drawScatter();
+    draw();
   }).observe(document.querySelector(".chart"));
 
   fetch(base + "data/details.json").then(r => r.json()).then(d => {

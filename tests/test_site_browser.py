@@ -199,3 +199,21 @@ def test_malicious_text_stays_text(browser, tmp_path):
     finally:
         context.close()
         server.close()
+
+
+def test_labour_space_view(page, site):
+    open_home(page, site, "?view=space&layer=pay")
+    assert page.locator("#space-plot circle").count() == 341
+    page.fill("#search", "nurse")
+    assert page.locator("#space-plot a.match").count() >= 4
+    page.focus("#space-plot a[data-slug='registered-nurses']")
+    assert "Registered Nurses" in page.locator("#tooltip").inner_text()
+    shot(page, "desktop-space.png")
+    page.goto(site + "/occupations/registered-nurses.html")
+    nearest = page.locator("ol.nearest li")
+    assert nearest.count() == 10
+    assert "also on BLS's list" in nearest.first.inner_text()
+    page.goto(site + "/space.html")
+    table = page.inner_text("table")
+    assert "tfidf-svd-128" in table and "same BLS category" in table and "random" in table
+    assert page.problems == []

@@ -211,12 +211,12 @@ def run(db, backend, force=False):
     links = [tuple(r) for r in db.execute("select slug, similar_slug from similar_occupations")]
     categories = dict(db.execute("select slug, category from occupations").fetchall())
     evaluations, total = evaluate(slugs, order, links, categories)
-    with db.atomic():
-        db.execute("delete from space_evaluation where backend = ?", [name])
-        db.conn.executemany(
-            "insert into space_evaluation values (?, ?, ?, ?, ?)",
-            [(name, e.method, k, round(r, 4), total) for e in evaluations for k, r in e.recall.items()],
-        )
+    records = sorted((name, e.method, k, round(r, 4), total) for e in evaluations for k, r in e.recall.items())
+    stored = [tuple(r) for r in db.execute("select * from space_evaluation where backend = ? order by 1, 2, 3", [name])]
+    if records != stored:  # written only when it changed, so a no-op run leaves data.db as it was
+        with db.atomic():
+            db.execute("delete from space_evaluation where backend = ?", [name])
+            db.conn.executemany("insert into space_evaluation values (?, ?, ?, ?, ?)", records)
     return name, changed, evaluations, total
 
 

@@ -57,8 +57,10 @@ def test_embedding_again_gives_the_same_neighbours(db_path):
 
 
 def test_nothing_is_recomputed_until_a_text_changes(db_path):
+    before = db_path.read_bytes()
     unchanged = CliRunner().invoke(cli, ["embed", "--db", str(db_path)])
     assert "342 occupations unchanged, vectors kept" in unchanged.output
+    assert db_path.read_bytes() == before
     db = sqlite_utils.Database(db_path)
     db.execute("update occupations set what_they_do = 'They tend bees and harvest honey.' where slug = 'actuaries'")
     db.conn.commit()

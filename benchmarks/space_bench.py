@@ -1,0 +1,47 @@
+"""Benchmark the labour space: for each backend installed here, the time to
+embed all occupations and the recall of BLS's Similar Occupations among the
+nearest neighbours, next to the random and same-category baselines.
+
+    python benchmarks/space_bench.py
+"""
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+import sqlite_utils
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from score import embed  # noqa: E402
+
+
+@click.command()
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "data.db"
+        shutil.copy(ROOT / "data.db", db_path)
+        db = sqlite_utils.Database(db_path)
+        baselines = None
+        click.echo(f"{'method':<42} {'recall@5':>9} {'recall@10':>10} {'time':>8}")
+        for backend in embed.BACKENDS:
+            started = time.perf_counter()
+            try:
+                name, _, evaluations, links = embed.run(db, backend, force=True)
+            except embed.BackendMissing as exc:
+                click.echo(f"{backend:<42} not installed here ({exc})")
+                continue
+            elapsed = time.perf_counter() - started
+            ours = next(e for e in evaluations if e.method == "nearest by description")
+            click.echo(f"{name + ' (nearest by description)':<42} {ours.recall[5]:>9.3f} {ours.recall[10]:>10.3f} {elapsed:>7.1f}s")
+            baselines = [e for e in evaluations if e.method != "nearest by description"]
+        for e in baselines or []:
+            click.echo(f"{'baseline: ' + e.method:<42} {e.recall[5]:>9.3f} {e.recall[10]:>10.3f}")
+        click.echo(f"over {links:,} BLS Similar Occupations links between {db['occupations'].count} occupations")
+
+
+if __name__ == "__main__":
+    main()

@@ -77,12 +77,13 @@ def criteria(criteria_dir):
 @click.option("--force", is_flag=True, help="Score again even where a fresh score exists.")
 @click.option("--max-input-tokens", default=3000, show_default=True, type=click.IntRange(min=200), help="Trim each occupation's text to about this many tokens.")
 @click.option("--max-tokens", default=2048, show_default=True, type=click.IntRange(min=64), help="max_tokens for each reply (thinking included).")
+@click.option("--effort", type=click.Choice(["low", "medium", "high", "xhigh", "max"]), help="How hard a thinking model thinks (output_config.effort); unset leaves the model's default. Part of the prompt hash.")
 @click.option("--timeout", default=120.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds to wait for one reply.")
 @click.option("--poll-interval", default=30.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between checks on a batch.")
 @db_option
 @criteria_dir_option
 def run_command(name, model, only, limit, concurrency, batch, dry_run, max_cost, force, max_input_tokens, max_tokens,
-                timeout, poll_interval, db_path, criteria_dir):
+                effort, timeout, poll_interval, db_path, criteria_dir):
     """Score occupations on a criterion with a Claude model.
 
     Only what is missing or stale is scored: a score is kept per occupation,
@@ -112,7 +113,7 @@ def run_command(name, model, only, limit, concurrency, batch, dry_run, max_cost,
     try:
         the_plan = run_module.plan(
             db, criterion, model, price, only=only, limit=limit, force=force,
-            max_input_tokens=max_input_tokens, max_tokens=max_tokens,
+            max_input_tokens=max_input_tokens, max_tokens=max_tokens, effort=effort,
         )
     except ValueError as exc:
         raise click.ClickException(str(exc))

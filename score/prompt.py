@@ -48,10 +48,12 @@ def system_prompt(criterion):
     )
 
 
-def prompt_hash(criterion):
+def prompt_hash(criterion, effort=None):
     """Identifies everything about the request except the model and the occupation."""
-    payload = json.dumps({"system": system_prompt(criterion), "schema": schema(criterion)}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    fields = {"system": system_prompt(criterion), "schema": schema(criterion)}
+    if effort:
+        fields["effort"] = effort
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
 def _cut(text, chars):
@@ -90,15 +92,18 @@ def input_hash(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def request(criterion, model, text, *, max_tokens, cache_min_tokens):
+def request(criterion, model, text, *, max_tokens, cache_min_tokens, effort=None):
     """Keyword arguments for ``client.messages.create`` (and batch params)."""
     system = {"type": "text", "text": system_prompt(criterion)}
     if estimate_tokens(system["text"]) >= cache_min_tokens:
         system["cache_control"] = {"type": "ephemeral"}
+    output = {"format": {"type": "json_schema", "schema": schema(criterion)}}
+    if effort:
+        output["effort"] = effort  # less thinking, fewer output tokens, on models that think
     return {
         "model": model,
         "max_tokens": max_tokens,
         "system": [system],
         "messages": [{"role": "user", "content": text}],
-        "output_config": {"format": {"type": "json_schema", "schema": schema(criterion)}},
+        "output_config": output,
     }

@@ -33,8 +33,8 @@ class Plan:
 
     def request(self, job):
         return prompt.request(
-            self.criterion, self.model, job.text,
-            max_tokens=self.params["max_tokens"], cache_min_tokens=self.price.cache_min_tokens,
+            self.criterion, self.model, job.text, max_tokens=self.params["max_tokens"],
+            cache_min_tokens=self.price.cache_min_tokens, effort=self.params.get("effort"),
         )
 
     def estimate_input_tokens(self, job):
@@ -58,10 +58,10 @@ class Plan:
         return self.price.cost(usage, batch=batch)
 
 
-def plan(db, criterion, model, price, *, only=(), limit=None, force=False, max_input_tokens=3000, max_tokens=2048):
+def plan(db, criterion, model, price, *, only=(), limit=None, force=False, max_input_tokens=3000, max_tokens=2048, effort=None):
     """What this run has to score: every occupation with a job count (or the
     ones named), minus those already scored under the same config and text."""
-    prompt_hash = prompt.prompt_hash(criterion)
+    prompt_hash = prompt.prompt_hash(criterion, effort)
     config = store.config_hash(criterion.name, "model", model, prompt_hash)
     rows = list(db.query("select * from occupations where jobs is not null order by slug"))
     if only:
@@ -81,7 +81,7 @@ def plan(db, criterion, model, price, *, only=(), limit=None, force=False, max_i
         jobs.append(Job(row["slug"], text, digest))
     if limit is not None:
         jobs = jobs[:limit]
-    return Plan(criterion, model, price, prompt_hash, config, jobs, skipped, {"max_tokens": max_tokens})
+    return Plan(criterion, model, price, prompt_hash, config, jobs, skipped, {"max_tokens": max_tokens, "effort": effort})
 
 
 def score_one(client, the_plan, job, *, throttle, budget, attempts=2, log=None):

@@ -372,3 +372,12 @@ def test_the_rubric_is_cached_where_the_model_allows_it(fake, db_path):
     fake.state.requests.clear()
     score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"), "--model", "claude-haiku-5-5")
     assert "cache_control" not in fake.state.requests[0]["system"][0]
+
+
+def test_effort_is_sent_and_makes_its_own_configuration(fake, db_path):
+    assert score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers")).exit_code == 0
+    assert "effort" not in fake.state.requests[-1]["output_config"]
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"), "--effort", "low")
+    assert "1 scored, 0 failed, 0 already scored" in result.output  # a new configuration, so scored again
+    assert fake.state.requests[-1]["output_config"]["effort"] == "low"
+    assert len({r["prompt_hash"] for r in rows(db_path, "select prompt_hash from runs")}) == 2

@@ -285,12 +285,12 @@ def check(out, base_path="/"):
             attrs = dict(attrs)
             for key in ("href", "src"):
                 if attrs.get(key):
-                    self.found.append((tag, attrs.get("rel"), attrs[key]))
+                    self.found.append((tag, attrs[key]))
 
     for page in sorted(out.rglob("*.html")):
         parser = Links()
         parser.feed(page.read_text(encoding="utf-8"))
-        for tag, rel, url in parser.found:
+        for tag, url in parser.found:
             parts = urlsplit(url)
             if parts.scheme == "data" or url.startswith("#"):
                 continue

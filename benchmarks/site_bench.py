@@ -6,7 +6,6 @@ Chromium.
 """
 
 import gzip
-import shutil
 import statistics
 import sys
 import tempfile

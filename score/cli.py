@@ -7,7 +7,7 @@ import click
 import sqlite_utils
 
 from . import criteria as criteria_module
-from . import importer, llm, prices, prompt, run as run_module, store
+from . import importer, llm, prices, run as run_module, store
 
 db_option = click.option(
     "--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="The database written by python -m scrape."

@@ -80,7 +80,7 @@ def _check_fields(where, table, required, optional=None):
     for key in table:
         if key not in required and key not in optional:
             raise CriterionError(f"{where}: unknown field '{key}'")
-    for key, kind in required.items():
+    for key in required:
         if key not in table:
             raise CriterionError(f"{where}: missing field '{key}'")
     for key, kind in {**required, **optional}.items():

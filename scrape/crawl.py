@@ -128,7 +128,7 @@ def crawl(db_path, source, *, only=(), progress=None, log=print):
     for occupation in progress(occupations) if progress else occupations:
         slug, path = occupation["slug"], occupation["path"]
         try:
-            html, how = source.get(path, lambda text: parse.check_page(text, path))
+            html, how = source.get(path, lambda text, path=path: parse.check_page(text, path))
         except parse.PageError as exc:
             summary.rejected += 1
             summary.problems.append(f"rejected {path}: {exc}")

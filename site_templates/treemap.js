@@ -41,11 +41,11 @@
      value: o => o.outlook, text: v => (v > 0 ? "+" : "") + v + "%",
      // Purple for growth, orange for decline (d3's PuOr runs the other way):
      // a diverging scheme that stays readable with colour blindness.
-     color: v => d3.interpolatePuOr(1 - clamp((v + 15) / 30)), ticks: [-15, -5, 0, 5, 15], edges: ["≤ −15%", "≥ +15%"]},
+     color: v => d3.interpolatePuOr(1 - clamp((v + 15) / 30)), edges: ["≤ −15%", "≥ +15%"]},
     {id: "pay", title: "Median pay", short: "Pay",
      value: o => o.pay, text: v => "$" + numbers.format(v),
      color: v => d3.interpolateViridis(clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]))),
-     ticks: [25000, 50000, 100000, 250000], edges: ["≤ $25,000", "≥ $250,000"]},
+     edges: ["≤ $25,000", "≥ $250,000"]},
     {id: "education", title: "Entry-level education", short: "Education", categorical: true,
      value: o => o.education, text: v => data.education[v],
      color: v => data.education[v] === "See How to Become One" ? "#b8b8b8" : d3.interpolateCividis(v / (data.education.length - 2))},

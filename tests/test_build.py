@@ -4,8 +4,6 @@ loaded from another host, untrusted text inert, byte-identical rebuilds."""
 import hashlib
 import re
 import shutil
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import sqlite_utils

@@ -14,6 +14,7 @@ import functools
 import http.server
 import io
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -197,6 +198,8 @@ def environment(base_path):
     env.filters["thousands"] = lambda v: "—" if v is None else f"{v:,}"
     env.filters["dollars"] = lambda v: "—" if v is None else f"${v:,}"
     env.filters["score"] = lambda v: "—" if v is None else (f"{v:g}")
+    # Rubrics are wrapped at ~100 columns in their files; let the browser wrap them instead.
+    env.filters["unwrap"] = lambda text: re.sub(r"(?<!\n)\n(?!\n|- )", " ", text)
     return env
 
 
@@ -216,6 +219,7 @@ def build(db_path, out, base_path="/"):
 
     env.globals["nav_criteria"] = [{"name": c["name"], "title": c["title"]} for c in data["criteria"]]
     env.globals["current_criterion"] = None
+    env.globals["has_space"] = bool(data["space"])
     home = home_data(data)
     by_slug = {o["slug"]: o for o in data["occupations"]}
     files["index.html"] = env.get_template("index.html").render(

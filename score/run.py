@@ -220,7 +220,7 @@ def run_batch(db, client, the_plan, run_id, *, budget, poll_interval=30.0, log=p
         time.sleep(poll_interval)
 
     hashes = dict(db.execute("select slug, input_hash from batch_requests where batch_id = ?", [batch_id]).fetchall())
-    texts = {job.slug: job for job in the_plan.jobs}
+    jobs_by_slug = {job.slug: job for job in the_plan.jobs}
     retry = []
     batch_cost = 0.0
     for result in client.messages.batches.results(batch_id):
@@ -250,8 +250,8 @@ def run_batch(db, client, the_plan, run_id, *, budget, poll_interval=30.0, log=p
     # Invalid batch replies get their one retry as ordinary calls.
     throttle = llm.Throttle()
     for slug in retry:
-        job = texts.get(slug) or Job(slug, "", hashes[slug])
-        if not job.text:
+        job = jobs_by_slug.get(slug)
+        if job is None:
             store.save_failure(db, run_id, slug, "invalid reply; the occupation changed before it could be retried", None, {}, 0.0)
             outcome.failed += 1
             continue

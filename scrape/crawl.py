@@ -103,17 +103,14 @@ class Source:
         html = response.text
         check(html)
         meta = {"url": url, "etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
-        if html == cached:
-            fetch.write_cached(self.cache_dir, path, html, meta)
-            return html, "unchanged"
-        fetch.write_cached(self.cache_dir, path, html, meta)
-        return html, "fetched"
+        fetch.write_cached(self.cache_dir, path, html, meta)  # new validators even when the body is the same
+        return html, "unchanged" if html == cached else "fetched"
 
 
 def crawl(db_path, source, *, only=(), progress=None, log=print):
     """Scrape into ``db_path``. Returns a Summary; raises fetch.Refused on 403
     and parse.PageError or fetch.FetchError when the index itself is unusable."""
-    index_html, _ = source.get(INDEX_PATH, parse.parse_index)
+    index_html, _ = source.get(INDEX_PATH, parse.check_index)
     occupations, aliases = parse.parse_index(index_html)
     if only:
         known = {o["slug"] for o in occupations}

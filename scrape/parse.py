@@ -53,6 +53,12 @@ def _int(text):
 # --- A-Z index ---------------------------------------------------------------
 
 
+def check_index(html):
+    """Raise PageError unless ``html`` is a complete OOH A-Z index."""
+    if "a-z-list" not in html or not html.rstrip().endswith("</html>"):
+        raise PageError("not a complete OOH A-Z index (no a-z-list, or the page is cut short)")
+
+
 def parse_index(html):
     """Read the A-Z index.
 
@@ -60,8 +66,7 @@ def parse_index(html):
     ``slug``, ``category``, ``path`` and ``index_title`` in index order;
     aliases is a list of ``(alias, slug)`` pairs from the "X, see: Y" entries.
     """
-    if "a-z-list" not in html or not html.rstrip().endswith("</html>"):
-        raise PageError("not a complete OOH A-Z index (no a-z-list, or the page is cut short)")
+    check_index(html)
     soup = _soup(html[html.find('<div class="a-z-list'):] if 'class="a-z-list' in html else html)
     occupations, seen, aliases = [], set(), set()
     for box in soup.select("div.a-z-list-box"):

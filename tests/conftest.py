@@ -84,3 +84,25 @@ def project_copy(destination):
     if (ROOT / "node_modules").is_dir():
         (destination / "node_modules").symlink_to(ROOT / "node_modules")
     return destination
+
+
+def count_rows(db_path, table):
+    """Rows in a table of a database another process may still be creating; 0 until it exists."""
+    import sqlite3
+
+    if not db_path.exists():
+        return 0
+    try:
+        with sqlite3.connect(db_path) as conn:
+            return conn.execute(f"select count(*) from [{table}]").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def wait_until(condition, seconds=30):
+    """Poll ``condition`` until it is true or ``seconds`` pass (for killing a run midway)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.05)

@@ -13,7 +13,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, count_rows, wait_until
 from fake_anthropic import FakeAnthropic
 from score import criteria, prices, prompt
 from score.cli import cli
@@ -207,9 +207,7 @@ def test_killed_midway_and_resumed(fake, db_path):
     command = [sys.executable, "-m", "score", "run", "--criterion", "ai_exposure", "--db", str(db_path), "--concurrency", "2"]
     env = {**os.environ, **fake.env()}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and saved(db_path) < 6:
-        time.sleep(0.05)
+    wait_until(lambda: saved(db_path) >= 6)
     process.send_signal(signal.SIGINT)
     output = process.communicate(timeout=30)[0]
     assert process.returncode != 0
@@ -228,10 +226,7 @@ def test_killed_midway_and_resumed(fake, db_path):
 
 
 def saved(db_path):
-    try:
-        return sqlite_utils.Database(db_path).execute("select count(*) from scores").fetchone()[0]
-    except Exception:
-        return 0
+    return count_rows(db_path, "scores")
 
 
 def test_batch_mode_scores_at_half_price(fake, db_path):
@@ -253,9 +248,7 @@ def test_batch_interrupted_while_polling_resumes_the_same_batch(fake, db_path):
                "--batch", "--poll-interval", "0.05", *only(*SOME)]
     env = {**os.environ, **fake.env()}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not rows_or_empty(db_path, "select * from batches"):
-        time.sleep(0.05)
+    wait_until(lambda: count_rows(db_path, "batches") > 0)
     time.sleep(0.3)
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=30)
@@ -269,13 +262,6 @@ def test_batch_interrupted_while_polling_resumes_the_same_batch(fake, db_path):
     assert fake.state.batch_creations == 1
     assert saved(db_path) == 5
     assert rows(db_path, "select status from batches") == [{"status": "collected"}]
-
-
-def rows_or_empty(db_path, sql):
-    try:
-        return rows(db_path, sql)
-    except Exception:
-        return []
 
 
 def test_import_reference_scores_as_the_current_run(db_path):

@@ -10,7 +10,7 @@ import time
 import sqlite_utils
 from click.testing import CliRunner
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, count_rows, wait_until
 from scrape.cli import main
 
 NURSES = "/ooh/healthcare/registered-nurses.htm"
@@ -211,9 +211,7 @@ def test_interrupted_run_resumes_where_it_stopped(fixture_site, tmp_path):
         "--db", str(tmp_path / "data.db"), "--cache", str(tmp_path / "cache"),
     ]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and stored(tmp_path / "data.db") < 1:
-        time.sleep(0.05)
+    wait_until(lambda: count_rows(tmp_path / "data.db", "occupations") >= 1)
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=10)
     assert process.returncode != 0
@@ -234,14 +232,6 @@ def test_interrupted_run_resumes_where_it_stopped(fixture_site, tmp_path):
 def fixture_site_paths():
     return sorted("/" + str(p.relative_to(FIXTURES / "ooh")) for p in (FIXTURES / "ooh" / "ooh").rglob("*.htm") if p.name != "a-z-index.htm")
 
-
-def stored(db_path):
-    if not db_path.exists():
-        return 0
-    try:
-        return sqlite_utils.Database(db_path).execute("select count(*) from occupations").fetchone()[0]
-    except Exception:  # not created yet, or mid-creation
-        return 0
 
 
 def test_offline_reparses_from_the_cache_without_the_network(fixture_site, tmp_path):

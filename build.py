@@ -23,6 +23,8 @@ import click
 import jinja2
 import yaml
 
+from score.measures import percentiles
+
 ROOT = Path(__file__).resolve().parent
 TEMPLATES = ROOT / "site_templates"
 D3_MODULES = ("d3-color", "d3-interpolate", "d3-scale-chromatic", "d3-hierarchy")
@@ -97,10 +99,35 @@ def load(db_path):
         similar.setdefault(s["slug"], []).append(s["similar_slug"])
     aliases = rows(conn, "select alias, slug from aliases order by alias, slug")
     space = load_space(conn, tables)
+    evidence = load_evidence(conn, tables, criteria)
     conn.close()
     return {
         "occupations": occupations, "criteria": criteria, "projections": projections, "similar": similar,
-        "aliases": aliases, "edition": edition, "space": space,
+        "aliases": aliases, "edition": edition, "space": space, "evidence": evidence,
+    }
+
+
+def load_evidence(conn, tables, criteria):
+    """The published measures, if ``python -m score measures`` has run: each
+    measure with its values by occupation, the consensus, the O*NET tasks and
+    the agreement between every pair; and each criterion's percentiles."""
+    for c in criteria:
+        c["percentiles"] = percentiles({s: float(r["score"]) for s, r in c["scores"].items()})
+    if not {"measures", "measure_values", "measure_consensus", "measure_agreement", "tasks"} <= tables:
+        return None
+    measures = rows(conn, "select * from measures order by rowid")
+    if not measures:
+        return None
+    for m in measures:
+        m["values"] = {r["slug"]: r for r in rows(conn, "select * from measure_values where measure = ? order by slug", (m["name"],))}
+    tasks = {}
+    for t in rows(conn, "select * from tasks order by slug, onet_soc_code, task_id"):
+        tasks.setdefault(t["slug"], []).append(t)
+    return {
+        "measures": measures,
+        "consensus": {r["slug"]: r for r in rows(conn, "select * from measure_consensus order by slug")},
+        "agreement": rows(conn, "select * from measure_agreement order by a, b"),
+        "tasks": tasks,
     }
 
 
@@ -109,9 +136,9 @@ def load_space(conn, tables):
     neighbours of the backend whose neighbours best match BLS's own links."""
     if not {"space_layout", "nearest_occupations", "space_evaluation"} <= tables:
         return None
-    evaluation = rows(conn, "select * from space_evaluation order by backend, method, k")
+    evaluation = rows(conn, "select * from space_evaluation order by truth, backend, method, k")
     ranked = rows(conn, "select backend from space_evaluation where method = 'nearest by description' and k = 10 "
-                        "order by recall desc, backend limit 1")
+                        "and truth = 'BLS Similar Occupations' order by recall desc, backend limit 1")
     if not ranked:
         return None
     backend = ranked[0]["backend"]
@@ -127,6 +154,7 @@ def home_data(data):
     Rationales and aliases load after the first drawing, from data/."""
     categories = sorted({o["category_name"] or o["category"] for o in data["occupations"]})
     education = [e for e in EDUCATION if any(o["entry_education"] == e for o in data["occupations"])]
+    measures = data["evidence"]["measures"] if data["evidence"] else []
     occupations = []
     for o in data["occupations"]:
         if o["jobs"] is None:
@@ -147,17 +175,132 @@ def home_data(data):
             | {"source": c["run"]["model"] or c["run"]["source"]}
             for c in data["criteria"]
         ],
+        "measures": [{k: m[k] for k in ("name", "short", "title", "authors", "year", "occupations")} for m in measures],
         "occupations": occupations,
         "years": [data["edition"]["base_year"], data["edition"]["projection_year"]],
         "space": data["space"]["backend"] if data["space"] else None,
     }
 
 
+def percentile_text(value):
+    """63.4 -> "63rd": a percentile as readers say it."""
+    n = int(round(value))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# Task labels of GPTs-are-GPTs, most exposed first: E1 direct, E2 with tools, E0 none.
+LABEL_ORDER = {"E1": 0, "E2": 1, "E0": 2, None: 3}
+LABEL_TEXT = {"E1": "directly exposed", "E2": "exposed with tools", "E0": "not exposed", None: "not labelled"}
+
+
+def occupation_evidence(data, slug, by_slug):
+    """The Evidence section of one occupation's page: every criterion's score
+    and every measure as a percentile, a plain verdict, the O*NET tasks most
+    exposed first, and similar work that the measures place lower."""
+    evidence = data["evidence"]
+    dots = []
+    for c in data["criteria"]:
+        score = c["scores"].get(slug)
+        if score:
+            dots.append({"kind": "criterion", "name": c["name"], "short": c["title"], "title": c["title"], "value": score["score"],
+                         "raw": f"{score['score']:g} of {c['max']}", "percentile": c["percentiles"][slug], "n": len(c["scores"]),
+                         "source": c["run"]["model"] or c["run"]["source"], "method": "rubric LLM (this site)"})
+    if not evidence:
+        return {"dots": dots, "verdict": [], "tasks": [], "labels": {}, "less_exposed": [], "consensus": None}
+    for m in evidence["measures"]:
+        v = m["values"].get(slug)
+        if v:
+            dots.append({"kind": "measure", "name": m["name"], "short": m["short"], "title": m["title"], "value": v["value"],
+                         "raw": f"{v['value']:.3g}", "percentile": v["percentile"], "n": m["occupations"],
+                         "source": f"{m['authors']}, {m['year']}", "method": m["method"], "citation": m["citation"],
+                         "soc_codes": v["soc_codes"], "share": v["employment_share"], "partial": v["partial"], "consensus": m["consensus"]})
+    consensus = evidence["consensus"].get(slug)
+    verdict = []
+    if consensus:
+        verdict.append(f"The {consensus['measures']} headline published measures place this occupation between the "
+                       f"{percentile_text(consensus['low'])} and the {percentile_text(consensus['high'])} percentile of US occupations "
+                       f"for exposure to AI, with a median at the {percentile_text(consensus['median'])}.")
+        for d in dots:
+            if d["kind"] != "criterion":
+                continue
+            gap = d["percentile"] - consensus["median"]
+            where = f"Our {d['title']} score ({d['raw']}) puts it at the {percentile_text(d['percentile'])} percentile"
+            if abs(gap) >= 30:
+                verdict.append(f"{where}, far {'above' if gap > 0 else 'below'} where the published measures put it: they disagree.")
+            elif abs(gap) >= 15:
+                verdict.append(f"{where}, somewhat {'above' if gap > 0 else 'below'} the published measures' median.")
+            else:
+                verdict.append(f"{where}, in line with the published measures.")
+        if consensus["spread"] >= 50:
+            verdict.append(f"The published measures themselves disagree strongly about it: {round(consensus['spread'])} percentile points "
+                           "separate the lowest from the highest.")
+    tasks = sorted(evidence["tasks"].get(slug, []), key=lambda t: (
+        LABEL_ORDER[t["human_label"]], LABEL_ORDER[t["gpt4_label"]], t["task_type"] != "Core", t["onet_soc_code"], t["task_id"]))
+    labels = {label: sum(1 for t in tasks if t["human_label"] == label) for label in ("E1", "E2", "E0")}
+    less_exposed = []
+    if consensus and data["space"]:
+        for other in data["space"]["nearest"].get(slug, []):
+            theirs = evidence["consensus"].get(other)
+            if theirs and theirs["median"] <= consensus["median"] - 10 and other in by_slug:
+                less_exposed.append((by_slug[other], theirs))
+    return {"dots": dots, "verdict": verdict, "tasks": tasks, "labels": labels, "less_exposed": less_exposed[:5], "consensus": consensus}
+
+
+# A sequential blue ramp for the agreement heat map (ColorBrewer Blues).
+BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+
+
+HEAT_FLOOR = 0.3  # correlations at or below this share the palest blue
+
+
+def heat(value):
+    """(background, text colour) for a correlation: darker is closer agreement."""
+    if value is None:
+        return "#eeeeee", "#1d1d1f"
+    t = (value - HEAT_FLOOR) / (1 - HEAT_FLOOR)
+    step = min(len(BLUES) - 1, max(0, round(t * (len(BLUES) - 1))))
+    return BLUES[step], "#ffffff" if step >= 5 else "#1d1d1f"
+
+
+def evidence_page_data(data):
+    """The Evidence page: the agreement matrix, and the percentiles its scatter
+    plot draws (every criterion and measure for every occupation)."""
+    evidence = data["evidence"]
+    items = [{"name": c["name"], "short": c["title"], "title": c["title"], "kind": "criterion",
+              "source": c["run"]["model"] or c["run"]["source"]} for c in data["criteria"]]
+    items += [{"name": m["name"], "short": m["short"], "title": m["title"], "kind": "measure",
+               "source": f"{m['authors']}, {m['year']}"} for m in evidence["measures"]]
+    lookups = [c["percentiles"] for c in data["criteria"]] + [{s: v["percentile"] for s, v in m["values"].items()} for m in evidence["measures"]]
+    occupations = [
+        [o["slug"], o["title"], o["jobs"], [None if o["slug"] not in p else round(p[o["slug"]], 1) for p in lookups]]
+        for o in data["occupations"] if o["jobs"] and any(o["slug"] in p for p in lookups)
+    ]
+    pairs = {}
+    for r in evidence["agreement"]:
+        pairs[(r["a"], r["b"])] = pairs[(r["b"], r["a"])] = r
+    matrix = []
+    for a in items:
+        cells = []
+        for b in items:
+            r = pairs.get((a["name"], b["name"]))
+            cells.append({"row": r, "colours": heat(r["spearman"] if r else None), "self": a is b})
+        matrix.append((a, cells))
+    agreement = {f"{r['a']}|{r['b']}": [r["n"], r["spearman"], r["spearman_low"], r["spearman_high"], r["weighted"]] for r in evidence["agreement"]}
+    return {"items": items, "occupations": occupations, "agreement": agreement}, matrix
+
+
 def detail_data(data):
-    """Loaded after the treemap is drawn: rationales and search aliases."""
+    """Loaded after the treemap is drawn: rationales, search aliases, and the
+    published measures' percentiles and consensus (lowest, median, highest)."""
+    evidence = data["evidence"] or {"measures": [], "consensus": {}}
+    slugs = [o["slug"] for o in data["occupations"] if o["jobs"] is not None]
     return {
         "rationales": {c["name"]: {s: r["rationale"] for s, r in c["scores"].items() if r["rationale"]} for c in data["criteria"]},
         "aliases": [[a["alias"], a["slug"]] for a in data["aliases"]],
+        "measures": {s: [round(m["values"][s]["percentile"]) if s in m["values"] else None for m in evidence["measures"]]
+                     for s in slugs if any(s in m["values"] for m in evidence["measures"])},
+        "consensus": {s: [round(c["low"]), round(c["median"]), round(c["high"])] for s, c in evidence["consensus"].items()},
     }
 
 
@@ -181,6 +324,23 @@ def downloads(data):
     return buffer.getvalue(), json.dumps(records, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
+def measure_download(data):
+    """Every published measure's value for every occupation it reaches, each
+    row carrying its citation and licence, so the credit travels with it."""
+    if not data["evidence"]:
+        return None
+    titles = {o["slug"]: o["title"] for o in data["occupations"]}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["measure", "measure_title", "slug", "title", "value", "percentile", "soc_codes", "employment_share",
+                     "partial_crosswalk_match", "citation", "licence", "source_url"])
+    for m in data["evidence"]["measures"]:
+        for slug, v in m["values"].items():
+            writer.writerow([m["name"], m["title"], slug, titles.get(slug), v["value"], v["percentile"], v["soc_codes"],
+                             v["employment_share"], v["partial"], m["citation"], m["licence"], m["source_url"]])
+    return buffer.getvalue()
+
+
 def histogram(criterion):
     counts = {v: 0 for v in range(criterion["min"], criterion["max"] + 1)}
     for s in criterion["scores"].values():
@@ -198,6 +358,7 @@ def environment(base_path):
     env.filters["thousands"] = lambda v: "—" if v is None else f"{v:,}"
     env.filters["dollars"] = lambda v: "—" if v is None else f"${v:,}"
     env.filters["score"] = lambda v: "—" if v is None else (f"{v:g}")
+    env.filters["percentile"] = percentile_text
     # Rubrics are wrapped at ~100 columns in their files; let the browser wrap them instead.
     env.filters["unwrap"] = lambda text: re.sub(r"(?<!\n)\n(?!\n|- )", " ", text)
     return env
@@ -220,6 +381,7 @@ def build(db_path, out, base_path="/"):
     env.globals["nav_criteria"] = [{"name": c["name"], "title": c["title"]} for c in data["criteria"]]
     env.globals["current_criterion"] = None
     env.globals["has_space"] = bool(data["space"])
+    env.globals["has_evidence"] = bool(data["evidence"])
     home = home_data(data)
     by_slug = {o["slug"]: o for o in data["occupations"]}
     files["index.html"] = env.get_template("index.html").render(
@@ -237,8 +399,17 @@ def build(db_path, out, base_path="/"):
             page="occupation", o=o, scores=scores, projections=data["projections"].get(o["slug"], []),
             similar=[by_slug[s] for s in similar if s in by_slug],
             nearest=[(by_slug[s], s in similar) for s in nearest if s in by_slug],
-            space=data["space"], edition=data["edition"],
+            space=data["space"], edition=data["edition"], evidence=occupation_evidence(data, o["slug"], by_slug),
+            label_text=LABEL_TEXT,
         )
+    if data["evidence"]:
+        scatter, matrix = evidence_page_data(data)
+        files["evidence.html"] = env.get_template("evidence.html").render(
+            page="evidence", evidence=data["evidence"], scatter=scatter, matrix=matrix, criteria=data["criteria"],
+            blues=BLUES, heat_floor=HEAT_FLOOR,
+        )
+        files["assets/evidence.js"] = (TEMPLATES / "evidence.js").read_text()
+        files["data/measures.csv"] = measure_download(data)
     if data["space"]:
         files["space.html"] = env.get_template("space.html").render(page="space", space=data["space"])
     for c in data["criteria"]:

@@ -25,22 +25,24 @@ def main():
         db_path = Path(tmp) / "data.db"
         shutil.copy(ROOT / "data.db", db_path)
         db = sqlite_utils.Database(db_path)
-        baselines = None
+        baselines = {}
         click.echo(f"{'method':<42} {'recall@5':>9} {'recall@10':>10} {'time':>8}")
         for backend in embed.BACKENDS:
             started = time.perf_counter()
             try:
-                name, _, evaluations, links = embed.run(db, backend, force=True)
+                name, _, results = embed.run(db, backend, force=True)
             except embed.BackendMissing as exc:
                 click.echo(f"{backend:<42} not installed here ({exc})")
                 continue
             elapsed = time.perf_counter() - started
-            ours = next(e for e in evaluations if e.method == "nearest by description")
-            click.echo(f"{name + ' (nearest by description)':<42} {ours.recall[5]:>9.3f} {ours.recall[10]:>10.3f} {elapsed:>7.1f}s")
-            baselines = [e for e in evaluations if e.method != "nearest by description"]
-        for e in baselines or []:
-            click.echo(f"{'baseline: ' + e.method:<42} {e.recall[5]:>9.3f} {e.recall[10]:>10.3f}")
-        click.echo(f"over {links:,} BLS Similar Occupations links between {db['occupations'].count} occupations")
+            for truth, evaluations, links in results:
+                ours = next(e for e in evaluations if e.method == "nearest by description")
+                click.echo(f"{name + ' vs ' + truth:<42} {ours.recall[5]:>9.3f} {ours.recall[10]:>10.3f} {elapsed:>7.1f}s")
+                baselines.setdefault(truth, ([e for e in evaluations if e.method != "nearest by description"], links))
+        for truth, (found, links) in baselines.items():
+            for e in found:
+                click.echo(f"{'baseline: ' + e.method + ' vs ' + truth:<42} {e.recall[5]:>9.3f} {e.recall[10]:>10.3f}")
+            click.echo(f"  ({links:,} {truth} links between {db['occupations'].count} occupations)")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import click
 import sqlite_utils
 
 from . import criteria as criteria_module
-from . import importer, llm, prices, run as run_module, store
+from . import importer, llm, measures as measures_module, prices, run as run_module, store
 
 db_option = click.option(
     "--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="The database written by python -m scrape."
@@ -26,6 +26,15 @@ def open_db(path):
         raise click.ClickException(f"{path} has no occupations table: run python -m scrape first")
     store.ensure(db)
     return db
+
+
+def refresh_agreement(db):
+    """A criterion's current run may have changed: compare it with the
+    published measures again, if they are loaded."""
+    try:
+        measures_module.refresh_agreement(db)
+    except measures_module.MeasureError as exc:
+        click.echo(f"the agreement with published measures was not updated: {exc}", err=True)
 
 
 def load_criterion(name, directory):
@@ -162,6 +171,7 @@ def run_command(name, model, only, limit, concurrency, batch, dry_run, max_cost,
         store.finish_run(db, run_id, status, skipped=the_plan.skipped)
         if status in ("interrupted", "failed"):
             log(f"run {run_id} {status}: {row['scored']} scores saved; run the same command again to go on")
+    refresh_agreement(db)
     row = db["runs"].get(run_id)
     click.echo(
         f"run {run_id} {status}: {row['scored']} scored, {row['failed']} failed, {row['skipped']} already scored; "
@@ -225,6 +235,7 @@ def import_command(file, name, source, key, db_path, criteria_dir):
     if count == 0:
         click.echo(f"already imported as run {run_id}")
         return
+    refresh_agreement(db)
     current = db["criteria"].get(criterion.name)["current_run"] == run_id
     click.echo(f"run {run_id}: imported {count} {criterion.name} scores from {source}" + (" (now the current run)" if current else ""))
     if unmatched:
@@ -264,8 +275,44 @@ def use(run_id, db_path):
         name = store.set_current(db, run_id)
     except ValueError as exc:
         raise click.ClickException(str(exc))
+    refresh_agreement(db)
     click.echo(f"run {run_id} is now the current {name} run")
 
+
+
+@cli.command()
+@click.option("--reference", type=click.Path(file_okay=False), default=str(measures_module.DEFAULT_REFERENCE),
+              show_default="../shared/reference", help="Folder of the published datasets (see its README).")
+@click.option("--definitions", "definitions_file", type=click.Path(dir_okay=False), default=str(measures_module.MEASURES_FILE),
+              show_default="score/measures.toml", help="The file that describes each measure.")
+@db_option
+def measures(reference, definitions_file, db_path):
+    """Load published measures of AI exposure and compare them with our scores.
+
+    Reads each measure in score/measures.toml from the reference folder and
+    carries it to OOH occupations through the SOC codes on each page (weighted
+    by base-year employment; broad codes take their detailed codes; SOC 2010
+    and ISCO-08 through the crosswalks), never imputing one it does not reach.
+    Also loads each occupation's O*NET tasks with GPT-4's and people's
+    exposure labels, O*NET's related occupations, and the rank correlation
+    between every pair of measures and criteria. Running it again with the
+    same files writes nothing.
+
+    Example:
+
+        python -m score measures --reference ../shared/reference
+    """
+    db = open_db(db_path)
+    try:
+        changed = measures_module.run(db, reference, definitions_file, log=click.echo)
+    except measures_module.MeasureError as exc:
+        raise click.ClickException(str(exc))
+    written = [table for table, did in changed.items() if did]
+    click.echo(f"updated {', '.join(written)}" if written else "nothing changed")
+    for a, b, n, rho, low, high in db.execute(
+        "select a, b, n, spearman, spearman_low, spearman_high from measure_agreement where a_kind = 'criterion' order by spearman desc"
+    ):
+        click.echo(f"{a} ~ {b}: Spearman {rho:.2f} (95% {low:.2f} to {high:.2f}) over {n} occupations")
 
 
 @cli.command()
@@ -278,8 +325,9 @@ def embed(backend, force, db_path):
 
     Stores one vector per occupation, its ten nearest occupations, a 2-D map
     for the site, and how well the neighbours agree with BLS's own Similar
-    Occupations (recall at 5 and 10, next to a random and a same-category
-    baseline), which it prints. Nothing is recomputed while no text changed.
+    Occupations and with O*NET's related occupations (loaded by `measures`):
+    recall at 5 and 10, next to a random and a same-category baseline, which
+    it prints. Nothing is recomputed while no text changed.
 
     Example:
 
@@ -289,11 +337,12 @@ def embed(backend, force, db_path):
 
     db = open_db(db_path)
     try:
-        name, changed, evaluations, links = embed_module.run(db, backend, force=force)
+        name, changed, results = embed_module.run(db, backend, force=force)
     except embed_module.BackendMissing as exc:
         raise click.ClickException(str(exc))
     count = db.execute("select count(*) from embeddings where backend = ?", [name]).fetchone()[0]
     click.echo(f"{name}: {count} occupations {'embedded' if changed else 'unchanged, vectors kept'}")
-    click.echo(f"recall of BLS's {links:,} Similar Occupations links among each occupation's nearest:")
-    for e in evaluations:
-        click.echo(f"  {e.method:<24} " + "  ".join(f"@{k}: {r:.3f}" for k, r in e.recall.items()))
+    for truth, evaluations, links in results:
+        click.echo(f"recall of the {links:,} {truth} links among each occupation's nearest:")
+        for e in evaluations:
+            click.echo(f"  {e.method:<24} " + "  ".join(f"@{k}: {r:.3f}" for k, r in e.recall.items()))

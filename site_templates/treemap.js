@@ -24,7 +24,7 @@
     return o;
   });
   const bySlug = new Map(occupations.map(o => [o.slug, o]));
-  let details = {rationales: {}, aliases: []};
+  let details = {rationales: {}, aliases: [], measures: {}, consensus: {}};
 
   // 2. Layers: three from BLS, then one per criterion in the data.
   const schemes = {
@@ -36,13 +36,21 @@
   const clamp = t => Math.max(0, Math.min(1, t));
   const MISSING = "#d9d9d9";
   const payRange = [25000, 250000];
+  const ordinal = v => {
+    const n = Math.round(v), tens = n % 100;
+    return n + (tens >= 10 && tens <= 20 ? "th" : ({1: "st", 2: "nd", 3: "rd"})[n % 10] || "th");
+  };
+  const decileBins = [...Array(10).keys()].map(k => [k * 10, k === 9 ? Infinity : k * 10 + 10, k * 10 + "s"]);
+  // Published measures share the first criterion's colours, so a measure and
+  // our score look alike where they agree.
+  const measureScheme = schemes[(data.criteria[0] || {}).colors] || d3.interpolateViridis;
   const layers = [
-    {id: "outlook", title: "Job outlook", short: "Outlook",
+    {id: "outlook", title: "Job outlook", short: "Outlook", ramp: k => -15 + 3 * k,
      value: o => o.outlook, text: v => (v > 0 ? "+" : "") + v + "%",
      // Purple for growth, orange for decline (d3's PuOr runs the other way):
      // a diverging scheme that stays readable with colour blindness.
      color: v => d3.interpolatePuOr(1 - clamp((v + 15) / 30)), edges: ["≤ −15%", "≥ +15%"]},
-    {id: "pay", title: "Median pay", short: "Pay",
+    {id: "pay", title: "Median pay", short: "Pay", ramp: k => payRange[0] * Math.pow(payRange[1] / payRange[0], k / 10),
      value: o => o.pay, text: v => "$" + numbers.format(v),
      color: v => d3.interpolateViridis(clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]))),
      edges: ["≤ $25,000", "≥ $250,000"]},
@@ -54,8 +62,19 @@
       value: o => o.scores[i], text: v => numbers.format(v) + " of " + c.max,
       color: v => schemes[c.colors](clamp((v - c.min) / (c.max - c.min))),
       ticks: [...Array(c.max - c.min + 1).keys()].map(k => k + c.min),
-      edges: [String(c.min), String(c.max)],
+      edges: [String(c.min), String(c.max)], ramp: k => c.min + (c.max - c.min) * k / 10,
     })),
+    ...data.measures.map((m, i) => ({
+      id: m.name, title: `${m.title} (${m.authors}, ${m.year})`, short: m.short, measure: m,
+      value: o => o.measures ? o.measures[i] : null, text: v => ordinal(v) + " percentile",
+      color: v => measureScheme(clamp(v / 100)), edges: ["0th percentile", "100th"], ramp: k => 10 * k, bins: decileBins,
+    })),
+    ...(data.measures.length ? [{
+      id: "disagreement", title: "How far apart the published measures place each occupation", short: "Disagreement",
+      value: o => o.consensus ? o.consensus[2] - o.consensus[0] : null, text: v => v + " percentile points apart",
+      color: v => d3.interpolateOranges(clamp(v / 80)), edges: ["they agree", "80+ points apart"], ramp: k => 8 * k,
+      bins: [[0, 20, "<20"], [20, 40, "20–39"], [40, 60, "40–59"], [60, 80, "60–79"], [80, Infinity, "80+"]],
+    }] : []),
   ];
   const layerById = new Map(layers.map(l => [l.id, l]));
 
@@ -144,9 +163,12 @@
       ["Education", o.education != null ? data.education[o.education] : "—"],
     ];
     data.criteria.forEach((c, i) => rows.push([c.title, o.scores[i] == null ? "not scored" : `${o.scores[i]} of ${c.max}`]));
+    if (o.consensus) rows.push(["Published measures", `median ${ordinal(o.consensus[1])} percentile (${ordinal(o.consensus[0])} to ${ordinal(o.consensus[2])})`]);
+    if (l.measure) rows.push([l.measure.short, o.measures[data.measures.indexOf(l.measure)] == null ? "not reached" : ordinal(o.measures[data.measures.indexOf(l.measure)]) + " percentile"]);
     const dl = el("dl");
     for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {}, v));
     tooltip.append(dl);
+    if (l.measure) tooltip.append(el("p", {class: "muted"}, `${l.measure.title}: ${l.measure.authors}, ${l.measure.year}`));
     if (l.criterion) {
       const rationale = (details.rationales[l.criterion.name] || {})[o.slug];
       if (rationale) tooltip.append(el("p", {class: "rationale"}, rationale));
@@ -197,15 +219,21 @@
 
   // 6. Layer switch and legend.
   const buttons = $("layer-buttons");
-  for (const l of layers) {
+  for (const l of layers.filter(l => !l.measure && l.id !== "disagreement")) {
     const b = el("button", {type: "button", role: "radio", "data-layer": l.id, "aria-checked": String(l.id === state.layer)}, l.short);
     b.addEventListener("click", () => setLayer(l.id));
     buttons.append(b);
+  }
+  const measureSelect = $("measure-layer");
+  if (measureSelect) {
+    for (const l of layers.filter(l => l.measure || l.id === "disagreement")) measureSelect.append(el("option", {value: l.id}, l.measure ? `${l.short} (${l.measure.authors.split(" ")[0]}, ${l.measure.year})` : "How far they disagree"));
+    measureSelect.addEventListener("change", () => { if (measureSelect.value) setLayer(measureSelect.value); });
   }
   function setLayer(id) {
     state.layer = id;
     saveState();
     for (const b of buttons.children) b.setAttribute("aria-checked", String(b.dataset.layer === id));
+    if (measureSelect) measureSelect.value = layerById.get(id).measure || id === "disagreement" ? id : "";
     if (state.view === "treemap") recolour(); else draw();
     legend();
     stats();
@@ -213,7 +241,7 @@
   }
   function legend() {
     const l = layer(), box = $("legend");
-    box.replaceChildren(el("span", {class: "legend-title"}, l.title + (l.criterion ? ` (${l.criterion.unit})` : "")));
+    box.replaceChildren(el("span", {class: "legend-title"}, l.title + (l.criterion ? ` (${l.criterion.unit})` : l.measure ? `: percentile among the ${l.measure.occupations} occupations it reaches` : "")));
     if (l.categorical) {
       data.education.forEach((name, i) => {
         const item = el("span", {class: "swatch"});
@@ -221,7 +249,7 @@
         box.append(item);
       });
     } else {
-      const stops = [...Array(11).keys()].map(k => l.color(l.id === "pay" ? payRange[0] * Math.pow(payRange[1] / payRange[0], k / 10) : l.id === "outlook" ? -15 + 3 * k : l.criterion.min + (l.criterion.max - l.criterion.min) * k / 10));
+      const stops = [...Array(11).keys()].map(k => l.color(l.ramp(k)));
       box.append(el("span", {class: "edge"}, l.edges[0]), el("span", {class: "ramp", style: `background:linear-gradient(to right, ${stops.join(",")})`}), el("span", {class: "edge"}, l.edges[1]));
     }
     const none = el("span", {class: "swatch"});
@@ -298,7 +326,7 @@
     table.tBodies[0].append(tr);
   }
   function histogram(l, known) {
-    const bins = l.criterion ? l.ticks.map(t => [t, t + 1, String(t)])
+    const bins = l.bins ? l.bins : l.criterion ? l.ticks.map(t => [t, t + 1, String(t)])
       : l.id === "outlook" ? [[-Infinity, -5, "< −5%"], [-5, 0, "−5 to 0"], [0, 3, "0 to 2"], [3, 5, "3 to 4"], [5, 10, "5 to 9"], [10, Infinity, "≥ 10%"]]
       : [[0, 35000, "<35k"], [35000, 50000, "35–50k"], [50000, 75000, "50–75k"], [75000, 100000, "75–100k"], [100000, 150000, "100–150k"], [150000, Infinity, "≥150k"]];
     const jobs = bins.map(([lo, hi]) => known.filter(o => l.value(o) >= lo && l.value(o) < hi).reduce((s, o) => s + o.jobs, 0));
@@ -435,6 +463,7 @@
   document.addEventListener("keydown", e => { if (e.key === "Escape") hideTooltip(); });
   document.addEventListener("click", e => { if (!e.target.closest(".tile, .tooltip, #search-results, svg a")) hideTooltip(); });
 
+  if (measureSelect && (layer().measure || state.layer === "disagreement")) measureSelect.value = state.layer;
   legend();
   stats();
   setView(state.view);
@@ -450,6 +479,12 @@
 
   fetch(base + "data/details.json").then(r => r.json()).then(d => {
     details = d;
+    // The published measures arrive here, so the first drawing waits for none of them.
+    for (const o of occupations) {
+      o.measures = (d.measures || {})[o.slug] || null;
+      o.consensus = (d.consensus || {})[o.slug] || null;
+    }
+    if (layer().measure || state.layer === "disagreement") { draw(); legend(); stats(); }
     highlight();
     document.documentElement.dataset.details = "loaded";
   });

@@ -1,0 +1,268 @@
+"""python -m score measures: every join rule on small fixture files, hostile
+files refused without a write, idempotent reruns, rank agreement, and the real
+published data in the committed data.db."""
+
+import hashlib
+import shutil
+import sqlite3
+
+import numpy as np
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from conftest import FIXTURES, ROOT
+from score import measures
+from score.cli import cli
+from scrape import store as scrape_store
+
+REFERENCE = FIXTURES / "reference"
+DEFINITIONS = REFERENCE / "measures.toml"
+SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
+
+# slug: [(soc_code, level, employment)], in page order; the level-0 rows give the total.
+PAGES = {
+    "detailed-one": [("11-1011", 0, 100)],
+    "two-codes": [(None, 0, 300), ("15-1252", 1, 200), ("15-1253", 1, 100)],
+    "broad-only": [("17-3010", 0, 50)],
+    "nem-code": [("25-9045", 0, 80)],
+    "partly": [(None, 0, 100), ("41-2011", 1, 60), ("41-2012", 1, 40)],
+    "unreached": [("99-9999", 0, 10)],
+    "no-soc": [],
+}
+
+
+def make_db(path):
+    db = sqlite_utils.Database(path)
+    db.executescript(scrape_store.SCHEMA)
+    for slug, rows in PAGES.items():
+        db["occupations"].insert({"slug": slug, "title": slug.replace("-", " ").title(), "category": "test",
+                                  "url": f"https://www.bls.gov/ooh/test/{slug}.htm", "jobs": rows[0][2] if rows else None})
+        for i, (soc, level, employment) in enumerate(rows):
+            db["projections"].insert({"slug": slug, "row": i, "soc_code": soc, "title": soc or "total", "level": level,
+                                      "employment_base": employment})
+    return db
+
+
+@pytest.fixture
+def db(tmp_path):
+    return make_db(tmp_path / "data.db")
+
+
+def values(db, measure):
+    return {r["slug"]: r for r in db.query("select * from measure_values where measure = ?", [measure])}
+
+
+def test_soc2018_joins_detailed_weighted_broad_and_matrix_codes(db):
+    measures.run(db, REFERENCE, DEFINITIONS)
+    got = values(db, "fixture_soc")
+    assert got["detailed-one"]["value"] == pytest.approx(0.2) and got["detailed-one"]["join_kind"] == "detailed"
+    # Two SOC codes weighted by their base-year employment: (0.8 x 200 + 0.5 x 100) / 300.
+    assert got["two-codes"]["value"] == pytest.approx(0.7)
+    assert got["two-codes"]["soc_codes"] == "15-1252 15-1253" and got["two-codes"]["employment_share"] == 1.0
+    # A broad code with no detailed rows on its page takes the measure's detailed codes under it.
+    assert got["broad-only"]["value"] == pytest.approx(0.4) and got["broad-only"]["join_kind"] == "broad"
+    assert got["broad-only"]["soc_codes"] == "17-3011 17-3012"
+    # A matrix code (25-9045) reaches its SOC codes through BLS's crosswalk.
+    assert got["nem-code"]["value"] == pytest.approx(0.2) and got["nem-code"]["join_kind"] == "nem"
+    # One of two codes has no value ("NA"): the other stands alone, and the share says how much was reached.
+    assert got["partly"]["value"] == pytest.approx(0.9) and got["partly"]["employment_share"] == pytest.approx(0.6)
+    # Never imputed: an unknown code and a page with no SOC code get no row.
+    assert "unreached" not in got and "no-soc" not in got
+    row = db["measures"].get("fixture_soc")
+    assert (row["occupations"], row["citation"], row["licence"]) == (5, "Test, A. (2024). A SOC 2018 measure.", "CC0")
+
+
+def test_percentiles_share_ties_and_span_0_to_100(db):
+    measures.run(db, REFERENCE, DEFINITIONS)
+    pct = {slug: r["percentile"] for slug, r in values(db, "fixture_soc").items()}
+    # 0.2, 0.2, 0.4, 0.7, 0.9: the tied pair shares ranks 0 and 1.
+    assert pct == {"detailed-one": 12.5, "nem-code": 12.5, "broad-only": 50.0, "two-codes": 75.0, "partly": 100.0}
+
+
+def test_onet_codes_prefer_the_main_code_then_the_mean(db):
+    measures.run(db, REFERENCE, DEFINITIONS)
+    got = values(db, "fixture_onet")
+    assert got["detailed-one"]["value"] == pytest.approx(0.4)  # 11-1011.00, not .03's 0.9
+    assert got["two-codes"]["value"] == pytest.approx((0.6 * 200 + 0.3 * 100) / 300)
+    assert got["broad-only"]["value"] == pytest.approx(0.3)  # 17-3011 has only .01 and .02: their mean
+    assert set(got) == {"detailed-one", "two-codes", "broad-only"}
+
+
+def test_soc2010_is_weighted_by_its_links_to_2018(db):
+    measures.run(db, REFERENCE, DEFINITIONS)
+    got = values(db, "fixture_2010")
+    # 15-1252 takes 15-1132 (one link, 0.3) and 15-1133 (two links, 0.6); 15-1253 takes 15-1133 alone.
+    assert got["two-codes"]["value"] == pytest.approx((0.5 * 200 + 0.6 * 100) / 300)
+    assert got["detailed-one"]["value"] == pytest.approx(1.0)
+    assert not any(r["partial"] for r in got.values())
+
+
+def test_isco_reaches_soc_many_to_many_and_marks_partial_matches(db):
+    measures.run(db, REFERENCE, DEFINITIONS)
+    got = values(db, "fixture_isco")
+    # 15-1133 takes ISCO 2512 (partly) and 2513 equally; 15-1252 then weighs 15-1132 once and 15-1133 twice.
+    soc_1252 = (0.4 * 1 + 0.6 * 2) / 3
+    assert got["two-codes"]["value"] == pytest.approx((soc_1252 * 200 + 0.6 * 100) / 300)
+    assert got["two-codes"]["partial"] == 1 and got["detailed-one"]["partial"] == 1
+    assert got["detailed-one"]["value"] == pytest.approx(0.1)
+
+
+def test_tasks_carry_the_human_and_gpt4_labels(db):
+    measures.run(db, REFERENCE, DEFINITIONS)
+    tasks = {(r["slug"], r["task_id"]): r for r in db.query("select * from tasks")}
+    assert set(tasks) == {("detailed-one", 1), ("two-codes", 2), ("two-codes", 3), ("two-codes", 4), ("broad-only", 5), ("nem-code", 6)}
+    assert (tasks[("two-codes", 2)]["human_label"], tasks[("two-codes", 2)]["gpt4_label"]) == ("E1", "E1")
+    assert tasks[("two-codes", 3)]["task"] == "Meet with clients" and tasks[("two-codes", 3)]["task_type"] == "Supplemental"
+    assert tasks[("two-codes", 4)]["human_label"] is None  # no label published for it
+    assert tasks[("detailed-one", 1)]["gpt4_label"] is None  # "X9" is not a label
+    assert tasks[("nem-code", 6)]["task_type"] is None
+
+
+def test_related_pairs_join_ooh_occupations_at_their_closest_tier(db):
+    measures.run(db, REFERENCE, DEFINITIONS)
+    rows = [tuple(r) for r in db.execute("select * from onet_related")]
+    assert rows == [("broad-only", "detailed-one", "Primary-Long"), ("two-codes", "detailed-one", "Primary-Short")]
+
+
+def test_consensus_needs_three_headline_measures(db):
+    measures.run(db, REFERENCE, DEFINITIONS)
+    consensus = {r["slug"]: r for r in db.query("select * from measure_consensus")}
+    assert set(consensus) == {"detailed-one", "two-codes"}  # the ISCO measure is not a headline one
+    c = consensus["two-codes"]
+    assert c["measures"] == 3 and c["low"] <= c["median"] <= c["high"] and c["spread"] == c["high"] - c["low"]
+
+
+def test_a_second_run_writes_nothing(tmp_path):
+    db = make_db(tmp_path / "data.db")
+    first = measures.run(db, REFERENCE, DEFINITIONS)
+    assert all(first[t] for t in ("measures", "measure_values", "tasks", "onet_related"))
+    db.conn.close()
+    before = hashlib.sha256((tmp_path / "data.db").read_bytes()).hexdigest()
+    db = sqlite_utils.Database(tmp_path / "data.db")
+    assert not any(measures.run(db, REFERENCE, DEFINITIONS).values())
+    db.conn.close()
+    assert hashlib.sha256((tmp_path / "data.db").read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("measures/soc2018.csv", "SOC Code,title,score\n11-1011,Chief Executives,7\n", "7 is outside 0 to 1"),
+    ("measures/soc2018.csv", "SOC Code,title,score\n11-1011,Chief Executives,inf\n", "inf is outside 0 to 1"),
+    ("measures/soc2018.csv", "SOC Code,title,score\n11-1011,Chief Executives,high\n", "'high' is not a number"),
+    ("measures/soc2018.csv", "SOC Code,title,score\n=cmd|' /C calc'!A0,x,0.1\n", "is not a soc2018 code"),
+    ("measures/soc2018.csv", "Code,title,score\n11-1011,x,0.1\n", "no column 'SOC Code'"),
+    ("measures/soc2018.csv", "SOC Code,title,score\n11-1011,x,0.1\n11-1011,x,0.2\n", "two different values"),
+    ("measures/soc2018.csv", b"SOC Code,title,score\n11-1011,Caf\xe9,0.1\n", "cannot be read"),
+])
+def test_a_bad_file_is_refused_and_nothing_is_written(tmp_path, name, text, message):
+    reference = tmp_path / "reference"
+    shutil.copytree(REFERENCE, reference)
+    db = make_db(tmp_path / "data.db")
+    measures.run(db, reference, DEFINITIONS)
+    before = [tuple(r) for r in db.execute("select * from measure_values order by measure, slug")]
+    (reference / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+    result = CliRunner().invoke(cli, ["measures", "--reference", str(reference), "--definitions", str(DEFINITIONS),
+                                      "--db", str(tmp_path / "data.db")])
+    assert result.exit_code == 1
+    assert message in result.output and len(result.output.strip().splitlines()) == 1, result.output
+    assert "Traceback" not in result.output
+    assert [tuple(r) for r in db.execute("select * from measure_values order by measure, slug")] == before
+
+
+def test_a_missing_folder_or_file_says_what_to_do(tmp_path):
+    make_db(tmp_path / "data.db")
+    args = ["--definitions", str(DEFINITIONS), "--db", str(tmp_path / "data.db")]
+    result = CliRunner().invoke(cli, ["measures", "--reference", str(tmp_path / "nowhere"), *args])
+    assert result.exit_code == 1 and "does not exist: give it with --reference" in result.output
+    reference = tmp_path / "reference"
+    shutil.copytree(REFERENCE, reference)
+    (reference / "crosswalks" / "bls_isco08_to_soc2010.csv").unlink()
+    result = CliRunner().invoke(cli, ["measures", "--reference", str(reference), *args])
+    assert result.exit_code == 1 and "crosswalks/bls_isco08_to_soc2010.csv is not in" in result.output
+
+
+@pytest.mark.parametrize("change, message", [
+    (("unit = \"share\"\n", "unit = \"share\"\ncolour = \"red\"\n"), "unknown colour"),
+    (("min = 0\nmax = 1\ndirection = \"higher means more exposed\"\nlevel = \"occupation\"", "min = 2\nmax = 1\ndirection = \"higher means more exposed\"\nlevel = \"occupation\""), "min must be below max"),
+    (("key_kind = \"soc2018\"", "key_kind = \"naics\""), "key_kind must be one of"),
+    (("source_url = \"https://example.org/soc\"", "source_url = \"javascript:alert(1)\""), "must be an https:// address"),
+    (("[fixture_soc]", "[Fixture-SOC]"), "a name is 2-40 lower-case"),
+    (("year = 2024\ncitation = \"Test, A.", "year = \"2024\"\ncitation = \"Test, A."), "year must be a int"),
+])
+def test_measure_definitions_are_strict(tmp_path, change, message):
+    text = DEFINITIONS.read_text().replace(*change, 1)
+    assert text != DEFINITIONS.read_text()
+    (tmp_path / "measures.toml").write_text(text)
+    with pytest.raises(measures.MeasureError, match=message):
+        measures.definitions(tmp_path / "measures.toml")
+
+
+def test_spearman_matches_the_textbook_and_weights_count_jobs():
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 10, 60).astype(float)
+    b = a + rng.normal(0, 3, 60)
+    assert measures.spearman(a, b) == pytest.approx(spearmanr(a, b).statistic)
+    # Equal weights change nothing; a weight of 2 is the same as listing the occupation twice.
+    assert measures.spearman(a, b, np.full(60, 7.0)) == pytest.approx(measures.spearman(a, b))
+    w = np.ones(60)
+    w[:10] = 2
+    doubled = np.r_[a, a[:10]], np.r_[b, b[:10]]
+    assert measures.spearman(a, b, w) == pytest.approx(spearmanr(*doubled).statistic)
+    rho, low, high, weighted, wlow, whigh = measures.agreement(a, b, w, seed=0)
+    assert low <= rho <= high and wlow <= weighted <= whigh and high - low < 0.5
+
+
+def test_agreement_covers_every_pair_and_follows_the_current_run(tmp_path):
+    db = make_db(tmp_path / "data.db")
+    measures.run(db, REFERENCE, DEFINITIONS)
+    pairs = {(r["a"], r["b"]): r for r in db.query("select * from measure_agreement")}
+    assert ("fixture_soc", "fixture_onet") in pairs and pairs[("fixture_soc", "fixture_onet")]["n"] == 3
+    # A criterion with a current run joins the comparison once its scores exist.
+    from score import store
+
+    store.ensure(db)
+    db["criteria"].insert({"name": "fixture_llm", "title": "T", "description": "d", "unit": "u", "min": 0, "max": 10,
+                           "colors": "magma", "tiers": "[]", "rubric": "r"})
+    run_id, _ = store.start_run(db, criterion="fixture_llm", kind="import", source="test", prompt_hash="x")
+    for slug, score in (("detailed-one", 2), ("two-codes", 8), ("broad-only", 3), ("nem-code", 2), ("partly", 9)):
+        db["scores"].insert({"run_id": run_id, "slug": slug, "criterion": "fixture_llm", "score": score})
+    store.finish_run(db, run_id, "complete", scored=5)
+    assert measures.refresh_agreement(db)
+    row = db.execute("select n, spearman, a_kind, b_kind from measure_agreement where a = 'fixture_llm' and b = 'fixture_soc'").fetchone()
+    assert row == (5, 1.0, "criterion", "measure")  # the same order as fixture_soc's values
+
+
+# The real published data, as committed ------------------------------------------
+
+def test_committed_measures_reach_the_occupations_with_their_credits():
+    db = sqlite_utils.Database(ROOT / "data.db")
+    rows = {r["name"]: r for r in db.query("select * from measures")}
+    assert len(rows) == len(measures.definitions())
+    for name, r in rows.items():
+        assert 330 <= r["occupations"] <= 341, name
+        assert r["citation"] and r["licence"] and r["source_url"].startswith("https://"), name
+        count, low, high = db.execute("select count(*), min(percentile), max(percentile) from measure_values where measure = ?", [name]).fetchone()
+        assert count == r["occupations"] and 0 <= low < 25 and 90 < high <= 100, name  # ties (many zeros) share a rank
+    assert db["tasks"].count > 13000
+    assert db.execute("select count(*) from tasks where human_label is not null").fetchone()[0] > 13000
+
+
+def test_karpathy_scores_track_gpt4_beta_as_published():
+    db = sqlite_utils.Database(ROOT / "data.db")
+    n, rho, low, high = db.execute(
+        "select n, spearman, spearman_low, spearman_high from measure_agreement where a = 'ai_exposure' and b = 'eloundou_gpt4'"
+    ).fetchone()
+    assert n >= 335 and 0.85 <= rho <= 0.91 and low < rho < high
+
+
+def test_loading_the_shared_reference_again_changes_nothing(tmp_path):
+    if not (SHARED_REFERENCE / "README.md").is_file():
+        pytest.skip(f"the published reference data is not at {SHARED_REFERENCE}")
+    shutil.copy(ROOT / "data.db", tmp_path / "data.db")
+    result = CliRunner().invoke(cli, ["measures", "--reference", str(SHARED_REFERENCE), "--db", str(tmp_path / "data.db")])
+    assert result.exit_code == 0, result.output
+    assert "nothing changed" in result.output
+    with sqlite3.connect(tmp_path / "data.db") as conn:
+        assert conn.execute("select count(*) from measure_values where measure = 'eloundou_gpt4'").fetchone()[0] == 341

@@ -359,6 +359,8 @@ def environment(base_path):
     env.filters["dollars"] = lambda v: "—" if v is None else f"${v:,}"
     env.filters["score"] = lambda v: "—" if v is None else (f"{v:g}")
     env.filters["percentile"] = percentile_text
+    # A tampered database must not turn a link into script: only https:// addresses become links.
+    env.filters["https"] = lambda url: url if isinstance(url, str) and url.startswith("https://") else "#"
     # Rubrics are wrapped at ~100 columns in their files; let the browser wrap them instead.
     env.filters["unwrap"] = lambda text: re.sub(r"(?<!\n)\n(?!\n|- )", " ", text)
     return env

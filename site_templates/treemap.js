@@ -164,7 +164,10 @@
     ];
     data.criteria.forEach((c, i) => rows.push([c.title, o.scores[i] == null ? "not scored" : `${o.scores[i]} of ${c.max}`]));
     if (o.consensus) rows.push(["Published measures", `median ${ordinal(o.consensus[1])} percentile (${ordinal(o.consensus[0])} to ${ordinal(o.consensus[2])})`]);
-    if (l.measure) rows.push([l.measure.short, o.measures[data.measures.indexOf(l.measure)] == null ? "not reached" : ordinal(o.measures[data.measures.indexOf(l.measure)]) + " percentile"]);
+    if (l.measure) {
+      const v = l.value(o);
+      rows.push([l.measure.short, v == null ? (o.measures === undefined ? "loading…" : "not reached") : ordinal(v) + " percentile"]);
+    }
     const dl = el("dl");
     for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {}, v));
     tooltip.append(dl);
@@ -485,6 +488,7 @@
       o.consensus = (d.consensus || {})[o.slug] || null;
     }
     if (layer().measure || state.layer === "disagreement") { draw(); legend(); stats(); }
+    if (state.selected && !tooltip.hidden && tiles.has(state.selected)) showTooltip(bySlug.get(state.selected), tiles.get(state.selected));
     highlight();
     document.documentElement.dataset.details = "loaded";
   });

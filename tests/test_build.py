@@ -139,3 +139,50 @@ def test_bad_input_is_one_line_and_keeps_the_old_site(tmp_path):
     result = run_build(ROOT / "data.db", out, "--base-path", "worklens")
     assert result.output.strip() == "Error: --base-path must start and end with '/' (got 'worklens')"
     assert digest(out) == before
+
+
+def test_evidence_pages_and_downloads_credit_every_measure(site):
+    import csv
+
+    db = sqlite_utils.Database(ROOT / "data.db")
+    measures = {r["name"]: r for r in db.query("select * from measures")}
+    evidence = (site / "evidence.html").read_text()
+    for m in measures.values():
+        assert f'id="{m["name"]}"' in evidence and jinja_escape(m["citation"]) in evidence
+    # Every pair of sources has a cell, both ways round.
+    pairs = db.execute("select count(*) from measure_agreement").fetchone()[0]
+    assert evidence.count('<td tabindex="0"') == 2 * pairs
+    rows = list(csv.DictReader((site / "data" / "measures.csv").open()))
+    assert len(rows) == db["measure_values"].count
+    assert all(r["citation"] == measures[r["measure"]]["citation"] and r["licence"] for r in rows)
+    page = (site / "occupations" / "software-developers.html").read_text()
+    reached = db.execute("select count(*) from measure_values where slug = 'software-developers'").fetchone()[0]
+    assert page.count('<li class="dot-row measure">') == reached and page.count('<li class="dot-row criterion">') == 1
+    assert "The tasks behind the numbers" in page and "O*NET 29.1 Database" in page
+    tasks = db.execute("select count(*) from tasks where slug = 'software-developers'").fetchone()[0]
+    assert page.count('<span class="label label-') == 2 * tasks
+    # The most exposed tasks come first: the first row is one people labelled E1.
+    first = re.search(r'<table class="data tasks">.*?<tbody>\s*<tr>(.*?)</tr>', page, re.S).group(1)
+    assert 'label-E1' in first
+
+
+def jinja_escape(text):
+    import markupsafe
+
+    return str(markupsafe.escape(text))
+
+
+def test_a_tampered_measure_cannot_inject_script_or_links(tmp_path):
+    path = tmp_path / "evil.db"
+    shutil.copy(ROOT / "data.db", path)
+    db = sqlite_utils.Database(path)
+    db.execute("update measures set source_url = 'javascript:alert(1)', citation = ? where name = 'eloundou_gpt4'", [EVIL_TITLE])
+    db.execute("update tasks set task = ? where slug = 'registered-nurses'", [EVIL_RATIONALE])
+    db.execute("update occupations set url = 'javascript:alert(2)' where slug = 'registered-nurses'")
+    db.conn.commit()
+    out = tmp_path / "site"
+    assert run_build(path, out, "--check").exit_code == 0
+    evidence = (out / "evidence.html").read_text()
+    assert 'href="javascript:' not in evidence and '<script>alert' not in evidence
+    page = (out / "occupations" / "registered-nurses.html").read_text()
+    assert 'href="javascript:' not in page and "<img src=x" not in page and "&lt;img src=x onerror" in page

@@ -122,7 +122,8 @@ def test_phone_has_no_horizontal_overflow_and_tap_shows_details(browser, site):
     assert page.url.startswith(site + "/?") and "selected=registered-nurses" in page.url
     assert "Registered Nurses" in page.locator("#tooltip").inner_text()
     shot(page, "phone.png")
-    for path in ("/occupations/registered-nurses.html", "/table.html", "/criteria/ai_exposure.html", "/about.html"):
+    for path in ("/occupations/registered-nurses.html", "/table.html", "/criteria/ai_exposure.html", "/about.html",
+                 "/evidence.html", "/space.html", "/occupations/software-developers.html"):
         page.goto(site + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     shot(page, "phone-about.png")
@@ -216,4 +217,46 @@ def test_labour_space_view(page, site):
     page.goto(site + "/space.html")
     table = page.inner_text("table")
     assert "tfidf-svd-128" in table and "same BLS category" in table and "random" in table
+    assert page.problems == []
+
+
+def test_a_published_measure_colours_the_map(page, site):
+    open_home(page, site, "?layer=eloundou_gpt4&selected=registered-nurses")
+    # The measures arrive with details.json, after the first drawing.
+    assert page.input_value("#measure-layer") == "eloundou_gpt4"
+    assert "percentile among the 341 occupations" in page.locator("#legend").inner_text()
+    grey = page.evaluate("[...document.querySelectorAll('.tile')].filter(t => t.style.background === 'rgb(217, 217, 217)').length")
+    assert grey == 0
+    assert "Published measures" in page.locator("#tooltip").inner_text()
+    page.select_option("#measure-layer", "disagreement")
+    assert "layer=disagreement" in page.url
+    assert page.locator("#legend").inner_text().startswith("How far apart")
+    page.click('button[data-layer="outlook"]')
+    assert page.input_value("#measure-layer") == ""
+    shot(page, "desktop-measure-layer.png")
+    assert page.problems == []
+
+
+def test_evidence_page_scatter_follows_the_reader(page, site):
+    import sqlite_utils
+
+    db = sqlite_utils.Database(ROOT / "data.db")
+    both = db.execute("select count(*) from measure_values v join current_scores c on c.slug = v.slug "
+                      "join occupations o on o.slug = v.slug where v.measure = 'eloundou_gpt4' and c.criterion = 'ai_exposure' "
+                      "and o.jobs is not null").fetchone()[0]
+    page.goto(site + "/evidence.html")
+    assert page.locator("#pair-plot circle").count() == both
+    assert page.locator("#pair-stat").inner_text().startswith("Spearman 0.88")
+    assert page.locator("#pair-disagree li").count() == 8
+    page.select_option("#pair-y", "anthropic_observed")
+    assert "y=anthropic_observed" in page.url
+    reached = db.execute("select count(*) from measure_values where measure = 'anthropic_observed'").fetchone()[0]
+    assert page.locator("#pair-plot circle").count() == reached
+    assert page.locator("#pair-stat").inner_text().startswith("Spearman 0.71")
+    shot(page, "desktop-evidence.png")
+    page.goto(site + "/occupations/software-developers.html")
+    assert page.locator(".dotplot .dot").count() == 10
+    page.click(".more-tasks summary")
+    assert page.locator("table.tasks tbody tr").count() == db.execute("select count(*) from tasks where slug = 'software-developers'").fetchone()[0]
+    shot(page, "desktop-occupation-evidence.png")
     assert page.problems == []

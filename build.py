@@ -225,7 +225,8 @@ def occupation_evidence(data, slug, by_slug):
             if d["kind"] != "criterion":
                 continue
             gap = d["percentile"] - consensus["median"]
-            where = f"Our {d['title']} score ({d['raw']}) puts it at the {percentile_text(d['percentile'])} percentile"
+            where = (f"The {d['title']} score this site shows ({d['raw']}, from {d['source']}) puts it at the "
+                     f"{percentile_text(d['percentile'])} percentile")
             if abs(gap) >= 30:
                 verdict.append(f"{where}, far {'above' if gap > 0 else 'below'} where the published measures put it: they disagree.")
             elif abs(gap) >= 15:

@@ -121,3 +121,16 @@ def test_occupations_for_soc(datasette):
     assert [(r["slug"], r["jobs_2024"]) for r in rows] == [("registered-nurses", 3_391_000)]
     doctors = {r["slug"] for r in get(datasette, "/data/occupations_for_soc.json", soc="29-12")}
     assert "physicians-and-surgeons" in doctors
+
+
+def test_measures_side_by_side_and_where_they_disagree(datasette):
+    rows = get(datasette, "/data/measures_side_by_side.json", criterion="ai_exposure", _size="max")
+    assert len(rows) == 342
+    nurses = next(r for r in rows if r["slug"] == "registered-nurses")
+    assert nurses["score"] is not None and 0 <= nurses["eloundou_gpt4"] <= 100 and nurses["consensus_median"] is not None
+    gaps = get(datasette, "/data/where_they_disagree.json", criterion="ai_exposure", _size="max")
+    assert len(gaps) == sqlite_utils.Database(ROOT / "data.db")["measure_consensus"].count
+    assert [abs(r["gap"]) for r in gaps] == sorted((abs(r["gap"]) for r in gaps), reverse=True)
+    assert all(0 <= r["our_percentile"] <= 100 and r["measures_low"] <= r["measures_median"] <= r["measures_high"] for r in gaps)
+    measures = get(datasette, "/data/measures.json", _col="citation")
+    assert len(measures) == 9 and all(m["citation"] for m in measures)

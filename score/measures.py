@@ -445,7 +445,7 @@ def agreement(a, b, w, seed):
     import numpy as np
 
     # Only the order matters: as small integers the resamples sort by radix, many times faster.
-    a, b = (np.unique(x, return_inverse=True)[1].astype(np.int16 if len(x) < 30000 else np.int64) for x in (a, b))
+    a, b = (np.unique(x, return_inverse=True)[1].astype(np.int16 if len(x) <= np.iinfo(np.int16).max else np.int64) for x in (a, b))
     rng = np.random.default_rng(seed)
     i = rng.integers(0, len(a), (BOOTSTRAP, len(a)))
     out = []

@@ -1,11 +1,12 @@
 """The ``python -m scrape`` command: options in, crawl(), a summary out."""
 
+import sqlite3
 import sys
 
 import click
 
 from . import crawl as crawl_module
-from . import fetch, parse
+from . import fetch, parse, store
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,7 +14,7 @@ from . import fetch, parse
 @click.option("--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="SQLite database to write.")
 @click.option("--cache", "cache_dir", default="cache", show_default=True, type=click.Path(file_okay=False), help="Folder for the raw pages (kept out of git and out of data.db).")
 @click.option("--delay", envvar="OOH_DELAY", default=1.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between requests (env OOH_DELAY).")
-@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds to wait for a response.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds for a whole response, body included; a server that drips its reply is cut off.")
 @click.option("--retries", default=3, show_default=True, type=click.IntRange(min=0), help="Retries after a 429, a 5xx, a timeout or a dropped connection.")
 @click.option("--only", multiple=True, metavar="SLUG", help="Scrape only this occupation (repeatable), e.g. --only registered-nurses.")
 @click.option("--refresh", is_flag=True, help="Download every page again and reparse it, ignoring the cache.")
@@ -23,14 +24,22 @@ from . import fetch, parse
 def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, offline, from_dir, user_agent):
     """Scrape the BLS Occupational Outlook Handbook into a SQLite database.
 
-    Fetches the A-Z index, then every occupation page it lists, checks each
-    response is a complete OOH page, keeps it in the cache folder and writes
-    what it says into data.db: occupations, projections, similar_occupations,
-    aliases and edition. Unchanged pages are not downloaded again (conditional
-    GET) and pages already parsed are skipped, so a second run is quick and an
-    interrupted run picks up where it stopped.
+    Fetches the A-Z index, then every occupation page it lists, and writes
+    what each says into data.db: occupations, projections,
+    similar_occupations, aliases and edition. Unchanged pages are not
+    downloaded again (conditional GET) and pages already parsed are skipped,
+    so a second run is quick and an interrupted run picks up where it stopped.
 
-    Exits 1 if any page failed or was rejected, 2 on bad options.
+    Nothing is trusted: a page is parsed and checked before it is cached or
+    stored. One that lacks what every OOH page has, gives numbers no
+    occupation has, or would leave data.db knowing less than it does (a field
+    emptied, an index that drops occupations or aliases) is rejected and the
+    stored copy kept. Redirects are followed within the site only, and a
+    response over 8 MB is not read.
+
+    Exits 1 if any page failed or was rejected (the others are stored), or with
+    one line if the index is unusable or data.db or the cache cannot be
+    written; 2 on bad options.
 
     Example, against a local copy of the OOH served on port 8765:
 
@@ -57,8 +66,12 @@ def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, o
             "set a User-Agent with your contact details (--user-agent or OOH_USER_AGENT), "
             "or save the pages from a browser and use --from-dir DIR."
         )
-    except (fetch.FetchError, parse.PageError) as exc:
+    except (fetch.FetchError, parse.PageError, store.WouldLoseData) as exc:
         raise click.ClickException(f"the A-Z index could not be used: {exc}")
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"could not write {db_path}: {exc}")
+    except OSError as exc:
+        raise click.ClickException(f"could not write the cache or the database: {exc}")
     click.echo(summary.line())
     if summary.failed or summary.rejected:
         sys.exit(1)

@@ -5,6 +5,7 @@ stopped anywhere resumes where it stopped: cached pages come back as 304 Not
 Modified and pages already parsed by this parser are skipped.
 """
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -78,7 +79,7 @@ class Source:
                 if cached is not None:
                     return cached, "unchanged"
                 raise fetch.FetchError(f"{path} is not in {self.from_dir}")
-            html = saved.read_bytes().decode("utf-8", errors="replace")
+            html = fetch.decode(saved.read_bytes())
             check(html)
             if html == cached:
                 return cached, "unchanged"
@@ -86,21 +87,22 @@ class Source:
             return html, "imported"
 
         url = fetch.map_url(path, self.base_url)
-        headers = {} if self.refresh or cached is None else fetch.conditional_headers(meta)
+        conditional = not self.refresh and cached is not None
         self._pause()
         response = fetch.get(
             self.session,
             url,
-            headers=headers,
+            headers=fetch.conditional_headers(meta) if conditional else {},
             timeout=self.timeout,
             retries=self.retries,
             backoff=max(self.delay, 1.0),
             log=self.log,
         )
         if response.status_code == 304:
+            if not conditional:
+                raise fetch.FetchError(f"{url} answered 304 Not Modified to a request that was not conditional")
             return cached, "unchanged"
-        response.encoding = "utf-8"
-        html = response.text
+        html = fetch.decode(response.content, response.headers.get("Content-Type"))
         check(html)
         meta = {"url": url, "etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
         fetch.write_cached(self.cache_dir, path, html, meta)  # new validators even when the body is the same
@@ -108,10 +110,25 @@ class Source:
 
 
 def crawl(db_path, source, *, only=(), progress=None, log=print):
-    """Scrape into ``db_path``. Returns a Summary; raises fetch.Refused on 403
-    and parse.PageError or fetch.FetchError when the index itself is unusable."""
-    index_html, _ = source.get(INDEX_PATH, parse.check_index)
-    occupations, aliases = parse.parse_index(index_html)
+    """Scrape into ``db_path``. Returns a Summary; raises fetch.Refused on 403,
+    parse.PageError, store.WouldLoseData or fetch.FetchError when the index
+    itself is unusable.
+
+    Every page is parsed and checked before anything is written, its cached
+    copy included: a page that is not a complete OOH page, or that would
+    leave data.db knowing less than it does, is rejected and the run goes on.
+    """
+    # A 403 on the very first request leaves no empty database behind.
+    stored = store.open_db(db_path) if os.path.exists(db_path) else None
+
+    def check_index(html):
+        occupations, aliases = parse.parse_index(html)
+        if stored is not None:
+            store.check_index(stored, occupations, aliases)
+        return occupations, aliases
+
+    index_html, _ = source.get(INDEX_PATH, check_index)
+    occupations, aliases = check_index(index_html)
     if only:
         known = {o["slug"] for o in occupations}
         unknown = sorted(set(only) - known)
@@ -119,14 +136,36 @@ def crawl(db_path, source, *, only=(), progress=None, log=print):
             raise parse.PageError(f"not in the A-Z index: {', '.join(unknown)}")
         occupations = [o for o in occupations if o["slug"] in set(only)]
 
-    db = store.open_db(db_path)
+    db = stored or store.open_db(db_path)
     store.save_index(db, aliases)
     summary = Summary(pages=len(occupations))
     for occupation in progress(occupations) if progress else occupations:
         slug, path = occupation["slug"], occupation["path"]
+        checked = {}
+
+        def check(html, path=path):
+            try:
+                parsed = parse.parse_occupation(html, path)
+            except parse.PageError:
+                raise
+            except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+                # Markup no OOH page has tripped the parser: this page is
+                # rejected, the others go on.
+                raise parse.PageError(f"could not be parsed ({type(exc).__name__}: {exc})") from None
+            store.check_page(db, parsed)
+            checked[html] = parsed
+
         try:
-            html, how = source.get(path, lambda text, path=path: parse.check_page(text, path))
-        except parse.PageError as exc:
+            html, how = source.get(path, check)
+            sha = fetch.sha256(html)
+            if not source.refresh and store.page_is_current(db, slug, sha, parse.PARSER_VERSION):
+                setattr(summary, how, getattr(summary, how) + 1)
+                summary.up_to_date += 1
+                continue
+            if html not in checked:
+                check(html)
+            store.save_page(db, checked[html], sha=sha, size=len(html.encode("utf-8")), parser_version=parse.PARSER_VERSION)
+        except (parse.PageError, store.WouldLoseData, store.EditionMismatch) as exc:
             summary.rejected += 1
             summary.problems.append(f"rejected {path}: {exc}")
             continue
@@ -135,18 +174,6 @@ def crawl(db_path, source, *, only=(), progress=None, log=print):
             summary.problems.append(f"failed {path}: {exc}")
             continue
         setattr(summary, how, getattr(summary, how) + 1)
-
-        sha = fetch.sha256(html)
-        if not source.refresh and store.page_is_current(db, slug, sha, parse.PARSER_VERSION):
-            summary.up_to_date += 1
-            continue
-        try:
-            parsed = parse.parse_occupation(html, path)
-            store.save_page(db, parsed, sha=sha, size=len(html.encode("utf-8")), parser_version=parse.PARSER_VERSION)
-        except (parse.PageError, store.EditionMismatch) as exc:
-            summary.rejected += 1
-            summary.problems.append(f"rejected {path}: {exc}")
-            continue
         summary.parsed += 1
     if summary.parsed:
         db.vacuum()  # FTS updates leave free pages behind; the committed file should stay small

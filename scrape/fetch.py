@@ -10,11 +10,13 @@ import email.utils
 import hashlib
 import json
 import os
+import re
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 DEFAULT_BASE_URL = "https://www.bls.gov"
 # bls.gov asks automated clients to identify themselves; a fork should put its
@@ -22,6 +24,10 @@ DEFAULT_BASE_URL = "https://www.bls.gov"
 DEFAULT_USER_AGENT = "worklens-scraper/0.1 (open-data treemap of the BLS Occupational Outlook Handbook)"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 300  # seconds; a longer wait than this is not worth holding a run for
+MAX_REDIRECTS = 5
+# The A-Z index is 1.7 MB and an occupation page about 130 KB; a response
+# far larger than either is not an OOH page, and is not read whole.
+MAX_BYTES = 8 * 1024 * 1024
 
 
 class Refused(Exception):
@@ -30,6 +36,10 @@ class Refused(Exception):
 
 class FetchError(Exception):
     """A page could not be fetched, after retries where retrying made sense."""
+
+
+class TooLarge(FetchError):
+    pass
 
 
 def map_url(href, base_url):
@@ -47,29 +57,98 @@ def make_session(user_agent):
 
 
 def retry_after(response, default):
-    """Seconds to wait as the server asks (a number or an HTTP date), capped."""
-    value = response.headers.get("Retry-After")
-    if value:
-        if value.strip().isdigit():
-            return min(int(value), MAX_RETRY_AFTER)
+    """Seconds to wait as the server asks (a number or an HTTP date), capped.
+    A value that is neither, or in the past, means the default back-off."""
+    value = (response.headers.get("Retry-After") or "").strip()
+    if value.isdigit():
+        return min(int(value), MAX_RETRY_AFTER)
+    try:
         when = email.utils.parsedate_to_datetime(value)
-        if when is not None:
-            return max(0.0, min(when.timestamp() - time.time(), MAX_RETRY_AFTER))
-    return default
+    except (TypeError, ValueError, IndexError):
+        return default
+    if when.tzinfo is None:
+        return default
+    return max(0.0, min(when.timestamp() - time.time(), MAX_RETRY_AFTER))
 
 
-def get(session, url, *, headers=None, timeout=30.0, retries=3, backoff=1.0, sleep=time.sleep, log=None):
-    """GET with retries on 429, 5xx, timeouts and dropped connections.
+def _same_site(url, other):
+    a, b = urlsplit(url), urlsplit(other)
+    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
 
-    Returns the final ``requests.Response`` (200 or 304); raises Refused on 403
-    and FetchError on anything else.
+
+def _open(session, url, headers, timeout, max_bytes):
+    """One GET: redirects followed only within the site, the body read under
+    a size cap and a deadline for the whole response (a server that drips a
+    byte a second never trips a per-read timeout)."""
+    deadline = time.monotonic() + timeout
+    for _ in range(MAX_REDIRECTS + 1):
+        response = session.get(url, headers=headers, timeout=timeout, stream=True, allow_redirects=False)
+        if not response.is_redirect:
+            break
+        target = urljoin(url, response.headers["Location"])
+        response.close()
+        if not _same_site(url, target):
+            raise FetchError(f"{url} redirects to another site ({target}); not followed")
+        url = target
+    else:
+        raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        response.close()
+        raise TooLarge(f"{url} is {int(declared):,} bytes, over the {max_bytes:,}-byte limit for one page")
+    body = bytearray()
+    try:
+        # read1 returns whatever has arrived, so the deadline is checked
+        # between drips rather than after a 64 KB read that never fills.
+        while chunk := response.raw.read1(64 * 1024, decode_content=True):
+            body += chunk
+            if len(body) > max_bytes:
+                raise TooLarge(f"{url} is over the {max_bytes:,}-byte limit for one page")
+            if time.monotonic() > deadline:
+                raise requests.Timeout(f"the whole response took more than {timeout:g}s")
+    except urllib3.exceptions.ReadTimeoutError:
+        raise requests.Timeout(f"no data for {timeout:g}s") from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise requests.ConnectionError(str(exc)) from None
+    finally:
+        response.close()
+    response._content = bytes(body)
+    return response
+
+
+def decode(data, content_type=""):
+    """Page bytes as text: UTF-8 as bls.gov serves it, else the charset the
+    response declares (a mirror may serve latin-1); never a traceback."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = re.search(r"charset=[\"']?([\w-]+)", content_type or "") or re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", data[:4096], re.I)
+    name = declared.group(1) if declared else None
+    name = name.decode("ascii", "replace") if isinstance(name, bytes) else name
+    try:
+        return data.decode(name or "utf-8", errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+def get(session, url, *, headers=None, timeout=30.0, retries=3, backoff=1.0, max_bytes=MAX_BYTES, sleep=time.sleep, log=None):
+    """GET with retries on 429, 5xx, timeouts, dropped connections and bodies
+    cut short.
+
+    Returns the final ``requests.Response`` (200 or 304) with its body read;
+    raises Refused on 403 and FetchError on anything else.
     """
     for attempt in range(retries + 1):
         wait = backoff * 2**attempt
         try:
-            response = session.get(url, headers=headers or {}, timeout=timeout)
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            problem = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
+            response = _open(session, url, headers or {}, timeout, max_bytes)
+        except requests.Timeout:
+            problem = "timed out"
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            problem = "connection failed or the body was cut short"
+        except requests.RequestException as exc:
+            raise FetchError(f"{url}: {exc}") from None
         else:
             if response.status_code in (200, 304):
                 return response

@@ -348,4 +348,49 @@ def parse_occupation(html, path):
         if target and target[1] != slug and target[1] not in similar:
             similar.append(target[1])
 
-    return {"occupation": occupation, "projections": projections, "similar": similar, "years": years}
+    record = {"occupation": occupation, "projections": projections, "similar": similar, "years": years}
+    validate(record)
+    return record
+
+
+# What every OOH occupation page has, Military Careers included (it alone has
+# no Quick Facts); a page without one of these is not one to keep.
+REQUIRED = ("title", "category_name", "what_they_do", "work_environment", "how_to_become_one")
+QUICK_FACTS = ("entry_education", "jobs", "outlook_desc")
+# Bounds no real figure comes near (the largest occupation has under 7
+# million jobs); a number past them is a broken page, not news.
+LIMITS = {
+    "jobs": (0, 50_000_000),
+    "projected_jobs": (0, 50_000_000),
+    "employment_change": (-50_000_000, 50_000_000),
+    "median_pay_annual": (1_000, 10_000_000),
+    "median_pay_hourly": (1, 5_000),
+    "outlook_pct": (-100, 1_000),
+}
+
+
+def validate(record):
+    """Raise PageError unless the parsed page has what every OOH page has, with
+    numbers and edition years that can be true."""
+    occupation = record["occupation"]
+    missing = [name for name in REQUIRED if not occupation.get(name)]
+    if occupation.get("summary") is not None or record["years"]:
+        missing += [name for name in QUICK_FACTS if occupation.get(name) is None]
+    if missing:
+        raise PageError(f"the page lacks what every OOH page has: {', '.join(missing)}")
+    for name, (low, high) in LIMITS.items():
+        value = occupation.get(name)
+        if value is not None and not low <= value <= high:
+            raise PageError(f"{name} is {value:,}, outside anything the OOH publishes ({low:,} to {high:,})")
+    for row in record["projections"]:
+        for name in ("employment_base", "employment_projected", "change_numeric"):
+            value = row[name]
+            if value is not None and abs(value) > 50_000_000:
+                raise PageError(f"projections row {row['row']}: {name} is {value:,}, beyond any real occupation")
+    years = record["years"]
+    if occupation.get("jobs") is not None:
+        base, end = years.get("base_year"), years.get("projection_year")
+        if base is None or end is None:
+            raise PageError("the Quick Facts do not say which years the figures are for")
+        if not (1990 <= base <= 2100 and 5 <= end - base <= 15):
+            raise PageError(f"the Quick Facts give an edition of {base}-{end}, which cannot be right")

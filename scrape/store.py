@@ -119,6 +119,47 @@ def save_index(db, aliases):
             )
 
 
+class WouldLoseData(ValueError):
+    """A page or index that says less than what data.db already holds from it."""
+
+
+# An index that drops more than this share of the stored occupations or
+# aliases is a broken or partial index, not a new edition.
+INDEX_SHRINK_LIMIT = 0.1
+
+
+def check_index(db, occupations, aliases):
+    """Raise WouldLoseData if this A-Z index would drop much of what is stored."""
+    stored = {r[0] for r in db.execute("select slug from pages")}
+    stored_aliases = db.execute("select count(*) from aliases").fetchone()[0]
+    missing = stored - {o["slug"] for o in occupations}
+    if len(missing) > INDEX_SHRINK_LIMIT * len(stored):
+        raise WouldLoseData(
+            f"the A-Z index lists {len(occupations)} occupations but data.db holds {len(stored)}, "
+            f"{len(missing)} of them not in the index; kept the stored index (scrape into a new --db if the OOH really shrank)"
+        )
+    if len(aliases) < (1 - INDEX_SHRINK_LIMIT) * stored_aliases:
+        raise WouldLoseData(
+            f"the A-Z index has {len(aliases)} aliases where data.db holds {stored_aliases}; kept the stored index"
+        )
+
+
+def check_page(db, parsed):
+    """Raise WouldLoseData if a field data.db has for this occupation would
+    become empty, or its projections or similar occupations would vanish."""
+    slug = parsed["occupation"]["slug"]
+    row = db.execute("select * from occupations where slug = ?", [slug]).fetchone()
+    if row is None:
+        return
+    stored = dict(zip([d[0] for d in db.execute("select * from occupations limit 0").description], row))
+    lost = [name for name, value in parsed["occupation"].items() if value is None and stored.get(name) is not None]
+    for table, key in (("projections", "projections"), ("similar_occupations", "similar")):
+        if not parsed[key] and db.execute(f"select 1 from {table} where slug = ? limit 1", [slug]).fetchone():
+            lost.append(table)
+    if lost:
+        raise WouldLoseData(f"the page no longer gives {', '.join(lost)}, which data.db has; kept the stored page")
+
+
 def aliases_for(db, slug):
     names = [r[0] for r in db.execute("select alias from aliases where slug = ? order by alias", [slug])]
     return "\n".join(names) or None

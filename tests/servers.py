@@ -21,13 +21,16 @@ class FolderHandler(SimpleHTTPRequestHandler):
             fault = faults.pop(0)
             if fault.get("sleep"):
                 time.sleep(fault["sleep"])
+            if "drip" in fault:
+                return self.drip(fault)
             if "status" in fault or "body" in fault:
-                body = fault.get("body", "").encode()
+                body = fault.get("body", "").encode(fault.get("encoding", "utf-8"))
                 self.send_response(fault.get("status", 200))
                 for name, value in fault.get("headers", {}).items():
                     self.send_header(name, value)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
+                if "Content-Type" not in fault.get("headers", {}):
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(fault.get("length", len(body))))
                 self.end_headers()
                 try:
                     self.wfile.write(body)
@@ -35,6 +38,22 @@ class FolderHandler(SimpleHTTPRequestHandler):
                     pass
                 return
         super().do_GET()
+
+    def drip(self, fault):
+        """A 200 whose body arrives as ``count`` chunks ``interval`` seconds
+        apart, with no Content-Length: a huge page or a slow-drip server."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        try:
+            for _ in range(fault["count"]):
+                self.wfile.write(fault["drip"])
+                self.wfile.flush()
+                time.sleep(fault.get("interval", 0))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
 
 
 class Server:
@@ -56,7 +75,8 @@ class Server:
         return self.httpd.requests
 
     def fault(self, path, *faults):
-        """Queue responses for ``path``: dicts with status, headers, body, sleep."""
+        """Queue responses for ``path``: dicts with status, headers, body
+        (and a lying Content-Length as length), sleep, or drip/count/interval."""
         self.httpd.faults.setdefault(path, []).extend(faults)
 
     def close(self):

@@ -1,6 +1,9 @@
 """The ``python -m score`` commands: options in, a plain function, a summary out."""
 
 import os
+import pathlib
+import signal
+import sqlite3
 import sys
 
 import click
@@ -18,13 +21,22 @@ criteria_dir_option = click.option(
 )
 
 
-def open_db(path):
+def open_db(path, write=True):
+    """The database, checked; ``write=False`` opens it read-only, for commands
+    that only look (a database on a read-only mount, or a copy not to touch)."""
     if not os.path.exists(path):
         raise click.ClickException(f"{path} does not exist: run python -m scrape first")
-    db = sqlite_utils.Database(path)
-    if not db["occupations"].exists():
-        raise click.ClickException(f"{path} has no occupations table: run python -m scrape first")
-    store.ensure(db)
+    if write:
+        db = sqlite_utils.Database(path)
+    else:
+        db = sqlite_utils.Database(sqlite3.connect(f"{pathlib.Path(path).resolve().as_uri()}?mode=ro", uri=True))
+    try:
+        if not db["occupations"].exists():
+            raise click.ClickException(f"{path} has no occupations table: run python -m scrape first")
+        if write:
+            store.ensure(db)
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"{path} cannot be used: {exc}")
     return db
 
 
@@ -81,7 +93,8 @@ def criteria(criteria_dir):
 @click.option("--limit", type=click.IntRange(min=1), help="Score at most N occupations.")
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64), help="Calls in flight at once.")
 @click.option("--batch", is_flag=True, help="Use the Message Batches API: half price, results within 24 hours.")
-@click.option("--dry-run", is_flag=True, help="Print the number of calls and the estimated cost; call nothing.")
+@click.option("--no-wait", is_flag=True, help="With --batch: send the batch (or collect one that has ended) and return; run again later to collect it.")
+@click.option("--dry-run", is_flag=True, help="Print the number of calls and the estimated cost; call nothing, write nothing.")
 @click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD", help="Stop before spending more than this.")
 @click.option("--force", is_flag=True, help="Score again even where a fresh score exists.")
 @click.option("--max-input-tokens", default=3000, show_default=True, type=click.IntRange(min=200), help="Trim each occupation's text to about this many tokens.")
@@ -91,17 +104,24 @@ def criteria(criteria_dir):
 @click.option("--poll-interval", default=30.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between checks on a batch.")
 @db_option
 @criteria_dir_option
-def run_command(name, model, only, limit, concurrency, batch, dry_run, max_cost, force, max_input_tokens, max_tokens,
-                effort, timeout, poll_interval, db_path, criteria_dir):
+def run_command(name, model, only, limit, concurrency, batch, no_wait, dry_run, max_cost, force, max_input_tokens,
+                max_tokens, effort, timeout, poll_interval, db_path, criteria_dir):
     """Score occupations on a criterion with a Claude model.
 
     Only what is missing or stale is scored: a score is kept per occupation,
     criterion, model, prompt hash and input-text hash, so a changed rubric or
     a changed OOH page is scored again and nothing else is. Every score is
-    saved as it arrives; Ctrl-C loses nothing already scored.
+    saved as it arrives. Ctrl-C stops new calls and saves the replies already
+    under way; a second Ctrl-C abandons them. One scorer runs on a database
+    at a time; a batch is recorded before it is sent, so no interruption pays
+    for a second one.
 
-    Needs ANTHROPIC_API_KEY (not for --dry-run); ANTHROPIC_BASE_URL points
-    the SDK at another endpoint.
+    Needs ANTHROPIC_API_KEY (not for --dry-run), checked with one free call
+    before any paid one; ANTHROPIC_BASE_URL points the SDK at another endpoint.
+
+    Exits 0 when everything planned was scored (or a batch was sent with
+    --no-wait), 3 when some scores were saved and some were not (failures, the
+    budget), 1 when none were, 130 on Ctrl-C.
 
     Example:
 
@@ -111,14 +131,14 @@ def run_command(name, model, only, limit, concurrency, batch, dry_run, max_cost,
     model = model or prices.default_model()
     try:
         price = prices.price(model)
-    except prices.UnknownModel as exc:
+        api_key = run_module.clean_key(os.environ.get("ANTHROPIC_API_KEY"))
+    except (prices.UnknownModel, ValueError) as exc:
         raise click.ClickException(str(exc))
-    api_key = os.environ.get("ANTHROPIC_API_KEY")
     if not dry_run and not api_key:
         raise click.ClickException(
             "ANTHROPIC_API_KEY is not set: export your Anthropic API key, or add --dry-run to see the cost without calling the API"
         )
-    db = open_db(db_path)
+    db = open_db(db_path, write=not dry_run)
     try:
         the_plan = run_module.plan(
             db, criterion, model, price, only=only, limit=limit, force=force,
@@ -127,60 +147,51 @@ def run_command(name, model, only, limit, concurrency, batch, dry_run, max_cost,
     except ValueError as exc:
         raise click.ClickException(str(exc))
 
-    usage, cost = the_plan.expected_cost(batch=batch)
     if dry_run:
+        usage, cost = the_plan.expected_cost(batch=batch)
+        waiting = f", {the_plan.waiting} waiting in a batch already sent" if the_plan.waiting else ""
         click.echo(
-            f"{len(the_plan.jobs)} calls to {model} for {criterion.name} ({the_plan.skipped} already scored, skipped); "
+            f"{len(the_plan.jobs)} calls to {model} for {criterion.name} ({the_plan.skipped} already scored, skipped{waiting}); "
             f"about {usage['input_tokens']:,} input and {usage['output_tokens']:,} output tokens; "
             f"estimated cost ${cost:.4f}{' with the batch discount' if batch else ''} (thinking tokens, if any, come on top)"
         )
         return
-    if not the_plan.jobs:
-        click.echo(f"nothing to score: all {the_plan.skipped} occupations already have a fresh {criterion.name} score from {model}")
-        store.save_criterion(db, criterion)
-        return
-
-    import anthropic
-
-    client = anthropic.Anthropic(api_key=api_key, max_retries=0, timeout=timeout)
-    store.save_criterion(db, criterion)
-    run_id, _ = store.start_run(
-        db, criterion=criterion.name, kind="model", model=model, prompt_hash=the_plan.prompt_hash, batch=batch, max_cost=max_cost
-    )
-    budget = llm.Budget(max_cost)
 
     def log(message):
         click.echo(message, err=True)
 
-    status = "interrupted"
-    outcome = run_module.Outcome()
+    # A CI job that runs out of time is sent SIGTERM: stop as for Ctrl-C.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        if batch:
-            outcome = run_module.run_batch(db, client, the_plan, run_id, budget=budget, poll_interval=poll_interval, log=log)
-        else:
-            with _progress(len(the_plan.jobs)) as advance:
-                outcome = run_module.run_concurrent(
-                    db, client, the_plan, run_id, concurrency=concurrency, budget=budget, progress=advance, log=log
-                )
-        status = outcome.status
+        with _progress(len(the_plan.jobs)) as advance:
+            result = run_module.execute(
+                db, db_path, the_plan, client=run_module.make_client(api_key, timeout), batch=batch,
+                wait_for_results=not no_wait, concurrency=concurrency, max_cost=max_cost, poll_interval=poll_interval,
+                log=log, progress=advance,
+            )
     except llm.Fatal as exc:
-        status = "failed"
+        if getattr(exc, "run_id", None) is None:
+            raise click.ClickException(str(exc))
+        result = run_module.result_of(db, exc.run_id)
+        click.echo(result.line())
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(result.exit_code)
+    except run_module.Busy as exc:
         raise click.ClickException(str(exc))
-    finally:
-        row = db["runs"].get(run_id)
-        store.finish_run(db, run_id, status, skipped=the_plan.skipped)
-        if status in ("interrupted", "failed"):
-            log(f"run {run_id} {status}: {row['scored']} scores saved; run the same command again to go on")
+    except KeyboardInterrupt:
+        log("interrupted: every score already received is saved; run the same command again to go on")
+        sys.exit(130)
+    if result.run_id is None:
+        waiting = f" ({result.waiting} more wait in a batch already sent: add --batch to collect it)" if result.waiting else ""
+        click.echo(f"nothing to score: all {result.skipped} occupations already have a fresh {criterion.name} score from {model}{waiting}")
+        return
     refresh_agreement(db)
-    row = db["runs"].get(run_id)
-    click.echo(
-        f"run {run_id} {status}: {row['scored']} scored, {row['failed']} failed, {row['skipped']} already scored; "
-        f"{row['input_tokens']:,} input and {row['output_tokens']:,} output tokens, ${row['cost_usd']:.4f}"
-    )
-    if status == "budget":
+    click.echo(result.line())
+    if result.status == "budget":
         click.echo(f"stopped before exceeding the budget of ${max_cost:.2f}; run again with a larger --max-cost to go on")
-    if row["failed"] or status not in ("complete",):
-        sys.exit(1)
+    if result.status == "submitted":
+        click.echo("the batch is being processed; run the same command again to collect it")
+    sys.exit(result.exit_code)
 
 
 class _progress:
@@ -247,7 +258,10 @@ def import_command(file, name, source, key, db_path, criteria_dir):
 @db_option
 def runs(name, db_path):
     """List scoring runs: model or source, prompt hash, counts, tokens, cost."""
-    db = open_db(db_path)
+    db = open_db(db_path, write=False)
+    if not store.has_tables(db):
+        click.echo("no runs yet")
+        return
     current = {r["current_run"] for r in db.query("select current_run from criteria")}
     where, params = ("where criterion = ?", [name]) if name else ("", [])
     rows = list(db.query(f"select * from runs {where} order by id", params))

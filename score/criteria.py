@@ -37,6 +37,9 @@ SCALE_FIELDS = {"min": int, "max": int}
 TIER_FIELDS = {"name": str, "min": int, "max": int}
 TIER_OPTIONAL = {"examples": str}
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+# The scale is sent as an enum in every request and drawn as a legend: a
+# hundred and one points (0-100) is plenty for a rubric and keeps both small.
+MAX_POINTS = 101
 
 
 class CriterionError(ValueError):
@@ -114,6 +117,8 @@ def parse(text, path):
     low, high = header["scale"]["min"], header["scale"]["max"]
     if low >= high:
         raise CriterionError(f"{where}: [scale] min must be below max")
+    if high - low + 1 > MAX_POINTS:
+        raise CriterionError(f"{where}: [scale] {low}-{high}: the scale may have at most {MAX_POINTS} points")
     if not rubric:
         raise CriterionError(f"{where}: the rubric (the text after the header) is empty")
 
@@ -145,13 +150,20 @@ def parse(text, path):
     )
 
 
+def read(path):
+    try:
+        return parse(Path(path).read_bytes().decode("utf-8"), path)
+    except UnicodeDecodeError as exc:
+        raise CriterionError(f"{path}: the file is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
+
+
 def load(name, directory=DEFAULT_DIR):
     path = Path(directory) / f"{name}.md"
-    if not path.is_file():
+    if not NAME.match(name) or not path.is_file():
         known = ", ".join(c.stem for c in sorted(Path(directory).glob("*.md"))) or "none"
         raise CriterionError(f"no criterion named {name!r} in {directory} (known: {known})")
-    return parse(path.read_text(encoding="utf-8"), path)
+    return read(path)
 
 
 def load_all(directory=DEFAULT_DIR):
-    return [parse(p.read_text(encoding="utf-8"), p) for p in sorted(Path(directory).glob("*.md"))]
+    return [read(p) for p in sorted(Path(directory).glob("*.md"))]

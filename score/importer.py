@@ -111,11 +111,7 @@ def import_scores(db, path, criterion, *, source, key="slug"):
         matched = by_soc(db, scores)
         used = {r[0] for r in db.execute("select distinct soc_code from projections where soc_code is not null")}
         unmatched = sorted(set(scores) - used)
-    run_id, _ = store.start_run(db, criterion=criterion.name, kind="import", source=source, prompt_hash=file_hash)
-    with db.atomic():
-        db["scores"].insert_all(
-            {"run_id": run_id, "slug": slug, "criterion": criterion.name, "score": score, "rationale": rationale}
-            for slug, (score, rationale) in sorted(matched.items())
-        )
+    run_id, _ = store.start_run(db, criterion=criterion, kind="import", source=source, prompt_hash=file_hash)
+    store.save_imported(db, run_id, criterion.name, matched)
     store.finish_run(db, run_id, "complete", scored=len(matched))
     return run_id, len(matched), unmatched if key == "soc" else []

@@ -17,7 +17,16 @@ class InvalidReply(ValueError):
 
 
 class Fatal(RuntimeError):
-    """The whole run must stop: bad key, unknown model, a malformed request."""
+    """The whole run must stop: bad key, unknown model, a malformed request,
+    an API that cannot be reached."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
+
+
+class Stopped(RuntimeError):
+    """The run is stopping (Ctrl-C): no new call, no more waiting."""
 
 
 class OverBudget(RuntimeError):
@@ -25,23 +34,48 @@ class OverBudget(RuntimeError):
 
 
 class Throttle:
-    """When one worker is told to slow down (429, 529), every worker waits."""
+    """What the workers of one run share: when one is told to slow down (429,
+    529) every worker waits; a stop (Ctrl-C) ends every wait and every retry
+    at once; and after ``max_connection_failures`` calls in a row could not
+    reach the API, the run stops instead of retrying every occupation."""
 
-    def __init__(self):
+    def __init__(self, max_connection_failures=5):
         self._lock = threading.Lock()
         self._until = 0.0
+        self.stop = threading.Event()
+        self.max_connection_failures = max_connection_failures
+        self._failures = 0
 
     def hold(self, seconds):
         with self._lock:
             self._until = max(self._until, time.monotonic() + seconds)
 
+    def sleep(self, seconds):
+        if self.stop.wait(seconds):
+            raise Stopped()
+
     def wait(self):
         while True:
+            if self.stop.is_set():
+                raise Stopped()
             with self._lock:
                 remaining = self._until - time.monotonic()
             if remaining <= 0:
                 return
-            time.sleep(min(remaining, 1.0))
+            self.sleep(min(remaining, 1.0))
+
+    def reached(self):
+        with self._lock:
+            self._failures = 0
+
+    def unreachable(self, problem):
+        with self._lock:
+            self._failures += 1
+            if self._failures >= self.max_connection_failures:
+                raise Fatal(
+                    f"the API could not be reached {self._failures} times in a row ({problem}); "
+                    "check the network and ANTHROPIC_BASE_URL, then run again"
+                )
 
 
 class Budget:
@@ -114,30 +148,60 @@ def check_reply(message, criterion):
 
 
 def call(client, params, *, throttle, retries=5, log=None):
-    """messages.create with back-off on 429, 529, 5xx, timeouts and dropped
-    connections, honouring Retry-After. Raises Fatal for errors no retry fixes."""
+    """messages.create with the shared back-off."""
+    return retrying(lambda: client.messages.create(**params), throttle=throttle, retries=retries, log=log)
+
+
+def retrying(request, *, throttle, retries=5, log=None, what=""):
+    """Make one API request with back-off on 429, 529, 5xx, timeouts and
+    dropped connections, honouring Retry-After. Raises Fatal for errors no
+    retry fixes (its ``status`` says which), RetryableFailure when retries run
+    out, and Stopped as soon as the run is told to stop."""
     for attempt in range(retries + 1):
         throttle.wait()
         wait = min(2.0**attempt, 60.0)
         try:
-            return client.messages.create(**params)
+            result = request()
         except anthropic.APIStatusError as exc:
+            throttle.reached()
             status = exc.status_code
             if status not in RETRY_STATUSES:
-                raise Fatal(f"the API answered HTTP {status}: {_error_message(exc)}") from None
+                raise Fatal(f"the API answered HTTP {status}{what}: {_error_message(exc)}", status) from None
             wait = _retry_after(exc.response, wait)
             problem = f"HTTP {status}"
             if status in (429, 529):
                 throttle.hold(wait)
         except anthropic.APITimeoutError:
             problem = "timed out"
-        except anthropic.APIConnectionError:
-            problem = "connection failed"
+            throttle.unreachable(problem)
+        except anthropic.APIConnectionError as exc:
+            problem = f"connection failed: {exc.__cause__ or exc}"
+            throttle.unreachable(problem)
+        else:
+            throttle.reached()
+            return result
         if attempt == retries:
-            raise RetryableFailure(f"{problem} after {retries + 1} attempts")
+            raise RetryableFailure(f"{problem}{what} after {retries + 1} attempts")
         if log:
-            log(f"{problem}; retrying in {wait:g}s")
-        time.sleep(wait)
+            log(f"{problem}{what}; retrying in {wait:g}s")
+        throttle.sleep(wait)
+
+
+def check_access(client, model, *, throttle, log=None):
+    """One free request (a token count) before any paid one, so a refused
+    key, an unknown model or an unreachable API is one line, not a retry per
+    occupation."""
+    try:
+        retrying(
+            lambda: client.messages.count_tokens(model=model, messages=[{"role": "user", "content": "ping"}]),
+            throttle=throttle, retries=2, log=log, what=" to a token count",
+        )
+    except RetryableFailure as exc:
+        raise Fatal(f"the API could not be reached: {exc}") from None
+    except Fatal as exc:
+        if exc.status in (401, 403):
+            raise Fatal(f"the API refused ANTHROPIC_API_KEY ({exc}); nothing was spent", exc.status) from None
+        raise
 
 
 class RetryableFailure(RuntimeError):
@@ -147,9 +211,10 @@ class RetryableFailure(RuntimeError):
 def _retry_after(response, default):
     value = response.headers.get("retry-after") if response is not None else None
     try:
-        return min(float(value), 300.0) if value is not None else default
-    except ValueError:
+        seconds = float(value)
+    except (TypeError, ValueError):
         return default
+    return min(seconds, 300.0) if seconds >= 0 else default
 
 
 def _error_message(exc):

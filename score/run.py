@@ -1,12 +1,23 @@
-"""One scoring run: decide what is missing or stale, then score it, one call
-per occupation (concurrently) or as one Message Batch, saving every score as
-soon as it arrives."""
+"""One scoring run, from start to finish: decide what is missing or stale,
+score it with one call per occupation (concurrently) or as one Message Batch,
+save every score as soon as it arrives, and say how it ended.
 
-import time
+Nothing paid for is paid for twice: one scorer holds a database at a time,
+a run killed outright is marked so by the next, replies that arrive after
+Ctrl-C are still saved, and a batch is recorded before it is sent.
+"""
+
+import contextlib
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from . import llm, prompt, store
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock, one scorer at a time is up to the user
+    fcntl = None
 
 # Replies are a score and one to three sentences; thinking, where a model
 # does it, comes on top. Used only for estimates.
@@ -30,6 +41,7 @@ class Plan:
     jobs: list
     skipped: int
     params: dict = field(default_factory=dict)
+    waiting: int = 0  # in a batch already sent, paid for and not collected yet
 
     def request(self, job):
         return prompt.request(
@@ -60,7 +72,8 @@ class Plan:
 
 def plan(db, criterion, model, price, *, only=(), limit=None, force=False, max_input_tokens=3000, max_tokens=2048, effort=None):
     """What this run has to score: every occupation with a job count (or the
-    ones named), minus those already scored under the same config and text."""
+    ones named), minus those already scored under the same config and text
+    and those waiting in a batch of the same config. Reads only."""
     prompt_hash = prompt.prompt_hash(criterion, effort)
     config = store.config_hash(criterion.name, "model", model, prompt_hash)
     rows = list(db.query("select * from occupations where jobs is not null order by slug"))
@@ -70,54 +83,70 @@ def plan(db, criterion, model, price, *, only=(), limit=None, force=False, max_i
         if unknown:
             raise ValueError(f"not in data.db (or no job count): {', '.join(unknown)}")
         rows = [r for r in rows if r["slug"] in set(only)]
-    done = {} if force else store.fresh_scores(db, config)
-    jobs, skipped = [], 0
+    ready = store.has_tables(db)
+    done = {} if force or not ready else store.fresh_scores(db, config)
+    in_batch = store.pending_slugs(db, config) if ready else set()
+    jobs, skipped, waiting = [], 0, 0
     for row in rows:
         text = prompt.occupation_text(row, max_input_tokens)
         digest = prompt.input_hash(text)
-        if done.get(row["slug"]) == digest:
+        if row["slug"] in in_batch:
+            waiting += 1
+        elif done.get(row["slug"]) == digest:
             skipped += 1
-            continue
-        jobs.append(Job(row["slug"], text, digest))
+        else:
+            jobs.append(Job(row["slug"], text, digest))
     if limit is not None:
         jobs = jobs[:limit]
-    return Plan(criterion, model, price, prompt_hash, config, jobs, skipped, {"max_tokens": max_tokens, "effort": effort})
+    return Plan(criterion, model, price, prompt_hash, config, jobs, skipped, {"max_tokens": max_tokens, "effort": effort, "max_input_tokens": max_input_tokens}, waiting)
+
+
+@dataclass
+class Reply:
+    """What scoring one occupation came to: a score, or an error (and the
+    reply that caused it), with the tokens and dollars it took either way."""
+
+    score: int | None = None
+    rationale: str | None = None
+    usage: dict = field(default_factory=dict)
+    cost: float = 0.0
+    error: str | None = None
+    raw: str | None = None
 
 
 def score_one(client, the_plan, job, *, throttle, budget, attempts=2, log=None):
     """Score one occupation: a call, and one more if the reply is invalid.
-
-    Returns (score, rationale, usage, cost, error, reply); error is None on
-    success. Raises llm.OverBudget when even the first call does not fit.
-    """
-    usage, cost = {}, 0.0
+    Raises llm.OverBudget when even the first call does not fit."""
+    reply = Reply()
     params = the_plan.request(job)
-    reply = None
     for attempt in range(attempts):
         reserve = the_plan.worst_cost(job)
         if not budget.reserve(reserve):
             if attempt == 0:
                 raise llm.OverBudget()
-            return None, None, usage, cost, "invalid reply, and no budget left to retry", reply
+            reply.error = "invalid reply, and no budget left to retry"
+            return reply
         spent = 0.0
         try:
             message = llm.call(client, params, throttle=throttle, log=log)
             call_usage = llm.usage_dict(message.usage)
             spent = the_plan.price.cost(call_usage)
-            llm.add_usage(usage, call_usage)
-            cost += spent
-            score, rationale = llm.check_reply(message, the_plan.criterion)
-            return score, rationale, usage, cost, None, None
+            llm.add_usage(reply.usage, call_usage)
+            reply.cost += spent
+            reply.score, reply.rationale = llm.check_reply(message, the_plan.criterion)
+            reply.error = reply.raw = None
+            return reply
         except llm.InvalidReply as exc:
-            reply = exc.reply
-            error = f"invalid reply: {exc}"
+            reply.raw = exc.reply
+            reply.error = f"invalid reply: {exc}"
             if log:
-                log(f"{job.slug}: {error}" + ("; retrying once" if attempt + 1 < attempts else ""))
+                log(f"{job.slug}: {reply.error}" + ("; retrying once" if attempt + 1 < attempts else ""))
         except llm.RetryableFailure as exc:
-            return None, None, usage, cost, str(exc), None
+            reply.error = str(exc)
+            return reply
         finally:
             budget.settle(reserve, spent)
-    return None, None, usage, cost, error, reply
+    return reply
 
 
 @dataclass
@@ -125,149 +154,356 @@ class Outcome:
     scored: int = 0
     failed: int = 0
     status: str = "complete"
-    problems: list = field(default_factory=list)
+    batch_cost: float = 0.0
 
 
-def run_concurrent(db, client, the_plan, run_id, *, concurrency, budget, progress=None, log=None):
+def _save(db, the_plan, run_id, job, reply, outcome):
+    if reply.error is None:
+        store.save_score(db, run_id, the_plan.criterion.name, job.slug, reply.score, reply.rationale, job.input_hash,
+                         reply.usage, reply.cost)
+        outcome.scored += 1
+    else:
+        store.save_failure(db, run_id, job.slug, reply.error, reply.raw, reply.usage, reply.cost)
+        outcome.failed += 1
+
+
+def run_concurrent(db, client, the_plan, run_id, *, concurrency, budget, throttle, progress=None, log=None):
     """Score the plan's jobs with ``concurrency`` calls in flight, saving each
-    result from this thread as it completes. Ctrl-C keeps every saved score."""
-    throttle = llm.Throttle()
+    result from this thread as it completes.
+
+    On Ctrl-C no new call starts and no retry waits, but the calls already
+    sent are waited for and their replies saved (they are paid for); a second
+    Ctrl-C abandons them."""
     outcome = Outcome()
     todo = iter(the_plan.jobs)
-    stop = False
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        running = {}
+    pool = ThreadPoolExecutor(max_workers=concurrency)
+    running = {}
 
-        def submit():
-            nonlocal stop
-            while not stop and len(running) < concurrency:
-                job = next(todo, None)
-                if job is None:
-                    return
-                running[pool.submit(score_one, client, the_plan, job, throttle=throttle, budget=budget, log=log)] = job
+    def submit():
+        while not throttle.stop.is_set() and len(running) < concurrency:
+            job = next(todo, None)
+            if job is None:
+                return
+            running[pool.submit(score_one, client, the_plan, job, throttle=throttle, budget=budget, log=log)] = job
 
+    def collect(future):
+        job = running.pop(future)
         try:
+            reply = future.result()
+        except (llm.Stopped, llm.OverBudget) as exc:
+            if isinstance(exc, llm.OverBudget):
+                outcome.status = "budget"
+            throttle.stop.set()
+            return
+        _save(db, the_plan, run_id, job, reply, outcome)
+        if progress:
+            progress(job.slug, budget.spent)
+
+    try:
+        submit()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                collect(future)  # llm.Fatal propagates: the whole run stops
             submit()
+    except BaseException:
+        throttle.stop.set()
+        for future in list(running):
+            if future.cancel():
+                running.pop(future)
+        if running and log:
+            log(f"stopping: saving the {len(running)} replies already under way (Ctrl-C again to abandon them)")
+        try:
             while running:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    job = running.pop(future)
-                    try:
-                        score, rationale, usage, cost, error, reply = future.result()
-                    except llm.OverBudget:
-                        stop = True
-                        outcome.status = "budget"
-                        continue
-                    except llm.Fatal:
-                        stop = True
-                        raise
-                    if error is None:
-                        store.save_score(db, run_id, the_plan.criterion.name, job.slug, score, rationale, job.input_hash, usage, cost)
-                        outcome.scored += 1
-                    else:
-                        store.save_failure(db, run_id, job.slug, error, reply, usage, cost)
-                        outcome.failed += 1
-                        outcome.problems.append(f"{job.slug}: {error}")
-                    if progress:
-                        progress(job.slug, budget.spent)
-                submit()
-        except BaseException:
-            stop = True
-            for future in running:
-                future.cancel()
-            raise
+                    with contextlib.suppress(llm.Fatal):
+                        collect(future)
+        except KeyboardInterrupt:
+            if log:
+                log(f"abandoned {len(running)} calls under way; they may be paid for and will be asked again")
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     if outcome.status == "complete" and outcome.failed:
         outcome.status = "partial"
     return outcome
 
 
-def run_batch(db, client, the_plan, run_id, *, budget, poll_interval=30.0, log=print):
-    """Score the plan as one Message Batch (half price). The batch id is saved
-    before waiting, so an interrupted run resumes polling the same batch rather
-    than paying for a second one."""
+def _reconcile(db, client, record, *, throttle, log):
+    """A batch recorded as submitting: the run that sent it died before it
+    heard back. If the API has a batch of that size made since, it is ours;
+    if not, the request never arrived and the record is dropped."""
+    since = datetime.fromisoformat(record["created"]) - timedelta(minutes=5)
+    known = {r[0] for r in db.execute("select id from batches")}
+    page = llm.retrying(lambda: client.messages.batches.list(limit=100), throttle=throttle, log=log, what=" listing batches")
+    for batch in page.data:
+        counts = batch.request_counts
+        total = counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired
+        if batch.id not in known and batch.created_at >= since and total == record["requests"]:
+            store.batch_submitted(db, record["id"], batch.id)
+            log(f"found batch {batch.id}, sent by a run that was stopped before it could record it")
+            return batch.id
+    store.forget_batch(db, record["id"])
+    log("a batch recorded as being sent never reached the API; its occupations are planned again")
+    return None
+
+
+def _submit(db, client, the_plan, run_id, *, budget, throttle, log):
+    jobs, reserved = [], 0.0
+    for job in the_plan.jobs:
+        worst = the_plan.worst_cost(job, batch=True)
+        if not budget.reserve(worst):
+            break
+        reserved += worst
+        jobs.append(job)
+    if not jobs:
+        return None, 0.0, False
+    local_id = store.batch_submitting(db, run_id, the_plan.config, jobs)
+    requests = [{"custom_id": job.slug, "params": the_plan.request(job)} for job in jobs]
+    try:
+        batch = llm.retrying(lambda: client.messages.batches.create(requests=requests), throttle=throttle, log=log,
+                             what=" sending the batch")
+    except (llm.Fatal, llm.RetryableFailure):
+        store.forget_batch(db, local_id)  # the API said no: nothing was sent
+        raise
+    store.batch_submitted(db, local_id, batch.id)
+    log(f"submitted batch {batch.id} with {len(jobs)} requests")
+    return batch.id, reserved, len(jobs) < len(the_plan.jobs)
+
+
+def run_batch(db, client, the_plan, run_id, *, budget, throttle, poll_interval=30.0, wait_for_results=True, log=print):
+    """Score the plan as a Message Batch (half price), or go on with the one
+    this config already has under way. The batch is recorded before it is
+    sent and its id as soon as it is known, so no interruption pays for a
+    second one; results are saved one by one, each marked collected."""
     outcome = Outcome()
-    pending = db.execute(
-        "select id from batches where config = ? and status != 'collected' order by created desc limit 1", [the_plan.config]
-    ).fetchone()
-    reserved = 0.0
-    if pending:
-        batch_id = pending[0]
-        log(f"resuming batch {batch_id}")
-    else:
-        jobs = []
-        for job in the_plan.jobs:
-            worst = the_plan.worst_cost(job, batch=True)
-            if not budget.reserve(worst):
-                outcome.status = "budget"
-                break
-            reserved += worst
-            jobs.append(job)
-        if not jobs:
+    pending = store.pending_batches(db, the_plan.config)
+    batch_id, reserved = None, 0.0
+    for record in pending:
+        if record["status"] == "submitting":
+            batch_id = _reconcile(db, client, record, throttle=throttle, log=log)
+        else:
+            batch_id = record["id"]
+        if batch_id:
+            log(f"resuming batch {batch_id}")
+            break
+    if batch_id is None:
+        batch_id, reserved, short = _submit(db, client, the_plan, run_id, budget=budget, throttle=throttle, log=log)
+        if batch_id is None:
+            outcome.status = "budget" if the_plan.jobs else "complete"
             return outcome
-        requests = [{"custom_id": job.slug, "params": the_plan.request(job)} for job in jobs]
-        batch = client.messages.batches.create(requests=requests)
-        batch_id = batch.id
-        with db.atomic():
-            db["batches"].insert({"id": batch_id, "run_id": run_id, "config": the_plan.config, "created": store.now(),
-                                  "status": "submitted", "requests": len(jobs)})
-            db["batch_requests"].insert_all({"batch_id": batch_id, "slug": j.slug, "input_hash": j.input_hash} for j in jobs)
-        log(f"submitted batch {batch_id} with {len(jobs)} requests")
+        if short:
+            outcome.status = "budget"
 
     while True:
-        batch = client.messages.batches.retrieve(batch_id)
+        try:
+            batch = llm.retrying(lambda: client.messages.batches.retrieve(batch_id), throttle=throttle, log=log,
+                                 what=f" checking batch {batch_id}")
+        except llm.Fatal as exc:
+            if exc.status != 404:
+                raise
+            store.set_batch_status(db, batch_id, "lost")
+            log(f"batch {batch_id} is not known to the API any more; its occupations will be planned again")
+            outcome.status = "partial"
+            return outcome
         if batch.processing_status == "ended":
             break
-        time.sleep(poll_interval)
+        if not wait_for_results:
+            outcome.status = "submitted"
+            return outcome
+        throttle.sleep(poll_interval)
 
-    hashes = dict(db.execute("select slug, input_hash from batch_requests where batch_id = ?", [batch_id]).fetchall())
+    requested = store.batch_requests(db, batch_id)
     jobs_by_slug = {job.slug: job for job in the_plan.jobs}
     retry = []
-    batch_cost = 0.0
-    for result in client.messages.batches.results(batch_id):
-        slug = result.custom_id
-        kind = result.result.type
-        if kind != "succeeded":
-            store.save_failure(db, run_id, slug, f"batch request {kind}", None, {}, 0.0)
-            outcome.failed += 1
-            continue
-        message = result.result.message
-        usage = llm.usage_dict(message.usage)
-        cost = the_plan.price.cost(usage, batch=True)
-        batch_cost += cost
+    results = llm.retrying(lambda: client.messages.batches.results(batch_id), throttle=throttle, log=log,
+                           what=f" fetching the results of {batch_id}")
+    results = iter(results)
+    while True:
         try:
-            score, rationale = llm.check_reply(message, the_plan.criterion)
-        except llm.InvalidReply as exc:
-            store.add_usage(db, run_id, usage, cost)
-            log(f"{slug}: invalid reply: {exc}; retrying once")
-            retry.append(slug)
-            continue
-        store.save_score(db, run_id, the_plan.criterion.name, slug, score, rationale, hashes[slug], usage, cost)
-        outcome.scored += 1
-    with db.atomic():
-        db.execute("update batches set status = 'collected' where id = ?", [batch_id])
-    budget.settle(reserved, batch_cost)
+            result = next(results)
+        except StopIteration:
+            break
+        except Exception as exc:  # the SDK's HTTP library raises its own kinds mid-stream
+            raise llm.Fatal(f"the results of batch {batch_id} were cut short ({exc}); run again to collect the rest") from None
+        _collect(db, the_plan, batch_id, run_id, result, requested, outcome, retry, log)
+    store.set_batch_status(db, batch_id, "collected")
+    budget.settle(reserved, outcome.batch_cost)
 
     # Invalid batch replies get their one retry as ordinary calls.
-    throttle = llm.Throttle()
     for slug in retry:
-        job = jobs_by_slug.get(slug)
+        job = jobs_by_slug.get(slug) or _job_for(db, the_plan, slug, requested[slug][0])
         if job is None:
             store.save_failure(db, run_id, slug, "invalid reply; the occupation changed before it could be retried", None, {}, 0.0)
             outcome.failed += 1
             continue
         try:
-            score, rationale, usage, cost, error, reply = score_one(
-                client, the_plan, job, throttle=throttle, budget=budget, attempts=1, log=log
-            )
+            reply = score_one(client, the_plan, job, throttle=throttle, budget=budget, attempts=1, log=log)
         except llm.OverBudget:
             outcome.status = "budget"
             break
-        if error is None:
-            store.save_score(db, run_id, the_plan.criterion.name, slug, score, rationale, job.input_hash, usage, cost)
-            outcome.scored += 1
-        else:
-            store.save_failure(db, run_id, slug, error, reply, usage, cost)
-            outcome.failed += 1
+        _save(db, the_plan, run_id, job, reply, outcome)
     if outcome.status == "complete" and outcome.failed:
         outcome.status = "partial"
     return outcome
+
+
+def _collect(db, the_plan, batch_id, run_id, result, requested, outcome, retry, log):
+    """Save one batch result, unless an earlier, interrupted download did."""
+    slug, name = result.custom_id, the_plan.criterion.name
+    if slug not in requested or requested[slug][1]:
+        return
+    kind = result.result.type
+    if kind != "succeeded":
+        store.save_batch_result(db, batch_id, run_id, name, slug, error=f"batch request {kind}")
+        outcome.failed += 1
+        return
+    message = result.result.message
+    usage = llm.usage_dict(message.usage)
+    cost = the_plan.price.cost(usage, batch=True)
+    outcome.batch_cost += cost
+    try:
+        score, rationale = llm.check_reply(message, the_plan.criterion)
+    except llm.InvalidReply as exc:
+        store.save_batch_result(db, batch_id, run_id, name, slug, usage=usage, cost=cost)
+        log(f"{slug}: invalid reply: {exc}; retrying once")
+        retry.append(slug)
+        return
+    store.save_batch_result(db, batch_id, run_id, name, slug, score=score, rationale=rationale,
+                            input_hash=requested[slug][0], usage=usage, cost=cost)
+    outcome.scored += 1
+
+
+def _job_for(db, the_plan, slug, input_hash):
+    """The job for an occupation that was in the batch (and so not in this
+    run's plan), if its text is still what was sent."""
+    row = db.execute("select * from occupations where slug = ?", [slug]).fetchone()
+    if row is None:
+        return None
+    row = dict(zip([d[0] for d in db.execute("select * from occupations limit 0").description], row))
+    text = prompt.occupation_text(row, the_plan.params["max_input_tokens"])
+    return Job(slug, text, input_hash) if prompt.input_hash(text) == input_hash else None
+
+
+# --- a whole run -----------------------------------------------------------------
+
+
+class Busy(RuntimeError):
+    """Another scorer holds this database."""
+
+
+@contextlib.contextmanager
+def one_scorer(db_path):
+    """Hold an exclusive lock on the database file for the whole run, so a
+    second scorer stops at once instead of paying for the same occupations.
+    The lock is the file's own (flock, separate from SQLite's locks) and goes
+    with the process, however it ends."""
+    if fcntl is None:
+        yield
+        return
+    with open(db_path, "rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy(f"another scorer is running on {db_path}; wait for it to finish (or stop it), then run again") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass
+class Result:
+    """How a run ended, read back from its row in ``runs``."""
+
+    run_id: int | None
+    status: str
+    scored: int = 0
+    failed: int = 0
+    skipped: int = 0
+    waiting: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def exit_code(self):
+        """0: all done (or a batch sent and waiting); 3: some scores saved,
+        not all; 1: nothing saved and something left; 130: interrupted."""
+        if self.status in ("complete", "submitted"):
+            return 0
+        if self.status == "interrupted":
+            return 130
+        return 3 if self.scored else 1
+
+    def line(self):
+        who = f"run {self.run_id} {self.status}" if self.run_id else self.status
+        text = (
+            f"{who}: {self.scored} scored, {self.failed} failed, {self.skipped} already scored; "
+            f"{self.input_tokens:,} input and {self.output_tokens:,} output tokens, ${self.cost_usd:.4f}"
+        )
+        if self.waiting:
+            text += f"; {self.waiting} waiting in a batch already sent"
+        return text
+
+
+def execute(db, db_path, the_plan, *, client, batch=False, wait_for_results=True, concurrency=8, max_cost=None,
+            poll_interval=30.0, log=print, progress=None):
+    """A whole run: take the database, close runs that died, start a run,
+    score, finish it whatever happens, and return its Result.
+
+    Raises Busy when another scorer holds the database and llm.Fatal when the
+    API refuses the run (the run is then finished as failed first)."""
+    with one_scorer(db_path):
+        for stale in store.close_stale_runs(db):
+            log(f"run {stale['id']} was killed midway ({stale['scored']} scores saved); "
+                "replies that were under way when it died were paid for and are asked again")
+        store.save_criterion(db, the_plan.criterion)
+        throttle = llm.Throttle()
+        if not the_plan.jobs and not (batch and store.pending_batches(db, the_plan.config)):
+            return Result(None, "complete", skipped=the_plan.skipped, waiting=the_plan.waiting)
+        llm.check_access(client, the_plan.model, throttle=throttle, log=log)
+        run_id, _ = store.start_run(db, criterion=the_plan.criterion, kind="model", model=the_plan.model,
+                                    prompt_hash=the_plan.prompt_hash, batch=batch, max_cost=max_cost)
+        budget = llm.Budget(max_cost)
+        status = "interrupted"
+        try:
+            if batch:
+                outcome = run_batch(db, client, the_plan, run_id, budget=budget, throttle=throttle,
+                                    poll_interval=poll_interval, wait_for_results=wait_for_results, log=log)
+            else:
+                outcome = run_concurrent(db, client, the_plan, run_id, concurrency=concurrency, budget=budget,
+                                         throttle=throttle, progress=progress, log=log)
+            status = outcome.status
+        except llm.Fatal as exc:
+            status = "failed"
+            exc.run_id = run_id  # scores saved before it may make it a partial run
+            raise
+        finally:
+            store.finish_run(db, run_id, status, skipped=the_plan.skipped)
+        return result_of(db, run_id, waiting=the_plan.waiting)
+
+
+def result_of(db, run_id, waiting=0):
+    row = db["runs"].get(run_id)
+    return Result(run_id, row["status"], row["scored"], row["failed"], row["skipped"], waiting,
+                  row["input_tokens"], row["output_tokens"], row["cost_usd"])
+
+
+def make_client(api_key, timeout):
+    """The SDK client; it reads ANTHROPIC_BASE_URL itself. Retries are ours."""
+    import anthropic
+
+    return anthropic.Anthropic(api_key=api_key, max_retries=0, timeout=timeout)
+
+
+def clean_key(value):
+    """The API key as pasted, or None: surrounding whitespace (a trailing
+    newline from a secrets file) is dropped; anything else odd is refused."""
+    key = (value or "").strip()
+    if not key:
+        return None
+    if any(c.isspace() or not c.isprintable() for c in key):
+        raise ValueError("ANTHROPIC_API_KEY contains spaces or control characters; paste the key again")
+    return key

@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS runs (
     cache_write_tokens INTEGER NOT NULL DEFAULT 0,
     cache_read_tokens INTEGER NOT NULL DEFAULT 0,
     cost_usd REAL NOT NULL DEFAULT 0,
-    max_cost_usd REAL
+    max_cost_usd REAL,
+    scale TEXT
 );
 CREATE TABLE IF NOT EXISTS scores (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -76,6 +77,7 @@ CREATE TABLE IF NOT EXISTS batch_requests (
     batch_id TEXT NOT NULL REFERENCES batches(id),
     slug TEXT NOT NULL,
     input_hash TEXT NOT NULL,
+    collected INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (batch_id, slug)
 );
 CREATE INDEX IF NOT EXISTS scores_slug ON scores(slug);
@@ -98,9 +100,25 @@ def now():
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
+# Columns added after the first databases were made, added to old ones.
+MIGRATIONS = {"runs": {"scale": "TEXT"}, "batch_requests": {"collected": "INTEGER NOT NULL DEFAULT 0"}}
+# A batch in one of these states holds its occupations: no other run pays for them.
+PENDING = ("submitting", "submitted")
+
+
 def ensure(db):
     db.executescript(SCHEMA)
+    for table, columns in MIGRATIONS.items():
+        have = db[table].columns_dict
+        for name, kind in columns.items():
+            if name not in have:
+                db.execute(f"ALTER TABLE [{table}] ADD COLUMN [{name}] {kind}")
     refresh_views(db)
+
+
+def has_tables(db):
+    """True when the scorer's tables exist (a read-only command cannot make them)."""
+    return db["runs"].exists() and db["criteria"].exists()
 
 
 def refresh_views(db):
@@ -138,14 +156,32 @@ def save_criterion(db, criterion):
     refresh_views(db)
 
 
+def scale_of(criterion):
+    """The scale and tiers a run was made on, kept with the run: the file may
+    change later, and the run's scores must still be read on their own scale."""
+    return json.dumps({"min": criterion.min, "max": criterion.max, "tiers": [t.__dict__ for t in criterion.tiers]})
+
+
 def start_run(db, *, criterion, kind, model=None, source=None, prompt_hash, batch=False, max_cost=None):
-    config = config_hash(criterion, kind, model or source, prompt_hash)
+    """``criterion`` is a criteria.Criterion; returns (run id, config)."""
+    config = config_hash(criterion.name, kind, model or source, prompt_hash)
     with db.atomic():
         run_id = db["runs"].insert({
-            "criterion": criterion, "kind": kind, "model": model, "source": source, "prompt_hash": prompt_hash,
+            "criterion": criterion.name, "kind": kind, "model": model, "source": source, "prompt_hash": prompt_hash,
             "config": config, "batch": int(batch), "started": now(), "status": "running", "max_cost_usd": max_cost,
+            "scale": scale_of(criterion),
         }).last_pk
     return run_id, config
+
+
+def close_stale_runs(db):
+    """Runs still marked running when no scorer holds the database were
+    killed (SIGKILL, a lost machine): mark them so, and return them."""
+    stale = list(db.query("select id, scored from runs where status = 'running' order by id"))
+    if stale:
+        with db.atomic():
+            db.execute("update runs set status = 'killed', finished = ? where status = 'running'", [now()])
+    return stale
 
 
 def finish_run(db, run_id, status, **counts):
@@ -193,9 +229,11 @@ def fresh_scores(db, config):
 
 
 def coverage(db, config):
+    """How many occupations that can be scored (those with a job count) this
+    config has scores for; an import may also cover the one that cannot."""
     return db.execute(
         "select count(distinct s.slug) from scores s join runs r on r.id = s.run_id "
-        "where r.config = ? and s.slug in (select slug from occupations)",
+        "where r.config = ? and s.slug in (select slug from occupations where jobs is not null)",
         [config],
     ).fetchone()[0]
 
@@ -223,3 +261,84 @@ def set_current(db, run_id):
     with db.atomic():
         db.execute("update criteria set current_run = ? where name = ?", [run_id, row[0]])
     return row[0]
+
+
+def save_imported(db, run_id, criterion, scores):
+    """An import's scores, {slug: (score, rationale)}, in one transaction."""
+    with db.atomic():
+        db["scores"].insert_all(
+            {"run_id": run_id, "slug": slug, "criterion": criterion, "score": score, "rationale": rationale}
+            for slug, (score, rationale) in sorted(scores.items())
+        )
+
+
+# --- Message Batches ---------------------------------------------------------
+# A batch is recorded as "submitting" before it is sent, so a run killed
+# while sending can find it again instead of paying for a second one.
+
+
+def batch_submitting(db, run_id, config, jobs):
+    local_id = f"submitting-{run_id}"
+    with db.atomic():
+        db["batches"].insert({"id": local_id, "run_id": run_id, "config": config, "created": now(),
+                              "status": "submitting", "requests": len(jobs)}, replace=True)
+        db.execute("delete from batch_requests where batch_id = ?", [local_id])
+        db["batch_requests"].insert_all({"batch_id": local_id, "slug": j.slug, "input_hash": j.input_hash} for j in jobs)
+    return local_id
+
+
+def batch_submitted(db, local_id, batch_id):
+    with db.atomic():
+        db.execute("update batches set id = ?, status = 'submitted' where id = ?", [batch_id, local_id])
+        db.execute("update batch_requests set batch_id = ? where batch_id = ?", [batch_id, local_id])
+
+
+def forget_batch(db, local_id):
+    """A "submitting" record whose batch never reached the API."""
+    with db.atomic():
+        db.execute("delete from batch_requests where batch_id = ?", [local_id])
+        db.execute("delete from batches where id = ?", [local_id])
+
+
+def set_batch_status(db, batch_id, status):
+    with db.atomic():
+        db.execute("update batches set status = ? where id = ?", [status, batch_id])
+
+
+def pending_batches(db, config):
+    marks = ", ".join("?" for _ in PENDING)
+    return list(db.query(f"select * from batches where config = ? and status in ({marks}) order by created", [config, *PENDING]))
+
+
+def pending_slugs(db, config):
+    """Occupations waiting in a sent batch of this config: paid for, not yet
+    collected. (A batch still "submitting" is settled by the next --batch
+    run, which plans its occupations again if the batch never arrived.)"""
+    marks = "?"
+    # A database not yet migrated (read-only, for --dry-run) has no collected column.
+    collected = "q.collected" if "collected" in db["batch_requests"].columns_dict else "0"
+    return {r[0] for r in db.execute(
+        f"select q.slug from batch_requests q join batches b on b.id = q.batch_id "
+        f"where b.config = ? and b.status in ({marks}) and not {collected}", [config, "submitted"])}
+
+
+def batch_requests(db, batch_id):
+    """{slug: (input_hash, collected)} for one batch."""
+    return {slug: (digest, bool(done)) for slug, digest, done in
+            db.execute("select slug, input_hash, collected from batch_requests where batch_id = ?", [batch_id])}
+
+
+def save_batch_result(db, batch_id, run_id, criterion, slug, *, score=None, rationale=None, input_hash=None,
+                      error=None, usage=None, cost=0.0):
+    """One batch result (a score, a failure, or only its usage when it will
+    be retried), marked collected in the same transaction, so a download cut
+    short and started again neither stores a score twice nor counts its cost twice."""
+    usage = usage or {}
+    with db.atomic():
+        if score is not None:
+            save_score(db, run_id, criterion, slug, score, rationale, input_hash, usage, cost)
+        elif error is not None:
+            save_failure(db, run_id, slug, error, None, usage, cost)
+        else:
+            add_usage(db, run_id, usage, cost)
+        db.execute("update batch_requests set collected = 1 where batch_id = ? and slug = ?", [batch_id, slug])

@@ -6,7 +6,8 @@ deterministic functions of the request, and say plainly that they are test
 replies, so nothing it produces can pass for a real model's judgement.
 
 Faults can be queued: 429 with Retry-After, 529, 500, a slow reply, a reply
-that is not JSON, a score out of range, a reply cut at max_tokens.
+that is not JSON, a score out of range, a reply cut at max_tokens; and for
+batch requests, a 529, a batch made but answered late, results cut short.
 
     python tests/fake_anthropic.py --port 8766 [--delay 1.0]
 """
@@ -35,6 +36,7 @@ class State:
         self.requests = []  # every /v1/messages body
         self.batches = {}
         self.batch_creations = 0
+        self.batch_faults = []  # consumed one per batch request (create, retrieve, results): "529", "slow", "cut"
         self.cached_prefixes = set()
         self.ids = itertools.count(1)
 
@@ -45,6 +47,10 @@ class State:
     def next_fault(self):
         with self.lock:
             return self.faults.pop(0) if self.faults else None
+
+    def next_batch_fault(self):
+        with self.lock:
+            return self.batch_faults.pop(0) if self.batch_faults else None
 
 
 def reply_for(body, state, fault=None):
@@ -168,6 +174,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(429, "rate_limit_error", "slow down", {"retry-after": "1"})
         if fault == "529":
             return self.error(529, "overloaded_error", "overloaded", {"retry-after": "1"})
+        if fault == "529-long":
+            return self.error(529, "overloaded_error", "overloaded", {"retry-after": "30"})
         if fault == "500":
             return self.error(500, "api_error", "internal error")
         if fault == "slow":
@@ -186,8 +194,8 @@ class Handler(BaseHTTPRequestHandler):
                 "succeeded": len(batch["requests"]) if ended else 0,
                 "errored": 0, "canceled": 0, "expired": 0,
             },
-            "created_at": "2026-01-01T00:00:00Z",
-            "expires_at": "2026-01-02T00:00:00Z",
+            "created_at": batch["created"],
+            "expires_at": "2099-01-01T00:00:00Z",
             "ended_at": "2026-01-01T00:01:00Z" if ended else None,
             "archived_at": None,
             "cancel_initiated_at": None,
@@ -195,6 +203,9 @@ class Handler(BaseHTTPRequestHandler):
         }
 
     def create_batch(self, body):
+        fault = self.state.next_batch_fault()
+        if fault == "529":
+            return self.error(529, "overloaded_error", "overloaded", {"retry-after": "0"})
         for request in body["requests"]:
             problem = check_request(request["params"])
             if problem:
@@ -202,26 +213,38 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.batch_creations += 1
             batch_id = f"msgbatch_fake_{self.state.batch_creations:04d}"
-            batch = {"id": batch_id, "requests": body["requests"], "polls": 0}
+            created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            batch = {"id": batch_id, "requests": body["requests"], "polls": 0, "created": created}
             self.state.batches[batch_id] = batch
+        if fault == "slow":  # made, but the reply comes late: time for the client to be killed
+            time.sleep(3)
         self.send_json(200, self.batch_object(batch))
 
     def do_GET(self):
         if not self.authorised():
             return
         parts = self.path.split("?")[0].strip("/").split("/")
+        if parts == ["v1", "messages", "batches"]:
+            with self.state.lock:
+                listed = [self.batch_object(b) for b in reversed(list(self.state.batches.values()))]
+            return self.send_json(200, {"data": listed, "has_more": False,
+                                        "first_id": listed[0]["id"] if listed else None,
+                                        "last_id": listed[-1]["id"] if listed else None})
         if parts[:3] == ["v1", "messages", "batches"] and len(parts) >= 4:
             batch = self.state.batches.get(parts[3])
             if batch is None:
                 return self.error(404, "not_found_error", "no such batch")
+            fault = self.state.next_batch_fault()
+            if fault == "529":
+                return self.error(529, "overloaded_error", "overloaded", {"retry-after": "0"})
             if len(parts) == 5 and parts[4] == "results":
-                return self.batch_results(batch)
+                return self.batch_results(batch, cut=fault == "cut")
             with self.state.lock:
                 batch["polls"] += 1
             return self.send_json(200, self.batch_object(batch))
         self.error(404, "not_found_error", f"no route {self.path}")
 
-    def batch_results(self, batch):
+    def batch_results(self, batch, cut=False):
         lines = []
         for request in batch["requests"]:
             fault = self.state.next_fault()
@@ -232,6 +255,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/binary")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        if cut:  # the first two results, then the connection drops
+            self.wfile.write(("\n".join(lines[:2]) + "\n").encode())
+            self.wfile.flush()
+            self.close_connection = True
+            return
         self.wfile.write(data)
 
 

@@ -98,7 +98,10 @@ def test_key_is_never_printed_or_stored(fake, db_path):
     wrong = "sk-ant-wrong-and-secret"
     result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("dentists"), env={"ANTHROPIC_API_KEY": wrong})
     assert result.exit_code == 1
-    assert result.output.strip().splitlines()[-1] == "Error: the API answered HTTP 401: invalid API key"
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: the API refused ANTHROPIC_API_KEY (the API answered HTTP 401 to a token count: invalid API key); nothing was spent"
+    )
+    assert len(rows(db_path, "select * from runs")) == 1  # checked before a run was started
     assert wrong not in result.output and wrong.encode() not in db_path.read_bytes()
 
 
@@ -181,7 +184,7 @@ def test_an_invalid_reply_is_retried_once(fake, db_path, fault):
 def test_an_invalid_reply_twice_is_a_failure_never_a_score(fake, db_path, fault, reason):
     fake.state.fault(fault, fault)
     result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers", "dentists"), "--concurrency", "1")
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # partial: some saved, some not
     assert "1 scored, 1 failed" in result.output
     failure = rows(db_path, "select * from score_failures")[0]
     assert failure["error"] == f"invalid reply: {reason}"
@@ -194,7 +197,7 @@ def test_an_invalid_reply_twice_is_a_failure_never_a_score(fake, db_path, fault,
 
 def test_budget_stops_before_it_is_exceeded(fake, db_path):
     result = score(fake, db_path, "run", "--criterion", "ai_exposure", "--max-cost", "0.05", "--concurrency", "4")
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "stopped before exceeding the budget of $0.05" in result.output
     run = rows(db_path, "select * from runs")[0]
     assert run["status"] == "budget"

@@ -27,6 +27,12 @@ from score.measures import percentiles
 
 ROOT = Path(__file__).resolve().parent
 TEMPLATES = ROOT / "site_templates"
+# Written into every built site; only a folder holding it is ever replaced.
+MARKER = ".worklens-site"
+# What slugs and criterion names look like; anything else in data.db could
+# write outside the output folder through a file name.
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+CRITERION_NAME = re.compile(r"[a-z][a-z0-9_]{1,39}")
 D3_MODULES = ("d3-color", "d3-interpolate", "d3-scale-chromatic", "d3-hierarchy")
 
 # Entry-level education, from least to most, as BLS words it.
@@ -72,6 +78,9 @@ def load(db_path):
         raise BuildError(f"{db_path} has no occupations table: run python -m scrape first") from None
     if not occupations:
         raise BuildError(f"{db_path} has no occupations: run python -m scrape first")
+    for o in occupations:
+        if not isinstance(o["slug"], str) or not SLUG.fullmatch(o["slug"]):
+            raise BuildError(f"{db_path} has an occupation slug that is not a plain name: {o['slug']!r}")
     tables = {r[0] for r in conn.execute("select name from sqlite_master")}
     edition = rows(conn, "select base_year, projection_year from edition")[0]
     criteria = []
@@ -80,7 +89,13 @@ def load(db_path):
             run = rows(conn, "select * from runs where id = ?", (c["current_run"],))[0]
             # All runs of the current configuration, for cost and dates.
             related = rows(conn, "select * from runs where config = ? order by id", (run["config"],))
+            if not isinstance(c["name"], str) or not CRITERION_NAME.fullmatch(c["name"]):
+                raise BuildError(f"{db_path} has a criterion name that is not a plain name: {c['name']!r}")
             c["tiers"] = json.loads(c["tiers"])
+            if run.get("scale"):
+                # Read the scores on the scale they were made on, whatever the
+                # criterion file says now.
+                c.update({k: v for k, v in json.loads(run["scale"]).items() if k in ("min", "max", "tiers")})
             c["run"] = {
                 "id": run["id"], "kind": run["kind"], "model": run["model"], "source": run["source"],
                 "started": related[0]["started"], "finished": max(r["finished"] or "" for r in related) or None,
@@ -305,6 +320,14 @@ def detail_data(data):
     }
 
 
+def spreadsheet_safe(value):
+    """A text cell a spreadsheet would run as a formula gets a leading
+    apostrophe (the usual CSV-injection defence); numbers pass as they are."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def downloads(data):
     """CSV and JSON of every occupation with its current scores."""
     columns = ["slug", "title", "category", "category_name", "url", "jobs", "projected_jobs", "employment_change",
@@ -321,7 +344,7 @@ def downloads(data):
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(records)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in r.items()} for r in records)
     return buffer.getvalue(), json.dumps(records, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
@@ -337,15 +360,17 @@ def measure_download(data):
                      "partial_crosswalk_match", "citation", "licence", "source_url"])
     for m in data["evidence"]["measures"]:
         for slug, v in m["values"].items():
-            writer.writerow([m["name"], m["title"], slug, titles.get(slug), v["value"], v["percentile"], v["soc_codes"],
-                             v["employment_share"], v["partial"], m["citation"], m["licence"], m["source_url"]])
+            writer.writerow([spreadsheet_safe(x) for x in (
+                m["name"], m["title"], slug, titles.get(slug), v["value"], v["percentile"], v["soc_codes"],
+                v["employment_share"], v["partial"], m["citation"], m["licence"], m["source_url"])])
     return buffer.getvalue()
 
 
 def histogram(criterion):
     counts = {v: 0 for v in range(criterion["min"], criterion["max"] + 1)}
     for s in criterion["scores"].values():
-        counts[int(s["score"])] += 1
+        if int(s["score"]) in counts:  # a score off its scale is a tampered row; it is not drawn
+            counts[int(s["score"])] += 1
     return [{"score": k, "occupations": v} for k, v in counts.items()]
 
 
@@ -367,6 +392,21 @@ def environment(base_path):
     return env
 
 
+def ours_to_replace(folder):
+    """Raise BuildError unless ``folder`` is absent, empty or made by an
+    earlier build (it holds the marker file): --out is deleted and rewritten,
+    and must never be a repository, a home folder or data.db's own folder."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise BuildError(f"{folder} is a file, not a folder; choose another --out")
+    if any(folder.iterdir()) and not (folder / MARKER).is_file():
+        raise BuildError(
+            f"{folder} holds files build.py did not make (no {MARKER} in it), so it is not replaced; "
+            "choose an empty or new --out folder"
+        )
+
+
 def build(db_path, out, base_path="/"):
     """Write the site to ``out``; returns the number of files written."""
     if not base_path.startswith("/") or not base_path.endswith("/"):
@@ -374,10 +414,12 @@ def build(db_path, out, base_path="/"):
     missing = [m for m in D3_MODULES if not (ROOT / "node_modules" / m / "dist" / f"{m}.min.js").is_file()]
     if missing:
         raise BuildError(f"D3 is not installed ({', '.join(missing)} missing): run npm ci first")
-    data = load(db_path)
-    env = environment(base_path)
     out = Path(out)
     tmp = out.with_name(out.name + ".tmp")
+    for folder in (out, tmp):
+        ours_to_replace(folder)
+    data = load(db_path)
+    env = environment(base_path)
     shutil.rmtree(tmp, ignore_errors=True)
     files = {}
 
@@ -435,6 +477,7 @@ def build(db_path, out, base_path="/"):
     for module in D3_MODULES:
         shutil.copyfile(ROOT / "node_modules" / module / "dist" / f"{module}.min.js", tmp / "assets" / f"{module}.min.js")
     shutil.copyfile(db_path, tmp / "data" / "data.db")
+    (tmp / MARKER).write_text("Made by build.py; the next build replaces this whole folder.\n")
     # Swap in the new site only once it is complete: a failed build leaves
     # the previous one as it was.
     shutil.rmtree(out, ignore_errors=True)
@@ -507,7 +550,7 @@ def serve(out, base_path, port):
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="Database to read.")
-@click.option("--out", default="_site", show_default=True, type=click.Path(file_okay=False), help="Folder to write the site to (replaced).")
+@click.option("--out", default="_site", show_default=True, type=click.Path(file_okay=False), help="Folder to write the site to: replaced if an earlier build made it, refused if it holds anything else.")
 @click.option("--base-path", default="/", show_default=True, help="Path the site is served under, e.g. /repo-name/ on GitHub Pages.")
 @click.option("--check", "smoke", is_flag=True, help="After building, check every page, link and asset; exit 1 on any problem.")
 @click.option("--serve", "port", is_flag=False, flag_value=8000, default=None, type=int, metavar="[PORT]", help="After building, serve the site on 127.0.0.1 (port 8000 if none given).")

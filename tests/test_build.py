@@ -186,3 +186,99 @@ def test_a_tampered_measure_cannot_inject_script_or_links(tmp_path):
     assert 'href="javascript:' not in evidence and '<script>alert' not in evidence
     page = (out / "occupations" / "registered-nurses.html").read_text()
     assert 'href="javascript:' not in page and "<img src=x" not in page and "&lt;img src=x onerror" in page
+
+
+def test_out_is_replaced_only_if_a_build_made_it(tmp_path):
+    precious = tmp_path / "repo"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("mine")
+    result = run_build(ROOT / "data.db", precious)
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: {precious} holds files build.py did not make (no .worklens-site in it), so it is not replaced; "
+        "choose an empty or new --out folder"
+    )
+    assert [p.name for p in precious.iterdir()] == ["notes.txt"]
+    # The same for a leftover folder beside it that the build would use for its work.
+    (tmp_path / "site.tmp").mkdir()
+    (tmp_path / "site.tmp" / "data.db").write_text("not ours")
+    assert run_build(ROOT / "data.db", tmp_path / "site").exit_code == 1
+    assert (tmp_path / "site.tmp" / "data.db").read_text() == "not ours"
+    # A folder an earlier build made is replaced, again and again.
+    out = tmp_path / "fresh"
+    assert run_build(ROOT / "data.db", out).exit_code == 0
+    assert run_build(ROOT / "data.db", out).exit_code == 0
+    assert (out / ".worklens-site").is_file() and (out / "index.html").is_file()
+
+
+@pytest.mark.parametrize("sql, message", [
+    ("update occupations set slug = '../../escaped' where slug = 'actors'", "an occupation slug that is not a plain name: '../../escaped'"),
+    ("update criteria set name = '../x' where name = 'ai_exposure'", "a criterion name that is not a plain name: '../x'"),
+])
+def test_names_that_would_write_outside_the_site_are_refused(tmp_path, sql, message):
+    path = tmp_path / "tampered.db"
+    shutil.copy(ROOT / "data.db", path)
+    db = sqlite_utils.Database(path)
+    db.execute(sql)
+    db.conn.commit()
+    result = run_build(path, tmp_path / "deep" / "site")
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {path} has {message}"
+    assert not list(tmp_path.rglob("escaped*")) and not (tmp_path / "deep" / "site").exists()
+
+
+def test_csv_cells_never_become_formulas(tmp_path):
+    path = tmp_path / "formula.db"
+    shutil.copy(ROOT / "data.db", path)
+    db = sqlite_utils.Database(path)
+    db.execute("update occupations set title = ? where slug = 'actors'", ['=HYPERLINK("https://example.org","x")'])
+    db.execute("update scores set rationale = '@SUM(A1:A9)' where slug = 'actors'")
+    db.execute("update measures set title = '+1+1' where name = (select min(name) from measures)")
+    db.conn.commit()
+    assert run_build(path, tmp_path / "site").exit_code == 0
+    import csv
+
+    with open(tmp_path / "site" / "data" / "occupations.csv", newline="") as f:
+        actors = next(r for r in csv.DictReader(f) if r["slug"] == "actors")
+    assert actors["title"] == "'=HYPERLINK(\"https://example.org\",\"x\")"
+    assert actors["ai_exposure_rationale"] == "'@SUM(A1:A9)"
+    with open(tmp_path / "site" / "data" / "measures.csv", newline="") as f:
+        measures = list(csv.DictReader(f))
+    assert {r["measure_title"] for r in measures} >= {"'+1+1"}
+    # Negative numbers are numbers, not text to escape.
+    with open(tmp_path / "site" / "data" / "occupations.csv", newline="") as f:
+        assert any(r["outlook_pct"].startswith("-") for r in csv.DictReader(f))
+
+
+def test_a_changed_scale_reads_old_scores_on_their_own_scale(tmp_path):
+    """A criterion's scale changed after its current run (0-10 to 0-4): the
+    build reads the run's scores on the scale they were made on."""
+    from score import criteria, importer, store
+
+    path = tmp_path / "data.db"
+    shutil.copy(ROOT / "data.db", path)
+    db = sqlite_utils.Database(path)
+    store.ensure(db)
+    folder = tmp_path / "criteria"
+    folder.mkdir()
+    text = (ROOT / "score" / "criteria" / "humanoid_robotics.md").read_text()
+    (folder / "humanoid_robotics.md").write_text(text)
+    trial = tmp_path / "trial.csv"
+    trial.write_text("slug,score\nroofers,10\nactors,9\n")
+    criterion = criteria.load("humanoid_robotics", folder)
+    store.save_criterion(db, criterion)
+    importer.import_scores(db, trial, criterion, source="a trial")
+    # The file now has a 0-4 scale, and the criterion row says so.
+    (folder / "humanoid_robotics.md").write_text(
+        '+++\nname = "humanoid_robotics"\ntitle = "Humanoid robots"\ndescription = "Rescaled."\nunit = "score, 0-4"\n'
+        'colors = "magma"\n[scale]\nmin = 0\nmax = 4\n[[tiers]]\nname = "low"\nmin = 0\nmax = 2\n'
+        '[[tiers]]\nname = "high"\nmin = 3\nmax = 4\n+++\nScore 0 to 4.\n'
+    )
+    changed = criteria.load("humanoid_robotics", folder)
+    assert (changed.min, changed.max) == (0, 4)
+    store.save_criterion(db, changed)
+    result = run_build(path, tmp_path / "site")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "site" / "criteria" / "humanoid_robotics.html").read_text()
+    # Eleven bars, 0 to 10, the one at 10 for the roofers.
+    assert page.count('<rect') >= 11 and 'viewBox="0 0 440 130"' in page

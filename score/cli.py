@@ -186,6 +186,8 @@ def run_command(name, model, only, limit, concurrency, batch, no_wait, dry_run, 
         click.echo(f"nothing to score: all {result.skipped} occupations already have a fresh {criterion.name} score from {model}{waiting}")
         return
     refresh_agreement(db)
+    for slug, error in db.execute("select slug, error from score_failures where run_id = ? order by slug", [result.run_id]):
+        log(f"failed {slug}: {error}")
     click.echo(result.line())
     if result.status == "budget":
         click.echo(f"stopped before exceeding the budget of ${max_cost:.2f}; run again with a larger --max-cost to go on")

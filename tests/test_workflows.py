@@ -60,18 +60,59 @@ def test_workflows_call_the_readme_commands():
     assert set(triggers["workflow_dispatch"]["inputs"]) == {"criterion", "model", "batch"}
 
 
-def run_steps(job, cwd, env, skip=("Install",)):
-    """Run a job's `run:` steps as GitHub would (bash -e), skipping `uses:`
-    steps and the install step (this environment has the packages already)."""
+def run_steps(job, cwd, env, skip=("Install",), secrets=None, github=None):
+    """Run a job's `run:` steps as GitHub would (bash -e -o pipefail),
+    skipping `uses:` steps and the install step (this environment has the
+    packages already). Step `env:` is applied with ``${{ secrets.X }}`` taken
+    from ``secrets``; `if:` conditions on env values and `!cancelled()` are
+    evaluated; the step summary and outputs go to files under ``github``."""
     outputs = []
+    secrets = secrets or {}
+    github = github or cwd.parent / "github"
+    github.mkdir(exist_ok=True)
+    base = {**env, "GITHUB_STEP_SUMMARY": str(github / "summary.md"), "GITHUB_OUTPUT": str(github / "output")}
     for step in job["steps"]:
         if "run" not in step or step.get("name") in skip:
             continue
-        result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+        condition = step.get("if", "")
+        match = re.fullmatch(r"env\.(\w+) == '(\w+)'", condition)
+        if match and base.get(match.group(1)) != match.group(2):
+            continue
+        assert not condition or match or condition == "${{ !cancelled() }}", f"the test cannot evaluate `if: {condition}`"
+        step_env = dict(base)
+        for name, value in step.get("env", {}).items():
+            secret = re.fullmatch(r"\$\{\{ secrets\.(\w+) \}\}", value)
+            step_env[name] = secrets.get(secret.group(1), "") if secret else value
+        result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", step["run"]], cwd=cwd, env=step_env,
+                                capture_output=True, text=True, timeout=600)
         outputs.append((step.get("name"), result))
-        if result.returncode != 0:
+        if result.returncode != 0 and not step.get("continue-on-error"):
             raise AssertionError(f"step {step.get('name')!r} failed:\n{result.stdout}\n{result.stderr}")
     return outputs
+
+
+def step_output(github, name):
+    lines = (github / "output").read_text().splitlines() if (github / "output").exists() else []
+    return dict(line.split("=", 1) for line in lines).get(name)
+
+
+def test_workflows_declare_least_privilege_and_pin_every_action():
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        flow = yaml.safe_load(path.read_text())
+        assert flow.get("permissions") == {}, f"{path.name}: the top level grants nothing"
+        for name, job in flow["jobs"].items():
+            assert "permissions" in job, f"{path.name}: job {name} declares its permissions"
+            for step in job.get("steps", []):
+                if "uses" in step:
+                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), f"{path.name}: {step['uses']} is not pinned"
+    refresh = workflow("refresh.yml")["jobs"]
+    assert refresh["refresh"]["permissions"] == {"contents": "write"}
+    assert refresh["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    # The API key reaches only the steps that score, never the scrape, the build or the job as a whole.
+    assert "ANTHROPIC_API_KEY" not in refresh["refresh"]["env"]
+    with_key = [s["name"] for s in refresh["refresh"]["steps"] if "ANTHROPIC_API_KEY" in s.get("env", {})]
+    assert with_key == ["Send the batch", "Score what is stale"]
+    assert refresh["refresh"]["env"]["MAX_COST"] == "${{ vars.MAX_COST }}"
 
 
 @pytest.fixture
@@ -98,27 +139,32 @@ def refresh_env(job, **values):
 
 def test_refresh_workflow_end_to_end(fork, tmp_path):
     ooh = Server(need_bls_copy())
-    fake = FakeAnthropic(polls_until_ended=0)
+    fake = FakeAnthropic(polls_until_ended=1)  # still running when --no-wait looks
     job = workflow("refresh.yml")["jobs"]["refresh"]
     env = refresh_env(
-        job, CRITERION="humanoid_robotics", MODEL="claude-haiku-5-5", BATCH="true",
-        ANTHROPIC_API_KEY=fake.env()["ANTHROPIC_API_KEY"], OOH_USER_AGENT="worklens-tests (loopback only)",
-        REPOSITORY="worklens",
+        job, CRITERION="humanoid_robotics", MODEL="claude-haiku-5-5", BATCH="true", MAX_COST="",
+        OOH_USER_AGENT="worklens-tests (loopback only)", REPOSITORY="worklens",
     )
     # Loopback stand-ins for bls.gov and the Messages API; no need to be polite to ourselves.
     env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0", ANTHROPIC_BASE_URL=fake.url)
     env.pop("CI", None)
+    env.pop("ANTHROPIC_API_KEY", None)
     try:
-        outputs = dict(run_steps(job, fork, env))
+        outputs = dict(run_steps(job, fork, env, secrets={"ANTHROPIC_API_KEY": fake.env()["ANTHROPIC_API_KEY"]},
+                                 github=tmp_path / "github"))
     finally:
         ooh.close()
         fake.close()
     assert "342 pages" in outputs["Scrape the OOH"].stdout
-    assert "submitted batch" in outputs["Score what is stale"].stderr
+    assert "submitted batch" in outputs["Send the batch"].stderr
+    assert "resuming batch" in outputs["Score what is stale"].stderr
     db = sqlite_utils.Database(fork / "data.db")
     assert db.execute("select count(*) from current_scores where criterion = 'humanoid_robotics'").fetchone()[0] == 341
-    log = subprocess.run(["git", "log", "--oneline", "origin/main"], cwd=fork, capture_output=True, text=True).stdout
-    assert "Refresh data.db from the OOH (humanoid_robotics scored where stale)" in log
+    log = subprocess.run(["git", "log", "--format=%s", "origin/main"], cwd=fork, capture_output=True, text=True).stdout
+    # The batch id was pushed before the wait for results began.
+    assert log.splitlines()[:3] == ["Score humanoid_robotics where stale", "Record the humanoid_robotics batch sent for scoring",
+                                    "Refresh data.db from the OOH"]
+    assert step_output(tmp_path / "github", "exit") == "0"
     assert (fork / "_site" / "criteria" / "humanoid_robotics.html").is_file()
     assert 'href="/worklens/about.html"' in (fork / "_site" / "index.html").read_text()
 
@@ -126,17 +172,53 @@ def test_refresh_workflow_end_to_end(fork, tmp_path):
 def test_refresh_without_a_key_says_so_and_commits_nothing(fork):
     ooh = Server(need_bls_copy())
     job = workflow("refresh.yml")["jobs"]["refresh"]
-    env = refresh_env(job, CRITERION="ai_exposure", MODEL="", BATCH="true", ANTHROPIC_API_KEY="",
+    env = refresh_env(job, CRITERION="ai_exposure", MODEL="", BATCH="true", MAX_COST="",
                       OOH_USER_AGENT="worklens-tests (loopback only)", REPOSITORY="worklens")
     env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0")
+    env.pop("ANTHROPIC_API_KEY", None)
     try:
         outputs = dict(run_steps(job, fork, env))
     finally:
         ooh.close()
     assert "ANTHROPIC_API_KEY is not set" in outputs["Score what is stale"].stdout
-    assert "data.db is unchanged" in outputs["Commit data.db if it changed"].stdout
+    assert "data.db is unchanged" in outputs["Commit the scores"].stdout
     log = subprocess.run(["git", "log", "--oneline", "origin/main"], cwd=fork, capture_output=True, text=True).stdout
     assert len(log.splitlines()) == 1
+
+
+def test_refresh_refused_by_bls_and_partly_failing_still_publishes_what_it_paid_for(fork, tmp_path):
+    """bls.gov answers 403 (as it does to many cloud runners) and two
+    occupations' replies are invalid twice: the stored data is scored, the
+    339 scores that arrived are committed, the summary names the two that
+    failed, and the exit code says "partial"."""
+    ooh = Server(need_bls_copy())
+    ooh.fault("/ooh/a-z-index.htm", {"status": 403, "body": "Access Denied"})
+    fake = FakeAnthropic(polls_until_ended=1)  # still running when --no-wait looks
+    fake.state.fault(*["malformed"] * 4)  # two batch results, then their retries
+    job = workflow("refresh.yml")["jobs"]["refresh"]
+    env = refresh_env(job, CRITERION="humanoid_robotics", MODEL="claude-haiku-5-5", BATCH="true", MAX_COST="5",
+                      OOH_USER_AGENT="worklens-tests (loopback only)", REPOSITORY="worklens")
+    env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0", ANTHROPIC_BASE_URL=fake.url)
+    env.pop("CI", None)
+    env.pop("ANTHROPIC_API_KEY", None)
+    github = tmp_path / "github"
+    try:
+        outputs = dict(run_steps(job, fork, env, secrets={"ANTHROPIC_API_KEY": fake.env()["ANTHROPIC_API_KEY"]}, github=github))
+    finally:
+        ooh.close()
+        fake.close()
+    assert "HTTP 403" in outputs["Scrape the OOH"].stderr and outputs["Scrape the OOH"].returncode == 0
+    assert outputs["Score what is stale"].returncode == 0
+    assert step_output(github, "exit") == "3"
+    summary = (github / "summary.md").read_text()
+    assert "### Scrape: exit 1" in summary and "### Scoring humanoid_robotics: exit 3" in summary
+    assert summary.count("failed ") == 2 and "invalid reply: reply is not JSON" in summary
+    db = sqlite_utils.Database(fork / "data.db")
+    assert db.execute("select count(*) from scores s join runs r on r.id = s.run_id where r.criterion = 'humanoid_robotics'").fetchone()[0] == 339
+    pushed = subprocess.run(["git", "show", "origin/main:data.db"], cwd=fork, capture_output=True).stdout
+    assert pushed == (fork / "data.db").read_bytes()
+    assert (fork / "_site" / "criteria" / "humanoid_robotics.html").is_file()
+    assert max(r["max_cost_usd"] or 0 for r in db["runs"].rows) == 5
 
 
 def test_pages_workflow_builds_what_it_deploys(fork):

@@ -20,7 +20,6 @@ A criterion file is Markdown with a TOML header between ``+++`` lines::
     The rubric, sent to the model as its instructions.
 """
 
-import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -66,10 +65,6 @@ class Criterion:
     tiers: tuple
     rubric: str
     path: str
-
-    @property
-    def rubric_hash(self):
-        return hashlib.sha256(self.rubric.encode()).hexdigest()
 
     def tier_of(self, score):
         for tier in self.tiers:

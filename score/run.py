@@ -98,7 +98,8 @@ def plan(db, criterion, model, price, *, only=(), limit=None, force=False, max_i
             jobs.append(Job(row["slug"], text, digest))
     if limit is not None:
         jobs = jobs[:limit]
-    return Plan(criterion, model, price, prompt_hash, config, jobs, skipped, {"max_tokens": max_tokens, "effort": effort, "max_input_tokens": max_input_tokens}, waiting)
+    params = {"max_tokens": max_tokens, "effort": effort, "max_input_tokens": max_input_tokens, "force": force}
+    return Plan(criterion, model, price, prompt_hash, config, jobs, skipped, params, waiting)
 
 
 @dataclass
@@ -143,6 +144,11 @@ def score_one(client, the_plan, job, *, throttle, budget, attempts=2, log=None):
                 log(f"{job.slug}: {reply.error}" + ("; retrying once" if attempt + 1 < attempts else ""))
         except llm.RetryableFailure as exc:
             reply.error = str(exc)
+            return reply
+        except llm.Stopped:
+            if not reply.usage:
+                raise
+            reply.error = "invalid reply; the run stopped before its retry"  # saved, with what it cost
             return reply
         finally:
             budget.settle(reserve, spent)
@@ -460,6 +466,7 @@ def execute(db, db_path, the_plan, *, client, batch=False, wait_for_results=True
             log(f"run {stale['id']} was killed midway ({stale['scored']} scores saved); "
                 "replies that were under way when it died were paid for and are asked again")
         store.save_criterion(db, the_plan.criterion)
+        _drop_done_since_planned(db, the_plan)
         throttle = llm.Throttle()
         if not the_plan.jobs and not (batch and store.pending_batches(db, the_plan.config)):
             return Result(None, "complete", skipped=the_plan.skipped, waiting=the_plan.waiting)
@@ -483,6 +490,16 @@ def execute(db, db_path, the_plan, *, client, batch=False, wait_for_results=True
         finally:
             store.finish_run(db, run_id, status, skipped=the_plan.skipped)
         return result_of(db, run_id, waiting=the_plan.waiting)
+
+
+def _drop_done_since_planned(db, the_plan):
+    """The plan was made before the lock was taken: a scorer that finished in
+    between may have scored some of it."""
+    if the_plan.params.get("force"):
+        return
+    done = store.fresh_scores(db, the_plan.config)
+    waiting = store.pending_slugs(db, the_plan.config)
+    the_plan.jobs = [j for j in the_plan.jobs if done.get(j.slug) != j.input_hash and j.slug not in waiting]
 
 
 def result_of(db, run_id, waiting=0):

@@ -106,3 +106,30 @@ def wait_until(condition, seconds=30):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not condition():
         time.sleep(0.05)
+
+
+@pytest.fixture
+def fake():
+    """The fake Messages API on loopback (tests/fake_anthropic.py)."""
+    from fake_anthropic import FakeAnthropic
+
+    server = FakeAnthropic()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    """A copy of the committed data.db without any scores yet."""
+    import shutil
+
+    import sqlite_utils
+
+    path = tmp_path / "data.db"
+    shutil.copy(ROOT / "data.db", path)
+    db = sqlite_utils.Database(path)
+    for table in ("scores", "score_failures", "batch_requests", "batches", "runs", "criteria"):
+        if db[table].exists():
+            db.execute(f"delete from [{table}]")
+    db.conn.commit()
+    return path

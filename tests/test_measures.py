@@ -220,12 +220,13 @@ def test_agreement_covers_every_pair_and_follows_the_current_run(tmp_path):
     pairs = {(r["a"], r["b"]): r for r in db.query("select * from measure_agreement")}
     assert ("fixture_soc", "fixture_onet") in pairs and pairs[("fixture_soc", "fixture_onet")]["n"] == 3
     # A criterion with a current run joins the comparison once its scores exist.
-    from score import store
+    from score import criteria, store
 
     store.ensure(db)
-    db["criteria"].insert({"name": "fixture_llm", "title": "T", "description": "d", "unit": "u", "min": 0, "max": 10,
-                           "colors": "magma", "tiers": "[]", "rubric": "r"})
-    run_id, _ = store.start_run(db, criterion="fixture_llm", kind="import", source="test", prompt_hash="x")
+    criterion = criteria.Criterion(name="fixture_llm", title="T", description="d", unit="u", colors="magma", min=0, max=10,
+                                   tiers=(criteria.Tier("all", 0, 10),), rubric="r", path="fixture_llm.md")
+    store.save_criterion(db, criterion)
+    run_id, _ = store.start_run(db, criterion=criterion, kind="import", source="test", prompt_hash="x")
     for slug, score in (("detailed-one", 2), ("two-codes", 8), ("broad-only", 3), ("nem-code", 2), ("partly", 9)):
         db["scores"].insert({"run_id": run_id, "slug": slug, "criterion": "fixture_llm", "score": score})
     store.finish_run(db, run_id, "complete", scored=5)

@@ -14,31 +14,10 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from conftest import ROOT, count_rows, wait_until
-from fake_anthropic import FakeAnthropic
 from score import criteria, prices, prompt
 from score.cli import cli
 
 SOME = ["actuaries", "dentists", "roofers", "registered-nurses", "software-developers"]
-
-
-@pytest.fixture
-def fake():
-    server = FakeAnthropic()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def db_path(tmp_path):
-    """A copy of the committed data.db without any scores yet."""
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
-    db = sqlite_utils.Database(path)
-    for table in ("scores", "score_failures", "batch_requests", "batches", "runs", "criteria"):
-        if db[table].exists():
-            db.execute(f"delete from [{table}]")
-    db.conn.commit()
-    return path
 
 
 def score(fake, db_path, *args, env=None):

@@ -16,9 +16,9 @@ import sqlite_utils
 from score import prices
 from score.cli import cli
 
-from conftest import ROOT, count_rows, wait_until
+from conftest import ROOT, wait_until
 from fake_anthropic import API_KEY as FAKE_KEY
-from test_score import SOME, db_path, fake, only, rows, saved, score  # noqa: F401 (fixtures)
+from test_score import SOME, only, rows, saved, score
 
 
 def free_port():

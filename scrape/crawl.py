@@ -98,11 +98,11 @@ class Source:
             backoff=max(self.delay, 1.0),
             log=self.log,
         )
-        if response.status_code == 304:
+        if response.status == 304:
             if not conditional:
                 raise fetch.FetchError(f"{url} answered 304 Not Modified to a request that was not conditional")
             return cached, "unchanged"
-        html = fetch.decode(response.content, response.headers.get("Content-Type"))
+        html = fetch.decode(response.body, response.headers.get("Content-Type"))
         check(html)
         meta = {"url": url, "etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
         fetch.write_cached(self.cache_dir, path, html, meta)  # new validators even when the body is the same

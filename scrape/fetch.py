@@ -12,6 +12,7 @@ import json
 import os
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -112,23 +113,32 @@ def _open(session, url, headers, timeout, max_bytes):
         raise requests.ConnectionError(str(exc)) from None
     finally:
         response.close()
-    response._content = bytes(body)
-    return response
+    return Reply(response.status_code, response.headers, bytes(body))
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict
+    body: bytes
 
 
 def decode(data, content_type=""):
     """Page bytes as text: UTF-8 as bls.gov serves it, else the charset the
-    response declares (a mirror may serve latin-1); never a traceback."""
+    response or the page declares (a mirror may serve latin-1); never a
+    traceback, whatever the bytes."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    declared = re.search(r"charset=[\"']?([\w-]+)", content_type or "") or re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", data[:4096], re.I)
-    name = declared.group(1) if declared else None
-    name = name.decode("ascii", "replace") if isinstance(name, bytes) else name
+    declared = re.search(r"charset=[\"']?([\w-]+)", content_type or "")
+    declared = declared.group(1) if declared else None
+    if declared is None:
+        meta = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", data[:4096], re.I)
+        declared = meta.group(1).decode("ascii") if meta else None
     try:
-        return data.decode(name or "utf-8", errors="replace")
-    except LookupError:
+        return data.decode(declared or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
         return data.decode("utf-8", errors="replace")
 
 
@@ -136,8 +146,8 @@ def get(session, url, *, headers=None, timeout=30.0, retries=3, backoff=1.0, max
     """GET with retries on 429, 5xx, timeouts, dropped connections and bodies
     cut short.
 
-    Returns the final ``requests.Response`` (200 or 304) with its body read;
-    raises Refused on 403 and FetchError on anything else.
+    Returns a Reply (status 200 or 304, headers, body); raises Refused on 403
+    and FetchError on anything else.
     """
     for attempt in range(retries + 1):
         wait = backoff * 2**attempt
@@ -150,13 +160,13 @@ def get(session, url, *, headers=None, timeout=30.0, retries=3, backoff=1.0, max
         except requests.RequestException as exc:
             raise FetchError(f"{url}: {exc}") from None
         else:
-            if response.status_code in (200, 304):
+            if response.status in (200, 304):
                 return response
-            if response.status_code == 403:
+            if response.status == 403:
                 raise Refused(url)
-            if response.status_code not in RETRY_STATUSES:
-                raise FetchError(f"HTTP {response.status_code} for {url}")
-            problem = f"HTTP {response.status_code}"
+            if response.status not in RETRY_STATUSES:
+                raise FetchError(f"HTTP {response.status} for {url}")
+            problem = f"HTTP {response.status}"
             wait = retry_after(response, wait)
         if attempt == retries:
             raise FetchError(f"{problem} for {url} after {retries + 1} attempts")

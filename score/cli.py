@@ -186,7 +186,7 @@ def run_command(name, model, only, limit, concurrency, batch, no_wait, dry_run, 
         click.echo(f"nothing to score: all {result.skipped} occupations already have a fresh {criterion.name} score from {model}{waiting}")
         return
     refresh_agreement(db)
-    for slug, error in db.execute("select slug, error from score_failures where run_id = ? order by slug", [result.run_id]):
+    for slug, error in result.failures:
         log(f"failed {slug}: {error}")
     click.echo(result.line())
     if result.status == "budget":

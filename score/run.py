@@ -432,6 +432,7 @@ class Result:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    failures: list = field(default_factory=list)  # (slug, error) for each occupation not scored
 
     @property
     def exit_code(self):
@@ -504,8 +505,9 @@ def _drop_done_since_planned(db, the_plan):
 
 def result_of(db, run_id, waiting=0):
     row = db["runs"].get(run_id)
+    failures = db.execute("select slug, error from score_failures where run_id = ? order by slug", [run_id]).fetchall()
     return Result(run_id, row["status"], row["scored"], row["failed"], row["skipped"], waiting,
-                  row["input_tokens"], row["output_tokens"], row["cost_usd"])
+                  row["input_tokens"], row["output_tokens"], row["cost_usd"], failures)
 
 
 def make_client(api_key, timeout):

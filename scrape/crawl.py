@@ -129,6 +129,7 @@ def crawl(db_path, source, *, only=(), progress=None, log=print):
 
     index_html, _ = source.get(INDEX_PATH, check_index)
     occupations, aliases = check_index(index_html)
+    listed = {o["slug"] for o in occupations}
     if only:
         known = {o["slug"] for o in occupations}
         unknown = sorted(set(only) - known)
@@ -146,6 +147,8 @@ def crawl(db_path, source, *, only=(), progress=None, log=print):
         def check(html, path=path):
             try:
                 parsed = parse.parse_occupation(html, path)
+                # Only links to pages the index lists are links to occupations.
+                parsed["text_links"] = [link for link in parsed["text_links"] if link["target_slug"] in listed]
             except parse.PageError:
                 raise
             except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:

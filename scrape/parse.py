@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 # Bump when parsing changes, so pages parsed by an older parser are reparsed.
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 
 TAB_SECTIONS = {
     "tab-1": "summary",
@@ -148,6 +148,100 @@ def parse_pay(text):
     return annual, hourly, note
 
 
+def pay_shape(annual, hourly, note):
+    """Which pay figures the page gives, said in columns rather than a note:
+    pay_period (annual, hourly, both, or None), pay_top_coded (the figure is
+    a floor: "equal to or greater than") and pay_missing (why there is none)."""
+    period = {(True, True): "annual and hourly", (True, False): "annual", (False, True): "hourly"}.get(
+        (annual is not None, hourly is not None))
+    return {
+        "pay_period": period,
+        "pay_top_coded": int(note == "equal to or greater than") if period else None,
+        "pay_missing": None if period else "blank pay cell",
+    }
+
+
+def parse_pay_tab(html):
+    """The Pay tab: each 10th and 90th percentile wage sentence (one per
+    detailed occupation the page covers), annual or hourly as the median
+    before it says, and the median pay by industry where there is such a
+    table. Its bar chart is cut out before parsing: it is most of the tab's
+    markup and says nothing the Quick Facts do not."""
+    html = re.sub(r"<!-- CMS Bar Graph -->.*?<!-- CMS Bar Graph -->", "", html, flags=re.S)
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    ranges = []
+    money = r"\$(\d[\d,]*(?:\.\d\d)?)"
+    for spread in re.finditer(rf"lowest 10 percent earned less than {money}, and the highest 10 percent earned more than {money}", text):
+        median = list(re.finditer(r"median (annual|hourly) wage for (.+?) was", text[: spread.start()]))
+        period = median[-1].group(1) if median else "annual"
+        ranges.append({
+            "row": len(ranges), "occupation": median[-1].group(2) if median else None, "period": period,
+            "p10": _money(spread.group(1), period == "hourly"), "p90": _money(spread.group(2), period == "hourly"),
+        })
+    industries = []
+    for table in _soup(html).select("table.ooh-tab-table") if "ooh-tab-table" in html else []:
+        intro = _text(table.find_previous("p"))
+        if "top industries" not in intro:
+            continue
+        hourly = "hourly wage" in intro
+        for tr in table.find_all("tr"):
+            cells = [_text(td) for td in tr.find_all("td")]
+            if len(cells) == 2 and cells[0]:
+                industries.append({
+                    "row": len(industries), "occupation": _phrase(intro, r"wages? for (.+?) in the top industries"),
+                    "industry": cells[0], "period": "hourly" if hourly else "annual",
+                    "median_pay": _money(cells[1].removesuffix("or more"), hourly),
+                    "top_coded": int(cells[1].endswith("or more")),
+                })
+    return ranges, industries
+
+
+def parse_employers(tab):
+    """The largest-employers tables of Work Environment, as rows: the share is
+    a percent on every row (BLS prints the % sign on the first only)."""
+    rows = []
+    for table in tab.select("table.ooh-tab-table") if tab is not None else []:
+        intro = _text(table.find_previous("p"))
+        if "largest employers" not in intro:
+            continue
+        for tr in table.find_all("tr"):
+            cells = [_text(td) for td in tr.find_all("td")]
+            if len(cells) == 2 and cells[0]:
+                rows.append({"row": len(rows), "occupation": _phrase(intro, r"largest employers of (.+?) (?:were|was)"),
+                             "industry": cells[0], "share_pct": _int(cells[1].rstrip("%"))})
+    return rows
+
+
+def _phrase(intro, pattern):
+    match = re.search(pattern, intro)
+    return match.group(1) if match else None
+
+
+def _money(text, hourly):
+    """'$66,030' -> 66030; '23.33' with hourly -> 23.33."""
+    cleaned = text.replace("$", "").replace(",", "").strip()
+    try:
+        return float(cleaned) if hourly else int(float(cleaned))
+    except ValueError:
+        return None
+
+
+def text_links(main, slug):
+    """Links from an occupation's text to other OOH occupations, in page order."""
+    links, seen = [], set()
+    for tab_id, section in TAB_SECTIONS.items():
+        tab = main.find("div", id=tab_id)
+        article = tab.find("article") if tab is not None else None
+        for a in article.find_all("a", href=True) if article is not None else []:
+            target = occupation_path(a["href"])
+            # Category home pages ("/ooh/healthcare/home.htm") are not occupations.
+            if target is None or target[1] in (slug, "home") or (section, target[1]) in seen:
+                continue
+            seen.add((section, target[1]))
+            links.append({"section": section, "target_slug": target[1], "text": _text(a)})
+    return links
+
+
 def parse_outlook(text):
     """'5% (Faster than average)' -> (5, 'Faster than average')."""
     match = re.match(r"\s*(-?\d+)%\s*\((.+)\)\s*$", text)
@@ -167,6 +261,7 @@ def parse_quick_facts(table):
         value = _text(cell)
         if "Median Pay" in label:
             facts["median_pay_annual"], facts["median_pay_hourly"], facts["pay_note"] = parse_pay(value)
+            facts.update(pay_shape(facts["median_pay_annual"], facts["median_pay_hourly"], facts["pay_note"]))
         elif "Entry-Level Education" in label:
             facts["entry_education"] = value or None
         elif "Work Experience" in label:
@@ -231,14 +326,20 @@ def clean_text(node):
     and the Quick Facts table are left out."""
     blocks = []  # (text, is_line): list items and table rows are lines
     inline = []
+    bullet = False  # a list item has started and its text has not been written yet
 
     def flush(is_line=False):
+        nonlocal bullet
         text = " ".join("".join(inline).split())
-        if text and text != "-":
-            blocks.append((text, is_line))
         inline.clear()
+        if not text:
+            return
+        if bullet:  # the first text of a list item, even inside a <p> of its own
+            text, is_line, bullet = "- " + text, True, False
+        blocks.append((text, is_line))
 
     def walk(el):
+        nonlocal bullet
         for child in el.children:
             if isinstance(child, NavigableString):
                 if type(child) is NavigableString:  # skip comments, CDATA and the like
@@ -254,6 +355,9 @@ def clean_text(node):
                 flush()
                 if child.get("id") in ("quickfacts", "outlook-table"):
                     continue
+                caption = child.find("caption")
+                if caption is not None and _text(caption):
+                    blocks.append((_text(caption), False))  # "Table 3 shows..." needs its title
                 for tr in child.find_all("tr"):
                     cells = [_text(c) for c in tr.find_all(["td", "th"])]
                     cells = [c for c in cells if c]
@@ -264,9 +368,10 @@ def clean_text(node):
                 continue
             if name == "li":
                 flush()
-                inline.append("- ")
+                bullet = True
                 walk(child)
                 flush(is_line=True)
+                bullet = False
             elif name in ("p", "div", "h3", "h4", "h5", "ul", "ol", "article", "section", "dl", "dd", "dt", "blockquote"):
                 flush()
                 walk(child)
@@ -290,7 +395,9 @@ def parse_occupation(html, path):
     """One occupation page -> a dict of everything we keep from it.
 
     Keys: ``occupation`` (the row for the occupations table), ``projections``,
-    ``similar`` (slugs) and ``years`` (the edition's base and projection year).
+    ``similar`` (slugs), ``years`` (the edition's base and projection year),
+    ``employers``, ``industry_pay``, ``pay_ranges`` and ``text_links`` (rows
+    for their tables).
     Values are stored as BLS gives them: None where the page has none.
     """
     check_page(html, path)
@@ -311,6 +418,9 @@ def parse_occupation(html, path):
         "median_pay_annual": None,
         "median_pay_hourly": None,
         "pay_note": "not available",
+        "pay_period": None,
+        "pay_top_coded": None,
+        "pay_missing": "no pay table",
         "entry_education": None,
         "work_experience": None,
         "training": None,
@@ -319,6 +429,11 @@ def parse_occupation(html, path):
         "outlook_pct": None,
         "outlook_desc": None,
         "employment_change": None,
+        "openings": None,
+        "pay_p10_annual": None,
+        "pay_p90_annual": None,
+        "pay_p10_hourly": None,
+        "pay_p90_hourly": None,
         "page_date": date.group(1) if date else None,
     }
     years = {}
@@ -332,6 +447,18 @@ def parse_occupation(html, path):
         article = tab.find("article") if tab is not None else None
         occupation[column] = clean_text(article) if article is not None else None
 
+    ranges, industries = parse_pay_tab(_slice(html, 'id="tab-5"', 'id="tab-6"'))
+    # The occupation's own pay range, where the page gives one; a page that
+    # covers several detailed occupations gives one each (all in pay_ranges).
+    if len(ranges) == 1:
+        occupation[f"pay_p10_{ranges[0]['period']}"] = ranges[0]["p10"]
+        occupation[f"pay_p90_{ranges[0]['period']}"] = ranges[0]["p90"]
+    employers = parse_employers(main.find("div", id="tab-3"))
+    links = text_links(main, slug)
+
+    outlook_tab = _slice(html, 'id="tab-6"', 'id="tab-7"')
+    openings = re.search(r"\babout ([\d,]+) openings\b", " ".join(re.sub(r"<[^>]+>", " ", outlook_tab).split()), re.I)
+    occupation["openings"] = _int(openings.group(1)) if openings else None
     outlook_html = _slice(html, 'id="outlook-table"', "</table>")
     projections = parse_projections(_soup(outlook_html + "</table>").find("table")) if outlook_html else []
     if projections:
@@ -348,7 +475,8 @@ def parse_occupation(html, path):
         if target and target[1] != slug and target[1] not in similar:
             similar.append(target[1])
 
-    record = {"occupation": occupation, "projections": projections, "similar": similar, "years": years}
+    record = {"occupation": occupation, "projections": projections, "similar": similar, "years": years,
+              "employers": employers, "industry_pay": industries, "pay_ranges": ranges, "text_links": links}
     validate(record)
     return record
 
@@ -366,6 +494,11 @@ LIMITS = {
     "median_pay_annual": (1_000, 10_000_000),
     "median_pay_hourly": (1, 5_000),
     "outlook_pct": (-100, 1_000),
+    "openings": (0, 10_000_000),
+    "pay_p10_annual": (1_000, 10_000_000),
+    "pay_p90_annual": (1_000, 10_000_000),
+    "pay_p10_hourly": (1, 5_000),
+    "pay_p90_hourly": (1, 5_000),
 }
 
 

@@ -30,7 +30,15 @@ CREATE TABLE IF NOT EXISTS occupations (
     what_they_do TEXT,
     work_environment TEXT,
     how_to_become_one TEXT,
-    aliases TEXT
+    aliases TEXT,
+    pay_period TEXT,
+    pay_top_coded INTEGER,
+    pay_missing TEXT,
+    openings INTEGER,
+    pay_p10_annual INTEGER,
+    pay_p90_annual INTEGER,
+    pay_p10_hourly REAL,
+    pay_p90_hourly REAL
 );
 CREATE TABLE IF NOT EXISTS projections (
     slug TEXT NOT NULL REFERENCES occupations(slug),
@@ -54,6 +62,40 @@ CREATE TABLE IF NOT EXISTS aliases (
     slug TEXT NOT NULL REFERENCES occupations(slug),
     PRIMARY KEY (alias, slug)
 );
+CREATE TABLE IF NOT EXISTS employers (
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    row INTEGER NOT NULL,
+    occupation TEXT,
+    industry TEXT NOT NULL,
+    share_pct INTEGER,
+    PRIMARY KEY (slug, row)
+);
+CREATE TABLE IF NOT EXISTS industry_pay (
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    row INTEGER NOT NULL,
+    occupation TEXT,
+    industry TEXT NOT NULL,
+    period TEXT NOT NULL,
+    median_pay REAL,
+    top_coded INTEGER NOT NULL,
+    PRIMARY KEY (slug, row)
+);
+CREATE TABLE IF NOT EXISTS pay_ranges (
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    row INTEGER NOT NULL,
+    occupation TEXT,
+    period TEXT NOT NULL,
+    p10 REAL,
+    p90 REAL,
+    PRIMARY KEY (slug, row)
+);
+CREATE TABLE IF NOT EXISTS text_links (
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    section TEXT NOT NULL,
+    target_slug TEXT NOT NULL,
+    text TEXT,
+    PRIMARY KEY (slug, section, target_slug)
+);
 CREATE TABLE IF NOT EXISTS edition (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     base_year INTEGER NOT NULL,
@@ -70,7 +112,16 @@ CREATE TABLE IF NOT EXISTS pages (
 CREATE INDEX IF NOT EXISTS projections_soc_code ON projections(soc_code);
 CREATE INDEX IF NOT EXISTS similar_occupations_similar_slug ON similar_occupations(similar_slug);
 CREATE INDEX IF NOT EXISTS aliases_slug ON aliases(slug);
+CREATE INDEX IF NOT EXISTS text_links_target_slug ON text_links(target_slug);
 """
+
+# Columns added to occupations after the first databases were made.
+NEW_COLUMNS = {
+    "pay_period": "TEXT", "pay_top_coded": "INTEGER", "pay_missing": "TEXT", "openings": "INTEGER",
+    "pay_p10_annual": "INTEGER", "pay_p90_annual": "INTEGER", "pay_p10_hourly": "REAL", "pay_p90_hourly": "REAL",
+}
+# Tables that hang off one page: replaced whole each time the page is parsed.
+PAGE_TABLES = {"projections": "projections", "employers": "employers", "industry_pay": "industry_pay", "pay_ranges": "pay_ranges"}
 
 SOURCE = "U.S. Bureau of Labor Statistics, Occupational Outlook Handbook"
 
@@ -88,6 +139,10 @@ FTS_COLUMNS = ["title", "aliases", "summary", "what_they_do"]
 def open_db(path):
     db = sqlite_utils.Database(path)
     db.executescript(SCHEMA)
+    have = db["occupations"].columns_dict
+    for name, kind in NEW_COLUMNS.items():
+        if name not in have:
+            db.execute(f"ALTER TABLE occupations ADD COLUMN [{name}] {kind}")
     fts = db["occupations_fts"]
     if not fts.exists() or [c for c in fts.columns_dict if c != "rank"] != FTS_COLUMNS:
         db["occupations"].enable_fts(FTS_COLUMNS, tokenize="porter", create_triggers=True, replace=True)
@@ -183,8 +238,12 @@ def save_page(db, parsed, *, sha, size, parser_version):
                     "scrape into a new --db for a new edition"
                 )
         db["occupations"].upsert(occupation, pk="slug")
-        db.execute("delete from projections where slug = ?", [slug])
-        db["projections"].insert_all(({"slug": slug, **row} for row in parsed["projections"]), pk=("slug", "row"))
+        for table, key in PAGE_TABLES.items():
+            db.execute(f"delete from [{table}] where slug = ?", [slug])
+            db[table].insert_all(({"slug": slug, **row} for row in parsed.get(key, [])), pk=("slug", "row"))
+        db.execute("delete from text_links where slug = ?", [slug])
+        db["text_links"].insert_all(({"slug": slug, **link} for link in parsed.get("text_links", [])),
+                                    pk=("slug", "section", "target_slug"))
         db.execute("delete from similar_occupations where slug = ?", [slug])
         db["similar_occupations"].insert_all(
             ({"slug": slug, "similar_slug": other} for other in parsed["similar"]), pk=("slug", "similar_slug")

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 from scrape.cli import main
 
-TABLES = ("occupations", "projections", "similar_occupations", "aliases", "edition", "pages")
+TABLES = ("occupations", "projections", "similar_occupations", "aliases", "edition", "pages", "employers", "industry_pay", "pay_ranges", "text_links")
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +57,29 @@ def test_every_page_fully_parsed(scraped):
         "equal to or greater than": 1,
         "not available": 2,
     }
+    # The same, said in columns: which figures, whether top-coded, and why none.
+    shapes = dict(((p, t, m), n) for p, t, m, n in db.execute(
+        "select pay_period, pay_top_coded, pay_missing, count(*) from occupations group by 1, 2, 3"))
+    assert shapes == {("annual and hourly", 0, None): 321, ("annual", 0, None): 14, ("hourly", 0, None): 4,
+                      ("annual and hourly", 1, None): 1, (None, None, "blank pay cell"): 1, (None, None, "no pay table"): 1}
+
+
+def test_what_else_the_pages_say(scraped):
+    db, _ = scraped
+    one = lambda sql: db.execute(sql).fetchone()  # noqa: E731
+    # Annual openings on every page with a job count.
+    assert one("select count(openings) from occupations") == (341,)
+    assert one("select count(*) from occupations where openings is null and jobs is not null") == (0,)
+    # A pay range on 340 pages: one range on 288 (in the occupation's own columns), two on 52 (one per detailed occupation).
+    assert one("select count(distinct slug), count(*) from pay_ranges") == (340, 392)
+    assert one("select count(*) from occupations where coalesce(pay_p10_annual, pay_p10_hourly) is not null") == (288,)
+    assert one("select count(*) from pay_ranges where p10 >= p90") == (0,)
+    # Largest employers as rows, each share a percent; median pay by industry.
+    assert one("select count(distinct slug), count(*), sum(share_pct is null) from employers") == (340, 1753, 0)
+    assert one("select count(distinct slug), count(*), sum(median_pay is null), sum(top_coded) from industry_pay")[:3] == (338, 1610, 0)
+    # Links from the text to other occupations, each to a page the index lists.
+    assert one("select count(distinct slug), count(*) from text_links") == (259, 939)
+    assert one("select count(*) from text_links where target_slug not in (select slug from occupations)") == (0,)
 
 
 def test_spot_checks(scraped):

@@ -127,6 +127,8 @@ def test_annual_only_pay_and_decline():
 def test_missing_pay_is_null_not_zero():
     occ = parsed("farming-fishing-and-forestry", "fishers-and-related-fishing-workers")["occupation"]
     assert (occ["median_pay_annual"], occ["median_pay_hourly"], occ["pay_note"]) == (None, None, "not available")
+    # A pay row with nothing in it, told apart from a page with no pay row at all.
+    assert (occ["pay_period"], occ["pay_top_coded"], occ["pay_missing"]) == (None, None, "blank pay cell")
     assert occ["jobs"] == 21900
 
 
@@ -148,6 +150,75 @@ def test_page_without_quick_facts():
     assert occ["pay_note"] == "not available"
     assert occ["what_they_do"] == "Military service members work in many occupational specialties."
     assert result["projections"] == [] and result["similar"] == [] and result["years"] == {}
+    assert (occ["pay_period"], occ["pay_top_coded"], occ["pay_missing"]) == (None, None, "no pay table")
+    # A table's caption is kept, so "Table 3 shows ..." points at a titled table.
+    assert occ["work_environment"].endswith(
+        "Table 3 shows rank and employment.\n\n"
+        "Table 3. Military rank and employment for active-duty personnel, February 2024\n\nTotal enlisted | 1,056,591"
+    )
+
+
+def test_openings_pay_range_employers_and_industry_pay():
+    result = parsed("healthcare", "registered-nurses")
+    occ = result["occupation"]
+    assert occ["openings"] == 189100
+    assert (occ["pay_p10_annual"], occ["pay_p90_annual"], occ["pay_p10_hourly"], occ["pay_p90_hourly"]) == (66030, 135320, None, None)
+    assert (occ["pay_period"], occ["pay_top_coded"], occ["pay_missing"]) == ("annual and hourly", 0, None)
+    assert result["pay_ranges"] == [{"row": 0, "occupation": "registered nurses", "period": "annual", "p10": 66030, "p90": 135320}]
+    # The % sign is printed on the first row only; every share is a percent.
+    assert [(e["industry"], e["share_pct"]) for e in result["employers"]] == [
+        ("Hospitals; state, local, and private", 59), ("Ambulatory healthcare services", 19)]
+    assert result["employers"][0]["occupation"] == "registered nurses"
+    assert [(i["industry"], i["period"], i["median_pay"], i["top_coded"]) for i in result["industry_pay"]] == [
+        ("Government, excluding state and local education and hospitals", "annual", 106480, 0),
+        ("Hospitals; state, local, and private", "annual", 97260, 0),
+    ]
+    assert result["text_links"] == [{"section": "what_they_do", "target_slug": "physicians-and-surgeons", "text": "physicians"}]
+
+
+def test_hourly_pay_range_and_industry_pay():
+    result = parsed("entertainment-and-sports", "actors")
+    occ = result["occupation"]
+    assert (occ["pay_p10_annual"], occ["pay_p90_annual"], occ["pay_p10_hourly"], occ["pay_p90_hourly"]) == (None, None, 14.0, 97.19)
+    assert occ["openings"] == 6300  # "Despite limited employment growth, about 6,300 openings ..."
+    assert [(i["period"], i["median_pay"]) for i in result["industry_pay"]] == [("hourly", 30.1), ("hourly", 27.07)]
+    assert occ["pay_period"] == "hourly"
+
+
+def test_top_coded_pay_has_no_range():
+    occ = parsed("healthcare", "physicians-and-surgeons")["occupation"]
+    assert (occ["pay_period"], occ["pay_top_coded"]) == ("annual and hourly", 1)
+    assert occ["pay_p10_annual"] is None and occ["pay_p90_annual"] is None
+    assert occ["openings"] == 23600
+
+
+def test_a_page_of_two_occupations_gives_two_pay_ranges_and_top_coded_industry_pay():
+    # As on the airline and commercial pilots page (2024-34 edition).
+    html = """<div id="tab-5"><article>
+    <!-- CMS Bar Graph --><div class="ooh-chart"><p>$226,600</p></div><!-- CMS Bar Graph -->
+    <p>The median annual wage for airline pilots, copilots, and flight engineers was $226,600 in May 2024.
+    The lowest 10 percent earned less than $98,560, and the highest 10 percent earned more than $239,200.</p>
+    <p>The median annual wage for commercial pilots was $122,670 in May 2024.
+    The lowest 10 percent earned less than $59,330, and the highest 10 percent earned more than $239,200.</p>
+    <p>In May 2024, the median annual wages for airline pilots, copilots, and flight engineers in the top industries in which they worked were as follows:</p>
+    <table class="ooh-tab-table"><tbody><tr><td>Scheduled air transportation</td><td>$239,200 or more</td></tr>
+    <tr><td>Nonscheduled air transportation</td><td>226,870</td></tr></tbody></table></article></div>"""
+    ranges, industries = parse.parse_pay_tab(html)
+    assert [(r["occupation"], r["period"], r["p10"], r["p90"]) for r in ranges] == [
+        ("airline pilots, copilots, and flight engineers", "annual", 98560, 239200),
+        ("commercial pilots", "annual", 59330, 239200),
+    ]
+    assert [(i["median_pay"], i["top_coded"]) for i in industries] == [(239200, 1), (226870, 0)]
+
+
+def test_a_list_item_holding_a_paragraph_keeps_its_bullet():
+    from bs4 import BeautifulSoup
+
+    html = ("<article><p>By work setting:</p><ul><li><p>In <strong><em>healthcare facilities</em></strong>, they teach.</p></li>"
+            "<li><p>In <strong><em>nonprofits</em></strong>, they create programs.</p></li></ul></article>")
+    assert parse.clean_text(BeautifulSoup(html, "lxml").article) == (
+        "By work setting:\n\n- In healthcare facilities, they teach.\n- In nonprofits, they create programs."
+    )
 
 
 @pytest.mark.parametrize(

@@ -311,7 +311,7 @@ def test_a_page_that_would_lose_stored_fields_is_rejected(fixture_site, tmp_path
     fixture_site.fault(NURSES, {"status": 200, "body": page})
     result = scrape(tmp_path, "--base-url", fixture_site.url, "--only", "registered-nurses", "--refresh")
     assert result.exit_code == 1
-    assert "no longer gives median_pay_annual, median_pay_hourly, which data.db has; kept the stored page" in result.output
+    assert "no longer gives median_pay_annual, median_pay_hourly, pay_period, pay_top_coded, which data.db has; kept the stored page" in result.output
     assert cached.read_bytes() == good and table_contents(tmp_path / "data.db") == before
 
 

@@ -33,6 +33,8 @@ MARKER = ".worklens-site"
 # write outside the output folder through a file name.
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 CRITERION_NAME = re.compile(r"[a-z][a-z0-9_]{1,39}")
+LATER_COLUMNS = ("pay_period", "pay_top_coded", "pay_missing", "openings", "pay_p10_annual", "pay_p90_annual",
+                 "pay_p10_hourly", "pay_p90_hourly")
 D3_MODULES = ("d3-color", "d3-interpolate", "d3-scale-chromatic", "d3-hierarchy")
 
 # Entry-level education, from least to most, as BLS words it.
@@ -79,6 +81,8 @@ def load(db_path):
     if not occupations:
         raise BuildError(f"{db_path} has no occupations: run python -m scrape first")
     for o in occupations:
+        for column in LATER_COLUMNS:  # a database scraped before the parser read them
+            o.setdefault(column, None)
         if not isinstance(o["slug"], str) or not SLUG.fullmatch(o["slug"]):
             raise BuildError(f"{db_path} has an occupation slug that is not a plain name: {o['slug']!r}")
     tables = {r[0] for r in conn.execute("select name from sqlite_master")}
@@ -113,12 +117,19 @@ def load(db_path):
     for s in rows(conn, "select * from similar_occupations order by slug, similar_slug"):
         similar.setdefault(s["slug"], []).append(s["similar_slug"])
     aliases = rows(conn, "select alias, slug from aliases order by alias, slug")
+    # What else each page says; absent from a database scraped before the parser read it.
+    extra = {}
+    for table, order in (("employers", "row"), ("industry_pay", "row"), ("pay_ranges", "row"), ("text_links", "section, target_slug")):
+        extra[table] = {}
+        if table in tables:
+            for r in rows(conn, f"select * from [{table}] order by slug, {order}"):
+                extra[table].setdefault(r["slug"], []).append(r)
     space = load_space(conn, tables)
     evidence = load_evidence(conn, tables, criteria)
     conn.close()
     return {
         "occupations": occupations, "criteria": criteria, "projections": projections, "similar": similar,
-        "aliases": aliases, "edition": edition, "space": space, "evidence": evidence,
+        "aliases": aliases, "edition": edition, "space": space, "evidence": evidence, **extra,
     }
 
 
@@ -176,13 +187,15 @@ def home_data(data):
             continue  # the treemap's area is the job count; Military Careers has none
         occupations.append([
             o["slug"], o["title"], categories.index(o["category_name"] or o["category"]), o["jobs"],
-            o["median_pay_annual"], o["median_pay_hourly"], o["outlook_pct"], o["outlook_desc"],
+            o["median_pay_annual"], o["median_pay_hourly"], o["outlook_pct"], o["outlook_desc"], o["openings"],
+            1 if o["pay_top_coded"] else 0,
             education.index(o["entry_education"]) if o["entry_education"] in education else None,
             [c["scores"].get(o["slug"], {}).get("score") for c in data["criteria"]],
             list(data["space"]["layout"][o["slug"]]) if data["space"] and o["slug"] in data["space"]["layout"] else None,
         ])
     return {
-        "fields": ["slug", "title", "category", "jobs", "pay", "hourly", "outlook", "outlook_desc", "education", "scores", "xy"],
+        "fields": ["slug", "title", "category", "jobs", "pay", "hourly", "outlook", "outlook_desc", "openings", "topcoded",
+                   "education", "scores", "xy"],
         "categories": categories,
         "education": education,
         "criteria": [
@@ -317,6 +330,9 @@ def detail_data(data):
         "measures": {s: [round(m["values"][s]["percentile"]) if s in m["values"] else None for m in evidence["measures"]]
                      for s in slugs if any(s in m["values"] for m in evidence["measures"])},
         "consensus": {s: [round(c["low"]), round(c["median"]), round(c["high"])] for s, c in evidence["consensus"].items()},
+        # 10th and 90th percentile pay, one pair per detailed occupation, and whether hourly.
+        "ranges": {s: [[r["p10"], r["p90"], int(r["period"] == "hourly")] for r in ranges]
+                   for s, ranges in data["pay_ranges"].items()},
     }
 
 
@@ -331,8 +347,9 @@ def spreadsheet_safe(value):
 def downloads(data):
     """CSV and JSON of every occupation with its current scores."""
     columns = ["slug", "title", "category", "category_name", "url", "jobs", "projected_jobs", "employment_change",
-               "outlook_pct", "outlook_desc", "median_pay_annual", "median_pay_hourly", "pay_note", "entry_education",
-               "work_experience", "training", "page_date"]
+               "outlook_pct", "outlook_desc", "openings", "median_pay_annual", "median_pay_hourly", "pay_period",
+               "pay_top_coded", "pay_missing", "pay_p10_annual", "pay_p90_annual", "pay_p10_hourly", "pay_p90_hourly",
+               "entry_education", "work_experience", "training", "page_date"]
     records = []
     for o in data["occupations"]:
         record = {k: o[k] for k in columns}
@@ -384,6 +401,8 @@ def environment(base_path):
     env.filters["thousands"] = lambda v: "—" if v is None else f"{v:,}"
     env.filters["dollars"] = lambda v: "—" if v is None else f"${v:,}"
     env.filters["score"] = lambda v: "—" if v is None else (f"{v:g}")
+    env.filters["money"] = lambda v, period="annual", unit=True: "—" if v is None else (
+        f"${v:,.2f}" + (" an hour" if unit else "") if period == "hourly" else f"${v:,.0f}" + (" a year" if unit else ""))
     env.filters["percentile"] = percentile_text
     # A tampered database must not turn a link into script: only https:// addresses become links.
     env.filters["https"] = lambda url: url if isinstance(url, str) and url.startswith("https://") else "#"
@@ -424,6 +443,7 @@ def build(db_path, out, base_path="/"):
     files = {}
 
     env.globals["nav_criteria"] = [{"name": c["name"], "title": c["title"]} for c in data["criteria"]]
+    env.globals["edition"] = data["edition"]
     env.globals["current_criterion"] = None
     env.globals["has_space"] = bool(data["space"])
     env.globals["has_evidence"] = bool(data["evidence"])
@@ -444,8 +464,11 @@ def build(db_path, out, base_path="/"):
             page="occupation", o=o, scores=scores, projections=data["projections"].get(o["slug"], []),
             similar=[by_slug[s] for s in similar if s in by_slug],
             nearest=[(by_slug[s], s in similar) for s in nearest if s in by_slug],
-            space=data["space"], edition=data["edition"], evidence=occupation_evidence(data, o["slug"], by_slug),
-            label_text=LABEL_TEXT,
+            space=data["space"], evidence=occupation_evidence(data, o["slug"], by_slug), label_text=LABEL_TEXT,
+            employers=data["employers"].get(o["slug"], []), industry_pay=data["industry_pay"].get(o["slug"], []),
+            pay_ranges=data["pay_ranges"].get(o["slug"], []),
+            mentions=[(link, by_slug[link["target_slug"]]) for link in data["text_links"].get(o["slug"], [])
+                      if link["target_slug"] in by_slug],
         )
     if data["evidence"]:
         scatter, matrix = evidence_page_data(data)

@@ -86,6 +86,7 @@
     view: ["scatter", "space"].includes(params.get("view")) && (params.get("view") !== "space" || data.space) ? params.get("view") : "treemap",
     q: params.get("q") || "",
     selected: bySlug.has(params.get("selected")) ? params.get("selected") : null,
+    size: ["openings", "wages"].includes(params.get("size")) ? params.get("size") : "jobs",
   };
   function saveState() {
     const p = new URLSearchParams();
@@ -93,13 +94,21 @@
     if (state.view !== "treemap") p.set("view", state.view);
     if (state.q) p.set("q", state.q);
     if (state.selected) p.set("selected", state.selected);
+    if (state.size !== "jobs") p.set("size", state.size);
     const query = p.toString();
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
   }
   const layer = () => layerById.get(state.layer);
   const fill = (l, o) => { const v = l.value(o); return v == null ? MISSING : l.color(v); };
 
-  // 4. The treemap: categories, then occupations, sized by jobs.
+  // 4. The treemap: categories, then occupations, sized by jobs, openings or
+  // wages. Wages are jobs times the yearly median: an occupation BLS gives
+  // only hourly pay for (performers, paid by the gig) has no tile then.
+  const sizes = {
+    jobs: {label: "jobs", value: o => o.jobs},
+    openings: {label: "openings a year", value: o => o.openings},
+    wages: {label: "wages (jobs × median yearly pay)", value: o => (o.pay != null ? o.pay * o.jobs : null)},
+  };
   const treemap = $("treemap");
   const tiles = new Map();
   function drawTreemap() {
@@ -109,7 +118,8 @@
     const groups = data.categories
       .map((name, i) => ({name, children: occupations.filter(o => o.category === i)}))
       .filter(g => g.children.length);
-    const root = d3.hierarchy({children: groups}).sum(d => d.jobs || 0).sort((a, b) => b.value - a.value);
+    const sizeOf = sizes[state.size].value;
+    const root = d3.hierarchy({children: groups}).sum(d => (d.children ? 0 : sizeOf(d) || 0)).sort((a, b) => b.value - a.value);
     const labelHeight = width < 600 ? 13 : 17;
     // Outer padding first: it would otherwise reset the room kept for group names.
     d3.treemap().size([width, height]).paddingInner(1).paddingOuter(1)
@@ -125,6 +135,7 @@
     }
     for (const leaf of root.leaves()) {
       const o = leaf.data;
+      if (!leaf.value) continue;  // no figure to size it by
       const tile = el("a", {class: "tile", href: base + "occupations/" + o.slug + ".html", "data-slug": o.slug});
       place(tile, leaf);
       const w = leaf.x1 - leaf.x0, h = leaf.y1 - leaf.y0;
@@ -158,7 +169,9 @@
     tooltip.replaceChildren(el("strong", {}, o.title), el("span", {class: "muted"}, o.categoryName));
     const rows = [
       ["Jobs", numbers.format(o.jobs)],
-      ["Median pay", o.pay != null ? "$" + numbers.format(o.pay) + " a year" : o.hourly != null ? "$" + o.hourly.toFixed(2) + " an hour" : "not available"],
+      ["Median pay", (o.topcoded ? "at least " : "") + (o.pay != null ? "$" + numbers.format(o.pay) + " a year" : o.hourly != null ? "$" + o.hourly.toFixed(2) + " an hour" : "not available")],
+      ...percentileRows(o),
+      ["Openings a year", o.openings != null ? numbers.format(o.openings) : "—"],
       ["Outlook", o.outlook != null ? `${o.outlook > 0 ? "+" : ""}${o.outlook}% (${o.outlook_desc})` : "—"],
       ["Education", o.education != null ? data.education[o.education] : "—"],
     ];
@@ -186,6 +199,14 @@
     tooltip.style.top = (below + tooltip.offsetHeight > box.height && r.top - box.top > tooltip.offsetHeight + 6 ? r.top - box.top - tooltip.offsetHeight - 6 : below) + "px";
   }
   const hideTooltip = () => { tooltip.hidden = true; };
+  function percentileRows(o) {
+    const ranges = (details.ranges || {})[o.slug];
+    if (!ranges) return [];
+    if (ranges.length > 1) return [["Pay range", `by detailed occupation (${ranges.length}) on its page`]];
+    const [low, high, hourly] = ranges[0];
+    const money = v => hourly ? "$" + v.toFixed(2) : "$" + numbers.format(v);
+    return [["Pay range", `${money(low)} to ${money(high)} ${hourly ? "an hour" : "a year"} (10th–90th pct.)`]];
+  }
   let touched = null, wasSelected = false;
   treemap.addEventListener("pointerover", e => { const t = e.target.closest(".tile"); if (t && e.pointerType === "mouse") showTooltip(bySlug.get(t.dataset.slug), t); });
   treemap.addEventListener("pointerleave", e => { if (e.pointerType === "mouse") hideTooltip(); });
@@ -232,6 +253,13 @@
     for (const l of layers.filter(l => l.measure || l.id === "disagreement")) measureSelect.append(el("option", {value: l.id}, l.measure ? `${l.short} (${l.measure.authors.split(" ")[0]}, ${l.measure.year})` : "How far they disagree"));
     measureSelect.addEventListener("change", () => { if (measureSelect.value) setLayer(measureSelect.value); });
   }
+  const sizeSelect = $("size-by");
+  sizeSelect.value = state.size;
+  sizeSelect.addEventListener("change", () => {
+    state.size = sizeSelect.value;
+    saveState();
+    drawTreemap();
+  });
   function setLayer(id) {
     state.layer = id;
     saveState();

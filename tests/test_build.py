@@ -282,3 +282,44 @@ def test_a_changed_scale_reads_old_scores_on_their_own_scale(tmp_path):
     page = (tmp_path / "site" / "criteria" / "humanoid_robotics.html").read_text()
     # Eleven bars, 0 to 10, the one at 10 for the roofers.
     assert page.count('<rect') >= 11 and 'viewBox="0 0 440 130"' in page
+
+
+def test_occupation_pages_give_openings_pay_ranges_employers_and_industry_pay(site):
+    nurses = (site / "occupations" / "registered-nurses.html").read_text()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", nurses))
+    assert "Openings each year, 2024–34 189,100" in text
+    assert "Pay range $66,030 to $135,320 a year (10th to 90th percentile)" in text
+    assert "Hospitals; state, local, and private 59%" in text
+    assert "Government, excluding state and local education and hospitals $106,480 a year" in text
+    pilots = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "airline-and-commercial-pilots.html").read_text()))
+    # One range per detailed occupation, and industry pay BLS gives as "or more" said as "at least".
+    assert "Pay range, commercial pilots $59,330 to $239,200 a year" in pilots
+    assert "Scheduled air transportation at least $239,200 a year" in pilots
+    # A top-coded median says "at least" on its page and in the table.
+    physicians = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "physicians-and-surgeons.html").read_text()))
+    assert "at least $239,200 a year · at least $115.00 an hour" in physicians
+    table = (site / "table.html").read_text()
+    assert re.search(r'data-sort="239200">at least \$239,200<', table)
+    # Links from the text, named as the page names them.
+    assert "Named in its text" in nurses and "occupations/physicians-and-surgeons.html" in nurses
+
+
+def test_downloads_say_what_shape_the_pay_has(site):
+    import csv
+
+    with open(site / "data" / "occupations.csv", newline="") as f:
+        rows = {r["slug"]: r for r in csv.DictReader(f)}
+    assert (rows["registered-nurses"]["openings"], rows["registered-nurses"]["pay_p10_annual"]) == ("189100", "66030")
+    assert (rows["physicians-and-surgeons"]["pay_top_coded"], rows["physicians-and-surgeons"]["pay_period"]) == ("1", "annual and hourly")
+    assert rows["military-careers"]["pay_missing"] == "no pay table"
+    assert (rows["actors"]["pay_p10_hourly"], rows["actors"]["pay_p90_hourly"]) == ("14.0", "97.19")
+
+
+def test_the_footer_names_the_edition_in_the_database(tmp_path):
+    path = tmp_path / "next.db"
+    shutil.copy(ROOT / "data.db", path)
+    db = sqlite_utils.Database(path)
+    db.execute("update edition set base_year = 2026, projection_year = 2036")
+    db.conn.commit()
+    assert run_build(path, tmp_path / "site").exit_code == 0
+    assert "Occupational Outlook Handbook</a>, 2026–36 edition" in (tmp_path / "site" / "about.html").read_text()

@@ -260,3 +260,33 @@ def test_evidence_page_scatter_follows_the_reader(page, site):
     assert page.locator("table.tasks tbody tr").count() == db.execute("select count(*) from tasks where slug = 'software-developers'").fetchone()[0]
     shot(page, "desktop-occupation-evidence.png")
     assert page.problems == []
+
+
+def test_tiles_can_be_sized_by_openings_or_wages(page, site):
+    open_home(page, site)
+    area = lambda slug: page.evaluate(  # noqa: E731
+        f"(() => {{ const b = document.querySelector('.tile[data-slug=\"{slug}\"]').getBoundingClientRect(); return b.width * b.height; }})()")
+    jobs = area("registered-nurses") / area("software-developers")
+    page.select_option("#size-by", "openings")
+    assert "size=openings" in page.url
+    openings = area("registered-nurses") / area("software-developers")
+    # 189,100 against 129,200 openings a year (1.46 to 1), where the jobs were 3,391,000 against 1,895,500
+    # (1.79 to 1); the group labels and padding blur exact ratios, not their order.
+    assert openings < jobs * 0.95
+    page.select_option("#size-by", "wages")
+    # Actors are paid by the hour: no yearly wage bill, so no tile to size.
+    assert page.locator('.tile[data-slug="actors"]').count() == 0
+    assert page.locator(".tile").count() == 336  # 341 less 4 paid by the hour and 1 with no pay figure
+    open_home(page, site, "?size=openings")
+    assert page.locator("#size-by").input_value() == "openings"
+    assert page.problems == []
+
+
+def test_tooltip_gives_openings_pay_range_and_says_at_least_for_top_coded_pay(page, site):
+    open_home(page, site)
+    page.hover('.tile[data-slug="registered-nurses"]')
+    tooltip = page.locator("#tooltip")
+    assert "Openings a year189,100" in tooltip.inner_text().replace("\n", "").replace("\t", "")
+    assert "$66,030 to $135,320 a year" in tooltip.inner_text()
+    page.hover('.tile[data-slug="physicians-and-surgeons"]')
+    assert "at least $239,200 a year" in tooltip.inner_text()

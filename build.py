@@ -33,8 +33,16 @@ MARKER = ".worklens-site"
 # write outside the output folder through a file name.
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 CRITERION_NAME = re.compile(r"[a-z][a-z0-9_]{1,39}")
-LATER_COLUMNS = ("pay_period", "pay_top_coded", "pay_missing", "openings", "pay_p10_annual", "pay_p90_annual",
-                 "pay_p10_hourly", "pay_p90_hourly")
+LATER_COLUMNS = (
+    "pay_period",
+    "pay_top_coded",
+    "pay_missing",
+    "openings",
+    "pay_p10_annual",
+    "pay_p90_annual",
+    "pay_p10_hourly",
+    "pay_p90_hourly",
+)
 D3_MODULES = ("d3-color", "d3-interpolate", "d3-scale-chromatic", "d3-hierarchy")
 
 # Entry-level education, from least to most, as BLS words it.
@@ -101,9 +109,14 @@ def load(db_path):
                 # criterion file says now.
                 c.update({k: v for k, v in json.loads(run["scale"]).items() if k in ("min", "max", "tiers")})
             c["run"] = {
-                "id": run["id"], "kind": run["kind"], "model": run["model"], "source": run["source"],
-                "started": related[0]["started"], "finished": max(r["finished"] or "" for r in related) or None,
-                "cost_usd": sum(r["cost_usd"] for r in related), "batch": any(r["batch"] for r in related),
+                "id": run["id"],
+                "kind": run["kind"],
+                "model": run["model"],
+                "source": run["source"],
+                "started": related[0]["started"],
+                "finished": max(r["finished"] or "" for r in related) or None,
+                "cost_usd": sum(r["cost_usd"] for r in related),
+                "batch": any(r["batch"] for r in related),
                 "prompt_hash": run["prompt_hash"],
             }
             c["scores"] = {
@@ -119,7 +132,12 @@ def load(db_path):
     aliases = rows(conn, "select alias, slug from aliases order by alias, slug")
     # What else each page says; absent from a database scraped before the parser read it.
     extra = {}
-    for table, order in (("employers", "row"), ("industry_pay", "row"), ("pay_ranges", "row"), ("text_links", "section, target_slug")):
+    for table, order in (
+        ("employers", "row"),
+        ("industry_pay", "row"),
+        ("pay_ranges", "row"),
+        ("text_links", "section, target_slug"),
+    ):
         extra[table] = {}
         if table in tables:
             for r in rows(conn, f"select * from [{table}] order by slug, {order}"):
@@ -128,8 +146,15 @@ def load(db_path):
     evidence = load_evidence(conn, tables, criteria)
     conn.close()
     return {
-        "occupations": occupations, "criteria": criteria, "projections": projections, "similar": similar,
-        "aliases": aliases, "edition": edition, "space": space, "evidence": evidence, **extra,
+        "occupations": occupations,
+        "criteria": criteria,
+        "projections": projections,
+        "similar": similar,
+        "aliases": aliases,
+        "edition": edition,
+        "space": space,
+        "evidence": evidence,
+        **extra,
     }
 
 
@@ -145,7 +170,9 @@ def load_evidence(conn, tables, criteria):
     if not measures:
         return None
     for m in measures:
-        m["values"] = {r["slug"]: r for r in rows(conn, "select * from measure_values where measure = ? order by slug", (m["name"],))}
+        m["values"] = {
+            r["slug"]: r for r in rows(conn, "select * from measure_values where measure = ? order by slug", (m["name"],))
+        }
     tasks = {}
     for t in rows(conn, "select * from tasks order by slug, onet_soc_code, task_id"):
         tasks.setdefault(t["slug"], []).append(t)
@@ -163,8 +190,11 @@ def load_space(conn, tables):
     if not {"space_layout", "nearest_occupations", "space_evaluation"} <= tables:
         return None
     evaluation = rows(conn, "select * from space_evaluation order by truth, backend, method, k")
-    ranked = rows(conn, "select backend from space_evaluation where method = 'nearest by description' and k = 10 "
-                        "and truth = 'BLS Similar Occupations' order by recall desc, backend limit 1")
+    ranked = rows(
+        conn,
+        "select backend from space_evaluation where method = 'nearest by description' and k = 10 "
+        "and truth = 'BLS Similar Occupations' order by recall desc, backend limit 1",
+    )
     if not ranked:
         return None
     backend = ranked[0]["backend"]
@@ -185,17 +215,39 @@ def home_data(data):
     for o in data["occupations"]:
         if o["jobs"] is None:
             continue  # the treemap's area is the job count; Military Careers has none
-        occupations.append([
-            o["slug"], o["title"], categories.index(o["category_name"] or o["category"]), o["jobs"],
-            o["median_pay_annual"], o["median_pay_hourly"], o["outlook_pct"], o["outlook_desc"], o["openings"],
-            1 if o["pay_top_coded"] else 0,
-            education.index(o["entry_education"]) if o["entry_education"] in education else None,
-            [c["scores"].get(o["slug"], {}).get("score") for c in data["criteria"]],
-            list(data["space"]["layout"][o["slug"]]) if data["space"] and o["slug"] in data["space"]["layout"] else None,
-        ])
+        occupations.append(
+            [
+                o["slug"],
+                o["title"],
+                categories.index(o["category_name"] or o["category"]),
+                o["jobs"],
+                o["median_pay_annual"],
+                o["median_pay_hourly"],
+                o["outlook_pct"],
+                o["outlook_desc"],
+                o["openings"],
+                1 if o["pay_top_coded"] else 0,
+                education.index(o["entry_education"]) if o["entry_education"] in education else None,
+                [c["scores"].get(o["slug"], {}).get("score") for c in data["criteria"]],
+                list(data["space"]["layout"][o["slug"]]) if data["space"] and o["slug"] in data["space"]["layout"] else None,
+            ]
+        )
     return {
-        "fields": ["slug", "title", "category", "jobs", "pay", "hourly", "outlook", "outlook_desc", "openings", "topcoded",
-                   "education", "scores", "xy"],
+        "fields": [
+            "slug",
+            "title",
+            "category",
+            "jobs",
+            "pay",
+            "hourly",
+            "outlook",
+            "outlook_desc",
+            "openings",
+            "topcoded",
+            "education",
+            "scores",
+            "xy",
+        ],
         "categories": categories,
         "education": education,
         "criteria": [
@@ -231,41 +283,83 @@ def occupation_evidence(data, slug, by_slug):
     for c in data["criteria"]:
         score = c["scores"].get(slug)
         if score:
-            dots.append({"kind": "criterion", "name": c["name"], "short": c["title"], "title": c["title"], "value": score["score"],
-                         "raw": f"{score['score']:g} of {c['max']}", "percentile": c["percentiles"][slug], "n": len(c["scores"]),
-                         "source": c["run"]["model"] or c["run"]["source"], "method": "rubric LLM (this site)"})
+            dots.append(
+                {
+                    "kind": "criterion",
+                    "name": c["name"],
+                    "short": c["title"],
+                    "title": c["title"],
+                    "value": score["score"],
+                    "raw": f"{score['score']:g} of {c['max']}",
+                    "percentile": c["percentiles"][slug],
+                    "n": len(c["scores"]),
+                    "source": c["run"]["model"] or c["run"]["source"],
+                    "method": "rubric LLM (this site)",
+                }
+            )
     if not evidence:
         return {"dots": dots, "verdict": [], "tasks": [], "labels": {}, "less_exposed": [], "consensus": None}
     for m in evidence["measures"]:
         v = m["values"].get(slug)
         if v:
-            dots.append({"kind": "measure", "name": m["name"], "short": m["short"], "title": m["title"], "value": v["value"],
-                         "raw": f"{v['value']:.3g}", "percentile": v["percentile"], "n": m["occupations"],
-                         "source": f"{m['authors']}, {m['year']}", "method": m["method"], "citation": m["citation"],
-                         "soc_codes": v["soc_codes"], "share": v["employment_share"], "partial": v["partial"], "consensus": m["consensus"]})
+            dots.append(
+                {
+                    "kind": "measure",
+                    "name": m["name"],
+                    "short": m["short"],
+                    "title": m["title"],
+                    "value": v["value"],
+                    "raw": f"{v['value']:.3g}",
+                    "percentile": v["percentile"],
+                    "n": m["occupations"],
+                    "source": f"{m['authors']}, {m['year']}",
+                    "method": m["method"],
+                    "citation": m["citation"],
+                    "soc_codes": v["soc_codes"],
+                    "share": v["employment_share"],
+                    "partial": v["partial"],
+                    "consensus": m["consensus"],
+                }
+            )
     consensus = evidence["consensus"].get(slug)
     verdict = []
     if consensus:
-        verdict.append(f"The {consensus['measures']} headline published measures place this occupation between the "
-                       f"{percentile_text(consensus['low'])} and the {percentile_text(consensus['high'])} percentile of US occupations "
-                       f"for exposure to AI, with a median at the {percentile_text(consensus['median'])}.")
+        verdict.append(
+            f"The {consensus['measures']} headline published measures place this occupation between the "
+            f"{percentile_text(consensus['low'])} and the {percentile_text(consensus['high'])} percentile of US occupations "
+            f"for exposure to AI, with a median at the {percentile_text(consensus['median'])}."
+        )
         for d in dots:
             if d["kind"] != "criterion":
                 continue
             gap = d["percentile"] - consensus["median"]
-            where = (f"The {d['title']} score this site shows ({d['raw']}, from {d['source']}) puts it at the "
-                     f"{percentile_text(d['percentile'])} percentile")
+            where = (
+                f"The {d['title']} score this site shows ({d['raw']}, from {d['source']}) puts it at the "
+                f"{percentile_text(d['percentile'])} percentile"
+            )
             if abs(gap) >= 30:
-                verdict.append(f"{where}, far {'above' if gap > 0 else 'below'} where the published measures put it: they disagree.")
+                verdict.append(
+                    f"{where}, far {'above' if gap > 0 else 'below'} where the published measures put it: they disagree."
+                )
             elif abs(gap) >= 15:
                 verdict.append(f"{where}, somewhat {'above' if gap > 0 else 'below'} the published measures' median.")
             else:
                 verdict.append(f"{where}, in line with the published measures.")
         if consensus["spread"] >= 50:
-            verdict.append(f"The published measures themselves disagree strongly about it: {round(consensus['spread'])} percentile points "
-                           "separate the lowest from the highest.")
-    tasks = sorted(evidence["tasks"].get(slug, []), key=lambda t: (
-        LABEL_ORDER[t["human_label"]], LABEL_ORDER[t["gpt4_label"]], t["task_type"] != "Core", t["onet_soc_code"], t["task_id"]))
+            verdict.append(
+                f"The published measures themselves disagree strongly about it: {round(consensus['spread'])} percentile points "
+                "separate the lowest from the highest."
+            )
+    tasks = sorted(
+        evidence["tasks"].get(slug, []),
+        key=lambda t: (
+            LABEL_ORDER[t["human_label"]],
+            LABEL_ORDER[t["gpt4_label"]],
+            t["task_type"] != "Core",
+            t["onet_soc_code"],
+            t["task_id"],
+        ),
+    )
     labels = {label: sum(1 for t in tasks if t["human_label"] == label) for label in ("E1", "E2", "E0")}
     less_exposed = []
     if consensus and data["space"]:
@@ -273,7 +367,14 @@ def occupation_evidence(data, slug, by_slug):
             theirs = evidence["consensus"].get(other)
             if theirs and theirs["median"] <= consensus["median"] - 10 and other in by_slug:
                 less_exposed.append((by_slug[other], theirs))
-    return {"dots": dots, "verdict": verdict, "tasks": tasks, "labels": labels, "less_exposed": less_exposed[:5], "consensus": consensus}
+    return {
+        "dots": dots,
+        "verdict": verdict,
+        "tasks": tasks,
+        "labels": labels,
+        "less_exposed": less_exposed[:5],
+        "consensus": consensus,
+    }
 
 
 # A sequential blue ramp for the agreement heat map (ColorBrewer Blues).
@@ -296,14 +397,27 @@ def evidence_page_data(data):
     """The Evidence page: the agreement matrix, and the percentiles its scatter
     plot draws (every criterion and measure for every occupation)."""
     evidence = data["evidence"]
-    items = [{"name": c["name"], "short": c["title"], "title": c["title"], "kind": "criterion",
-              "source": c["run"]["model"] or c["run"]["source"]} for c in data["criteria"]]
-    items += [{"name": m["name"], "short": m["short"], "title": m["title"], "kind": "measure",
-               "source": f"{m['authors']}, {m['year']}"} for m in evidence["measures"]]
-    lookups = [c["percentiles"] for c in data["criteria"]] + [{s: v["percentile"] for s, v in m["values"].items()} for m in evidence["measures"]]
+    items = [
+        {
+            "name": c["name"],
+            "short": c["title"],
+            "title": c["title"],
+            "kind": "criterion",
+            "source": c["run"]["model"] or c["run"]["source"],
+        }
+        for c in data["criteria"]
+    ]
+    items += [
+        {"name": m["name"], "short": m["short"], "title": m["title"], "kind": "measure", "source": f"{m['authors']}, {m['year']}"}
+        for m in evidence["measures"]
+    ]
+    lookups = [c["percentiles"] for c in data["criteria"]] + [
+        {s: v["percentile"] for s, v in m["values"].items()} for m in evidence["measures"]
+    ]
     occupations = [
         [o["slug"], o["title"], o["jobs"], [None if o["slug"] not in p else round(p[o["slug"]], 1) for p in lookups]]
-        for o in data["occupations"] if o["jobs"] and any(o["slug"] in p for p in lookups)
+        for o in data["occupations"]
+        if o["jobs"] and any(o["slug"] in p for p in lookups)
     ]
     pairs = {}
     for r in evidence["agreement"]:
@@ -315,7 +429,10 @@ def evidence_page_data(data):
             r = pairs.get((a["name"], b["name"]))
             cells.append({"row": r, "colours": heat(r["spearman"] if r else None), "self": a is b})
         matrix.append((a, cells))
-    agreement = {f"{r['a']}|{r['b']}": [r["n"], r["spearman"], r["spearman_low"], r["spearman_high"], r["weighted"]] for r in evidence["agreement"]}
+    agreement = {
+        f"{r['a']}|{r['b']}": [r["n"], r["spearman"], r["spearman_low"], r["spearman_high"], r["weighted"]]
+        for r in evidence["agreement"]
+    }
     return {"items": items, "occupations": occupations, "agreement": agreement}, matrix
 
 
@@ -325,14 +442,20 @@ def detail_data(data):
     evidence = data["evidence"] or {"measures": [], "consensus": {}}
     slugs = [o["slug"] for o in data["occupations"] if o["jobs"] is not None]
     return {
-        "rationales": {c["name"]: {s: r["rationale"] for s, r in c["scores"].items() if r["rationale"]} for c in data["criteria"]},
+        "rationales": {
+            c["name"]: {s: r["rationale"] for s, r in c["scores"].items() if r["rationale"]} for c in data["criteria"]
+        },
         "aliases": [[a["alias"], a["slug"]] for a in data["aliases"]],
-        "measures": {s: [round(m["values"][s]["percentile"]) if s in m["values"] else None for m in evidence["measures"]]
-                     for s in slugs if any(s in m["values"] for m in evidence["measures"])},
+        "measures": {
+            s: [round(m["values"][s]["percentile"]) if s in m["values"] else None for m in evidence["measures"]]
+            for s in slugs
+            if any(s in m["values"] for m in evidence["measures"])
+        },
         "consensus": {s: [round(c["low"]), round(c["median"]), round(c["high"])] for s, c in evidence["consensus"].items()},
         # 10th and 90th percentile pay, one pair per detailed occupation, and whether hourly.
-        "ranges": {s: [[r["p10"], r["p90"], int(r["period"] == "hourly")] for r in ranges]
-                   for s, ranges in data["pay_ranges"].items()},
+        "ranges": {
+            s: [[r["p10"], r["p90"], int(r["period"] == "hourly")] for r in ranges] for s, ranges in data["pay_ranges"].items()
+        },
     }
 
 
@@ -346,10 +469,32 @@ def spreadsheet_safe(value):
 
 def downloads(data):
     """CSV and JSON of every occupation with its current scores."""
-    columns = ["slug", "title", "category", "category_name", "url", "jobs", "projected_jobs", "employment_change",
-               "outlook_pct", "outlook_desc", "openings", "median_pay_annual", "median_pay_hourly", "pay_period",
-               "pay_top_coded", "pay_missing", "pay_p10_annual", "pay_p90_annual", "pay_p10_hourly", "pay_p90_hourly",
-               "entry_education", "work_experience", "training", "page_date"]
+    columns = [
+        "slug",
+        "title",
+        "category",
+        "category_name",
+        "url",
+        "jobs",
+        "projected_jobs",
+        "employment_change",
+        "outlook_pct",
+        "outlook_desc",
+        "openings",
+        "median_pay_annual",
+        "median_pay_hourly",
+        "pay_period",
+        "pay_top_coded",
+        "pay_missing",
+        "pay_p10_annual",
+        "pay_p90_annual",
+        "pay_p10_hourly",
+        "pay_p90_hourly",
+        "entry_education",
+        "work_experience",
+        "training",
+        "page_date",
+    ]
     records = []
     for o in data["occupations"]:
         record = {k: o[k] for k in columns}
@@ -373,13 +518,43 @@ def measure_download(data):
     titles = {o["slug"]: o["title"] for o in data["occupations"]}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["measure", "measure_title", "slug", "title", "value", "percentile", "soc_codes", "employment_share",
-                     "partial_crosswalk_match", "citation", "licence", "source_url"])
+    writer.writerow(
+        [
+            "measure",
+            "measure_title",
+            "slug",
+            "title",
+            "value",
+            "percentile",
+            "soc_codes",
+            "employment_share",
+            "partial_crosswalk_match",
+            "citation",
+            "licence",
+            "source_url",
+        ]
+    )
     for m in data["evidence"]["measures"]:
         for slug, v in m["values"].items():
-            writer.writerow([spreadsheet_safe(x) for x in (
-                m["name"], m["title"], slug, titles.get(slug), v["value"], v["percentile"], v["soc_codes"],
-                v["employment_share"], v["partial"], m["citation"], m["licence"], m["source_url"])])
+            writer.writerow(
+                [
+                    spreadsheet_safe(x)
+                    for x in (
+                        m["name"],
+                        m["title"],
+                        slug,
+                        titles.get(slug),
+                        v["value"],
+                        v["percentile"],
+                        v["soc_codes"],
+                        v["employment_share"],
+                        v["partial"],
+                        m["citation"],
+                        m["licence"],
+                        m["source_url"],
+                    )
+                ]
+            )
     return buffer.getvalue()
 
 
@@ -393,16 +568,23 @@ def histogram(criterion):
 
 def environment(base_path):
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.globals["base"] = base_path
     env.filters["script_json"] = lambda v: jinja2.utils.markupsafe.Markup(script_json(v))
     env.filters["thousands"] = lambda v: "—" if v is None else f"{v:,}"
     env.filters["dollars"] = lambda v: "—" if v is None else f"${v:,}"
     env.filters["score"] = lambda v: "—" if v is None else (f"{v:g}")
-    env.filters["money"] = lambda v, period="annual", unit=True: "—" if v is None else (
-        f"${v:,.2f}" + (" an hour" if unit else "") if period == "hourly" else f"${v:,.0f}" + (" a year" if unit else ""))
+    env.filters["money"] = lambda v, period="annual", unit=True: (
+        "—"
+        if v is None
+        else (f"${v:,.2f}" + (" an hour" if unit else "") if period == "hourly" else f"${v:,.0f}" + (" a year" if unit else ""))
+    )
     env.filters["percentile"] = percentile_text
     # A tampered database must not turn a link into script: only https:// addresses become links.
     env.filters["https"] = lambda url: url if isinstance(url, str) and url.startswith("https://") else "#"
@@ -461,20 +643,34 @@ def build(db_path, out, base_path="/"):
         similar = data["similar"].get(o["slug"], [])
         nearest = data["space"]["nearest"].get(o["slug"], []) if data["space"] else []
         files[f"occupations/{o['slug']}.html"] = env.get_template("occupation.html").render(
-            page="occupation", o=o, scores=scores, projections=data["projections"].get(o["slug"], []),
+            page="occupation",
+            o=o,
+            scores=scores,
+            projections=data["projections"].get(o["slug"], []),
             similar=[by_slug[s] for s in similar if s in by_slug],
             nearest=[(by_slug[s], s in similar) for s in nearest if s in by_slug],
-            space=data["space"], evidence=occupation_evidence(data, o["slug"], by_slug), label_text=LABEL_TEXT,
-            employers=data["employers"].get(o["slug"], []), industry_pay=data["industry_pay"].get(o["slug"], []),
+            space=data["space"],
+            evidence=occupation_evidence(data, o["slug"], by_slug),
+            label_text=LABEL_TEXT,
+            employers=data["employers"].get(o["slug"], []),
+            industry_pay=data["industry_pay"].get(o["slug"], []),
             pay_ranges=data["pay_ranges"].get(o["slug"], []),
-            mentions=[(link, by_slug[link["target_slug"]]) for link in data["text_links"].get(o["slug"], [])
-                      if link["target_slug"] in by_slug],
+            mentions=[
+                (link, by_slug[link["target_slug"]])
+                for link in data["text_links"].get(o["slug"], [])
+                if link["target_slug"] in by_slug
+            ],
         )
     if data["evidence"]:
         scatter, matrix = evidence_page_data(data)
         files["evidence.html"] = env.get_template("evidence.html").render(
-            page="evidence", evidence=data["evidence"], scatter=scatter, matrix=matrix, criteria=data["criteria"],
-            blues=BLUES, heat_floor=HEAT_FLOOR,
+            page="evidence",
+            evidence=data["evidence"],
+            scatter=scatter,
+            matrix=matrix,
+            criteria=data["criteria"],
+            blues=BLUES,
+            heat_floor=HEAT_FLOOR,
         )
         files["assets/evidence.js"] = (TEMPLATES / "evidence.js").read_text()
         files["data/measures.csv"] = measure_download(data)
@@ -482,7 +678,11 @@ def build(db_path, out, base_path="/"):
         files["space.html"] = env.get_template("space.html").render(page="space", space=data["space"])
     for c in data["criteria"]:
         files[f"criteria/{c['name']}.html"] = env.get_template("criterion.html").render(
-            page="criterion", c=c, histogram=histogram(c), total=len(c["scores"]), current_criterion=c["name"],
+            page="criterion",
+            c=c,
+            histogram=histogram(c),
+            total=len(c["scores"]),
+            current_criterion=c["name"],
         )
     csv_text, json_text = downloads(data)
     files["data/occupations.csv"] = csv_text
@@ -516,7 +716,9 @@ def check(out, base_path="/"):
     from urllib.parse import urlsplit
 
     out = Path(out)
-    problems = [f"missing {name}" for name in ("index.html", "about.html", "table.html", "data/data.db") if not (out / name).is_file()]
+    problems = [
+        f"missing {name}" for name in ("index.html", "about.html", "table.html", "data/data.db") if not (out / name).is_file()
+    ]
     if not any((out / "occupations").glob("*.html")):
         problems.append("no occupation pages")
 
@@ -545,7 +747,7 @@ def check(out, base_path="/"):
             if not parts.path.startswith(base_path):
                 problems.append(f"{page.relative_to(out)} links to {url}, outside {base_path}")
                 continue
-            target = out / parts.path[len(base_path):]
+            target = out / parts.path[len(base_path) :]
             if parts.path.endswith("/"):
                 target = target / "index.html"
             if not target.is_file():
@@ -559,7 +761,7 @@ def serve(out, base_path, port):
     class Handler(http.server.SimpleHTTPRequestHandler):
         def translate_path(self, path):
             if path.startswith(base_path):
-                path = "/" + path[len(base_path):]
+                path = "/" + path[len(base_path) :]
             return super().translate_path(path)
 
     handler = functools.partial(Handler, directory=str(out))
@@ -573,10 +775,27 @@ def serve(out, base_path, port):
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="Database to read.")
-@click.option("--out", default="_site", show_default=True, type=click.Path(file_okay=False), help="Folder to write the site to: replaced if an earlier build made it, refused if it holds anything else.")
-@click.option("--base-path", default="/", show_default=True, help="Path the site is served under, e.g. /repo-name/ on GitHub Pages.")
+@click.option(
+    "--out",
+    default="_site",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write the site to: replaced if an earlier build made it, refused if it holds anything else.",
+)
+@click.option(
+    "--base-path", default="/", show_default=True, help="Path the site is served under, e.g. /repo-name/ on GitHub Pages."
+)
 @click.option("--check", "smoke", is_flag=True, help="After building, check every page, link and asset; exit 1 on any problem.")
-@click.option("--serve", "port", is_flag=False, flag_value=8000, default=None, type=int, metavar="[PORT]", help="After building, serve the site on 127.0.0.1 (port 8000 if none given).")
+@click.option(
+    "--serve",
+    "port",
+    is_flag=False,
+    flag_value=8000,
+    default=None,
+    type=int,
+    metavar="[PORT]",
+    help="After building, serve the site on 127.0.0.1 (port 8000 if none given).",
+)
 def main(db_path, out, base_path, smoke, port):
     """Build the static treemap site from data.db.
 

@@ -21,7 +21,9 @@ from score import measures  # noqa: E402
 
 
 @click.command()
-@click.option("--reference", type=click.Path(file_okay=False), default=str(measures.DEFAULT_REFERENCE), show_default="../shared/reference")
+@click.option(
+    "--reference", type=click.Path(file_okay=False), default=str(measures.DEFAULT_REFERENCE), show_default="../shared/reference"
+)
 @click.option("--repeat", default=3, show_default=True, help="Runs of each step.")
 def main(reference, repeat):
     with tempfile.TemporaryDirectory() as tmp:
@@ -41,8 +43,10 @@ def main(reference, repeat):
             started = time.perf_counter()
             pairs = measures.agreement_rows(db)
             agreement = time.perf_counter() - started
-            click.echo(f"run {i + 1}: full load {full:.2f} s, no-op rerun {noop:.2f} s (wrote {sum(changed.values())} tables), "
-                       f"agreement alone {agreement:.2f} s for {len(pairs)} pairs x {measures.BOOTSTRAP} resamples")
+            click.echo(
+                f"run {i + 1}: full load {full:.2f} s, no-op rerun {noop:.2f} s (wrote {sum(changed.values())} tables), "
+                f"agreement alone {agreement:.2f} s for {len(pairs)} pairs x {measures.BOOTSTRAP} resamples"
+            )
     click.echo(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

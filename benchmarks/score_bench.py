@@ -36,19 +36,38 @@ def main(delay, levels, criterion):
         for level in levels:
             db_path = Path(tmp) / f"c{level}.db"
             shutil.copy(ROOT / "data.db", db_path)
-            command = [sys.executable, "-m", "score", "run", "--criterion", criterion, "--db", str(db_path),
-                       "--concurrency", str(level), "--model", "claude-haiku-5-5"]
+            command = [
+                sys.executable,
+                "-m",
+                "score",
+                "run",
+                "--criterion",
+                criterion,
+                "--db",
+                str(db_path),
+                "--concurrency",
+                str(level),
+                "--model",
+                "claude-haiku-5-5",
+            ]
             started = time.perf_counter()
             result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
             elapsed = time.perf_counter() - started
             if result.returncode != 0:
                 raise click.ClickException(result.stdout + result.stderr)
-            tokens = [r[0] for r in sqlite_utils.Database(db_path).execute(
-                "select input_tokens from scores where run_id = (select max(id) from runs where kind = 'model')")]
-            click.echo(f"concurrency {level:>2}: {len(tokens)} occupations in {elapsed:6.1f} s  "
-                       f"({'target < 40 s' if level == 16 else 'no target'})  [{result.stdout.strip()}]")
-        click.echo(f"median input tokens per occupation: {statistics.median(tokens):,.0f} "
-                   f"(min {min(tokens):,}, max {max(tokens):,})")
+            tokens = [
+                r[0]
+                for r in sqlite_utils.Database(db_path).execute(
+                    "select input_tokens from scores where run_id = (select max(id) from runs where kind = 'model')"
+                )
+            ]
+            click.echo(
+                f"concurrency {level:>2}: {len(tokens)} occupations in {elapsed:6.1f} s  "
+                f"({'target < 40 s' if level == 16 else 'no target'})  [{result.stdout.strip()}]"
+            )
+        click.echo(
+            f"median input tokens per occupation: {statistics.median(tokens):,.0f} (min {min(tokens):,}, max {max(tokens):,})"
+        )
     fake.close()
 
 

@@ -31,7 +31,13 @@ def timed(command):
 
 
 @click.command()
-@click.option("--copy", "copy_dir", default=str(ROOT.parent / "shared" / "bls-ooh"), show_default=True, type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--copy",
+    "copy_dir",
+    default=str(ROOT.parent / "shared" / "bls-ooh"),
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False),
+)
 def main(copy_dir):
     server = Server(copy_dir)
     with tempfile.TemporaryDirectory() as tmp:

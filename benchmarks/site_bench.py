@@ -17,9 +17,10 @@ import click
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-import build  # noqa: E402
 from conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from servers import Server  # noqa: E402
+
+import build  # noqa: E402
 
 # What index.html loads before it draws; data/details.json comes after.
 FIRST_LOAD = ["index.html", "assets/site.css", *[f"assets/{m}.min.js" for m in build.D3_MODULES], "assets/treemap.js"]
@@ -47,7 +48,9 @@ def main(runs):
             click.echo(f"  {name:<32} {len(data):>8,} B  {len(gzip.compress(data, 9)):>7,} B gzipped")
         click.echo(f"before the treemap is drawn: {raw / 1024:.1f} KB raw, {gz / 1024:.1f} KB gzipped (target <= 80 KB gzipped)")
         after = (out / "data" / "details.json").read_bytes()
-        click.echo(f"loaded after drawing: data/details.json {len(after) / 1024:.1f} KB raw, {len(gzip.compress(after, 9)) / 1024:.1f} KB gzipped")
+        click.echo(
+            f"loaded after drawing: data/details.json {len(after) / 1024:.1f} KB raw, {len(gzip.compress(after, 9)) / 1024:.1f} KB gzipped"
+        )
 
         server = Server(out)
         with sync_playwright() as p:

@@ -42,7 +42,9 @@ def help_text(command, args, title):
 
 
 def cli_reference():
-    parts = ["# Command reference\n\nGenerated from each command's `--help` by `docs/generate.py`; a test fails when it drifts.\n"]
+    parts = [
+        "# Command reference\n\nGenerated from each command's `--help` by `docs/generate.py`; a test fails when it drifts.\n"
+    ]
     for title, command, args in COMMANDS:
         text = help_text(command, args, title)
         parts.append(f"## `{title}`\n\n```\n{text.rstrip()}\n```\n")
@@ -52,8 +54,11 @@ def cli_reference():
 def data_dictionary():
     meta = yaml.safe_load((ROOT / "metadata.yml").read_text())
     database = meta["databases"]["data"]
-    out = ["# Data dictionary\n", "Generated from `metadata.yml` (what Datasette shows) by `docs/generate.py`.\n",
-           f"Source: {meta['source']} ({meta['source_url']}). Licence: {meta['license']}.\n"]
+    out = [
+        "# Data dictionary\n",
+        "Generated from `metadata.yml` (what Datasette shows) by `docs/generate.py`.\n",
+        f"Source: {meta['source']} ({meta['source_url']}). Licence: {meta['license']}.\n",
+    ]
     for name, table in database["tables"].items():
         out.append(f"## `{name}`\n\n{' '.join(table['description'].split())}\n")
         out.append("| column | meaning |\n| --- | --- |")
@@ -70,13 +75,18 @@ def cost_table():
     table = prices.table()
     db = sqlite_utils.Database(ROOT / "data.db")
     criterion = criteria.load("ai_exposure")
-    lines = ["| model | calls | input tokens | output tokens | standard | with --batch |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| model | calls | input tokens | output tokens | standard | with --batch |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for label in ("cheapest", "best"):
         model = table[label]
         plan = run.plan(db, criterion, model, prices.price(model), force=True)
         usage, cost = plan.expected_cost()
         _, batch = plan.expected_cost(batch=True)
-        lines.append(f"| {model} ({label}) | {len(plan.jobs)} | {usage['input_tokens']:,} | {usage['output_tokens']:,} | ${cost:.2f} | ${batch:.2f} |")
+        lines.append(
+            f"| {model} ({label}) | {len(plan.jobs)} | {usage['input_tokens']:,} | {usage['output_tokens']:,} | ${cost:.2f} | ${batch:.2f} |"
+        )
     return "\n".join(lines)
 
 

@@ -10,14 +10,24 @@ import click
 import sqlite_utils
 
 from . import criteria as criteria_module
-from . import importer, llm, measures as measures_module, prices, run as run_module, store
+from . import importer, llm, prices, store
+from . import measures as measures_module
+from . import run as run_module
 
 db_option = click.option(
-    "--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="The database written by python -m scrape."
+    "--db",
+    "db_path",
+    default="data.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The database written by python -m scrape.",
 )
 criteria_dir_option = click.option(
-    "--criteria-dir", default=str(criteria_module.DEFAULT_DIR), show_default="score/criteria",
-    type=click.Path(file_okay=False), help="Folder of criterion files.",
+    "--criteria-dir",
+    default=str(criteria_module.DEFAULT_DIR),
+    show_default="score/criteria",
+    type=click.Path(file_okay=False),
+    help="Folder of criterion files.",
 )
 
 
@@ -36,7 +46,7 @@ def open_db(path, write=True):
         if write:
             store.ensure(db)
     except sqlite3.Error as exc:
-        raise click.ClickException(f"{path} cannot be used: {exc}")
+        raise click.ClickException(f"{path} cannot be used: {exc}") from None
     return db
 
 
@@ -53,7 +63,7 @@ def load_criterion(name, directory):
     try:
         return criteria_module.load(name, directory)
     except criteria_module.CriterionError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,7 +90,7 @@ def criteria(criteria_dir):
     try:
         found = criteria_module.load_all(criteria_dir)
     except criteria_module.CriterionError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     for c in found:
         tiers = ", ".join(f"{t.name} {t.min}-{t.max}" for t in c.tiers)
         click.echo(f"{c.name}: {c.title} ({c.min}-{c.max}; {tiers})")
@@ -93,19 +103,60 @@ def criteria(criteria_dir):
 @click.option("--limit", type=click.IntRange(min=1), help="Score at most N occupations.")
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64), help="Calls in flight at once.")
 @click.option("--batch", is_flag=True, help="Use the Message Batches API: half price, results within 24 hours.")
-@click.option("--no-wait", is_flag=True, help="With --batch: send the batch (or collect one that has ended) and return; run again later to collect it.")
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="With --batch: send the batch (or collect one that has ended) and return; run again later to collect it.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the number of calls and the estimated cost; call nothing, write nothing.")
 @click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD", help="Stop before spending more than this.")
 @click.option("--force", is_flag=True, help="Score again even where a fresh score exists.")
-@click.option("--max-input-tokens", default=3000, show_default=True, type=click.IntRange(min=200), help="Trim each occupation's text to about this many tokens.")
-@click.option("--max-tokens", default=2048, show_default=True, type=click.IntRange(min=64), help="max_tokens for each reply (thinking included).")
-@click.option("--effort", type=click.Choice(["low", "medium", "high", "xhigh", "max"]), help="How hard a thinking model thinks (output_config.effort); unset leaves the model's default. Part of the prompt hash.")
-@click.option("--timeout", default=120.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds to wait for one reply.")
-@click.option("--poll-interval", default=30.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between checks on a batch.")
+@click.option(
+    "--max-input-tokens",
+    default=3000,
+    show_default=True,
+    type=click.IntRange(min=200),
+    help="Trim each occupation's text to about this many tokens.",
+)
+@click.option(
+    "--max-tokens",
+    default=2048,
+    show_default=True,
+    type=click.IntRange(min=64),
+    help="max_tokens for each reply (thinking included).",
+)
+@click.option(
+    "--effort",
+    type=click.Choice(["low", "medium", "high", "xhigh", "max"]),
+    help="How hard a thinking model thinks (output_config.effort); unset leaves the model's default. Part of the prompt hash.",
+)
+@click.option(
+    "--timeout", default=120.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds to wait for one reply."
+)
+@click.option(
+    "--poll-interval", default=30.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between checks on a batch."
+)
 @db_option
 @criteria_dir_option
-def run_command(name, model, only, limit, concurrency, batch, no_wait, dry_run, max_cost, force, max_input_tokens,
-                max_tokens, effort, timeout, poll_interval, db_path, criteria_dir):
+def run_command(
+    name,
+    model,
+    only,
+    limit,
+    concurrency,
+    batch,
+    no_wait,
+    dry_run,
+    max_cost,
+    force,
+    max_input_tokens,
+    max_tokens,
+    effort,
+    timeout,
+    poll_interval,
+    db_path,
+    criteria_dir,
+):
     """Score occupations on a criterion with a Claude model.
 
     Only what is missing or stale is scored: a score is kept per occupation,
@@ -133,7 +184,7 @@ def run_command(name, model, only, limit, concurrency, batch, no_wait, dry_run, 
         price = prices.price(model)
         api_key = run_module.clean_key(os.environ.get("ANTHROPIC_API_KEY"))
     except (prices.UnknownModel, ValueError) as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     if not dry_run and not api_key:
         raise click.ClickException(
             "ANTHROPIC_API_KEY is not set: export your Anthropic API key, or add --dry-run to see the cost without calling the API"
@@ -141,11 +192,19 @@ def run_command(name, model, only, limit, concurrency, batch, no_wait, dry_run, 
     db = open_db(db_path, write=not dry_run)
     try:
         the_plan = run_module.plan(
-            db, criterion, model, price, only=only, limit=limit, force=force,
-            max_input_tokens=max_input_tokens, max_tokens=max_tokens, effort=effort,
+            db,
+            criterion,
+            model,
+            price,
+            only=only,
+            limit=limit,
+            force=force,
+            max_input_tokens=max_input_tokens,
+            max_tokens=max_tokens,
+            effort=effort,
         )
     except ValueError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
 
     if dry_run:
         usage, cost = the_plan.expected_cost(batch=batch)
@@ -165,25 +224,35 @@ def run_command(name, model, only, limit, concurrency, batch, no_wait, dry_run, 
     try:
         with _progress(len(the_plan.jobs)) as advance:
             result = run_module.execute(
-                db, db_path, the_plan, client=run_module.make_client(api_key, timeout), batch=batch,
-                wait_for_results=not no_wait, concurrency=concurrency, max_cost=max_cost, poll_interval=poll_interval,
-                log=log, progress=advance,
+                db,
+                db_path,
+                the_plan,
+                client=run_module.make_client(api_key, timeout),
+                batch=batch,
+                wait_for_results=not no_wait,
+                concurrency=concurrency,
+                max_cost=max_cost,
+                poll_interval=poll_interval,
+                log=log,
+                progress=advance,
             )
     except llm.Fatal as exc:
         if getattr(exc, "run_id", None) is None:
-            raise click.ClickException(str(exc))
+            raise click.ClickException(str(exc)) from None
         result = run_module.result_of(db, exc.run_id)
         click.echo(result.line())
         click.echo(f"Error: {exc}", err=True)
         sys.exit(result.exit_code)
     except run_module.Busy as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         log("interrupted: every score already received is saved; run the same command again to go on")
         sys.exit(130)
     if result.run_id is None:
         waiting = f" ({result.waiting} more wait in a batch already sent: add --batch to collect it)" if result.waiting else ""
-        click.echo(f"nothing to score: all {result.skipped} occupations already have a fresh {criterion.name} score from {model}{waiting}")
+        click.echo(
+            f"nothing to score: all {result.skipped} occupations already have a fresh {criterion.name} score from {model}{waiting}"
+        )
         return
     refresh_agreement(db)
     for slug, error in result.failures:
@@ -222,8 +291,16 @@ class _progress:
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--criterion", "name", required=True, help="Criterion the scores are for.")
-@click.option("--source", required=True, help='Who made the scores, as shown to readers, e.g. "karpathy/jobs, Gemini 3 Flash, 2026".')
-@click.option("--key", type=click.Choice(["slug", "soc"]), default="slug", show_default=True, help="What the rows are keyed by: OOH slug, or SOC code (averaged into occupations by employment).")
+@click.option(
+    "--source", required=True, help='Who made the scores, as shown to readers, e.g. "karpathy/jobs, Gemini 3 Flash, 2026".'
+)
+@click.option(
+    "--key",
+    type=click.Choice(["slug", "soc"]),
+    default="slug",
+    show_default=True,
+    help="What the rows are keyed by: OOH slug, or SOC code (averaged into occupations by employment).",
+)
 @db_option
 @criteria_dir_option
 def import_command(file, name, source, key, db_path, criteria_dir):
@@ -244,13 +321,15 @@ def import_command(file, name, source, key, db_path, criteria_dir):
     try:
         run_id, count, unmatched = importer.import_scores(db, file, criterion, source=source, key=key)
     except (importer.ImportError_, ValueError) as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     if count == 0:
         click.echo(f"already imported as run {run_id}")
         return
     refresh_agreement(db)
     current = db["criteria"].get(criterion.name)["current_run"] == run_id
-    click.echo(f"run {run_id}: imported {count} {criterion.name} scores from {source}" + (" (now the current run)" if current else ""))
+    click.echo(
+        f"run {run_id}: imported {count} {criterion.name} scores from {source}" + (" (now the current run)" if current else "")
+    )
     if unmatched:
         click.echo(f"{len(unmatched)} SOC codes match no occupation: {', '.join(unmatched[:10])}", err=True)
 
@@ -290,17 +369,27 @@ def use(run_id, db_path):
     try:
         name = store.set_current(db, run_id)
     except ValueError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     refresh_agreement(db)
     click.echo(f"run {run_id} is now the current {name} run")
 
 
-
 @cli.command()
-@click.option("--reference", type=click.Path(file_okay=False), default=str(measures_module.DEFAULT_REFERENCE),
-              show_default="../shared/reference", help="Folder of the published datasets (see its README).")
-@click.option("--definitions", "definitions_file", type=click.Path(dir_okay=False), default=str(measures_module.MEASURES_FILE),
-              show_default="score/measures.toml", help="The file that describes each measure.")
+@click.option(
+    "--reference",
+    type=click.Path(file_okay=False),
+    default=str(measures_module.DEFAULT_REFERENCE),
+    show_default="../shared/reference",
+    help="Folder of the published datasets (see its README).",
+)
+@click.option(
+    "--definitions",
+    "definitions_file",
+    type=click.Path(dir_okay=False),
+    default=str(measures_module.MEASURES_FILE),
+    show_default="score/measures.toml",
+    help="The file that describes each measure.",
+)
 @db_option
 def measures(reference, definitions_file, db_path):
     """Load published measures of AI exposure and compare them with our scores.
@@ -322,7 +411,7 @@ def measures(reference, definitions_file, db_path):
     try:
         changed = measures_module.run(db, reference, definitions_file, log=click.echo)
     except measures_module.MeasureError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     written = [table for table, did in changed.items() if did]
     click.echo(f"updated {', '.join(written)}" if written else "nothing changed")
     for a, b, n, rho, low, high in db.execute(
@@ -332,8 +421,13 @@ def measures(reference, definitions_file, db_path):
 
 
 @cli.command()
-@click.option("--backend", type=click.Choice(["tfidf", "minilm"]), default="tfidf", show_default=True,
-              help="tfidf: TF-IDF and SVD (scikit-learn). minilm: all-MiniLM-L6-v2, offline (torch and sentence-transformers).")
+@click.option(
+    "--backend",
+    type=click.Choice(["tfidf", "minilm"]),
+    default="tfidf",
+    show_default=True,
+    help="tfidf: TF-IDF and SVD (scikit-learn). minilm: all-MiniLM-L6-v2, offline (torch and sentence-transformers).",
+)
 @click.option("--force", is_flag=True, help="Compute again even if no occupation text changed.")
 @db_option
 def embed(backend, force, db_path):
@@ -355,7 +449,7 @@ def embed(backend, force, db_path):
     try:
         name, changed, results = embed_module.run(db, backend, force=force)
     except embed_module.BackendMissing as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     count = db.execute("select count(*) from embeddings where backend = ?", [name]).fetchone()[0]
     click.echo(f"{name}: {count} occupations {'embedded' if changed else 'unchanged, vectors kept'}")
     for truth, evaluations, links in results:

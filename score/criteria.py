@@ -29,7 +29,20 @@ DEFAULT_DIR = Path(__file__).resolve().parent / "criteria"
 
 # Sequential schemes the site knows how to draw; all stay readable for the
 # common forms of colour blindness.
-COLOR_SCHEMES = ("viridis", "cividis", "magma", "inferno", "plasma", "blues", "greens", "oranges", "purples", "reds", "ylorrd", "ylgnbu")
+COLOR_SCHEMES = (
+    "viridis",
+    "cividis",
+    "magma",
+    "inferno",
+    "plasma",
+    "blues",
+    "greens",
+    "oranges",
+    "purples",
+    "reds",
+    "ylorrd",
+    "ylgnbu",
+)
 
 FIELDS = {"name": str, "title": str, "description": str, "unit": str, "colors": str, "scale": dict, "tiers": list}
 SCALE_FIELDS = {"min": int, "max": int}
@@ -140,8 +153,16 @@ def parse(text, path):
         raise CriterionError(f"{where}: tier names must be unique")
 
     return Criterion(
-        name=name, title=header["title"], description=header["description"], unit=header["unit"],
-        colors=header["colors"], min=low, max=high, tiers=tuple(tiers), rubric=rubric, path=where,
+        name=name,
+        title=header["title"],
+        description=header["description"],
+        unit=header["unit"],
+        colors=header["colors"],
+        min=low,
+        max=high,
+        tiers=tuple(tiers),
+        rubric=rubric,
+        path=where,
     )
 
 

@@ -36,7 +36,9 @@ def tfidf(texts):
         from sklearn.preprocessing import normalize
     except ImportError:
         raise BackendMissing("the tfidf backend needs scikit-learn: pip install -e .") from None
-    matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_df=0.5, ngram_range=(1, 2)).fit_transform(texts)
+    matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_df=0.5, ngram_range=(1, 2)).fit_transform(
+        texts
+    )
     reduced = TruncatedSVD(n_components=128, algorithm="arpack", random_state=0).fit_transform(matrix)
     return normalize(reduced)
 
@@ -66,7 +68,7 @@ def minilm(texts):
         words = body.split()
         for start in range(0, max(len(words), 1), 150):
             owners.append(i)
-            passages.append(title + ". " + " ".join(words[start:start + 150]))
+            passages.append(title + ". " + " ".join(words[start : start + 150]))
     encoded = model.encode(passages, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
     vectors = np.zeros((len(texts), encoded.shape[1]), dtype=np.float32)
     np.add.at(vectors, np.asarray(owners), encoded)
@@ -91,7 +93,9 @@ def layout(vectors):
     """A deterministic 2-D map of the space (t-SNE on cosine distance, seed 0)."""
     from sklearn.manifold import TSNE
 
-    points = TSNE(n_components=2, metric="cosine", init="pca", perplexity=30, random_state=0, max_iter=1000).fit_transform(vectors)
+    points = TSNE(n_components=2, metric="cosine", init="pca", perplexity=30, random_state=0, max_iter=1000).fit_transform(
+        vectors
+    )
     points -= points.min(axis=0)
     return points / points.max()
 
@@ -216,12 +220,17 @@ def run(db, backend, force=False):
                 "insert into embeddings values (?, ?, ?, ?, ?)",
                 [(s, name, h, vectors.shape[1], v.astype("<f4").tobytes()) for s, h, v in zip(slugs, hashes, vectors)],
             )
-            db.conn.executemany("insert into space_layout values (?, ?, ?, ?)",
-                                [(s, name, round(float(x), 5), round(float(y), 5)) for s, (x, y) in zip(slugs, points)])
+            db.conn.executemany(
+                "insert into space_layout values (?, ?, ?, ?)",
+                [(s, name, round(float(x), 5), round(float(y), 5)) for s, (x, y) in zip(slugs, points)],
+            )
             db.conn.executemany(
                 "insert into nearest_occupations values (?, ?, ?, ?, ?)",
-                [(s, name, rank + 1, slugs[j], round(float(sim), 5))
-                 for s, row, sims in zip(slugs, order, similarity) for rank, (j, sim) in enumerate(zip(row, sims))],
+                [
+                    (s, name, rank + 1, slugs[j], round(float(sim), 5))
+                    for s, row, sims in zip(slugs, order, similarity)
+                    for rank, (j, sim) in enumerate(zip(row, sims))
+                ],
             )
     else:
         vectors = vectors_for(db, name, slugs)
@@ -246,5 +255,8 @@ def run(db, backend, force=False):
 def vectors_for(db, name, slugs):
     import numpy as np
 
-    stored = {slug: (dims, blob) for slug, dims, blob in db.execute("select slug, dims, vector from embeddings where backend = ?", [name])}
+    stored = {
+        slug: (dims, blob)
+        for slug, dims, blob in db.execute("select slug, dims, vector from embeddings where backend = ?", [name])
+    }
     return np.stack([np.frombuffer(stored[s][1], dtype="<f4") for s in slugs])

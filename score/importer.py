@@ -26,7 +26,9 @@ def read_rows(path):
         if not isinstance(rows, list):
             raise ImportError_(f"{path.name}: expected a JSON list of objects")
     elif path.suffix.lower() in (".csv", ".tsv"):
-        rows = list(csv.DictReader(data.decode("utf-8-sig").splitlines(), delimiter="\t" if path.suffix.lower() == ".tsv" else ","))
+        rows = list(
+            csv.DictReader(data.decode("utf-8-sig").splitlines(), delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        )
     else:
         raise ImportError_(f"{path.name}: not a .csv, .tsv or .json file")
     return rows, hashlib.sha256(data).hexdigest()
@@ -74,7 +76,7 @@ def by_soc(db, scores):
             if row["soc_code"] not in scores:
                 continue
             descendants = []
-            for later in rows[i + 1:]:
+            for later in rows[i + 1 :]:
                 if later["level"] <= row["level"]:
                     break
                 descendants.append(later)

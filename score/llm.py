@@ -194,7 +194,10 @@ def check_access(client, model, *, throttle, log=None):
     try:
         retrying(
             lambda: client.messages.count_tokens(model=model, messages=[{"role": "user", "content": "ping"}]),
-            throttle=throttle, retries=2, log=log, what=" to a token count",
+            throttle=throttle,
+            retries=2,
+            log=log,
+            what=" to a token count",
         )
     except RetryableFailure as exc:
         raise Fatal(f"the API could not be reached: {exc}") from None

@@ -97,8 +97,18 @@ def definitions(path=MEASURES_FILE):
             raise MeasureError(f"{where}: expected a table")
         unknown, missing = set(table) - set(wanted), set(wanted) - set(table)
         if unknown or missing:
-            raise MeasureError(f"{where}: " + "; ".join(
-                filter(None, [unknown and f"unknown {', '.join(sorted(unknown))}", missing and f"missing {', '.join(sorted(missing))}"])))
+            raise MeasureError(
+                f"{where}: "
+                + "; ".join(
+                    filter(
+                        None,
+                        [
+                            unknown and f"unknown {', '.join(sorted(unknown))}",
+                            missing and f"missing {', '.join(sorted(missing))}",
+                        ],
+                    )
+                )
+            )
         values = {}
         for key, kind in wanted.items():
             value = table[key]
@@ -120,6 +130,7 @@ def definitions(path=MEASURES_FILE):
 
 
 # Reading the reference folder ------------------------------------------------
+
 
 def read_table(reference, name):
     """Rows of a CSV, or of a tab-separated file (.tsv, .txt), as dicts."""
@@ -183,7 +194,9 @@ def isco_links(reference):
     """{SOC 2010 code: [(ISCO-08 code, partial)]} from the BLS crosswalk."""
     links = {}
     for row in read_table(reference, CROSSWALK_ISCO):
-        links.setdefault(row["2010 SOC Code"].strip(), []).append((row["ISCO-08 Code"].strip().zfill(4), bool(row["part"].strip())))
+        links.setdefault(row["2010 SOC Code"].strip(), []).append(
+            (row["ISCO-08 Code"].strip().zfill(4), bool(row["part"].strip()))
+        )
     return links
 
 
@@ -222,6 +235,7 @@ def to_soc2018(measure, values, reference):
 
 # Reaching OOH occupations ------------------------------------------------------
 
+
 def occupation_codes(db):
     """{slug: (leaves, total employment)}: the SOC codes of each occupation that
     have no more detailed code below them on its page, with their base-year
@@ -236,7 +250,7 @@ def occupation_codes(db):
             if not row["soc_code"]:
                 continue
             below = []
-            for later in rows[i + 1:]:
+            for later in rows[i + 1 :]:
                 if later["level"] <= row["level"]:
                     break
                 below.append(later)
@@ -282,8 +296,9 @@ def reach(leaves, total, soc_values, nem):
     for code, employment in leaves:
         codes, how = detailed_codes(code, soc_values, nem)
         if codes:
-            parts.append((statistics.fmean(soc_values[c][0] for c in codes), employment, codes,
-                          any(soc_values[c][1] for c in codes), how))
+            parts.append(
+                (statistics.fmean(soc_values[c][0] for c in codes), employment, codes, any(soc_values[c][1] for c in codes), how)
+            )
     if not parts:
         return None
     employment = [p[1] for p in parts]
@@ -323,13 +338,26 @@ def measure_rows(measure, reference, codes, jobs, nem):
             reached[slug] = found
     pct = percentiles({s: r[0] for s, r in reached.items()})
     values = [
-        (measure.name, slug, round(value, 6), pct[slug], " ".join(used), None if share is None else round(share, 4), join, int(partial))
+        (
+            measure.name,
+            slug,
+            round(value, 6),
+            pct[slug],
+            " ".join(used),
+            None if share is None else round(share, 4),
+            join,
+            int(partial),
+        )
         for slug, (value, used, share, join, partial) in sorted(reached.items())
     ]
     covered = sum(jobs.get(s) or 0 for s in reached)
     row = {f.name: getattr(measure, f.name) for f in fields(Measure)}
     row["consensus"] = int(measure.consensus)
-    row |= {"occupations": len(reached), "jobs": covered, "jobs_share": round(covered / (sum(v or 0 for v in jobs.values()) or 1), 4)}
+    row |= {
+        "occupations": len(reached),
+        "jobs": covered,
+        "jobs_share": round(covered / (sum(v or 0 for v in jobs.values()) or 1), 4),
+    }
     return row, values
 
 
@@ -358,7 +386,9 @@ def task_rows(reference, codes, nem):
                         continue
                     seen.add((onet, task_id))
                     human, gpt4 = labels.get((onet, task_id), (None, None))
-                    out.append((slug, onet, task_id, titles.get(onet), " ".join(r["Task"].split()), r["Task Type"] or None, human, gpt4))
+                    out.append(
+                        (slug, onet, task_id, titles.get(onet), " ".join(r["Task"].split()), r["Task Type"] or None, human, gpt4)
+                    )
     return sorted(out)
 
 
@@ -392,11 +422,13 @@ def consensus_rows(values, included):
             by_slug.setdefault(slug, []).append(pct)
     return [
         (slug, len(p), round(statistics.median(p), 2), min(p), max(p), round(max(p) - min(p), 2))
-        for slug, p in sorted(by_slug.items()) if len(p) >= CONSENSUS_MIN
+        for slug, p in sorted(by_slug.items())
+        if len(p) >= CONSENSUS_MIN
     ]
 
 
 # Agreement -------------------------------------------------------------------
+
 
 def weighted_ranks(x, w):
     """Ranks along the last axis as the midpoint of each value's share of the
@@ -445,7 +477,9 @@ def agreement(a, b, w, seed):
     import numpy as np
 
     # Only the order matters: as small integers the resamples sort by radix, many times faster.
-    a, b = (np.unique(x, return_inverse=True)[1].astype(np.int16 if len(x) <= np.iinfo(np.int16).max else np.int64) for x in (a, b))
+    a, b = (
+        np.unique(x, return_inverse=True)[1].astype(np.int16 if len(x) <= np.iinfo(np.int16).max else np.int64) for x in (a, b)
+    )
     rng = np.random.default_rng(seed)
     i = rng.integers(0, len(a), (BOOTSTRAP, len(a)))
     out = []
@@ -483,13 +517,17 @@ def agreement_rows(db):
         raise MeasureError("a measure has the same name as a criterion: rename one in measures.toml")
     rows = []
     for i, (a, a_kind, av) in enumerate(items):
-        for b, b_kind, bv in items[i + 1:]:
+        for b, b_kind, bv in items[i + 1 :]:
             common = sorted(s for s in set(av) & set(bv) if s in jobs)
             if len(common) < 3:
                 continue
             seed = int(hashlib.sha256(f"{a}\0{b}".encode()).hexdigest()[:8], 16)
-            stats = agreement(np.array([float(av[s]) for s in common]), np.array([float(bv[s]) for s in common]),
-                              np.array([float(jobs[s]) for s in common]), seed)
+            stats = agreement(
+                np.array([float(av[s]) for s in common]),
+                np.array([float(bv[s]) for s in common]),
+                np.array([float(jobs[s]) for s in common]),
+                seed,
+            )
             rows.append((a, b, a_kind, b_kind, len(common), *stats))
     return rows
 
@@ -646,8 +684,13 @@ def run(db, reference=DEFAULT_REFERENCE, definitions_file=MEASURES_FILE, log=lam
     db.executescript(SCHEMA)
     changed = {}
     with db.atomic():
-        for table, rows in (("measures", measure_table), ("measure_values", values), ("measure_consensus", consensus),
-                            ("tasks", tasks), ("onet_related", related)):
+        for table, rows in (
+            ("measures", measure_table),
+            ("measure_values", values),
+            ("measure_consensus", consensus),
+            ("tasks", tasks),
+            ("onet_related", related),
+        ):
             changed[table] = replace_rows(db, table, rows)
         changed["occupation_measures"] = refresh_view(db)
     changed["measure_agreement"] = refresh_agreement(db)

@@ -42,8 +42,13 @@ def price(model, path=PRICES_FILE):
     if entry is None:
         raise UnknownModel(f"no price for model {model!r} in {Path(path).name} (known: {', '.join(data['models'])})")
     return Price(
-        model=model, input=entry["input"], output=entry["output"], cache_write=entry["cache_write"],
-        cache_read=entry["cache_read"], cache_min_tokens=entry["cache_min_tokens"], batch_discount=data["batch_discount"],
+        model=model,
+        input=entry["input"],
+        output=entry["output"],
+        cache_write=entry["cache_write"],
+        cache_read=entry["cache_read"],
+        cache_min_tokens=entry["cache_min_tokens"],
+        batch_discount=data["batch_discount"],
     )
 
 

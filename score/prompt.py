@@ -43,8 +43,8 @@ def system_prompt(criterion):
         "You score occupations described in the US Bureau of Labor Statistics Occupational Outlook "
         f"Handbook on one criterion: {criterion.title}, an integer from {criterion.min} to {criterion.max}.\n\n"
         f"<rubric>\n{criterion.rubric}\n</rubric>\n\n"
-        "The user sends one occupation's description. Answer in JSON with two fields: \"score\", an "
-        f"integer from {criterion.min} to {criterion.max}, and \"rationale\", one to three sentences."
+        'The user sends one occupation\'s description. Answer in JSON with two fields: "score", an '
+        f'integer from {criterion.min} to {criterion.max}, and "rationale", one to three sentences.'
     )
 
 
@@ -68,8 +68,12 @@ def _cut(text, chars):
 def occupation_text(row, max_tokens=3000):
     """The user message for one occupation (a dict of its data.db columns)."""
     facts = [
-        ("Median pay", f"${row['median_pay_annual']:,} a year" if row.get("median_pay_annual") else
-            (f"${row['median_pay_hourly']:.2f} an hour" if row.get("median_pay_hourly") else None)),
+        (
+            "Median pay",
+            f"${row['median_pay_annual']:,} a year"
+            if row.get("median_pay_annual")
+            else (f"${row['median_pay_hourly']:.2f} an hour" if row.get("median_pay_hourly") else None),
+        ),
         ("Typical entry-level education", row.get("entry_education")),
         ("Number of jobs", f"{row['jobs']:,}" if row.get("jobs") else None),
     ]

@@ -45,8 +45,12 @@ class Plan:
 
     def request(self, job):
         return prompt.request(
-            self.criterion, self.model, job.text, max_tokens=self.params["max_tokens"],
-            cache_min_tokens=self.price.cache_min_tokens, effort=self.params.get("effort"),
+            self.criterion,
+            self.model,
+            job.text,
+            max_tokens=self.params["max_tokens"],
+            cache_min_tokens=self.price.cache_min_tokens,
+            effort=self.params.get("effort"),
         )
 
     def estimate_input_tokens(self, job):
@@ -165,8 +169,9 @@ class Outcome:
 
 def _save(db, the_plan, run_id, job, reply, outcome):
     if reply.error is None:
-        store.save_score(db, run_id, the_plan.criterion.name, job.slug, reply.score, reply.rationale, job.input_hash,
-                         reply.usage, reply.cost)
+        store.save_score(
+            db, run_id, the_plan.criterion.name, job.slug, reply.score, reply.rationale, job.input_hash, reply.usage, reply.cost
+        )
         outcome.scored += 1
     else:
         store.save_failure(db, run_id, job.slug, reply.error, reply.raw, reply.usage, reply.cost)
@@ -268,8 +273,9 @@ def _submit(db, client, the_plan, run_id, *, budget, throttle, log):
     local_id = store.batch_submitting(db, run_id, the_plan.config, jobs)
     requests = [{"custom_id": job.slug, "params": the_plan.request(job)} for job in jobs]
     try:
-        batch = llm.retrying(lambda: client.messages.batches.create(requests=requests), throttle=throttle, log=log,
-                             what=" sending the batch")
+        batch = llm.retrying(
+            lambda: client.messages.batches.create(requests=requests), throttle=throttle, log=log, what=" sending the batch"
+        )
     except (llm.Fatal, llm.RetryableFailure):
         store.forget_batch(db, local_id)  # the API said no: nothing was sent
         raise
@@ -304,8 +310,9 @@ def run_batch(db, client, the_plan, run_id, *, budget, throttle, poll_interval=3
 
     while True:
         try:
-            batch = llm.retrying(lambda: client.messages.batches.retrieve(batch_id), throttle=throttle, log=log,
-                                 what=f" checking batch {batch_id}")
+            batch = llm.retrying(
+                lambda: client.messages.batches.retrieve(batch_id), throttle=throttle, log=log, what=f" checking batch {batch_id}"
+            )
         except llm.Fatal as exc:
             if exc.status != 404:
                 raise
@@ -323,8 +330,9 @@ def run_batch(db, client, the_plan, run_id, *, budget, throttle, poll_interval=3
     requested = store.batch_requests(db, batch_id)
     jobs_by_slug = {job.slug: job for job in the_plan.jobs}
     retry = []
-    results = llm.retrying(lambda: client.messages.batches.results(batch_id), throttle=throttle, log=log,
-                           what=f" fetching the results of {batch_id}")
+    results = llm.retrying(
+        lambda: client.messages.batches.results(batch_id), throttle=throttle, log=log, what=f" fetching the results of {batch_id}"
+    )
     results = iter(results)
     while True:
         try:
@@ -341,7 +349,9 @@ def run_batch(db, client, the_plan, run_id, *, budget, throttle, poll_interval=3
     for slug in retry:
         job = jobs_by_slug.get(slug) or _job_for(db, the_plan, slug, requested[slug][0])
         if job is None:
-            store.save_failure(db, run_id, slug, "invalid reply; the occupation changed before it could be retried", None, {}, 0.0)
+            store.save_failure(
+                db, run_id, slug, "invalid reply; the occupation changed before it could be retried", None, {}, 0.0
+            )
             outcome.failed += 1
             continue
         try:
@@ -376,8 +386,9 @@ def _collect(db, the_plan, batch_id, run_id, result, requested, outcome, retry, 
         log(f"{slug}: invalid reply: {exc}; retrying once")
         retry.append(slug)
         return
-    store.save_batch_result(db, batch_id, run_id, name, slug, score=score, rationale=rationale,
-                            input_hash=requested[slug][0], usage=usage, cost=cost)
+    store.save_batch_result(
+        db, batch_id, run_id, name, slug, score=score, rationale=rationale, input_hash=requested[slug][0], usage=usage, cost=cost
+    )
     outcome.scored += 1
 
 
@@ -455,8 +466,20 @@ class Result:
         return text
 
 
-def execute(db, db_path, the_plan, *, client, batch=False, wait_for_results=True, concurrency=8, max_cost=None,
-            poll_interval=30.0, log=print, progress=None):
+def execute(
+    db,
+    db_path,
+    the_plan,
+    *,
+    client,
+    batch=False,
+    wait_for_results=True,
+    concurrency=8,
+    max_cost=None,
+    poll_interval=30.0,
+    log=print,
+    progress=None,
+):
     """A whole run: take the database, close runs that died, start a run,
     score, finish it whatever happens, and return its Result.
 
@@ -464,25 +487,52 @@ def execute(db, db_path, the_plan, *, client, batch=False, wait_for_results=True
     API refuses the run (the run is then finished as failed first)."""
     with one_scorer(db_path):
         for stale in store.close_stale_runs(db):
-            log(f"run {stale['id']} was killed midway ({stale['scored']} scores saved); "
-                "replies that were under way when it died were paid for and are asked again")
+            log(
+                f"run {stale['id']} was killed midway ({stale['scored']} scores saved); "
+                "replies that were under way when it died were paid for and are asked again"
+            )
         store.save_criterion(db, the_plan.criterion)
         _drop_done_since_planned(db, the_plan)
         throttle = llm.Throttle()
         if not the_plan.jobs and not (batch and store.pending_batches(db, the_plan.config)):
             return Result(None, "complete", skipped=the_plan.skipped, waiting=the_plan.waiting)
         llm.check_access(client, the_plan.model, throttle=throttle, log=log)
-        run_id, _ = store.start_run(db, criterion=the_plan.criterion, kind="model", model=the_plan.model,
-                                    prompt_hash=the_plan.prompt_hash, batch=batch, max_cost=max_cost)
+        run_id, _ = store.start_run(
+            db,
+            criterion=the_plan.criterion,
+            kind="model",
+            model=the_plan.model,
+            prompt_hash=the_plan.prompt_hash,
+            batch=batch,
+            max_cost=max_cost,
+        )
         budget = llm.Budget(max_cost)
         status = "interrupted"
         try:
             if batch:
-                outcome = run_batch(db, client, the_plan, run_id, budget=budget, throttle=throttle,
-                                    poll_interval=poll_interval, wait_for_results=wait_for_results, log=log)
+                outcome = run_batch(
+                    db,
+                    client,
+                    the_plan,
+                    run_id,
+                    budget=budget,
+                    throttle=throttle,
+                    poll_interval=poll_interval,
+                    wait_for_results=wait_for_results,
+                    log=log,
+                )
             else:
-                outcome = run_concurrent(db, client, the_plan, run_id, concurrency=concurrency, budget=budget,
-                                         throttle=throttle, progress=progress, log=log)
+                outcome = run_concurrent(
+                    db,
+                    client,
+                    the_plan,
+                    run_id,
+                    concurrency=concurrency,
+                    budget=budget,
+                    throttle=throttle,
+                    progress=progress,
+                    log=log,
+                )
             status = outcome.status
         except llm.Fatal as exc:
             status = "failed"
@@ -506,8 +556,18 @@ def _drop_done_since_planned(db, the_plan):
 def result_of(db, run_id, waiting=0):
     row = db["runs"].get(run_id)
     failures = db.execute("select slug, error from score_failures where run_id = ? order by slug", [run_id]).fetchall()
-    return Result(run_id, row["status"], row["scored"], row["failed"], row["skipped"], waiting,
-                  row["input_tokens"], row["output_tokens"], row["cost_usd"], failures)
+    return Result(
+        run_id,
+        row["status"],
+        row["scored"],
+        row["failed"],
+        row["skipped"],
+        waiting,
+        row["input_tokens"],
+        row["output_tokens"],
+        row["cost_usd"],
+        failures,
+    )
 
 
 def make_client(api_key, timeout):

@@ -8,7 +8,7 @@ occupation, the newest score of the criterion's current config.
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS criteria (
@@ -97,7 +97,7 @@ WHERE s.run_id = (
 
 
 def now():
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 # Columns added after the first databases were made, added to old ones.
@@ -147,9 +147,15 @@ def config_hash(criterion, kind, model_or_source, prompt_hash):
 def save_criterion(db, criterion):
     """Record the criterion as it is now (keeping its current run)."""
     row = {
-        "name": criterion.name, "title": criterion.title, "description": criterion.description,
-        "unit": criterion.unit, "min": criterion.min, "max": criterion.max, "colors": criterion.colors,
-        "tiers": json.dumps([t.__dict__ for t in criterion.tiers]), "rubric": criterion.rubric,
+        "name": criterion.name,
+        "title": criterion.title,
+        "description": criterion.description,
+        "unit": criterion.unit,
+        "min": criterion.min,
+        "max": criterion.max,
+        "colors": criterion.colors,
+        "tiers": json.dumps([t.__dict__ for t in criterion.tiers]),
+        "rubric": criterion.rubric,
     }
     with db.atomic():
         db["criteria"].upsert(row, pk="name")
@@ -166,11 +172,25 @@ def start_run(db, *, criterion, kind, model=None, source=None, prompt_hash, batc
     """``criterion`` is a criteria.Criterion; returns (run id, config)."""
     config = config_hash(criterion.name, kind, model or source, prompt_hash)
     with db.atomic():
-        run_id = db["runs"].insert({
-            "criterion": criterion.name, "kind": kind, "model": model, "source": source, "prompt_hash": prompt_hash,
-            "config": config, "batch": int(batch), "started": now(), "status": "running", "max_cost_usd": max_cost,
-            "scale": scale_of(criterion),
-        }).last_pk
+        run_id = (
+            db["runs"]
+            .insert(
+                {
+                    "criterion": criterion.name,
+                    "kind": kind,
+                    "model": model,
+                    "source": source,
+                    "prompt_hash": prompt_hash,
+                    "config": config,
+                    "batch": int(batch),
+                    "started": now(),
+                    "status": "running",
+                    "max_cost_usd": max_cost,
+                    "scale": scale_of(criterion),
+                }
+            )
+            .last_pk
+        )
     return run_id, config
 
 
@@ -195,19 +215,34 @@ def add_usage(db, run_id, usage, cost):
         "update runs set input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, "
         "cache_write_tokens = cache_write_tokens + ?, cache_read_tokens = cache_read_tokens + ?, cost_usd = cost_usd + ? "
         "where id = ?",
-        [usage.get("input_tokens", 0), usage.get("output_tokens", 0), usage.get("cache_creation_input_tokens", 0),
-         usage.get("cache_read_input_tokens", 0), cost, run_id],
+        [
+            usage.get("input_tokens", 0),
+            usage.get("output_tokens", 0),
+            usage.get("cache_creation_input_tokens", 0),
+            usage.get("cache_read_input_tokens", 0),
+            cost,
+            run_id,
+        ],
     )
 
 
 def save_score(db, run_id, criterion, slug, score, rationale, input_hash, usage, cost):
     """One score and the tokens it took, in one transaction."""
     with db.atomic():
-        db["scores"].insert({
-            "run_id": run_id, "slug": slug, "criterion": criterion, "score": score, "rationale": rationale,
-            "input_hash": input_hash, "input_tokens": usage.get("input_tokens"), "output_tokens": usage.get("output_tokens"),
-            "cost_usd": cost,
-        }, replace=True)
+        db["scores"].insert(
+            {
+                "run_id": run_id,
+                "slug": slug,
+                "criterion": criterion,
+                "score": score,
+                "rationale": rationale,
+                "input_hash": input_hash,
+                "input_tokens": usage.get("input_tokens"),
+                "output_tokens": usage.get("output_tokens"),
+                "cost_usd": cost,
+            },
+            replace=True,
+        )
         add_usage(db, run_id, usage, cost)
         db.execute("update runs set scored = scored + 1 where id = ?", [run_id])
 
@@ -280,8 +315,10 @@ def save_imported(db, run_id, criterion, scores):
 def batch_submitting(db, run_id, config, jobs):
     local_id = f"submitting-{run_id}"
     with db.atomic():
-        db["batches"].insert({"id": local_id, "run_id": run_id, "config": config, "created": now(),
-                              "status": "submitting", "requests": len(jobs)}, replace=True)
+        db["batches"].insert(
+            {"id": local_id, "run_id": run_id, "config": config, "created": now(), "status": "submitting", "requests": len(jobs)},
+            replace=True,
+        )
         db.execute("delete from batch_requests where batch_id = ?", [local_id])
         db["batch_requests"].insert_all({"batch_id": local_id, "slug": j.slug, "input_hash": j.input_hash} for j in jobs)
     return local_id
@@ -317,19 +354,29 @@ def pending_slugs(db, config):
     marks = "?"
     # A database not yet migrated (read-only, for --dry-run) has no collected column.
     collected = "q.collected" if "collected" in db["batch_requests"].columns_dict else "0"
-    return {r[0] for r in db.execute(
-        f"select q.slug from batch_requests q join batches b on b.id = q.batch_id "
-        f"where b.config = ? and b.status in ({marks}) and not {collected}", [config, "submitted"])}
+    return {
+        r[0]
+        for r in db.execute(
+            f"select q.slug from batch_requests q join batches b on b.id = q.batch_id "
+            f"where b.config = ? and b.status in ({marks}) and not {collected}",
+            [config, "submitted"],
+        )
+    }
 
 
 def batch_requests(db, batch_id):
     """{slug: (input_hash, collected)} for one batch."""
-    return {slug: (digest, bool(done)) for slug, digest, done in
-            db.execute("select slug, input_hash, collected from batch_requests where batch_id = ?", [batch_id])}
+    return {
+        slug: (digest, bool(done))
+        for slug, digest, done in db.execute(
+            "select slug, input_hash, collected from batch_requests where batch_id = ?", [batch_id]
+        )
+    }
 
 
-def save_batch_result(db, batch_id, run_id, criterion, slug, *, score=None, rationale=None, input_hash=None,
-                      error=None, usage=None, cost=0.0):
+def save_batch_result(
+    db, batch_id, run_id, criterion, slug, *, score=None, rationale=None, input_hash=None, error=None, usage=None, cost=0.0
+):
     """One batch result (a score, a failure, or only its usage when it will
     be retried), marked collected in the same transaction, so a download cut
     short and started again neither stores a score twice nor counts its cost twice."""

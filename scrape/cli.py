@@ -10,17 +10,67 @@ from . import fetch, parse, store
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--base-url", envvar="OOH_BASE_URL", default=fetch.DEFAULT_BASE_URL, show_default=True, help="Site to fetch from (env OOH_BASE_URL); a mirror or a local copy served over HTTP works too.")
-@click.option("--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="SQLite database to write.")
-@click.option("--cache", "cache_dir", default="cache", show_default=True, type=click.Path(file_okay=False), help="Folder for the raw pages (kept out of git and out of data.db).")
-@click.option("--delay", envvar="OOH_DELAY", default=1.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between requests (env OOH_DELAY).")
-@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds for a whole response, body included; a server that drips its reply is cut off.")
-@click.option("--retries", default=3, show_default=True, type=click.IntRange(min=0), help="Retries after a 429, a 5xx, a timeout or a dropped connection.")
-@click.option("--only", multiple=True, metavar="SLUG", help="Scrape only this occupation (repeatable), e.g. --only registered-nurses.")
+@click.option(
+    "--base-url",
+    envvar="OOH_BASE_URL",
+    default=fetch.DEFAULT_BASE_URL,
+    show_default=True,
+    help="Site to fetch from (env OOH_BASE_URL); a mirror or a local copy served over HTTP works too.",
+)
+@click.option(
+    "--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="SQLite database to write."
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    default="cache",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the raw pages (kept out of git and out of data.db).",
+)
+@click.option(
+    "--delay",
+    envvar="OOH_DELAY",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds between requests (env OOH_DELAY).",
+)
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds for a whole response, body included; a server that drips its reply is cut off.",
+)
+@click.option(
+    "--retries",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Retries after a 429, a 5xx, a timeout or a dropped connection.",
+)
+@click.option(
+    "--only", multiple=True, metavar="SLUG", help="Scrape only this occupation (repeatable), e.g. --only registered-nurses."
+)
 @click.option("--refresh", is_flag=True, help="Download every page again and reparse it, ignoring the cache.")
-@click.option("--offline", is_flag=True, help="Use only the pages already in the cache; with --refresh, reparse them all (after a parser change).")
-@click.option("--from-dir", type=click.Path(exists=True, file_okay=False), help="Read pages saved from a browser instead of fetching: a folder laid out like bls.gov (ooh/<category>/<slug>.htm) or a flat folder of <slug>.htm files.")
-@click.option("--user-agent", envvar="OOH_USER_AGENT", default=fetch.DEFAULT_USER_AGENT, show_default="a project string; env OOH_USER_AGENT", help="User-Agent header. bls.gov wants one with contact details.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Use only the pages already in the cache; with --refresh, reparse them all (after a parser change).",
+)
+@click.option(
+    "--from-dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="Read pages saved from a browser instead of fetching: a folder laid out like bls.gov (ooh/<category>/<slug>.htm) or a flat folder of <slug>.htm files.",
+)
+@click.option(
+    "--user-agent",
+    envvar="OOH_USER_AGENT",
+    default=fetch.DEFAULT_USER_AGENT,
+    show_default="a project string; env OOH_USER_AGENT",
+    help="User-Agent header. bls.gov wants one with contact details.",
+)
 def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, offline, from_dir, user_agent):
     """Scrape the BLS Occupational Outlook Handbook into a SQLite database.
 
@@ -45,12 +95,21 @@ def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, o
 
         python -m scrape --base-url http://127.0.0.1:8765 --delay 0
     """
+
     def log(message):
         click.echo(message, err=True)
 
     source = crawl_module.Source(
-        base_url, cache_dir, user_agent=user_agent, delay=delay, timeout=timeout,
-        retries=retries, refresh=refresh, from_dir=from_dir, offline=offline, log=log,
+        base_url,
+        cache_dir,
+        user_agent=user_agent,
+        delay=delay,
+        timeout=timeout,
+        retries=retries,
+        refresh=refresh,
+        from_dir=from_dir,
+        offline=offline,
+        log=log,
     )
 
     def progress(items):
@@ -65,13 +124,13 @@ def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, o
             f"the server refused the request with HTTP 403 ({exc}). bls.gov blocks many automated clients: "
             "set a User-Agent with your contact details (--user-agent or OOH_USER_AGENT), "
             "or save the pages from a browser and use --from-dir DIR."
-        )
+        ) from None
     except (fetch.FetchError, parse.PageError, store.WouldLoseData) as exc:
-        raise click.ClickException(f"the A-Z index could not be used: {exc}")
+        raise click.ClickException(f"the A-Z index could not be used: {exc}") from None
     except sqlite3.Error as exc:
-        raise click.ClickException(f"could not write {db_path}: {exc}")
+        raise click.ClickException(f"could not write {db_path}: {exc}") from None
     except OSError as exc:
-        raise click.ClickException(f"could not write the cache or the database: {exc}")
+        raise click.ClickException(f"could not write the cache or the database: {exc}") from None
     click.echo(summary.line())
     if summary.failed or summary.rejected:
         sys.exit(1)

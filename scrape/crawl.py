@@ -144,7 +144,7 @@ def crawl(db_path, source, *, only=(), progress=None, log=print):
         slug, path = occupation["slug"], occupation["path"]
         checked = {}
 
-        def check(html, path=path):
+        def check(html, path=path, checked=checked):
             try:
                 parsed = parse.parse_occupation(html, path)
                 # Only links to pages the index lists are links to occupations.

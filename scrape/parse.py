@@ -67,7 +67,7 @@ def parse_index(html):
     aliases is a list of ``(alias, slug)`` pairs from the "X, see: Y" entries.
     """
     check_index(html)
-    soup = _soup(html[html.find('<div class="a-z-list'):] if 'class="a-z-list' in html else html)
+    soup = _soup(html[html.find('<div class="a-z-list') :] if 'class="a-z-list' in html else html)
     occupations, seen, aliases = [], set(), set()
     for box in soup.select("div.a-z-list-box"):
         for li in box.find_all("li"):
@@ -153,7 +153,8 @@ def pay_shape(annual, hourly, note):
     pay_period (annual, hourly, both, or None), pay_top_coded (the figure is
     a floor: "equal to or greater than") and pay_missing (why there is none)."""
     period = {(True, True): "annual and hourly", (True, False): "annual", (False, True): "hourly"}.get(
-        (annual is not None, hourly is not None))
+        (annual is not None, hourly is not None)
+    )
     return {
         "pay_period": period,
         "pay_top_coded": int(note == "equal to or greater than") if period else None,
@@ -171,13 +172,20 @@ def parse_pay_tab(html):
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
     ranges = []
     money = r"\$(\d[\d,]*(?:\.\d\d)?)"
-    for spread in re.finditer(rf"lowest 10 percent earned less than {money}, and the highest 10 percent earned more than {money}", text):
+    for spread in re.finditer(
+        rf"lowest 10 percent earned less than {money}, and the highest 10 percent earned more than {money}", text
+    ):
         median = list(re.finditer(r"median (annual|hourly) wage for (.+?) was", text[: spread.start()]))
         period = median[-1].group(1) if median else "annual"
-        ranges.append({
-            "row": len(ranges), "occupation": median[-1].group(2) if median else None, "period": period,
-            "p10": _money(spread.group(1), period == "hourly"), "p90": _money(spread.group(2), period == "hourly"),
-        })
+        ranges.append(
+            {
+                "row": len(ranges),
+                "occupation": median[-1].group(2) if median else None,
+                "period": period,
+                "p10": _money(spread.group(1), period == "hourly"),
+                "p90": _money(spread.group(2), period == "hourly"),
+            }
+        )
     industries = []
     for table in _soup(html).select("table.ooh-tab-table") if "ooh-tab-table" in html else []:
         intro = _text(table.find_previous("p"))
@@ -187,12 +195,16 @@ def parse_pay_tab(html):
         for tr in table.find_all("tr"):
             cells = [_text(td) for td in tr.find_all("td")]
             if len(cells) == 2 and cells[0]:
-                industries.append({
-                    "row": len(industries), "occupation": _phrase(intro, r"wages? for (.+?) in the top industries"),
-                    "industry": cells[0], "period": "hourly" if hourly else "annual",
-                    "median_pay": _money(cells[1].removesuffix("or more"), hourly),
-                    "top_coded": int(cells[1].endswith("or more")),
-                })
+                industries.append(
+                    {
+                        "row": len(industries),
+                        "occupation": _phrase(intro, r"wages? for (.+?) in the top industries"),
+                        "industry": cells[0],
+                        "period": "hourly" if hourly else "annual",
+                        "median_pay": _money(cells[1].removesuffix("or more"), hourly),
+                        "top_coded": int(cells[1].endswith("or more")),
+                    }
+                )
     return ranges, industries
 
 
@@ -207,8 +219,14 @@ def parse_employers(tab):
         for tr in table.find_all("tr"):
             cells = [_text(td) for td in tr.find_all("td")]
             if len(cells) == 2 and cells[0]:
-                rows.append({"row": len(rows), "occupation": _phrase(intro, r"largest employers of (.+?) (?:were|was)"),
-                             "industry": cells[0], "share_pct": _int(cells[1].rstrip("%"))})
+                rows.append(
+                    {
+                        "row": len(rows),
+                        "occupation": _phrase(intro, r"largest employers of (.+?) (?:were|was)"),
+                        "industry": cells[0],
+                        "share_pct": _int(cells[1].rstrip("%")),
+                    }
+                )
     return rows
 
 
@@ -475,8 +493,16 @@ def parse_occupation(html, path):
         if target and target[1] != slug and target[1] not in similar:
             similar.append(target[1])
 
-    record = {"occupation": occupation, "projections": projections, "similar": similar, "years": years,
-              "employers": employers, "industry_pay": industries, "pay_ranges": ranges, "text_links": links}
+    record = {
+        "occupation": occupation,
+        "projections": projections,
+        "similar": similar,
+        "years": years,
+        "employers": employers,
+        "industry_pay": industries,
+        "pay_ranges": ranges,
+        "text_links": links,
+    }
     validate(record)
     return record
 

@@ -117,8 +117,14 @@ CREATE INDEX IF NOT EXISTS text_links_target_slug ON text_links(target_slug);
 
 # Columns added to occupations after the first databases were made.
 NEW_COLUMNS = {
-    "pay_period": "TEXT", "pay_top_coded": "INTEGER", "pay_missing": "TEXT", "openings": "INTEGER",
-    "pay_p10_annual": "INTEGER", "pay_p90_annual": "INTEGER", "pay_p10_hourly": "REAL", "pay_p90_hourly": "REAL",
+    "pay_period": "TEXT",
+    "pay_top_coded": "INTEGER",
+    "pay_missing": "TEXT",
+    "openings": "INTEGER",
+    "pay_p10_annual": "INTEGER",
+    "pay_p90_annual": "INTEGER",
+    "pay_p10_hourly": "REAL",
+    "pay_p90_hourly": "REAL",
 }
 # Tables that hang off one page: replaced whole each time the page is parsed.
 PAGE_TABLES = {"projections": "projections", "employers": "employers", "industry_pay": "industry_pay", "pay_ranges": "pay_ranges"}
@@ -242,8 +248,9 @@ def save_page(db, parsed, *, sha, size, parser_version):
             db.execute(f"delete from [{table}] where slug = ?", [slug])
             db[table].insert_all(({"slug": slug, **row} for row in parsed.get(key, [])), pk=("slug", "row"))
         db.execute("delete from text_links where slug = ?", [slug])
-        db["text_links"].insert_all(({"slug": slug, **link} for link in parsed.get("text_links", [])),
-                                    pk=("slug", "section", "target_slug"))
+        db["text_links"].insert_all(
+            ({"slug": slug, **link} for link in parsed.get("text_links", [])), pk=("slug", "section", "target_slug")
+        )
         db.execute("delete from similar_occupations where slug = ?", [slug])
         db["similar_occupations"].insert_all(
             ({"slug": slug, "similar_slug": other} for other in parsed["similar"]), pk=("slug", "similar_slug")

@@ -2,7 +2,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from servers import Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,8 +52,13 @@ def chromium_path():
 
 # Flags for a headless Chromium on a machine with no network but loopback.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

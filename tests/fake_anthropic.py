@@ -73,7 +73,12 @@ def reply_for(body, state, fault=None):
         text, stop = text[: len(text) // 2], "max_tokens"
 
     cached = [b for b in body.get("system", []) if isinstance(b, dict) and b.get("cache_control")]
-    usage = {"input_tokens": tokens(user), "output_tokens": tokens(text), "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+    usage = {
+        "input_tokens": tokens(user),
+        "output_tokens": tokens(text),
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+    }
     if cached:
         key = (body["model"], system)
         with state.lock:
@@ -192,7 +197,9 @@ class Handler(BaseHTTPRequestHandler):
             "request_counts": {
                 "processing": 0 if ended else len(batch["requests"]),
                 "succeeded": len(batch["requests"]) if ended else 0,
-                "errored": 0, "canceled": 0, "expired": 0,
+                "errored": 0,
+                "canceled": 0,
+                "expired": 0,
             },
             "created_at": batch["created"],
             "expires_at": "2099-01-01T00:00:00Z",
@@ -227,9 +234,15 @@ class Handler(BaseHTTPRequestHandler):
         if parts == ["v1", "messages", "batches"]:
             with self.state.lock:
                 listed = [self.batch_object(b) for b in reversed(list(self.state.batches.values()))]
-            return self.send_json(200, {"data": listed, "has_more": False,
-                                        "first_id": listed[0]["id"] if listed else None,
-                                        "last_id": listed[-1]["id"] if listed else None})
+            return self.send_json(
+                200,
+                {
+                    "data": listed,
+                    "has_more": False,
+                    "first_id": listed[0]["id"] if listed else None,
+                    "last_id": listed[-1]["id"] if listed else None,
+                },
+            )
         if parts[:3] == ["v1", "messages", "batches"] and len(parts) >= 4:
             batch = self.state.batches.get(parts[3])
             if batch is None:
@@ -248,7 +261,9 @@ class Handler(BaseHTTPRequestHandler):
         lines = []
         for request in batch["requests"]:
             fault = self.state.next_fault()
-            message = reply_for(request["params"], self.state, fault if fault in ("malformed", "out_of_range", "max_tokens") else None)
+            message = reply_for(
+                request["params"], self.state, fault if fault in ("malformed", "out_of_range", "max_tokens") else None
+            )
             lines.append(json.dumps({"custom_id": request["custom_id"], "result": {"type": "succeeded", "message": message}}))
         data = ("\n".join(lines) + "\n").encode()
         self.send_response(200)

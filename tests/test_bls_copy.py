@@ -4,11 +4,22 @@ and the committed data.db checked against what it produces."""
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from scrape.cli import main
 
-TABLES = ("occupations", "projections", "similar_occupations", "aliases", "edition", "pages", "employers", "industry_pay", "pay_ranges", "text_links")
+TABLES = (
+    "occupations",
+    "projections",
+    "similar_occupations",
+    "aliases",
+    "edition",
+    "pages",
+    "employers",
+    "industry_pay",
+    "pay_ranges",
+    "text_links",
+)
 
 
 @pytest.fixture(scope="session")
@@ -44,11 +55,19 @@ def test_every_page_fully_parsed(scraped):
         missing = [r[0] for r in db.execute(f"select slug from occupations where {column} is null")]
         assert missing == ["military-careers"], column
     # Every similar occupation is itself an OOH occupation.
-    assert db.execute("select count(*) from similar_occupations where similar_slug not in (select slug from occupations)").fetchone()[0] == 0
+    assert (
+        db.execute(
+            "select count(*) from similar_occupations where similar_slug not in (select slug from occupations)"
+        ).fetchone()[0]
+        == 0
+    )
     # The job count in Quick Facts is the top row of the projections table.
-    assert db.execute(
-        "select count(*) from occupations o join projections p on p.slug = o.slug and p.row = 0 where p.employment_base != o.jobs"
-    ).fetchone()[0] == 0
+    assert (
+        db.execute(
+            "select count(*) from occupations o join projections p on p.slug = o.slug and p.row = 0 where p.employment_base != o.jobs"
+        ).fetchone()[0]
+        == 0
+    )
     pay_notes = dict(db.execute("select pay_note, count(*) from occupations group by pay_note").fetchall())
     assert pay_notes == {
         "annual and hourly": 321,
@@ -58,10 +77,18 @@ def test_every_page_fully_parsed(scraped):
         "not available": 2,
     }
     # The same, said in columns: which figures, whether top-coded, and why none.
-    shapes = dict(((p, t, m), n) for p, t, m, n in db.execute(
-        "select pay_period, pay_top_coded, pay_missing, count(*) from occupations group by 1, 2, 3"))
-    assert shapes == {("annual and hourly", 0, None): 321, ("annual", 0, None): 14, ("hourly", 0, None): 4,
-                      ("annual and hourly", 1, None): 1, (None, None, "blank pay cell"): 1, (None, None, "no pay table"): 1}
+    shapes = dict(
+        ((p, t, m), n)
+        for p, t, m, n in db.execute("select pay_period, pay_top_coded, pay_missing, count(*) from occupations group by 1, 2, 3")
+    )
+    assert shapes == {
+        ("annual and hourly", 0, None): 321,
+        ("annual", 0, None): 14,
+        ("hourly", 0, None): 4,
+        ("annual and hourly", 1, None): 1,
+        (None, None, "blank pay cell"): 1,
+        (None, None, "no pay table"): 1,
+    }
 
 
 def test_what_else_the_pages_say(scraped):
@@ -76,7 +103,11 @@ def test_what_else_the_pages_say(scraped):
     assert one("select count(*) from pay_ranges where p10 >= p90") == (0,)
     # Largest employers as rows, each share a percent; median pay by industry.
     assert one("select count(distinct slug), count(*), sum(share_pct is null) from employers") == (340, 1753, 0)
-    assert one("select count(distinct slug), count(*), sum(median_pay is null), sum(top_coded) from industry_pay")[:3] == (338, 1610, 0)
+    assert one("select count(distinct slug), count(*), sum(median_pay is null), sum(top_coded) from industry_pay")[:3] == (
+        338,
+        1610,
+        0,
+    )
     # Links from the text to other occupations, each to a page the index lists.
     assert one("select count(distinct slug), count(*) from text_links") == (259, 939)
     assert one("select count(*) from text_links where target_slug not in (select slug from occupations)") == (0,)
@@ -86,12 +117,21 @@ def test_spot_checks(scraped):
     db, _ = scraped
     occupations = db["occupations"]
     nurses = occupations.get("registered-nurses")
-    assert (nurses["title"], nurses["jobs"], nurses["median_pay_annual"], nurses["outlook_pct"]) == ("Registered Nurses", 3391000, 93600, 5)
+    assert (nurses["title"], nurses["jobs"], nurses["median_pay_annual"], nurses["outlook_pct"]) == (
+        "Registered Nurses",
+        3391000,
+        93600,
+        5,
+    )
     software = occupations.get("software-developers")
     assert software["category"] == "computer-and-information-technology"
     assert software["category_name"] == "Computer and Information Technology"
     physicians = occupations.get("physicians-and-surgeons")
-    assert (physicians["median_pay_annual"], physicians["median_pay_hourly"], physicians["pay_note"]) == (239200, 115.0, "equal to or greater than")
+    assert (physicians["median_pay_annual"], physicians["median_pay_hourly"], physicians["pay_note"]) == (
+        239200,
+        115.0,
+        "equal to or greater than",
+    )
     actors = occupations.get("actors")
     assert (actors["median_pay_annual"], actors["median_pay_hourly"]) == (None, 23.33)
     drafters = occupations.get("drafters")

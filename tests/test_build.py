@@ -8,9 +8,9 @@ import shutil
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from conftest import ROOT
 
 import build
-from conftest import ROOT
 
 EVIL_TITLE = '</script><script>alert("title")</script><!--'
 EVIL_RATIONALE = '<img src=x onerror=alert("rationale")> & </SCRIPT> \u2028'
@@ -33,9 +33,20 @@ def test_every_page_is_there(site):
     slugs = [r["slug"] for r in db.query("select slug from occupations")]
     criteria = [r["name"] for r in db.query("select name from criteria where current_run is not null")]
     assert len(slugs) == 342 and "ai_exposure" in criteria
-    expected = ["index.html", "about.html", "table.html", "404.html", "data/data.db", "data/occupations.csv",
-                "data/occupations.json", "data/details.json", "data/metadata.json", "assets/site.css",
-                "assets/treemap.js", "assets/d3-hierarchy.min.js"]
+    expected = [
+        "index.html",
+        "about.html",
+        "table.html",
+        "404.html",
+        "data/data.db",
+        "data/occupations.csv",
+        "data/occupations.json",
+        "data/details.json",
+        "data/metadata.json",
+        "assets/site.css",
+        "assets/treemap.js",
+        "assets/d3-hierarchy.min.js",
+    ]
     expected += [f"occupations/{s}.html" for s in slugs] + [f"criteria/{c}.html" for c in criteria]
     missing = [p for p in expected if not (site / p).is_file()]
     assert missing == []
@@ -90,7 +101,9 @@ def test_downloads_have_current_scores(site):
 
 
 def digest(folder):
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_same_database_same_bytes(tmp_path):
@@ -117,7 +130,7 @@ def test_untrusted_text_is_inert(evil_db, tmp_path):
     home = (out / "index.html").read_text()
     # Only our own script elements close: the title cannot end the JSON one.
     assert home.count("</script>") == home.count("<script")
-    assert "alert(" in home and '<script>alert' not in home
+    assert "alert(" in home and "<script>alert" not in home
     page = (out / "occupations" / "registered-nurses.html").read_text()
     assert "&lt;/script&gt;&lt;script&gt;alert" in page
     assert "&lt;img src=x onerror" in page and "<img src=x" not in page
@@ -163,7 +176,7 @@ def test_evidence_pages_and_downloads_credit_every_measure(site):
     assert page.count('<span class="label label-') == 2 * tasks
     # The most exposed tasks come first: the first row is one people labelled E1.
     first = re.search(r'<table class="data tasks">.*?<tbody>\s*<tr>(.*?)</tr>', page, re.S).group(1)
-    assert 'label-E1' in first
+    assert "label-E1" in first
 
 
 def jinja_escape(text):
@@ -183,7 +196,7 @@ def test_a_tampered_measure_cannot_inject_script_or_links(tmp_path):
     out = tmp_path / "site"
     assert run_build(path, out, "--check").exit_code == 0
     evidence = (out / "evidence.html").read_text()
-    assert 'href="javascript:' not in evidence and '<script>alert' not in evidence
+    assert 'href="javascript:' not in evidence and "<script>alert" not in evidence
     page = (out / "occupations" / "registered-nurses.html").read_text()
     assert 'href="javascript:' not in page and "<img src=x" not in page and "&lt;img src=x onerror" in page
 
@@ -211,10 +224,16 @@ def test_out_is_replaced_only_if_a_build_made_it(tmp_path):
     assert (out / ".worklens-site").is_file() and (out / "index.html").is_file()
 
 
-@pytest.mark.parametrize("sql, message", [
-    ("update occupations set slug = '../../escaped' where slug = 'actors'", "an occupation slug that is not a plain name: '../../escaped'"),
-    ("update criteria set name = '../x' where name = 'ai_exposure'", "a criterion name that is not a plain name: '../x'"),
-])
+@pytest.mark.parametrize(
+    "sql, message",
+    [
+        (
+            "update occupations set slug = '../../escaped' where slug = 'actors'",
+            "an occupation slug that is not a plain name: '../../escaped'",
+        ),
+        ("update criteria set name = '../x' where name = 'ai_exposure'", "a criterion name that is not a plain name: '../x'"),
+    ],
+)
 def test_names_that_would_write_outside_the_site_are_refused(tmp_path, sql, message):
     path = tmp_path / "tampered.db"
     shutil.copy(ROOT / "data.db", path)
@@ -240,7 +259,7 @@ def test_csv_cells_never_become_formulas(tmp_path):
 
     with open(tmp_path / "site" / "data" / "occupations.csv", newline="") as f:
         actors = next(r for r in csv.DictReader(f) if r["slug"] == "actors")
-    assert actors["title"] == "'=HYPERLINK(\"https://example.org\",\"x\")"
+    assert actors["title"] == '\'=HYPERLINK("https://example.org","x")'
     assert actors["ai_exposure_rationale"] == "'@SUM(A1:A9)"
     with open(tmp_path / "site" / "data" / "measures.csv", newline="") as f:
         measures = list(csv.DictReader(f))
@@ -281,7 +300,7 @@ def test_a_changed_scale_reads_old_scores_on_their_own_scale(tmp_path):
     assert result.exit_code == 0, result.output
     page = (tmp_path / "site" / "criteria" / "humanoid_robotics.html").read_text()
     # Eleven bars, 0 to 10, the one at 10 for the roofers.
-    assert page.count('<rect') >= 11 and 'viewBox="0 0 440 130"' in page
+    assert page.count("<rect") >= 11 and 'viewBox="0 0 440 130"' in page
 
 
 def test_occupation_pages_give_openings_pay_ranges_employers_and_industry_pay(site):
@@ -291,7 +310,9 @@ def test_occupation_pages_give_openings_pay_ranges_employers_and_industry_pay(si
     assert "Pay range $66,030 to $135,320 a year (10th to 90th percentile)" in text
     assert "Hospitals; state, local, and private 59%" in text
     assert "Government, excluding state and local education and hospitals $106,480 a year" in text
-    pilots = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "airline-and-commercial-pilots.html").read_text()))
+    pilots = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "airline-and-commercial-pilots.html").read_text())
+    )
     # One range per detailed occupation, and industry pay BLS gives as "or more" said as "at least".
     assert "Pay range, commercial pilots $59,330 to $239,200 a year" in pilots
     assert "Scheduled air transportation at least $239,200 a year" in pilots
@@ -310,7 +331,10 @@ def test_downloads_say_what_shape_the_pay_has(site):
     with open(site / "data" / "occupations.csv", newline="") as f:
         rows = {r["slug"]: r for r in csv.DictReader(f)}
     assert (rows["registered-nurses"]["openings"], rows["registered-nurses"]["pay_p10_annual"]) == ("189100", "66030")
-    assert (rows["physicians-and-surgeons"]["pay_top_coded"], rows["physicians-and-surgeons"]["pay_period"]) == ("1", "annual and hourly")
+    assert (rows["physicians-and-surgeons"]["pay_top_coded"], rows["physicians-and-surgeons"]["pay_period"]) == (
+        "1",
+        "annual and hourly",
+    )
     assert rows["military-careers"]["pay_missing"] == "no pay table"
     assert (rows["actors"]["pay_p10_hourly"], rows["actors"]["pay_p90_hourly"]) == ("14.0", "97.19")
 

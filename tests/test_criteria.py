@@ -44,7 +44,12 @@ def test_project_criteria_are_valid():
     ai = found["ai_exposure"]
     assert (ai.min, ai.max) == (0, 10)
     assert [(t.name, t.min, t.max) for t in ai.tiers] == [
-        ("minimal", 0, 1), ("low", 2, 3), ("moderate", 4, 5), ("high", 6, 7), ("very high", 8, 9), ("maximum", 10, 10)
+        ("minimal", 0, 1),
+        ("low", 2, 3),
+        ("moderate", 4, 5),
+        ("high", 6, 7),
+        ("very high", 8, 9),
+        ("maximum", 10, 10),
     ]
     assert ai.tier_of(7) == "high" and ai.tier_of(10) == "maximum"
 
@@ -58,7 +63,7 @@ def test_a_good_file_loads(tmp_path):
 @pytest.mark.parametrize(
     "change,message",
     [
-        (("colors = \"blues\"", "colors = \"blues\"\nshade = 3"), "unknown field 'shade'"),
+        (('colors = "blues"', 'colors = "blues"\nshade = 3'), "unknown field 'shade'"),
         (('title = "Offshoring risk"\n', ""), "missing field 'title'"),
         (("max = 4\n\n[[tiers]]", "max = 4\nstep = 1\n\n[[tiers]]"), "[scale]: unknown field 'step'"),
         (("min = 2\nmax = 4", "min = 3\nmax = 4"), "tier 2 (high) starts at 3, expected 2"),
@@ -67,8 +72,11 @@ def test_a_good_file_loads(tmp_path):
         (('name = "high"', 'name = "high"\ncolour = "red"'), "tier 2: unknown field 'colour'"),
         (('colors = "blues"', 'colors = "rainbow"'), "field 'colors' must be one of"),
         (('name = "offshoring"', 'name = "offshore"'), "field 'name' is 'offshore' but the file is named offshoring.md"),
-        (("[scale]\nmin = 0", "[scale]\nmin = \"zero\""), "[scale]: field 'min' must be int"),
-        (("+++\nRate how much of the work could be done remotely from abroad.\n", "+++\n\n"), "the rubric (the text after the header) is empty"),
+        (("[scale]\nmin = 0", '[scale]\nmin = "zero"'), "[scale]: field 'min' must be int"),
+        (
+            ("+++\nRate how much of the work could be done remotely from abroad.\n", "+++\n\n"),
+            "the rubric (the text after the header) is empty",
+        ),
         (('title = "Offshoring risk"', 'title = "Offshoring risk'), "header is not valid TOML"),
     ],
 )
@@ -90,7 +98,9 @@ def test_the_criteria_command_checks_every_file(tmp_path):
     write(tmp_path, GOOD.replace("max = 4\n\n", "max = 5\n\n", 1), name="broken")
     result = CliRunner().invoke(cli, ["criteria", "--criteria-dir", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.output.strip().splitlines() == [f"Error: {tmp_path / 'broken.md'}: field 'name' is 'offshoring' but the file is named broken.md"]
+    assert result.output.strip().splitlines() == [
+        f"Error: {tmp_path / 'broken.md'}: field 'name' is 'offshoring' but the file is named broken.md"
+    ]
 
 
 def test_an_unknown_criterion_lists_the_known_ones(tmp_path):

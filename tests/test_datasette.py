@@ -10,7 +10,6 @@ import time
 import pytest
 import requests
 import sqlite_utils
-
 from conftest import ROOT
 
 
@@ -21,7 +20,10 @@ def datasette():
         port = s.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, "-m", "datasette", "serve", "-i", "data.db", "-m", "metadata.yml", "-p", str(port), "-h", "127.0.0.1"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -80,7 +82,9 @@ def test_facets(datasette):
     data = requests.get(datasette + "/data/occupations.json", params={"_facet": "category_name"}, timeout=10).json()
     groups = data["facet_results"]["category_name"]["results"]
     assert len(groups) == 25
-    assert {"value": "Healthcare", "count": 49} == {k: g[k] for g in groups if g["value"] == "Healthcare" for k in ("value", "count")}
+    assert {"value": "Healthcare", "count": 49} == {
+        k: g[k] for g in groups if g["value"] == "Healthcare" for k in ("value", "count")
+    }
 
 
 def test_occupation_scores_view_matches_the_reference(datasette):

@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT
 
 import build
-from conftest import ROOT
 from score import cli as score_cli
 from scrape import cli as scrape_cli
 

@@ -25,7 +25,10 @@ def test_a_fork_adds_a_criterion_and_gets_a_layer(tmp_path):
     (fork / path).write_text(text)
     fake = FakeAnthropic()
     env = {**os.environ, **fake.env()}
-    run = lambda *args: subprocess.run([sys.executable, *args], cwd=fork, env=env, capture_output=True, text=True, timeout=300)
+
+    def run(*args):
+        return subprocess.run([sys.executable, *args], cwd=fork, env=env, capture_output=True, text=True, timeout=300)
+
     try:
         listed = run("-m", "score", "criteria")
         assert listed.returncode == 0 and "offshoring: Offshoring risk (0-10; none 0-2, some 3-6, most 7-10)" in listed.stdout

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-
 from conftest import FIXTURES, ROOT
+
 from score import measures
 from score.cli import cli
 from scrape import store as scrape_store
@@ -36,11 +36,19 @@ def make_db(path):
     db = sqlite_utils.Database(path)
     db.executescript(scrape_store.SCHEMA)
     for slug, rows in PAGES.items():
-        db["occupations"].insert({"slug": slug, "title": slug.replace("-", " ").title(), "category": "test",
-                                  "url": f"https://www.bls.gov/ooh/test/{slug}.htm", "jobs": rows[0][2] if rows else None})
+        db["occupations"].insert(
+            {
+                "slug": slug,
+                "title": slug.replace("-", " ").title(),
+                "category": "test",
+                "url": f"https://www.bls.gov/ooh/test/{slug}.htm",
+                "jobs": rows[0][2] if rows else None,
+            }
+        )
         for i, (soc, level, employment) in enumerate(rows):
-            db["projections"].insert({"slug": slug, "row": i, "soc_code": soc, "title": soc or "total", "level": level,
-                                      "employment_base": employment})
+            db["projections"].insert(
+                {"slug": slug, "row": i, "soc_code": soc, "title": soc or "total", "level": level, "employment_base": employment}
+            )
     return db
 
 
@@ -111,7 +119,14 @@ def test_isco_reaches_soc_many_to_many_and_marks_partial_matches(db):
 def test_tasks_carry_the_human_and_gpt4_labels(db):
     measures.run(db, REFERENCE, DEFINITIONS)
     tasks = {(r["slug"], r["task_id"]): r for r in db.query("select * from tasks")}
-    assert set(tasks) == {("detailed-one", 1), ("two-codes", 2), ("two-codes", 3), ("two-codes", 4), ("broad-only", 5), ("nem-code", 6)}
+    assert set(tasks) == {
+        ("detailed-one", 1),
+        ("two-codes", 2),
+        ("two-codes", 3),
+        ("two-codes", 4),
+        ("broad-only", 5),
+        ("nem-code", 6),
+    }
     assert (tasks[("two-codes", 2)]["human_label"], tasks[("two-codes", 2)]["gpt4_label"]) == ("E1", "E1")
     assert tasks[("two-codes", 3)]["task"] == "Meet with clients" and tasks[("two-codes", 3)]["task_type"] == "Supplemental"
     assert tasks[("two-codes", 4)]["human_label"] is None  # no label published for it
@@ -145,15 +160,18 @@ def test_a_second_run_writes_nothing(tmp_path):
     assert hashlib.sha256((tmp_path / "data.db").read_bytes()).hexdigest() == before
 
 
-@pytest.mark.parametrize("name, text, message", [
-    ("measures/soc2018.csv", "SOC Code,title,score\n11-1011,Chief Executives,7\n", "7 is outside 0 to 1"),
-    ("measures/soc2018.csv", "SOC Code,title,score\n11-1011,Chief Executives,inf\n", "inf is outside 0 to 1"),
-    ("measures/soc2018.csv", "SOC Code,title,score\n11-1011,Chief Executives,high\n", "'high' is not a number"),
-    ("measures/soc2018.csv", "SOC Code,title,score\n=cmd|' /C calc'!A0,x,0.1\n", "is not a soc2018 code"),
-    ("measures/soc2018.csv", "Code,title,score\n11-1011,x,0.1\n", "no column 'SOC Code'"),
-    ("measures/soc2018.csv", "SOC Code,title,score\n11-1011,x,0.1\n11-1011,x,0.2\n", "two different values"),
-    ("measures/soc2018.csv", b"SOC Code,title,score\n11-1011,Caf\xe9,0.1\n", "cannot be read"),
-])
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("measures/soc2018.csv", "SOC Code,title,score\n11-1011,Chief Executives,7\n", "7 is outside 0 to 1"),
+        ("measures/soc2018.csv", "SOC Code,title,score\n11-1011,Chief Executives,inf\n", "inf is outside 0 to 1"),
+        ("measures/soc2018.csv", "SOC Code,title,score\n11-1011,Chief Executives,high\n", "'high' is not a number"),
+        ("measures/soc2018.csv", "SOC Code,title,score\n=cmd|' /C calc'!A0,x,0.1\n", "is not a soc2018 code"),
+        ("measures/soc2018.csv", "Code,title,score\n11-1011,x,0.1\n", "no column 'SOC Code'"),
+        ("measures/soc2018.csv", "SOC Code,title,score\n11-1011,x,0.1\n11-1011,x,0.2\n", "two different values"),
+        ("measures/soc2018.csv", b"SOC Code,title,score\n11-1011,Caf\xe9,0.1\n", "cannot be read"),
+    ],
+)
 def test_a_bad_file_is_refused_and_nothing_is_written(tmp_path, name, text, message):
     reference = tmp_path / "reference"
     shutil.copytree(REFERENCE, reference)
@@ -161,8 +179,9 @@ def test_a_bad_file_is_refused_and_nothing_is_written(tmp_path, name, text, mess
     measures.run(db, reference, DEFINITIONS)
     before = [tuple(r) for r in db.execute("select * from measure_values order by measure, slug")]
     (reference / name).write_bytes(text if isinstance(text, bytes) else text.encode())
-    result = CliRunner().invoke(cli, ["measures", "--reference", str(reference), "--definitions", str(DEFINITIONS),
-                                      "--db", str(tmp_path / "data.db")])
+    result = CliRunner().invoke(
+        cli, ["measures", "--reference", str(reference), "--definitions", str(DEFINITIONS), "--db", str(tmp_path / "data.db")]
+    )
     assert result.exit_code == 1
     assert message in result.output and len(result.output.strip().splitlines()) == 1, result.output
     assert "Traceback" not in result.output
@@ -181,14 +200,23 @@ def test_a_missing_folder_or_file_says_what_to_do(tmp_path):
     assert result.exit_code == 1 and "crosswalks/bls_isco08_to_soc2010.csv is not in" in result.output
 
 
-@pytest.mark.parametrize("change, message", [
-    (("unit = \"share\"\n", "unit = \"share\"\ncolour = \"red\"\n"), "unknown colour"),
-    (("min = 0\nmax = 1\ndirection = \"higher means more exposed\"\nlevel = \"occupation\"", "min = 2\nmax = 1\ndirection = \"higher means more exposed\"\nlevel = \"occupation\""), "min must be below max"),
-    (("key_kind = \"soc2018\"", "key_kind = \"naics\""), "key_kind must be one of"),
-    (("source_url = \"https://example.org/soc\"", "source_url = \"javascript:alert(1)\""), "must be an https:// address"),
-    (("[fixture_soc]", "[Fixture-SOC]"), "a name is 2-40 lower-case"),
-    (("year = 2024\ncitation = \"Test, A.", "year = \"2024\"\ncitation = \"Test, A."), "year must be a int"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (('unit = "share"\n', 'unit = "share"\ncolour = "red"\n'), "unknown colour"),
+        (
+            (
+                'min = 0\nmax = 1\ndirection = "higher means more exposed"\nlevel = "occupation"',
+                'min = 2\nmax = 1\ndirection = "higher means more exposed"\nlevel = "occupation"',
+            ),
+            "min must be below max",
+        ),
+        (('key_kind = "soc2018"', 'key_kind = "naics"'), "key_kind must be one of"),
+        (('source_url = "https://example.org/soc"', 'source_url = "javascript:alert(1)"'), "must be an https:// address"),
+        (("[fixture_soc]", "[Fixture-SOC]"), "a name is 2-40 lower-case"),
+        (('year = 2024\ncitation = "Test, A.', 'year = "2024"\ncitation = "Test, A.'), "year must be a int"),
+    ],
+)
 def test_measure_definitions_are_strict(tmp_path, change, message):
     text = DEFINITIONS.read_text().replace(*change, 1)
     assert text != DEFINITIONS.read_text()
@@ -223,19 +251,32 @@ def test_agreement_covers_every_pair_and_follows_the_current_run(tmp_path):
     from score import criteria, store
 
     store.ensure(db)
-    criterion = criteria.Criterion(name="fixture_llm", title="T", description="d", unit="u", colors="magma", min=0, max=10,
-                                   tiers=(criteria.Tier("all", 0, 10),), rubric="r", path="fixture_llm.md")
+    criterion = criteria.Criterion(
+        name="fixture_llm",
+        title="T",
+        description="d",
+        unit="u",
+        colors="magma",
+        min=0,
+        max=10,
+        tiers=(criteria.Tier("all", 0, 10),),
+        rubric="r",
+        path="fixture_llm.md",
+    )
     store.save_criterion(db, criterion)
     run_id, _ = store.start_run(db, criterion=criterion, kind="import", source="test", prompt_hash="x")
     for slug, score in (("detailed-one", 2), ("two-codes", 8), ("broad-only", 3), ("nem-code", 2), ("partly", 9)):
         db["scores"].insert({"run_id": run_id, "slug": slug, "criterion": "fixture_llm", "score": score})
     store.finish_run(db, run_id, "complete", scored=5)
     assert measures.refresh_agreement(db)
-    row = db.execute("select n, spearman, a_kind, b_kind from measure_agreement where a = 'fixture_llm' and b = 'fixture_soc'").fetchone()
+    row = db.execute(
+        "select n, spearman, a_kind, b_kind from measure_agreement where a = 'fixture_llm' and b = 'fixture_soc'"
+    ).fetchone()
     assert row == (5, 1.0, "criterion", "measure")  # the same order as fixture_soc's values
 
 
 # The real published data, as committed ------------------------------------------
+
 
 def test_committed_measures_reach_the_occupations_with_their_credits():
     db = sqlite_utils.Database(ROOT / "data.db")
@@ -244,7 +285,9 @@ def test_committed_measures_reach_the_occupations_with_their_credits():
     for name, r in rows.items():
         assert 330 <= r["occupations"] <= 341, name
         assert r["citation"] and r["licence"] and r["source_url"].startswith("https://"), name
-        count, low, high = db.execute("select count(*), min(percentile), max(percentile) from measure_values where measure = ?", [name]).fetchone()
+        count, low, high = db.execute(
+            "select count(*), min(percentile), max(percentile) from measure_values where measure = ?", [name]
+        ).fetchone()
         assert count == r["occupations"] and 0 <= low < 25 and 90 < high <= 100, name  # ties (many zeros) share a rank
     assert db["tasks"].count > 13000
     assert db.execute("select count(*) from tasks where human_label is not null").fetchone()[0] > 13000

@@ -1,8 +1,8 @@
 """The parser on our own fixture pages, one edge case each."""
 
 import pytest
-
 from conftest import FIXTURES
+
 from scrape import parse
 
 
@@ -145,7 +145,15 @@ def test_page_without_quick_facts():
     occ = result["occupation"]
     assert occ["title"] == "Military Careers"
     assert occ["category_name"] == "Military"
-    for column in ("jobs", "projected_jobs", "median_pay_annual", "median_pay_hourly", "outlook_pct", "entry_education", "summary"):
+    for column in (
+        "jobs",
+        "projected_jobs",
+        "median_pay_annual",
+        "median_pay_hourly",
+        "outlook_pct",
+        "entry_education",
+        "summary",
+    ):
         assert occ[column] is None, column
     assert occ["pay_note"] == "not available"
     assert occ["what_they_do"] == "Military service members work in many occupational specialties."
@@ -162,12 +170,21 @@ def test_openings_pay_range_employers_and_industry_pay():
     result = parsed("healthcare", "registered-nurses")
     occ = result["occupation"]
     assert occ["openings"] == 189100
-    assert (occ["pay_p10_annual"], occ["pay_p90_annual"], occ["pay_p10_hourly"], occ["pay_p90_hourly"]) == (66030, 135320, None, None)
+    assert (occ["pay_p10_annual"], occ["pay_p90_annual"], occ["pay_p10_hourly"], occ["pay_p90_hourly"]) == (
+        66030,
+        135320,
+        None,
+        None,
+    )
     assert (occ["pay_period"], occ["pay_top_coded"], occ["pay_missing"]) == ("annual and hourly", 0, None)
-    assert result["pay_ranges"] == [{"row": 0, "occupation": "registered nurses", "period": "annual", "p10": 66030, "p90": 135320}]
+    assert result["pay_ranges"] == [
+        {"row": 0, "occupation": "registered nurses", "period": "annual", "p10": 66030, "p90": 135320}
+    ]
     # The % sign is printed on the first row only; every share is a percent.
     assert [(e["industry"], e["share_pct"]) for e in result["employers"]] == [
-        ("Hospitals; state, local, and private", 59), ("Ambulatory healthcare services", 19)]
+        ("Hospitals; state, local, and private", 59),
+        ("Ambulatory healthcare services", 19),
+    ]
     assert result["employers"][0]["occupation"] == "registered nurses"
     assert [(i["industry"], i["period"], i["median_pay"], i["top_coded"]) for i in result["industry_pay"]] == [
         ("Government, excluding state and local education and hospitals", "annual", 106480, 0),
@@ -179,7 +196,12 @@ def test_openings_pay_range_employers_and_industry_pay():
 def test_hourly_pay_range_and_industry_pay():
     result = parsed("entertainment-and-sports", "actors")
     occ = result["occupation"]
-    assert (occ["pay_p10_annual"], occ["pay_p90_annual"], occ["pay_p10_hourly"], occ["pay_p90_hourly"]) == (None, None, 14.0, 97.19)
+    assert (occ["pay_p10_annual"], occ["pay_p90_annual"], occ["pay_p10_hourly"], occ["pay_p90_hourly"]) == (
+        None,
+        None,
+        14.0,
+        97.19,
+    )
     assert occ["openings"] == 6300  # "Despite limited employment growth, about 6,300 openings ..."
     assert [(i["period"], i["median_pay"]) for i in result["industry_pay"]] == [("hourly", 30.1), ("hourly", 27.07)]
     assert occ["pay_period"] == "hourly"
@@ -214,8 +236,10 @@ def test_a_page_of_two_occupations_gives_two_pay_ranges_and_top_coded_industry_p
 def test_a_list_item_holding_a_paragraph_keeps_its_bullet():
     from bs4 import BeautifulSoup
 
-    html = ("<article><p>By work setting:</p><ul><li><p>In <strong><em>healthcare facilities</em></strong>, they teach.</p></li>"
-            "<li><p>In <strong><em>nonprofits</em></strong>, they create programs.</p></li></ul></article>")
+    html = (
+        "<article><p>By work setting:</p><ul><li><p>In <strong><em>healthcare facilities</em></strong>, they teach.</p></li>"
+        "<li><p>In <strong><em>nonprofits</em></strong>, they create programs.</p></li></ul></article>"
+    )
     assert parse.clean_text(BeautifulSoup(html, "lxml").article) == (
         "By work setting:\n\n- In healthcare facilities, they teach.\n- In nonprofits, they create programs."
     )

@@ -12,8 +12,8 @@ import time
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-
 from conftest import ROOT, count_rows, wait_until
+
 from score import criteria, prices, prompt
 from score.cli import cli
 
@@ -39,10 +39,17 @@ def test_run_scores_and_records_provenance(fake, db_path):
     assert result.exit_code == 0, result.output
     assert "run 1 complete: 5 scored, 0 failed" in result.output
     run = rows(db_path, "select * from runs")[0]
-    assert (run["criterion"], run["kind"], run["model"], run["status"]) == ("ai_exposure", "model", prices.default_model(), "complete")
+    assert (run["criterion"], run["kind"], run["model"], run["status"]) == (
+        "ai_exposure",
+        "model",
+        prices.default_model(),
+        "complete",
+    )
     assert run["input_tokens"] > 0 and run["output_tokens"] > 0
     price = prices.price(run["model"])
-    assert run["cost_usd"] == pytest.approx(price.cost({"input_tokens": run["input_tokens"], "output_tokens": run["output_tokens"]}))
+    assert run["cost_usd"] == pytest.approx(
+        price.cost({"input_tokens": run["input_tokens"], "output_tokens": run["output_tokens"]})
+    )
     scores = rows(db_path, "select * from scores order by slug")
     assert [s["slug"] for s in scores] == sorted(SOME)
     assert all(0 <= s["score"] <= 10 and s["rationale"] and s["input_hash"] for s in scores)
@@ -85,7 +92,17 @@ def test_key_is_never_printed_or_stored(fake, db_path):
 
 
 def test_dry_run_spends_nothing(fake, db_path):
-    result = score(fake, db_path, "run", "--criterion", "ai_exposure", "--dry-run", "--model", "claude-haiku-5-5", env={"ANTHROPIC_API_KEY": None})
+    result = score(
+        fake,
+        db_path,
+        "run",
+        "--criterion",
+        "ai_exposure",
+        "--dry-run",
+        "--model",
+        "claude-haiku-5-5",
+        env={"ANTHROPIC_API_KEY": None},
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("341 calls to claude-haiku-5-5 for ai_exposure (0 already scored, skipped)")
     tokens = re.search(r"about ([\d,]+) input and ([\d,]+) output tokens; estimated cost \$([\d.]+)", result.output)
@@ -120,7 +137,10 @@ def test_rerun_scores_only_what_is_stale(fake, db_path):
 def test_a_changed_rubric_rescores(fake, db_path, tmp_path):
     criteria = tmp_path / "criteria"
     shutil.copytree(ROOT / "score" / "criteria", criteria)
-    assert score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME[:3]), "--criteria-dir", str(criteria)).exit_code == 0
+    assert (
+        score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME[:3]), "--criteria-dir", str(criteria)).exit_code
+        == 0
+    )
     rubric = criteria / "ai_exposure.md"
     rubric.write_text(rubric.read_text() + "\nWeigh the most time-consuming tasks most.\n")
     fake.state.requests.clear()
@@ -158,7 +178,11 @@ def test_an_invalid_reply_is_retried_once(fake, db_path, fault):
 
 @pytest.mark.parametrize(
     "fault,reason",
-    [("malformed", "reply is not JSON"), ("out_of_range", "score 15 is outside 0-10"), ("max_tokens", "reply cut off at max_tokens")],
+    [
+        ("malformed", "reply is not JSON"),
+        ("out_of_range", "score 15 is outside 0-10"),
+        ("max_tokens", "reply cut off at max_tokens"),
+    ],
 )
 def test_an_invalid_reply_twice_is_a_failure_never_a_score(fake, db_path, fault, reason):
     fake.state.fault(fault, fault)
@@ -171,7 +195,10 @@ def test_an_invalid_reply_twice_is_a_failure_never_a_score(fake, db_path, fault,
     assert rows(db_path, "select status from runs")[0]["status"] == "partial"
     # The failed occupation is what the next run picks up.
     fake.state.requests.clear()
-    assert "1 scored, 0 failed, 1 already scored" in score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers", "dentists")).output
+    assert (
+        "1 scored, 0 failed, 1 already scored"
+        in score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers", "dentists")).output
+    )
 
 
 def test_budget_stops_before_it_is_exceeded(fake, db_path):
@@ -226,8 +253,20 @@ def test_batch_mode_scores_at_half_price(fake, db_path):
 
 def test_batch_interrupted_while_polling_resumes_the_same_batch(fake, db_path):
     fake.state.polls_until_ended = 10**6
-    command = [sys.executable, "-m", "score", "run", "--criterion", "ai_exposure", "--db", str(db_path),
-               "--batch", "--poll-interval", "0.05", *only(*SOME)]
+    command = [
+        sys.executable,
+        "-m",
+        "score",
+        "run",
+        "--criterion",
+        "ai_exposure",
+        "--db",
+        str(db_path),
+        "--batch",
+        "--poll-interval",
+        "0.05",
+        *only(*SOME),
+    ]
     env = {**os.environ, **fake.env()}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wait_until(lambda: count_rows(db_path, "batches") > 0)
@@ -250,14 +289,21 @@ def test_import_reference_scores_as_the_current_run(db_path):
     reference = ROOT.parent / "shared" / "reference" / "karpathy-jobs-ai-exposure.csv"
     if not reference.exists():
         pytest.skip(f"the reference scores are not at {reference}")
-    result = score(None, db_path, "import", str(reference), "--criterion", "ai_exposure", "--source", "karpathy/jobs, Gemini 3 Flash, 2026")
+    result = score(
+        None, db_path, "import", str(reference), "--criterion", "ai_exposure", "--source", "karpathy/jobs, Gemini 3 Flash, 2026"
+    )
     assert result.exit_code == 0, result.output
     assert "imported 342 ai_exposure scores" in result.output and "now the current run" in result.output
-    means = rows(db_path, """
+    means = rows(
+        db_path,
+        """
         select avg(score) as plain, sum(score * jobs) * 1.0 / sum(jobs) as weighted
-        from current_scores join occupations using (slug) where jobs is not null""")[0]
+        from current_scores join occupations using (slug) where jobs is not null""",
+    )[0]
     assert round(means["plain"], 1) == 5.3 and round(means["weighted"], 1) == 4.9
-    again = score(None, db_path, "import", str(reference), "--criterion", "ai_exposure", "--source", "karpathy/jobs, Gemini 3 Flash, 2026")
+    again = score(
+        None, db_path, "import", str(reference), "--criterion", "ai_exposure", "--source", "karpathy/jobs, Gemini 3 Flash, 2026"
+    )
     assert again.output.strip() == "already imported as run 1"
 
 
@@ -282,7 +328,18 @@ def test_import_by_soc_code_round_trips_the_reference_scores(db_path, tmp_path):
         for soc, slugs in sorted(shared.items()):
             if len(slugs) == 1:
                 writer.writerow([soc, by_slug[next(iter(slugs))]])
-    result = score(None, db_path, "import", str(socs), "--criterion", "ai_exposure", "--source", "test: reference scores by SOC", "--key", "soc")
+    result = score(
+        None,
+        db_path,
+        "import",
+        str(socs),
+        "--criterion",
+        "ai_exposure",
+        "--source",
+        "test: reference scores by SOC",
+        "--key",
+        "soc",
+    )
     assert result.exit_code == 0, result.output
     imported = {r["slug"]: r["score"] for r in rows(db_path, "select slug, score from scores")}
     assert len(imported) > 300
@@ -305,7 +362,9 @@ def test_a_trial_run_does_not_replace_a_complete_layer(fake, db_path):
     reference = ROOT.parent / "shared" / "reference" / "karpathy-jobs-ai-exposure.csv"
     if not reference.exists():
         pytest.skip(f"the reference scores are not at {reference}")
-    score(None, db_path, "import", str(reference), "--criterion", "ai_exposure", "--source", "karpathy/jobs, Gemini 3 Flash, 2026")
+    score(
+        None, db_path, "import", str(reference), "--criterion", "ai_exposure", "--source", "karpathy/jobs, Gemini 3 Flash, 2026"
+    )
     assert score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME)).exit_code == 0
     assert rows(db_path, "select current_run from criteria")[0]["current_run"] == 1
     assert len(rows(db_path, "select * from current_scores")) == 342
@@ -316,8 +375,13 @@ def test_a_trial_run_does_not_replace_a_complete_layer(fake, db_path):
 
 
 def test_prompt_text_is_trimmed_to_its_budget():
-    row = {"title": "Testers", "jobs": 1000, "what_they_do": "Do things. " * 2000, "work_environment": "Work. " * 500,
-           "how_to_become_one": "Learn. " * 500}
+    row = {
+        "title": "Testers",
+        "jobs": 1000,
+        "what_they_do": "Do things. " * 2000,
+        "work_environment": "Work. " * 500,
+        "how_to_become_one": "Learn. " * 500,
+    }
     text = prompt.occupation_text(row, max_tokens=1000)
     assert prompt.estimate_tokens(text) <= 1000
     assert "## What they do" in text and text.count("[…]") >= 1
@@ -327,16 +391,24 @@ def test_the_rubric_is_cached_where_the_model_allows_it(fake, db_path):
     # Fable 5.1 caches prompts from 512 tokens, so the rubric qualifies; Haiku 5.5 needs 4,096.
     rubric_tokens = prompt.estimate_tokens(prompt.system_prompt(criteria.load("ai_exposure")))
     assert prices.price("claude-fable-5-1").cache_min_tokens <= rubric_tokens < prices.price("claude-haiku-5-5").cache_min_tokens
-    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME[:3]), "--model", "claude-fable-5-1", "--concurrency", "1")
+    result = score(
+        fake, db_path, "run", "--criterion", "ai_exposure", *only(*SOME[:3]), "--model", "claude-fable-5-1", "--concurrency", "1"
+    )
     assert result.exit_code == 0, result.output
     assert all("cache_control" in r["system"][0] for r in fake.state.requests)
     run = rows(db_path, "select * from runs")[0]
     assert run["cache_write_tokens"] > 0 and run["cache_read_tokens"] == 2 * run["cache_write_tokens"]
     price = prices.price("claude-fable-5-1")
-    assert run["cost_usd"] == pytest.approx(price.cost({
-        "input_tokens": run["input_tokens"], "output_tokens": run["output_tokens"],
-        "cache_creation_input_tokens": run["cache_write_tokens"], "cache_read_input_tokens": run["cache_read_tokens"],
-    }))
+    assert run["cost_usd"] == pytest.approx(
+        price.cost(
+            {
+                "input_tokens": run["input_tokens"],
+                "output_tokens": run["output_tokens"],
+                "cache_creation_input_tokens": run["cache_write_tokens"],
+                "cache_read_input_tokens": run["cache_read_tokens"],
+            }
+        )
+    )
     fake.state.requests.clear()
     score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"), "--model", "claude-haiku-5-5")
     assert "cache_control" not in fake.state.requests[0]["system"][0]

@@ -11,14 +11,14 @@ import sys
 import time
 
 import pytest
-from click.testing import CliRunner
 import sqlite_utils
-from score import prices
-from score.cli import cli
-
+from click.testing import CliRunner
 from conftest import ROOT, wait_until
 from fake_anthropic import API_KEY as FAKE_KEY
 from test_score import SOME, only, rows, saved, score
+
+from score import prices
+from score.cli import cli
 
 
 def free_port():
@@ -35,13 +35,15 @@ def command(db_path, *args):
 
 def start(fake, db_path, *args, env=None):
     environment = {**os.environ, **fake.env(), **(env or {})}
-    return subprocess.Popen(command(db_path, *args), cwd=ROOT, env=environment, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command(db_path, *args), cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def finish(fake, db_path, *args):
-    return subprocess.run(command(db_path, *args), cwd=ROOT, env={**os.environ, **fake.env()},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        command(db_path, *args), cwd=ROOT, env={**os.environ, **fake.env()}, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_ctrl_c_saves_every_reply_already_paid_for(fake, db_path):
@@ -98,7 +100,10 @@ def test_a_second_scorer_on_the_same_database_stops_at_once(fake, db_path):
     other = next(m for m in prices.table()["models"] if m != prices.default_model())
     second = finish(fake, db_path, "--concurrency", "8", "--model", other)
     assert second.returncode == 1
-    assert second.stderr.strip() == f"Error: another scorer is running on {db_path}; wait for it to finish (or stop it), then run again"
+    assert (
+        second.stderr.strip()
+        == f"Error: another scorer is running on {db_path}; wait for it to finish (or stop it), then run again"
+    )
     assert {r["model"] for r in fake.state.requests} == {prices.default_model()}  # the second asked nothing
     first.send_signal(signal.SIGINT)
     first.communicate(timeout=30)
@@ -126,9 +131,22 @@ def test_a_batch_record_that_never_reached_the_api_is_dropped(fake, db_path):
     from score import store
 
     store.ensure(db)
-    db["criteria"].insert({"name": "ai_exposure", "title": "t", "description": "d", "unit": "u", "min": 0, "max": 10,
-                           "colors": "viridis", "tiers": "[]", "rubric": "r"})
-    db.execute("insert into runs (id, criterion, kind, prompt_hash, config, started, status) values (1, 'ai_exposure', 'model', 'x', 'x', '2026-01-01', 'killed')")
+    db["criteria"].insert(
+        {
+            "name": "ai_exposure",
+            "title": "t",
+            "description": "d",
+            "unit": "u",
+            "min": 0,
+            "max": 10,
+            "colors": "viridis",
+            "tiers": "[]",
+            "rubric": "r",
+        }
+    )
+    db.execute(
+        "insert into runs (id, criterion, kind, prompt_hash, config, started, status) values (1, 'ai_exposure', 'model', 'x', 'x', '2026-01-01', 'killed')"
+    )
     db.conn.commit()
     fake.state.polls_until_ended = 0
     plan = subprocess.run([*command(db_path, *only(*SOME), "--batch", "--dry-run")], cwd=ROOT, capture_output=True, text=True)
@@ -198,18 +216,29 @@ def test_a_batch_the_api_forgot_is_marked_lost_and_planned_again(fake, db_path):
 
 def test_a_key_with_a_trailing_newline_works_and_a_mangled_one_is_refused(fake, db_path):
     key = fake.env()["ANTHROPIC_API_KEY"]
-    assert score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"),
-                 env={"ANTHROPIC_API_KEY": key + "\n"}).exit_code == 0
-    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("dentists"),
-                   env={"ANTHROPIC_API_KEY": key[:5] + " " + key[5:]})
+    assert (
+        score(
+            fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"), env={"ANTHROPIC_API_KEY": key + "\n"}
+        ).exit_code
+        == 0
+    )
+    result = score(
+        fake, db_path, "run", "--criterion", "ai_exposure", *only("dentists"), env={"ANTHROPIC_API_KEY": key[:5] + " " + key[5:]}
+    )
     assert result.exit_code == 1
     assert result.output.strip() == "Error: ANTHROPIC_API_KEY contains spaces or control characters; paste the key again"
 
 
 def test_an_unreachable_api_is_one_line_before_any_run(db_path):
     started = time.monotonic()
-    result = subprocess.run(command(db_path, *only(*SOME)), cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"})
+    result = subprocess.run(
+        command(db_path, *only(*SOME)),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"},
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("Error: the API could not be reached")
     assert "Traceback" not in result.stderr
@@ -219,8 +248,11 @@ def test_an_unreachable_api_is_one_line_before_any_run(db_path):
 
 def test_an_api_that_goes_away_midway_stops_the_run(db_path):
     port = free_port()
-    api = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_anthropic.py"), "--port", str(port), "--delay", "0.2"],
-                           stdout=subprocess.PIPE, text=True)
+    api = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "fake_anthropic.py"), "--port", str(port), "--delay", "0.2"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     api.stdout.readline()  # listening
     env = {**os.environ, "ANTHROPIC_API_KEY": FAKE_KEY, "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}"}
     process = subprocess.Popen(command(db_path, "--concurrency", "4"), cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
@@ -257,10 +289,13 @@ def test_runs_and_dry_run_write_nothing(db_path, tmp_path):
     assert fresh.read_bytes() == before
 
 
-@pytest.mark.parametrize("header, message", [
-    ("max = 100000000", "the scale may have at most 101 points"),
-    (None, "is not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        ("max = 100000000", "the scale may have at most 101 points"),
+        (None, "is not UTF-8"),
+    ],
+)
 def test_criterion_files_that_would_crash_are_one_line(tmp_path, db_path, header, message):
     folder = tmp_path / "criteria"
     folder.mkdir()
@@ -269,7 +304,11 @@ def test_criterion_files_that_would_crash_are_one_line(tmp_path, db_path, header
         text = text.replace("max = 10\n", header + "\n", 1).replace("max = 10\n", "max = 100000000\n")
         (folder / "ai_exposure.md").write_text(text)
     else:
-        (folder / "ai_exposure.md").write_bytes(text.replace("+++\n", "+++\nCaf\u00e9 workers score low.\n", 2).replace("+++\nCaf\u00e9 workers score low.\n", "+++\n", 1).encode("latin-1", "replace"))
+        (folder / "ai_exposure.md").write_bytes(
+            text.replace("+++\n", "+++\nCaf\u00e9 workers score low.\n", 2)
+            .replace("+++\nCaf\u00e9 workers score low.\n", "+++\n", 1)
+            .encode("latin-1", "replace")
+        )
     result = CliRunner().invoke(cli, ["criteria", "--criteria-dir", str(folder)])
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1 and message in result.output

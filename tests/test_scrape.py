@@ -13,9 +13,9 @@ import time
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-
 from conftest import FIXTURES, ROOT, count_rows, wait_until
 from servers import Server
+
 from scrape.cli import main
 
 NURSES = "/ooh/healthcare/registered-nurses.htm"
@@ -212,8 +212,17 @@ def test_interrupted_run_resumes_where_it_stopped(fixture_site, tmp_path):
     for path in fixture_site_paths():
         fixture_site.fault(path, {"sleep": 0.4})
     command = [
-        sys.executable, "-m", "scrape", "--base-url", fixture_site.url, "--delay", "0",
-        "--db", str(tmp_path / "data.db"), "--cache", str(tmp_path / "cache"),
+        sys.executable,
+        "-m",
+        "scrape",
+        "--base-url",
+        fixture_site.url,
+        "--delay",
+        "0",
+        "--db",
+        str(tmp_path / "data.db"),
+        "--cache",
+        str(tmp_path / "cache"),
     ]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wait_until(lambda: count_rows(tmp_path / "data.db", "occupations") >= 1)
@@ -235,8 +244,9 @@ def test_interrupted_run_resumes_where_it_stopped(fixture_site, tmp_path):
 
 
 def fixture_site_paths():
-    return sorted("/" + str(p.relative_to(FIXTURES / "ooh")) for p in (FIXTURES / "ooh" / "ooh").rglob("*.htm") if p.name != "a-z-index.htm")
-
+    return sorted(
+        "/" + str(p.relative_to(FIXTURES / "ooh")) for p in (FIXTURES / "ooh" / "ooh").rglob("*.htm") if p.name != "a-z-index.htm"
+    )
 
 
 def test_offline_reparses_from_the_cache_without_the_network(fixture_site, tmp_path):
@@ -311,7 +321,10 @@ def test_a_page_that_would_lose_stored_fields_is_rejected(fixture_site, tmp_path
     fixture_site.fault(NURSES, {"status": 200, "body": page})
     result = scrape(tmp_path, "--base-url", fixture_site.url, "--only", "registered-nurses", "--refresh")
     assert result.exit_code == 1
-    assert "no longer gives median_pay_annual, median_pay_hourly, pay_period, pay_top_coded, which data.db has; kept the stored page" in result.output
+    assert (
+        "no longer gives median_pay_annual, median_pay_hourly, pay_period, pay_top_coded, which data.db has; kept the stored page"
+        in result.output
+    )
     assert cached.read_bytes() == good and table_contents(tmp_path / "data.db") == before
 
 
@@ -322,14 +335,21 @@ def test_a_structurally_broken_page_is_rejected(fixture_site, tmp_path):
     result = scrape(tmp_path, "--base-url", fixture_site.url)
     assert result.exit_code == 1
     assert f"rejected {NURSES}: the page lacks what every OOH page has" in result.output
-    assert sqlite_utils.Database(tmp_path / "data.db").execute(
-        "select count(*) from occupations where what_they_do is null").fetchone()[0] == 0
+    assert (
+        sqlite_utils.Database(tmp_path / "data.db")
+        .execute("select count(*) from occupations where what_they_do is null")
+        .fetchone()[0]
+        == 0
+    )
 
 
-@pytest.mark.parametrize("label, value, message", [
-    ("    Number of Jobs, 2024", "    99,999,999,999,999,999,999", "jobs is 99,999,999,999,999,999,999, outside"),
-    ("    Number of Jobs, 20X4", "    3,391,000", "do not say which years"),
-])
+@pytest.mark.parametrize(
+    "label, value, message",
+    [
+        ("    Number of Jobs, 2024", "    99,999,999,999,999,999,999", "jobs is 99,999,999,999,999,999,999, outside"),
+        ("    Number of Jobs, 20X4", "    3,391,000", "do not say which years"),
+    ],
+)
 def test_absurd_numbers_and_years_are_rejected_not_a_traceback(fixture_site, tmp_path, label, value, message):
     page = nurses_page().replace(
         '<th id="quickfacts-5-0"><a href="#TB_inline">    Number of Jobs, 2024</a></th><td>    3,391,000</td>',
@@ -350,8 +370,7 @@ def test_a_short_index_never_replaces_the_stored_one(fixture_site, tmp_path):
     # Well formed, but listing three occupations and one alias.
     keep = (">Registered nurses</a></li>", ">Physicians and surgeons</a></li>", ">Military careers</a></li>", ">RN</a>")
     three = "\n".join(
-        line for line in good.decode().splitlines()
-        if not line.startswith("    <li>") or any(k in line for k in keep)
+        line for line in good.decode().splitlines() if not line.startswith("    <li>") or any(k in line for k in keep)
     )
     fixture_site.fault("/ooh/a-z-index.htm", {"status": 200, "body": three})
     result = scrape(tmp_path, "--base-url", fixture_site.url, "--refresh")
@@ -365,8 +384,10 @@ def test_redirects_are_followed_within_the_site_only(fixture_site, tmp_path):
     other = Server(FIXTURES / "ooh")
     try:
         fixture_site.fault(NURSES, {"status": 301, "headers": {"Location": other.url + NURSES}})
-        fixture_site.fault("/ooh/entertainment-and-sports/actors.htm",
-                           {"status": 302, "headers": {"Location": "/ooh/entertainment-and-sports/actors.htm?moved"}})
+        fixture_site.fault(
+            "/ooh/entertainment-and-sports/actors.htm",
+            {"status": 302, "headers": {"Location": "/ooh/entertainment-and-sports/actors.htm?moved"}},
+        )
         result = scrape(tmp_path, "--base-url", fixture_site.url)
     finally:
         other.close()
@@ -402,10 +423,14 @@ def test_an_unsolicited_304_fails_that_page(fixture_site, tmp_path):
 
 
 def test_a_latin_1_page_is_read_by_its_charset(fixture_site, tmp_path):
-    page = nurses_page().replace("Registered nurses (RNs) provide and coordinate patient care.",
-                                 "Registered nurses (RNs) provide patient care, caf\u00e9 or no caf\u00e9.")
-    fixture_site.fault(NURSES, {"status": 200, "body": page, "encoding": "cp1252",
-                                "headers": {"Content-Type": "text/html; charset=windows-1252"}})
+    page = nurses_page().replace(
+        "Registered nurses (RNs) provide and coordinate patient care.",
+        "Registered nurses (RNs) provide patient care, caf\u00e9 or no caf\u00e9.",
+    )
+    fixture_site.fault(
+        NURSES,
+        {"status": 200, "body": page, "encoding": "cp1252", "headers": {"Content-Type": "text/html; charset=windows-1252"}},
+    )
     result = scrape(tmp_path, "--base-url", fixture_site.url)
     assert result.exit_code == 0, result.output
     text = sqlite_utils.Database(tmp_path / "data.db")["occupations"].get("registered-nurses")["what_they_do"]
@@ -434,8 +459,20 @@ def test_a_full_disk_is_one_line_and_keeps_the_database(fixture_site, tmp_path):
     before = table_contents(tmp_path / "data.db")
     # A file-size limit makes every write past 64 KB fail as a full disk would.
     limit = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))  # noqa: E731
-    command = [sys.executable, "-m", "scrape", "--base-url", fixture_site.url, "--delay", "0", "--refresh",
-               "--db", str(tmp_path / "data.db"), "--cache", str(tmp_path / "cache")]
+    command = [
+        sys.executable,
+        "-m",
+        "scrape",
+        "--base-url",
+        fixture_site.url,
+        "--delay",
+        "0",
+        "--refresh",
+        "--db",
+        str(tmp_path / "data.db"),
+        "--cache",
+        str(tmp_path / "cache"),
+    ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, preexec_fn=limit)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("Error: could not write")

@@ -6,10 +6,10 @@ import shutil
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-
-import build
 from conftest import ROOT
 from servers import Server
+
+import build
 
 SHOTS = ROOT / "tests" / "screenshots"
 
@@ -122,8 +122,15 @@ def test_phone_has_no_horizontal_overflow_and_tap_shows_details(browser, site):
     assert page.url.startswith(site + "/?") and "selected=registered-nurses" in page.url
     assert "Registered Nurses" in page.locator("#tooltip").inner_text()
     shot(page, "phone.png")
-    for path in ("/occupations/registered-nurses.html", "/table.html", "/criteria/ai_exposure.html", "/about.html",
-                 "/evidence.html", "/space.html", "/occupations/software-developers.html"):
+    for path in (
+        "/occupations/registered-nurses.html",
+        "/table.html",
+        "/criteria/ai_exposure.html",
+        "/about.html",
+        "/evidence.html",
+        "/space.html",
+        "/occupations/software-developers.html",
+    ):
         page.goto(site + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     shot(page, "phone-about.png")
@@ -171,7 +178,9 @@ def test_occupation_and_criterion_pages(page, site):
     page.goto(site + "/table.html")
     page.click("th:nth-child(3) button")  # jobs, ascending
     page.click("th:nth-child(3) button")  # descending
-    largest = sqlite_utils.Database(ROOT / "data.db").execute("select title from occupations order by jobs desc limit 1").fetchone()[0]
+    largest = (
+        sqlite_utils.Database(ROOT / "data.db").execute("select title from occupations order by jobs desc limit 1").fetchone()[0]
+    )
     assert page.locator("tbody tr").first.inner_text().startswith(largest)
     assert page.problems == []
 
@@ -180,7 +189,7 @@ def test_malicious_text_stays_text(browser, tmp_path):
     db_path = tmp_path / "evil.db"
     shutil.copy(ROOT / "data.db", db_path)
     db = sqlite_utils.Database(db_path)
-    db.execute("update occupations set title = ? where slug = 'registered-nurses'", ['</script><img src=x onerror=alert(1)>'])
+    db.execute("update occupations set title = ? where slug = 'registered-nurses'", ["</script><img src=x onerror=alert(1)>"])
     db.conn.commit()
     out = tmp_path / "site"
     assert CliRunner().invoke(build.main, ["--db", str(db_path), "--out", str(out)]).exit_code == 0
@@ -225,7 +234,9 @@ def test_a_published_measure_colours_the_map(page, site):
     # The measures arrive with details.json, after the first drawing.
     assert page.input_value("#measure-layer") == "eloundou_gpt4"
     assert "percentile among the 341 occupations" in page.locator("#legend").inner_text()
-    grey = page.evaluate("[...document.querySelectorAll('.tile')].filter(t => t.style.background === 'rgb(217, 217, 217)').length")
+    grey = page.evaluate(
+        "[...document.querySelectorAll('.tile')].filter(t => t.style.background === 'rgb(217, 217, 217)').length"
+    )
     assert grey == 0
     assert "Published measures" in page.locator("#tooltip").inner_text()
     page.select_option("#measure-layer", "disagreement")
@@ -241,9 +252,11 @@ def test_evidence_page_scatter_follows_the_reader(page, site):
     import sqlite_utils
 
     db = sqlite_utils.Database(ROOT / "data.db")
-    both = db.execute("select count(*) from measure_values v join current_scores c on c.slug = v.slug "
-                      "join occupations o on o.slug = v.slug where v.measure = 'eloundou_gpt4' and c.criterion = 'ai_exposure' "
-                      "and o.jobs is not null").fetchone()[0]
+    both = db.execute(
+        "select count(*) from measure_values v join current_scores c on c.slug = v.slug "
+        "join occupations o on o.slug = v.slug where v.measure = 'eloundou_gpt4' and c.criterion = 'ai_exposure' "
+        "and o.jobs is not null"
+    ).fetchone()[0]
     page.goto(site + "/evidence.html")
     assert page.locator("#pair-plot circle").count() == both
     assert page.locator("#pair-stat").inner_text().startswith("Spearman 0.88")
@@ -257,7 +270,10 @@ def test_evidence_page_scatter_follows_the_reader(page, site):
     page.goto(site + "/occupations/software-developers.html")
     assert page.locator(".dotplot .dot").count() == 10
     page.click(".more-tasks summary")
-    assert page.locator("table.tasks tbody tr").count() == db.execute("select count(*) from tasks where slug = 'software-developers'").fetchone()[0]
+    assert (
+        page.locator("table.tasks tbody tr").count()
+        == db.execute("select count(*) from tasks where slug = 'software-developers'").fetchone()[0]
+    )
     shot(page, "desktop-occupation-evidence.png")
     assert page.problems == []
 
@@ -265,7 +281,8 @@ def test_evidence_page_scatter_follows_the_reader(page, site):
 def test_tiles_can_be_sized_by_openings_or_wages(page, site):
     open_home(page, site)
     area = lambda slug: page.evaluate(  # noqa: E731
-        f"(() => {{ const b = document.querySelector('.tile[data-slug=\"{slug}\"]').getBoundingClientRect(); return b.width * b.height; }})()")
+        f"(() => {{ const b = document.querySelector('.tile[data-slug=\"{slug}\"]').getBoundingClientRect(); return b.width * b.height; }})()"
+    )
     jobs = area("registered-nurses") / area("software-developers")
     page.select_option("#size-by", "openings")
     assert "size=openings" in page.url

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from score import embed
 from score.cli import cli
 
@@ -29,7 +29,9 @@ def test_committed_space_covers_every_occupation():
         assert len(rows) == occupations, backend
         assert {(r["dims"], r["size"]) for r in rows} == {(dims, dims * 4)}
         assert db.execute("select count(*) from space_layout where backend = ?", [backend]).fetchone()[0] == occupations
-        assert db.execute("select count(*) from nearest_occupations where backend = ?", [backend]).fetchone()[0] == occupations * 10
+        assert (
+            db.execute("select count(*) from nearest_occupations where backend = ?", [backend]).fetchone()[0] == occupations * 10
+        )
     # Vectors are unit length, as the cosine neighbours assume.
     vectors = embed.vectors_for(db, "tfidf-svd-128", [r[0] for r in db.execute("select slug from occupations order by slug")])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
@@ -47,7 +49,9 @@ def test_every_method_beats_both_baselines():
 
 def test_embedding_again_gives_the_same_neighbours(db_path):
     db = sqlite_utils.Database(db_path)
-    before = list(db.query("select slug, rank, other_slug from nearest_occupations where backend = 'tfidf-svd-128' order by 1, 2"))
+    before = list(
+        db.query("select slug, rank, other_slug from nearest_occupations where backend = 'tfidf-svd-128' order by 1, 2")
+    )
     result = CliRunner().invoke(cli, ["embed", "--backend", "tfidf", "--force", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     assert "tfidf-svd-128: 342 occupations embedded" in result.output

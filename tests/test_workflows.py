@@ -10,7 +10,6 @@ import sys
 import pytest
 import sqlite_utils
 import yaml
-
 from conftest import ROOT, need_bls_copy, project_copy
 from fake_anthropic import FakeAnthropic
 from servers import Server
@@ -24,7 +23,7 @@ def workflow(name):
 
 def readme_commands():
     text = (ROOT / "README.md").read_text()
-    quick = text[text.index("## Quick start"):text.index("## The pipeline")]
+    quick = text[text.index("## Quick start") : text.index("## The pipeline")]
     return [line.strip() for line in quick.splitlines() if line.startswith("    ")]
 
 
@@ -33,7 +32,8 @@ def test_workflows_are_valid_against_the_github_schema():
     assert len(files) == 3
     result = subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", *files],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -83,8 +83,14 @@ def run_steps(job, cwd, env, skip=("Install",), secrets=None, github=None):
         for name, value in step.get("env", {}).items():
             secret = re.fullmatch(r"\$\{\{ secrets\.(\w+) \}\}", value)
             step_env[name] = secrets.get(secret.group(1), "") if secret else value
-        result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", step["run"]], cwd=cwd, env=step_env,
-                                capture_output=True, text=True, timeout=600)
+        result = subprocess.run(
+            ["bash", "-e", "-o", "pipefail", "-c", step["run"]],
+            cwd=cwd,
+            env=step_env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         outputs.append((step.get("name"), result))
         if result.returncode != 0 and not step.get("continue-on-error"):
             raise AssertionError(f"step {step.get('name')!r} failed:\n{result.stdout}\n{result.stderr}")
@@ -104,7 +110,9 @@ def test_workflows_declare_least_privilege_and_pin_every_action():
             assert "permissions" in job, f"{path.name}: job {name} declares its permissions"
             for step in job.get("steps", []):
                 if "uses" in step:
-                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), f"{path.name}: {step['uses']} is not pinned"
+                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), (
+                        f"{path.name}: {step['uses']} is not pinned"
+                    )
     refresh = workflow("refresh.yml")["jobs"]
     assert refresh["refresh"]["permissions"] == {"contents": "write"}
     assert refresh["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
@@ -119,7 +127,10 @@ def test_workflows_declare_least_privilege_and_pin_every_action():
 def fork(tmp_path):
     """A clone of the project with a bare 'origin' to push to."""
     work = project_copy(tmp_path / "work")
-    git = lambda *args, cwd=work: subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+
+    def git(*args, cwd=work):
+        return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+
     git("init", "-q", "-b", "main")
     git("add", "-A")
     git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "start")
@@ -142,16 +153,22 @@ def test_refresh_workflow_end_to_end(fork, tmp_path):
     fake = FakeAnthropic(polls_until_ended=2)  # still running when --no-wait looks
     job = workflow("refresh.yml")["jobs"]["refresh"]
     env = refresh_env(
-        job, CRITERION="humanoid_robotics", MODEL="claude-haiku-5-5", BATCH="true", MAX_COST="",
-        OOH_USER_AGENT="worklens-tests (loopback only)", REPOSITORY="worklens",
+        job,
+        CRITERION="humanoid_robotics",
+        MODEL="claude-haiku-5-5",
+        BATCH="true",
+        MAX_COST="",
+        OOH_USER_AGENT="worklens-tests (loopback only)",
+        REPOSITORY="worklens",
     )
     # Loopback stand-ins for bls.gov and the Messages API; no need to be polite to ourselves.
     env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0", ANTHROPIC_BASE_URL=fake.url)
     env.pop("CI", None)
     env.pop("ANTHROPIC_API_KEY", None)
     try:
-        outputs = dict(run_steps(job, fork, env, secrets={"ANTHROPIC_API_KEY": fake.env()["ANTHROPIC_API_KEY"]},
-                                 github=tmp_path / "github"))
+        outputs = dict(
+            run_steps(job, fork, env, secrets={"ANTHROPIC_API_KEY": fake.env()["ANTHROPIC_API_KEY"]}, github=tmp_path / "github")
+        )
     finally:
         ooh.close()
         fake.close()
@@ -171,8 +188,15 @@ def test_refresh_workflow_end_to_end(fork, tmp_path):
 def test_refresh_without_a_key_says_so_and_commits_nothing(fork):
     ooh = Server(need_bls_copy())
     job = workflow("refresh.yml")["jobs"]["refresh"]
-    env = refresh_env(job, CRITERION="ai_exposure", MODEL="", BATCH="true", MAX_COST="",
-                      OOH_USER_AGENT="worklens-tests (loopback only)", REPOSITORY="worklens")
+    env = refresh_env(
+        job,
+        CRITERION="ai_exposure",
+        MODEL="",
+        BATCH="true",
+        MAX_COST="",
+        OOH_USER_AGENT="worklens-tests (loopback only)",
+        REPOSITORY="worklens",
+    )
     env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0")
     env.pop("ANTHROPIC_API_KEY", None)
     try:
@@ -196,8 +220,15 @@ def test_refresh_refused_by_bls_and_partly_failing_still_publishes_what_it_paid_
     # Two batch results are invalid, then so are their retries; each result and each call takes one from the queue.
     fake.state.fault("malformed", "malformed", *[None] * 339, "malformed", "malformed")
     job = workflow("refresh.yml")["jobs"]["refresh"]
-    env = refresh_env(job, CRITERION="humanoid_robotics", MODEL="claude-haiku-5-5", BATCH="true", MAX_COST="5",
-                      OOH_USER_AGENT="worklens-tests (loopback only)", REPOSITORY="worklens")
+    env = refresh_env(
+        job,
+        CRITERION="humanoid_robotics",
+        MODEL="claude-haiku-5-5",
+        BATCH="true",
+        MAX_COST="5",
+        OOH_USER_AGENT="worklens-tests (loopback only)",
+        REPOSITORY="worklens",
+    )
     env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0", ANTHROPIC_BASE_URL=fake.url)
     env.pop("CI", None)
     env.pop("ANTHROPIC_API_KEY", None)
@@ -214,7 +245,12 @@ def test_refresh_refused_by_bls_and_partly_failing_still_publishes_what_it_paid_
     assert "### Scrape: exit 1" in summary and "### Scoring humanoid_robotics: exit 3" in summary
     assert summary.count("failed ") == 2 and "invalid reply: reply is not JSON" in summary
     db = sqlite_utils.Database(fork / "data.db")
-    assert db.execute("select count(*) from scores s join runs r on r.id = s.run_id where r.criterion = 'humanoid_robotics'").fetchone()[0] == 339
+    assert (
+        db.execute(
+            "select count(*) from scores s join runs r on r.id = s.run_id where r.criterion = 'humanoid_robotics'"
+        ).fetchone()[0]
+        == 339
+    )
     pushed = subprocess.run(["git", "show", "origin/main:data.db"], cwd=fork, capture_output=True).stdout
     assert pushed == (fork / "data.db").read_bytes()
     assert (fork / "_site" / "criteria" / "humanoid_robotics.html").is_file()

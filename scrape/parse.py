@@ -22,6 +22,8 @@ TAB_SECTIONS = {
     "tab-4": "how_to_become_one",
 }
 
+TAB_ID = re.compile(r"^tab-\d$")
+CHARTS = re.compile(r"<!-- CMS Bar Graph -->.*?<!-- CMS Bar Graph -->", re.S)
 OCCUPATION_PATH = re.compile(r"^/ooh/([a-z0-9-]+)/([a-z0-9-]+)\.htm$")
 
 
@@ -69,7 +71,7 @@ def parse_index(html):
     check_index(html)
     soup = _soup(html[html.find('<div class="a-z-list') :] if 'class="a-z-list' in html else html)
     occupations, seen, aliases = [], set(), set()
-    for box in soup.select("div.a-z-list-box"):
+    for box in soup.find_all("div", class_="a-z-list-box"):
         for li in box.find_all("li"):
             links = li.find_all("a", href=True)
             if not links:
@@ -162,14 +164,12 @@ def pay_shape(annual, hourly, note):
     }
 
 
-def parse_pay_tab(html):
-    """The Pay tab: each 10th and 90th percentile wage sentence (one per
-    detailed occupation the page covers), annual or hourly as the median
-    before it says, and the median pay by industry where there is such a
-    table. Its bar chart is cut out before parsing: it is most of the tab's
-    markup and says nothing the Quick Facts do not."""
-    html = re.sub(r"<!-- CMS Bar Graph -->.*?<!-- CMS Bar Graph -->", "", html, flags=re.S)
-    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+def parse_pay_tab(tab):
+    """The Pay tab (a parsed node): each 10th and 90th percentile wage
+    sentence (one per detailed occupation the page covers), annual or hourly
+    as the median before it says, and the median pay by industry where there
+    is such a table."""
+    text = _text(tab)
     ranges = []
     money = r"\$(\d[\d,]*(?:\.\d\d)?)"
     for spread in re.finditer(
@@ -187,7 +187,7 @@ def parse_pay_tab(html):
             }
         )
     industries = []
-    for table in _soup(html).select("table.ooh-tab-table") if "ooh-tab-table" in html else []:
+    for table in tab.find_all("table", class_="ooh-tab-table") if tab is not None else []:
         intro = _text(table.find_previous("p"))
         if "top industries" not in intro:
             continue
@@ -212,7 +212,7 @@ def parse_employers(tab):
     """The largest-employers tables of Work Environment, as rows: the share is
     a percent on every row (BLS prints the % sign on the first only)."""
     rows = []
-    for table in tab.select("table.ooh-tab-table") if tab is not None else []:
+    for table in tab.find_all("table", class_="ooh-tab-table") if tab is not None else []:
         intro = _text(table.find_previous("p"))
         if "largest employers" not in intro:
             continue
@@ -244,12 +244,11 @@ def _money(text, hourly):
         return None
 
 
-def text_links(main, slug):
-    """Links from an occupation's text to other OOH occupations, in page order."""
+def text_links(articles, slug):
+    """Links from an occupation's text ({column: article node}) to other OOH
+    occupations, in page order."""
     links, seen = [], set()
-    for tab_id, section in TAB_SECTIONS.items():
-        tab = main.find("div", id=tab_id)
-        article = tab.find("article") if tab is not None else None
+    for section, article in articles.items():
         for a in article.find_all("a", href=True) if article is not None else []:
             target = occupation_path(a["href"])
             # Category home pages ("/ooh/healthcare/home.htm") are not occupations.
@@ -271,7 +270,7 @@ def parse_outlook(text):
 def parse_quick_facts(table):
     """Quick Facts rows -> the occupation's headline columns plus edition years."""
     facts, years = {}, {}
-    for row in table.select("tbody tr"):
+    for row in table.tbody.find_all("tr") if table.tbody else []:
         label, cell = row.find("th"), row.find("td")
         if label is None or cell is None:
             continue
@@ -304,7 +303,7 @@ def parse_quick_facts(table):
 def parse_projections(table):
     """Every row of the projections table, in page order."""
     rows = []
-    for tr in table.select("tbody tr"):
+    for tr in table.tbody.find_all("tr") if table.tbody else []:
         title_cell = tr.find("th")
         cells = {td.get("data-label", "").split(",")[0].split(":")[0].strip().lower(): td for td in tr.find_all("td")}
         if title_cell is None or "soc code" not in cells:
@@ -426,7 +425,11 @@ def parse_occupation(html, path):
     # The last OOH breadcrumb before the title is the category's display name.
     crumbs = re.findall(r">([^<>]+)</a>", _slice(html, 'id="ooh-breadcrumbs"', "<h1"))
 
-    main = _soup(_slice(html, 'id="tab-1"', 'id="tab-5"') or _slice(html, 'id="tab-2"', 'id="tab-5"'))
+    # One tree per page, of the tabs we read (Summary to Job Outlook), with
+    # the bar charts cut out: they are much of the markup and say nothing
+    # the Quick Facts do not.
+    tabs = _slice(html, 'id="tab-1"', 'id="tab-7"') or _slice(html, 'id="tab-2"', 'id="tab-7"')
+    main = _soup(CHARTS.sub("", tabs))
     occupation = {
         "slug": slug,
         "title": title,
@@ -454,31 +457,33 @@ def parse_occupation(html, path):
         "pay_p90_hourly": None,
         "page_date": date.group(1) if date else None,
     }
+    # Each tab once: searching the tree for one is most of what a find costs.
+    tabs = {div["id"]: div for div in main.find_all("div", id=TAB_ID)}
+    articles = {}
+    for tab_id, column in TAB_SECTIONS.items():
+        tab = tabs.get(tab_id)
+        articles[column] = tab.find("article") if tab is not None else None
+        occupation[column] = clean_text(articles[column]) if articles[column] is not None else None
     years = {}
-    quick_facts = main.find("table", id="quickfacts")
+    quick_facts = (tabs.get("tab-1") or main).find("table", id="quickfacts")
     if quick_facts is not None:
         facts, years = parse_quick_facts(quick_facts)
         occupation.update(facts)
 
-    for tab_id, column in TAB_SECTIONS.items():
-        tab = main.find("div", id=tab_id)
-        article = tab.find("article") if tab is not None else None
-        occupation[column] = clean_text(article) if article is not None else None
-
-    ranges, industries = parse_pay_tab(_slice(html, 'id="tab-5"', 'id="tab-6"'))
+    ranges, industries = parse_pay_tab(tabs.get("tab-5"))
     # The occupation's own pay range, where the page gives one; a page that
     # covers several detailed occupations gives one each (all in pay_ranges).
     if len(ranges) == 1:
         occupation[f"pay_p10_{ranges[0]['period']}"] = ranges[0]["p10"]
         occupation[f"pay_p90_{ranges[0]['period']}"] = ranges[0]["p90"]
-    employers = parse_employers(main.find("div", id="tab-3"))
-    links = text_links(main, slug)
+    employers = parse_employers(tabs.get("tab-3"))
+    links = text_links(articles, slug)
 
-    outlook_tab = _slice(html, 'id="tab-6"', 'id="tab-7"')
-    openings = re.search(r"\babout ([\d,]+) openings\b", " ".join(re.sub(r"<[^>]+>", " ", outlook_tab).split()), re.I)
+    outlook_tab = tabs.get("tab-6")
+    openings = re.search(r"\babout ([\d,]+) openings\b", _text(outlook_tab), re.I)
     occupation["openings"] = _int(openings.group(1)) if openings else None
-    outlook_html = _slice(html, 'id="outlook-table"', "</table>")
-    projections = parse_projections(_soup(outlook_html + "</table>").find("table")) if outlook_html else []
+    outlook_table = outlook_tab.find("table", id="outlook-table") if outlook_tab is not None else None
+    projections = parse_projections(outlook_table) if outlook_table is not None else []
     if projections:
         occupation["projected_jobs"] = projections[0]["employment_projected"]
 

@@ -243,19 +243,34 @@ def save_page(db, parsed, *, sha, size, parser_version):
                     f"{slug}: page is for {got[0]}-{got[1]} but data.db holds the {edition[0]}-{edition[1]} edition; "
                     "scrape into a new --db for a new edition"
                 )
-        db["occupations"].upsert(occupation, pk="slug")
-        for table, key in PAGE_TABLES.items():
-            db.execute(f"delete from [{table}] where slug = ?", [slug])
-            db[table].insert_all(({"slug": slug, **row} for row in parsed.get(key, [])), pk=("slug", "row"))
-        db.execute("delete from text_links where slug = ?", [slug])
-        db["text_links"].insert_all(
-            ({"slug": slug, **link} for link in parsed.get("text_links", [])), pk=("slug", "section", "target_slug")
+        upsert(db, "occupations", occupation)
+        children = {table: parsed.get(key, []) for table, key in PAGE_TABLES.items()}
+        children["text_links"] = parsed.get("text_links", [])
+        children["similar_occupations"] = [{"similar_slug": other} for other in parsed["similar"]]
+        for table, records in children.items():
+            replace_rows(db, table, slug, records)
+        upsert(
+            db, "pages", {"slug": slug, "url": occupation["url"], "sha256": sha, "bytes": size, "parser_version": parser_version}
         )
-        db.execute("delete from similar_occupations where slug = ?", [slug])
-        db["similar_occupations"].insert_all(
-            ({"slug": slug, "similar_slug": other} for other in parsed["similar"]), pk=("slug", "similar_slug")
-        )
-        db["pages"].upsert(
-            {"slug": slug, "url": occupation["url"], "sha256": sha, "bytes": size, "parser_version": parser_version},
-            pk="slug",
-        )
+
+
+def upsert(db, table, record):
+    """Insert or update one row by its slug (plain SQL, as replace_rows)."""
+    names = ", ".join(f"[{c}]" for c in record)
+    updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in record if c != "slug")
+    db.execute(
+        f"insert into [{table}] ({names}) values ({', '.join('?' for _ in record)}) on conflict(slug) do update set {updates}",
+        list(record.values()),
+    )
+
+
+def replace_rows(db, table, slug, records):
+    """A page's rows in one of the tables that hang off it, replaced whole.
+    Plain executemany: sqlite-utils' insert_all looks the table up on every
+    call, which was a fifth of a full parse."""
+    db.execute(f"delete from [{table}] where slug = ?", [slug])
+    if records:
+        columns = ["slug", *records[0]]
+        marks = ", ".join("?" for _ in columns)
+        names = ", ".join(f"[{c}]" for c in columns)
+        db.conn.executemany(f"insert into [{table}] ({names}) values ({marks})", [[slug, *r.values()] for r in records])

@@ -307,3 +307,18 @@ def test_tooltip_gives_openings_pay_range_and_says_at_least_for_top_coded_pay(pa
     assert "$66,030 to $135,320 a year" in tooltip.inner_text()
     page.hover('.tile[data-slug="physicians-and-surgeons"]')
     assert "at least $239,200 a year" in tooltip.inner_text()
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_the_table_keeps_numbers_on_one_line_and_scrolls_in_its_box_on_a_phone(browser, site, width):
+    context = browser.new_context(viewport={"width": width, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(site + "/table.html")
+    one_line = page.evaluate("""() => [...document.querySelectorAll('#occupations td.num')].slice(0, 400).every(td => {
+        const range = document.createRange(); range.selectNodeContents(td); return range.getClientRects().length <= 1; })""")
+    assert one_line, "a number broke across lines"
+    assert page.evaluate("document.querySelector('#occupations td').getBoundingClientRect().width") >= 150
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
+    wrap = page.locator(".table-wrap").first
+    assert wrap.evaluate("w => w.scrollWidth > w.clientWidth")  # the table scrolls inside its box
+    context.close()

@@ -49,30 +49,35 @@
      value: o => o.outlook, text: v => (v > 0 ? "+" : "") + v + "%",
      // Purple for growth, orange for decline (d3's PuOr runs the other way):
      // a diverging scheme that stays readable with colour blindness.
-     color: v => d3.interpolatePuOr(1 - clamp((v + 15) / 30)), edges: ["≤ −15%", "≥ +15%"]},
+     pos: v => clamp((v + 15) / 30), color: v => d3.interpolatePuOr(1 - clamp((v + 15) / 30)),
+     marks: [[-15, "≤ −15%"], [-5, "−5%"], [0, "0"], [5, "+5%"], [15, "≥ +15%"]]},
     {id: "pay", title: "Median pay", short: "Pay", ramp: k => payRange[0] * Math.pow(payRange[1] / payRange[0], k / 10),
-     value: o => o.pay, text: v => "$" + numbers.format(v),
+     value: o => o.pay, text: v => "$" + numbers.format(v), scaleNote: "log scale",
+     pos: v => clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0])),
      color: v => d3.interpolateViridis(clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]))),
-     edges: ["≤ $25,000", "≥ $250,000"]},
+     marks: [[25000, "≤ $25k"], [50000, "$50k"], [100000, "$100k"], [250000, "≥ $250k"]]},
     {id: "education", title: "Entry-level education", short: "Education", categorical: true,
      value: o => o.education, text: v => data.education[v],
      color: v => data.education[v] === "See How to Become One" ? "#b8b8b8" : d3.interpolateCividis(v / (data.education.length - 2))},
     ...data.criteria.map((c, i) => ({
       id: c.name, title: c.title, short: c.title, criterion: c,
-      value: o => o.scores[i], text: v => numbers.format(v) + " of " + c.max,
-      color: v => schemes[c.colors](clamp((v - c.min) / (c.max - c.min))),
+      value: o => o.scores[i], text: v => numbers.format(v) + " of " + c.max, brief: v => numbers.format(v),
+      pos: v => clamp((v - c.min) / (c.max - c.min)), color: v => schemes[c.colors](clamp((v - c.min) / (c.max - c.min))),
       ticks: [...Array(c.max - c.min + 1).keys()].map(k => k + c.min),
-      edges: [String(c.min), String(c.max)], ramp: k => c.min + (c.max - c.min) * k / 10,
+      marks: [...Array(6).keys()].map(k => Math.round(c.min + (c.max - c.min) * k / 5)).filter((v, k, all) => all.indexOf(v) === k).map(v => [v, String(v)]),
+      ramp: k => c.min + (c.max - c.min) * k / 10,
     })),
     ...data.measures.map((m, i) => ({
       id: m.name, title: `${m.title} (${m.authors}, ${m.year})`, short: m.short, measure: m,
-      value: o => o.measures ? o.measures[i] : null, text: v => ordinal(v) + " percentile",
-      color: v => measureScheme(clamp(v / 100)), edges: ["0th percentile", "100th"], ramp: k => 10 * k, bins: decileBins,
+      value: o => o.measures ? o.measures[i] : null, text: v => ordinal(v) + " percentile", brief: v => ordinal(v),
+      pos: v => clamp(v / 100), color: v => measureScheme(clamp(v / 100)), ramp: k => 10 * k, bins: decileBins,
+      marks: [[0, "0th"], [25, "25th"], [50, "50th"], [75, "75th"], [100, "100th percentile"]],
     })),
     ...(data.measures.length ? [{
       id: "disagreement", title: "How far apart the published measures place each occupation", short: "Disagreement",
-      value: o => o.consensus ? o.consensus[2] - o.consensus[0] : null, text: v => v + " percentile points apart",
-      color: v => d3.interpolateOranges(clamp(v / 80)), edges: ["they agree", "80+ points apart"], ramp: k => 8 * k,
+      value: o => o.consensus ? o.consensus[2] - o.consensus[0] : null, text: v => v + " percentile points apart", brief: v => v + " pts",
+      pos: v => clamp(v / 80), color: v => d3.interpolateOranges(clamp(v / 80)), ramp: k => 8 * k,
+      marks: [[0, "they agree"], [40, "40"], [80, "80+ points apart"]],
       bins: [[0, 20, "<20"], [20, 40, "20–39"], [40, 60, "40–59"], [60, 80, "60–79"], [80, Infinity, "80+"]],
     }] : []),
   ];
@@ -88,7 +93,7 @@
     selected: bySlug.has(params.get("selected")) ? params.get("selected") : null,
     size: ["openings", "wages"].includes(params.get("size")) ? params.get("size") : "jobs",
   };
-  function saveState() {
+  function saveState(push = false) {
     const p = new URLSearchParams();
     if (state.layer !== defaultLayer) p.set("layer", state.layer);
     if (state.view !== "treemap") p.set("view", state.view);
@@ -96,7 +101,10 @@
     if (state.selected) p.set("selected", state.selected);
     if (state.size !== "jobs") p.set("size", state.size);
     const query = p.toString();
-    history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+    const url = location.pathname + (query ? "?" + query : "");
+    // A new layer, view or size is a step Back can undo; typing and selecting are not.
+    if (push && url !== location.pathname + location.search) history.pushState(null, "", url);
+    else history.replaceState(null, "", url);
   }
   const layer = () => layerById.get(state.layer);
   const fill = (l, o) => { const v = l.value(o); return v == null ? MISSING : l.color(v); };
@@ -121,30 +129,57 @@
     const sizeOf = sizes[state.size].value;
     const root = d3.hierarchy({children: groups}).sum(d => (d.children ? 0 : sizeOf(d) || 0)).sort((a, b) => b.value - a.value);
     const labelHeight = width < 600 ? 13 : 17;
-    // Outer padding first: it would otherwise reset the room kept for group names.
-    d3.treemap().size([width, height]).paddingInner(1).paddingOuter(1)
-      .paddingTop(node => node.depth === 1 ? labelHeight : 1).round(true)(root);
+    // Exact areas: nothing is kept aside for group names. Each name lies over
+    // the top of its group, in as many lines as it needs there, and the tiles
+    // under it start their text below it.
+    d3.treemap().size([width, height]).paddingInner(1).paddingOuter(1)(root);
+    const lines = new Map(root.children.map(g => [g.data.name, labelLines(g.data.name, g.x1 - g.x0 - 6)]));
 
     treemap.replaceChildren();
     tiles.clear();
+    // Each group's name, then its tiles: the order a screen reader reads them in.
     for (const group of root.children) {
-      const label = el("div", {class: "group", "aria-hidden": "true"}, group.data.name);
-      place(label, group);
-      if (group.x1 - group.x0 < 40) label.textContent = "";
+      const label = el("div", {class: "group", id: "group-" + group.data.name.replace(/\W+/g, "-")}, group.data.name);
+      place(label, {x0: group.x0, x1: group.x1, y0: group.y0, y1: group.y0 + labelHeight * lines.get(group.data.name)});
+      label.title = group.data.name;
       treemap.append(label);
+      for (const leaf of group.leaves()) {
+        const o = leaf.data;
+        if (!leaf.value) continue;  // no figure to size it by
+        const tile = el("a", {class: "tile", href: base + "occupations/" + o.slug + ".html", "data-slug": o.slug, tabindex: "-1",
+                              "aria-describedby": label.id});
+        place(tile, leaf);
+        const under = leaf.y0 - group.y0 < 2 ? labelHeight * lines.get(group.data.name) : 0;
+        if (under) tile.style.paddingTop = under + 1 + "px";
+        const w = leaf.x1 - leaf.x0, h = leaf.y1 - leaf.y0 - under;
+        // A name wherever a line of it fits, its value too where two lines do.
+        const line = width < 600 ? 13 : 14, withValue = w >= 34 && h >= 2 * line + 2;
+        if (w >= 34 && h >= line + 2) {
+          const name = el("span", {class: "name"}, o.title);
+          name.style.setProperty("--lines", Math.max(1, Math.floor((h - 2) / line) - (withValue ? 1 : 0)));
+          tile.append(name);
+        }
+        if (withValue) tile.append(el("span", {class: "value"}));
+        tile.classList.toggle("tiny", w < 8 || h < 8);
+        tiles.set(o.slug, tile);
+        treemap.append(tile);
+      }
     }
-    for (const leaf of root.leaves()) {
-      const o = leaf.data;
-      if (!leaf.value) continue;  // no figure to size it by
-      const tile = el("a", {class: "tile", href: base + "occupations/" + o.slug + ".html", "data-slug": o.slug});
-      place(tile, leaf);
-      const w = leaf.x1 - leaf.x0, h = leaf.y1 - leaf.y0;
-      if (w > 44 && h > 16) tile.append(el("span", {}, o.title));
-      tiles.set(o.slug, tile);
-      treemap.append(tile);
-    }
+    const current = tiles.get(state.selected) || tiles.values().next().value;
+    if (current) current.tabIndex = 0;  // the map is one Tab stop; arrow keys move within it
     recolour();
     highlight();
+  }
+  const measure = document.createElement("canvas").getContext("2d");
+  function labelLines(name, room) {
+    // Words laid into lines of ``room`` pixels, as the browser will wrap them (at most 3).
+    measure.font = `600 ${treemap.clientWidth < 600 ? 10 : 11}px ${getComputedStyle(document.body).fontFamily}`;
+    let count = 1, line = "";
+    for (const word of name.split(" ")) {
+      const next = line ? line + " " + word : word;
+      if (line && measure.measureText(next).width > room) { count += 1; line = word; } else line = next;
+    }
+    return Math.min(count, 3);
   }
   function place(node, d) {
     node.style.left = d.x0 + "px";
@@ -158,7 +193,10 @@
       const o = bySlug.get(slug), colour = fill(l, o), v = l.value(o);
       tile.style.background = colour;
       tile.classList.toggle("dark", d3.hsl(colour).l < 0.55);
-      tile.setAttribute("aria-label", `${o.title}: ${numbers.format(o.jobs)} jobs; ${l.title}: ${v == null ? "not available" : l.text(v)}`);
+      const shown = v == null ? "no figure" : l.text(v), brief = v == null ? "—" : (l.brief || l.text)(v);
+      tile.setAttribute("aria-label", `${o.title}: ${numbers.format(o.jobs)} jobs; ${l.title}: ${shown}`);
+      const value = tile.querySelector(".value");
+      if (value) value.textContent = brief;
     }
   }
 
@@ -220,21 +258,45 @@
     // On a touch screen the first tap shows the details; a second tap on the same tile opens its page.
     if (t && touched === t && !wasSelected) { e.preventDefault(); select(t.dataset.slug, false); }
   });
+  // The map is one Tab stop; the arrow keys move to the nearest tile that
+  // way on screen, Home and End to the first and last, Enter opens a page.
   treemap.addEventListener("keydown", e => {
     const t = e.target.closest(".tile");
     if (!t) return;
-    const order = [...tiles.values()], i = order.indexOf(t);
-    const step = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1}[e.key];
-    const next = step ? order[i + step] : e.key === "Home" ? order[0] : e.key === "End" ? order[order.length - 1] : null;
     if (e.key === "Escape") { hideTooltip(); return; }
-    if (next) { e.preventDefault(); next.focus(); }
+    const order = [...tiles.values()];
+    const next = e.key === "Home" ? order[0] : e.key === "End" ? order[order.length - 1] : neighbour(t, e.key);
+    if (next) {
+      e.preventDefault();
+      t.tabIndex = -1;
+      next.tabIndex = 0;
+      next.focus();
+    }
   });
+  function neighbour(from, key) {
+    const dir = {ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowDown: [0, 1], ArrowUp: [0, -1]}[key];
+    if (!dir) return null;
+    const centre = r => [r.left + r.width / 2, r.top + r.height / 2];
+    const [fx, fy] = centre(from.getBoundingClientRect());
+    let best = null, bestScore = Infinity;
+    for (const tile of tiles.values()) {
+      if (tile === from) continue;
+      const [x, y] = centre(tile.getBoundingClientRect());
+      const along = (x - fx) * dir[0] + (y - fy) * dir[1], across = Math.abs((x - fx) * dir[1] + (y - fy) * dir[0]);
+      if (along <= 0.5) continue;
+      const score = along + 2 * across;  // straight ahead before off to the side
+      if (score < bestScore) { best = tile; bestScore = score; }
+    }
+    return best;
+  }
   function select(slug, focus) {
     state.selected = slug;
     saveState();
     const tile = tiles.get(slug);
     for (const t of treemap.querySelectorAll(".selected")) t.classList.remove("selected");
     if (tile) {
+      for (const t of tiles.values()) t.tabIndex = -1;
+      tile.tabIndex = 0;
       tile.classList.add("selected");
       if (focus) tile.focus({preventScroll: false});
       showTooltip(bySlug.get(slug), tile);
@@ -257,21 +319,24 @@
   sizeSelect.value = state.size;
   sizeSelect.addEventListener("change", () => {
     state.size = sizeSelect.value;
-    saveState();
+    saveState(true);
     drawTreemap();
   });
-  function setLayer(id) {
+  function setLayer(id, push = true) {
     state.layer = id;
-    saveState();
+    saveState(push);
     for (const b of buttons.children) b.setAttribute("aria-checked", String(b.dataset.layer === id));
     if (measureSelect) measureSelect.value = layerById.get(id).measure || id === "disagreement" ? id : "";
     if (state.view === "treemap") recolour(); else draw();
     legend();
     stats();
+    headline();
     if (state.selected && !tooltip.hidden) showTooltip(bySlug.get(state.selected), tiles.get(state.selected));
   }
+  // What the chart on screen is coloured by: the scatter is always coloured by its score.
+  const shownLayer = () => (state.view === "scatter" && !layer().criterion && data.criteria.length ? layerById.get(data.criteria[0].name) : layer());
   function legend() {
-    const l = layer(), box = $("legend");
+    const l = shownLayer(), box = $("legend");
     box.replaceChildren(el("span", {class: "legend-title"}, l.title + (l.criterion ? ` (${l.criterion.unit})` : l.measure ? `: percentile among the ${l.measure.occupations} occupations it reaches` : "")));
     if (l.categorical) {
       data.education.forEach((name, i) => {
@@ -281,18 +346,59 @@
       });
     } else {
       const stops = [...Array(11).keys()].map(k => l.color(l.ramp(k)));
-      box.append(el("span", {class: "edge"}, l.edges[0]), el("span", {class: "ramp", style: `background:linear-gradient(to right, ${stops.join(",")})`}), el("span", {class: "edge"}, l.edges[1]));
+      const scale = el("span", {class: "scale"});
+      scale.append(el("span", {class: "ramp", style: `background:linear-gradient(to right, ${stops.join(",")})`}));
+      const ticks = el("span", {class: "ticks"});
+      for (const [v, label] of l.marks) {
+        const at = 100 * l.pos(v);
+        ticks.append(el("span", {class: "tick", style: `left:${at}%;transform:translateX(${at > 95 ? -100 : at < 5 ? 0 : -50}%)`}, label));
+      }
+      scale.append(ticks);
+      box.append(scale);
+      if (l.scaleNote) box.append(el("span", {class: "muted"}, l.scaleNote));
     }
     const none = el("span", {class: "swatch"});
     none.append(el("i", {style: `background:${MISSING}`}), document.createTextNode("no figure"));
     box.append(none);
   }
 
+  // The one sentence above the map: what this layer shows, from the data.
+  function headline() {
+    const l = layer(), total = occupations.reduce((s, o) => s + o.jobs, 0);
+    const share = list => oneDecimal.format((100 * list.reduce((s, o) => s + o.jobs, 0)) / total) + "% of jobs";
+    const wages = list => billions(list.reduce((s, o) => s + (o.pay ? o.pay * o.jobs : 0), 0));
+    const known = occupations.filter(o => l.value(o) != null);
+    let text;
+    if (l.criterion) {
+      const tiers = l.criterion.tiers, from = tiers[Math.floor(tiers.length / 2)];
+      const high = known.filter(o => l.value(o) >= from.min);
+      text = `Occupations scoring ${from.min} or more on ${l.criterion.title} (“${from.name}” and up) hold ${share(high)} and ${wages(high)} a year in wages.`;
+    } else if (l.id === "outlook") {
+      text = `Occupations projected to grow 5% or more by ${data.years[1]} hold ${share(known.filter(o => o.outlook >= 5))}; those projected to shrink hold ${share(known.filter(o => o.outlook < 0))}.`;
+    } else if (l.id === "pay") {
+      const sorted = [...known].sort((a, b) => a.pay - b.pay), half = known.reduce((s, o) => s + o.jobs, 0) / 2;
+      let run = 0, median = null;
+      for (const o of sorted) { run += o.jobs; if (run >= half) { median = o.pay; break; } }
+      text = `Half of all jobs are in occupations whose median pay is below $${numbers.format(median)} a year.`;
+    } else if (l.id === "education") {
+      const from = data.education.indexOf("Bachelor's degree");
+      text = from < 0 ? "" : `${share(known.filter(o => o.education >= from && data.education[o.education] !== "See How to Become One")).replace(" of jobs", " of jobs are in occupations")} that need a bachelor's degree or more to enter.`;
+    } else if (l.measure) {
+      text = known.length ? `Occupations in the top quarter on ${l.short} (${l.measure.authors.split(" ")[0]}, ${l.measure.year}) hold ${share(known.filter(o => l.value(o) >= 75))}.` : "Loading the published measures…";
+    } else {
+      const apart = known.filter(o => l.value(o) >= 50);
+      text = known.length ? `The published measures place ${apart.length} occupations, with ${share(apart)}, 50 or more percentile points apart.` : "Loading the published measures…";
+    }
+    $("headline").textContent = text;
+  }
+
   // 7. The stats panel follows the layer: averages, tiers, bands, a histogram.
   const PAY_BANDS = [[0, 35000, "under $35,000"], [35000, 50000, "$35,000–49,999"], [50000, 75000, "$50,000–74,999"], [75000, 100000, "$75,000–99,999"], [100000, Infinity, "$100,000 or more"]];
   const weighted = list => { const jobs = list.reduce((s, [, j]) => s + j, 0); return jobs ? list.reduce((s, [v, j]) => s + v * j, 0) / jobs : null; };
   const mean = list => list.length ? list.reduce((s, [v]) => s + v, 0) / list.length : null;
-  const billions = v => "$" + numbers.format(Math.round(v / 1e9)) + " bn";
+  const billions = v => (v >= 1e12 ? "$" + oneDecimal.format(v / 1e12) + " trn" : "$" + numbers.format(Math.round(v / 1e9)) + " bn");
+  // An average in the layer's own terms: dollars for pay, a percent for outlook.
+  const average = (l, v) => (v == null ? "—" : l.id === "pay" ? "$" + numbers.format(Math.round(v)) : l.id === "outlook" ? oneDecimal.format(v) + "%" : oneDecimal.format(v));
   const millions = v => v >= 1e6 ? oneDecimal.format(v / 1e6) + "M" : numbers.format(Math.round(v / 1000)) + "k";
   function stats() {
     const l = layer(), panel = $("stats");
@@ -310,8 +416,8 @@
     }
     const pairs = known.map(o => [l.value(o), o.jobs]);
     const avg = el("dl", {class: "averages"});
-    avg.append(el("dt", {}, "Average, each occupation counted once"), el("dd", {"data-stat": "mean"}, oneDecimal.format(mean(pairs))));
-    avg.append(el("dt", {}, "Average weighted by jobs"), el("dd", {"data-stat": "weighted"}, oneDecimal.format(weighted(pairs))));
+    avg.append(el("dt", {}, "Average, each occupation counted once"), el("dd", {"data-stat": "mean"}, average(l, mean(pairs))));
+    avg.append(el("dt", {}, "Average weighted by jobs"), el("dd", {"data-stat": "weighted"}, average(l, weighted(pairs))));
     avg.append(el("dt", {}, "Occupations with a figure"), el("dd", {}, `${known.length} of ${occupations.length}`));
     panel.append(avg);
 
@@ -332,14 +438,14 @@
       const bands = statTable(["Median pay", "Weighted average"]);
       for (const [lo, hi, name] of PAY_BANDS) {
         const v = weighted(known.filter(o => o.pay != null && o.pay >= lo && o.pay < hi).map(o => [l.value(o), o.jobs]));
-        addRow(bands, [name, v == null ? "—" : l.id === "outlook" ? oneDecimal.format(v) + "%" : oneDecimal.format(v)]);
+        addRow(bands, [name, average(l, v)]);
       }
       panel.append(el("h3", {}, "By pay"), bands);
     }
     const byEducation = statTable(["Education", "Weighted average"]);
     data.education.forEach((name, i) => {
       const v = weighted(known.filter(o => o.education === i).map(o => [l.value(o), o.jobs]));
-      addRow(byEducation, [name, v == null ? "—" : l.id === "pay" ? "$" + numbers.format(Math.round(v)) : oneDecimal.format(v)]);
+      addRow(byEducation, [name, average(l, v)]);
     });
     panel.append(el("h3", {}, "By entry-level education"), byEducation);
     panel.append(el("h3", {}, "Jobs at each value"), histogram(l, known));
@@ -419,7 +525,7 @@
     parent.append(node);
     return node;
   };
-  function bubbles(container, items, {width, height, x, y, fill, describe, label, axes}) {
+  function bubbles(container, items, {width, height, x, y, fill, describe, label, axes, labelled = 0}) {
     const svg = document.createElementNS(ns, "svg");
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("aria-label", label);
@@ -429,12 +535,28 @@
       const a = svgEl(svg, "a", {href: base + "occupations/" + o.slug + ".html", "data-slug": o.slug, "aria-label": describe(o)});
       svgEl(a, "circle", {cx: x(o), cy: y(o), r: 1.5 + Math.sqrt(o.jobs) / 110, fill: fill(o)});
       a.addEventListener("mouseenter", () => showTooltip(o, a));
+      a.addEventListener("mouseleave", hideTooltip);
       a.addEventListener("focus", () => showTooltip(o, a));
+      a.addEventListener("blur", hideTooltip);
+    }
+    // Name the largest occupations, so the cloud has landmarks; a name that
+    // would overlap one already placed is left out.
+    const placed = [];
+    for (const o of [...items].sort((a, b) => b.jobs - a.jobs).slice(0, labelled)) {
+      const r = 1.5 + Math.sqrt(o.jobs) / 110, box = [x(o) + r + 2, y(o) - 8, x(o) + r + 2 + 5.5 * o.title.length, y(o) + 4];
+      if (box[2] > width || placed.some(p => box[0] < p[2] && p[0] < box[2] && box[1] < p[3] && p[1] < box[3])) continue;
+      placed.push(box);
+      svgEl(svg, "text", {x: box[0], y: y(o) + 3, class: "bubble-label"}, o.title);
     }
     container.replaceChildren(svg);
     highlight();
   }
 
+  const hash = text => {
+    let h = 2166136261;
+    for (const ch of text) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+    return (h >>> 0) / 4294967296;
+  };
   const scatterSelect = $("scatter-criterion");
   data.criteria.forEach(c => scatterSelect.append(el("option", {value: c.name}, c.title)));
   scatterSelect.addEventListener("change", () => setLayer(scatterSelect.value));
@@ -447,8 +569,11 @@
     const px = v => m.l + (width - m.l - m.r) * clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]));
     const py = v => height - m.b - (height - m.t - m.b) * (v - c.min) / (c.max - c.min);
     const points = occupations.filter(o => o.pay != null && o.scores[i] != null);
+    // Whole-number scores would stack bubbles in rows: spread each a little
+    // up or down, by a fixed amount from its name, within its own score.
+    const jitter = o => (Number.isInteger(o.scores[i]) ? (hash(o.slug) - 0.5) * 0.7 : 0);
     bubbles(plot, points, {
-      width, height, x: o => px(o.pay), y: o => py(o.scores[i]), fill: o => l.color(o.scores[i]),
+      width, height, x: o => px(o.pay), y: o => py(o.scores[i] + jitter(o)), fill: o => l.color(o.scores[i]), labelled: 8,
       label: `${c.title} against median pay; each bubble an occupation, sized by jobs`,
       describe: o => `${o.title}: ${c.title} ${o.scores[i]}, median pay $${numbers.format(o.pay)}`,
       axes: svg => {
@@ -461,7 +586,7 @@
           svgEl(svg, "text", {x: m.l - 6, y: py(v) + 4, "text-anchor": "end"}, v);
         }
         svgEl(svg, "text", {x: width - m.r, y: height - 4, "text-anchor": "end", class: "axis-title"}, "Median yearly pay (log scale)");
-        svgEl(svg, "text", {x: 4, y: m.t + 4, class: "axis-title", transform: `rotate(90 4 ${m.t + 4})`}, c.title);
+        svgEl(svg, "text", {x: 12, y: m.t, "text-anchor": "end", class: "axis-title", transform: `rotate(-90 12 ${m.t})`}, c.title);
       },
     });
     plot.append(el("p", {class: "muted"}, `${points.length} occupations with a yearly median pay; those with only an hourly figure are left out.`));
@@ -479,15 +604,16 @@
   }
 
   // 10. Views, first drawing, and what loads after it.
-  function setView(view) {
+  function setView(view, push = true) {
     state.view = view;
-    saveState();
+    saveState(push);
     for (const b of document.querySelectorAll("[data-view]")) b.setAttribute("aria-selected", String(b.dataset.view === view));
     treemap.hidden = view !== "treemap";
     $("scatter").hidden = view !== "scatter";
     $("space").hidden = view !== "space";
     hideTooltip();
     draw();
+    legend();
   }
   const draw = () => ({treemap: drawTreemap, scatter: drawScatter, space: drawSpace})[state.view]();
   for (const b of document.querySelectorAll("[data-view]")) b.addEventListener("click", () => setView(b.dataset.view));
@@ -497,7 +623,19 @@
   if (measureSelect && (layer().measure || state.layer === "disagreement")) measureSelect.value = state.layer;
   legend();
   stats();
-  setView(state.view);
+  headline();
+  setView(state.view, false);
+  // Back and Forward: read the view from the address again.
+  window.addEventListener("popstate", () => {
+    const p = new URLSearchParams(location.search);
+    state.size = ["openings", "wages"].includes(p.get("size")) ? p.get("size") : "jobs";
+    sizeSelect.value = state.size;
+    const view = ["scatter", "space"].includes(p.get("view")) && (p.get("view") !== "space" || data.space) ? p.get("view") : "treemap";
+    state.layer = layerById.has(p.get("layer")) ? p.get("layer") : defaultLayer;
+    state.view = view;
+    setLayer(state.layer, false);
+    setView(view, false);
+  });
   document.documentElement.dataset.drawn = String(Math.round(performance.now()));
   if (state.selected) select(state.selected, false);
 
@@ -515,7 +653,7 @@
       o.measures = (d.measures || {})[o.slug] || null;
       o.consensus = (d.consensus || {})[o.slug] || null;
     }
-    if (layer().measure || state.layer === "disagreement") { draw(); legend(); stats(); }
+    if (layer().measure || state.layer === "disagreement") { draw(); legend(); stats(); headline(); }
     if (state.selected && !tooltip.hidden && tiles.has(state.selected)) showTooltip(bySlug.get(state.selected), tiles.get(state.selected));
     highlight();
     document.documentElement.dataset.details = "loaded";

@@ -148,14 +148,91 @@ def test_the_url_restores_a_view(page, site):
 
 def test_keyboard_moves_between_tiles(page, site):
     open_home(page, site)
-    first = page.locator(".tile").first
-    first.focus()
+    # The map is one Tab stop, not 341.
+    assert page.locator('.tile[tabindex="0"]').count() == 1
+    page.locator("#size-by").focus()
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('tile')"):
+            break
+    start = page.evaluate("document.activeElement.dataset.slug")
+    assert start
+    box = lambda: page.evaluate("(() => { const b = document.activeElement.getBoundingClientRect(); return [b.x + b.width / 2, b.y + b.height / 2]; })()")  # noqa: E731
+    x0, y0 = box()
     page.keyboard.press("ArrowRight")
-    focused = page.evaluate("document.activeElement.dataset.slug")
-    assert focused == page.locator(".tile").nth(1).get_attribute("data-slug")
+    x1, y1 = box()
+    assert x1 > x0  # the next tile on screen to the right, not the next in the list
+    page.keyboard.press("ArrowDown")
+    x2, y2 = box()
+    assert y2 > y1
     assert page.locator("#tooltip").is_visible()
+    assert page.locator('.tile[tabindex="0"]').count() == 1
+    page.keyboard.press("Tab")
+    assert not page.evaluate("document.activeElement.classList.contains('tile')")  # one Tab leaves the map
+    page.keyboard.press("Shift+Tab")
+    focused = page.evaluate("document.activeElement.dataset.slug")
+    assert focused and focused != start
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/occupations/{focused}.html")
+
+
+def test_group_names_reach_screen_readers_and_tiles_name_their_value(page, site):
+    open_home(page, site)
+    healthcare = page.locator(".group", has_text="Healthcare")
+    assert healthcare.get_attribute("aria-hidden") is None
+    nurses = page.locator('.tile[data-slug="registered-nurses"]')
+    assert nurses.get_attribute("aria-describedby") == healthcare.get_attribute("id")
+    assert nurses.locator(".name").inner_text() == "Registered Nurses"
+    assert nurses.locator(".value").inner_text() == "4"  # the AI exposure score
+    page.locator('button[data-layer="pay"]').click()
+    assert nurses.locator(".value").inner_text() == "$93,600"
+    # Names are clamped to whole lines with an ellipsis, never cut mid-word.
+    assert page.evaluate("getComputedStyle(document.querySelector('.tile .name')).overflowWrap") == "normal"
+    # Every group name has the lines it needs (at most three).
+    assert page.evaluate("[...document.querySelectorAll('.group')].every(g => g.scrollHeight <= g.clientHeight + 1 || g.clientHeight >= 3 * 13)")
+
+
+def test_tile_areas_are_their_values(page, site):
+    open_home(page, site, "?size=openings")
+    import sqlite3
+
+    with sqlite3.connect(ROOT / "data.db") as conn:
+        openings = dict(conn.execute("select slug, openings from occupations"))
+    boxes = page.evaluate("[...document.querySelectorAll('.tile')].map(t => [t.dataset.slug, parseFloat(t.style.width), parseFloat(t.style.height)])")
+    # Area per opening, on tiles big enough that the 1 px gutters do not dominate.
+    ratios = sorted((w + 1) * (h + 1) / openings[slug] for slug, w, h in boxes if w * h > 400)
+    median = ratios[len(ratios) // 2]
+    assert ratios[0] > 0.85 * median and ratios[-1] < 1.1 * median
+
+
+def test_layer_view_and_size_changes_are_steps_back_undoes(page, site):
+    open_home(page, site)
+    start = page.url
+    page.locator('button[data-layer="pay"]').click()
+    page.select_option("#size-by", "openings")
+    page.locator("#view-scatter").click()
+    assert "layer=pay" in page.url and "size=openings" in page.url and "view=scatter" in page.url
+    page.go_back()
+    assert "view=scatter" not in page.url and page.locator("#treemap").is_visible()
+    page.go_back()
+    assert "size=openings" not in page.url and page.locator("#size-by").input_value() == "jobs"
+    page.go_back()
+    assert page.url == start
+    assert page.locator('button[data-layer="ai_exposure"]').get_attribute("aria-checked") == "true"
+    assert page.problems == []
+
+
+def test_one_sentence_says_what_the_layer_shows_and_legends_have_ticks(page, site):
+    open_home(page, site)
+    assert page.locator("#headline").inner_text().startswith("Occupations scoring 6 or more on AI exposure")
+    assert "% of jobs" in page.locator("#headline").inner_text() and "trn a year in wages" in page.locator("#headline").inner_text()
+    assert page.locator(".legend .tick").count() >= 5
+    page.locator('button[data-layer="pay"]').click()
+    assert page.locator("#headline").inner_text().startswith("Half of all jobs are in occupations whose median pay is below $")
+    assert "log scale" in page.locator("#legend").inner_text()
+    assert page.locator(".legend .tick", has_text="$100k").count() == 1
+    # Averages of pay are money.
+    assert page.locator('[data-stat="weighted"]').inner_text().startswith("$")
 
 
 def test_score_against_pay_view(page, site):
@@ -164,6 +241,15 @@ def test_score_against_pay_view(page, site):
     page.focus("#scatter-plot a[data-slug='registered-nurses']")  # big bubbles sit under small ones
     assert "Registered Nurses" in page.locator("#tooltip").inner_text()
     shot(page, "desktop-scatter.png")
+    page.locator("#search").focus()
+    assert page.locator("#tooltip").is_hidden()  # it goes when the bubble is left
+    # Tied scores are spread, not stacked in rows; the largest occupations are named.
+    heights = page.evaluate("[...document.querySelectorAll('#scatter-plot circle')].map(c => c.getAttribute('cy'))")
+    assert len(set(heights)) > 200
+    assert page.locator("#scatter-plot .bubble-label").count() >= 4
+    # With the Pay layer chosen, the bubbles are still coloured by score, and so is the legend.
+    page.locator('button[data-layer="pay"]').click()
+    assert page.locator(".legend-title").inner_text().startswith("AI exposure")
     assert page.problems == []
 
 
@@ -287,9 +373,8 @@ def test_tiles_can_be_sized_by_openings_or_wages(page, site):
     page.select_option("#size-by", "openings")
     assert "size=openings" in page.url
     openings = area("registered-nurses") / area("software-developers")
-    # 189,100 against 129,200 openings a year (1.46 to 1), where the jobs were 3,391,000 against 1,895,500
-    # (1.79 to 1); the group labels and padding blur exact ratios, not their order.
-    assert openings < jobs * 0.95
+    # 189,100 against 129,200 openings a year, where the jobs were 3,391,000 against 1,895,500.
+    assert jobs == pytest.approx(3391000 / 1895500, rel=0.08) and openings == pytest.approx(189100 / 129200, rel=0.08)
     page.select_option("#size-by", "wages")
     # Actors are paid by the hour: no yearly wage bill, so no tile to size.
     assert page.locator('.tile[data-slug="actors"]').count() == 0

@@ -157,7 +157,9 @@ def test_keyboard_moves_between_tiles(page, site):
             break
     start = page.evaluate("document.activeElement.dataset.slug")
     assert start
-    box = lambda: page.evaluate("(() => { const b = document.activeElement.getBoundingClientRect(); return [b.x + b.width / 2, b.y + b.height / 2]; })()")  # noqa: E731
+    box = lambda: page.evaluate(
+        "(() => { const b = document.activeElement.getBoundingClientRect(); return [b.x + b.width / 2, b.y + b.height / 2]; })()"
+    )  # noqa: E731
     x0, y0 = box()
     page.keyboard.press("ArrowRight")
     x1, y1 = box()
@@ -189,7 +191,9 @@ def test_group_names_reach_screen_readers_and_tiles_name_their_value(page, site)
     # Names are clamped to whole lines with an ellipsis, never cut mid-word.
     assert page.evaluate("getComputedStyle(document.querySelector('.tile .name')).overflowWrap") == "normal"
     # Every group name has the lines it needs (at most three).
-    assert page.evaluate("[...document.querySelectorAll('.group')].every(g => g.scrollHeight <= g.clientHeight + 1 || g.clientHeight >= 3 * 13)")
+    assert page.evaluate(
+        "[...document.querySelectorAll('.group')].every(g => g.scrollHeight <= g.clientHeight + 1 || g.clientHeight >= 3 * 13)"
+    )
 
 
 def test_tile_areas_are_their_values(page, site):
@@ -198,7 +202,9 @@ def test_tile_areas_are_their_values(page, site):
 
     with sqlite3.connect(ROOT / "data.db") as conn:
         openings = dict(conn.execute("select slug, openings from occupations"))
-    boxes = page.evaluate("[...document.querySelectorAll('.tile')].map(t => [t.dataset.slug, parseFloat(t.style.width), parseFloat(t.style.height)])")
+    boxes = page.evaluate(
+        "[...document.querySelectorAll('.tile')].map(t => [t.dataset.slug, parseFloat(t.style.width), parseFloat(t.style.height)])"
+    )
     # Area per opening, on tiles big enough that the 1 px gutters do not dominate.
     ratios = sorted((w + 1) * (h + 1) / openings[slug] for slug, w, h in boxes if w * h > 400)
     median = ratios[len(ratios) // 2]
@@ -225,7 +231,9 @@ def test_layer_view_and_size_changes_are_steps_back_undoes(page, site):
 def test_one_sentence_says_what_the_layer_shows_and_legends_have_ticks(page, site):
     open_home(page, site)
     assert page.locator("#headline").inner_text().startswith("Occupations scoring 6 or more on AI exposure")
-    assert "% of jobs" in page.locator("#headline").inner_text() and "trn a year in wages" in page.locator("#headline").inner_text()
+    assert (
+        "% of jobs" in page.locator("#headline").inner_text() and "trn a year in wages" in page.locator("#headline").inner_text()
+    )
     assert page.locator(".legend .tick").count() >= 5
     page.locator('button[data-layer="pay"]').click()
     assert page.locator("#headline").inner_text().startswith("Half of all jobs are in occupations whose median pay is below $")

@@ -44,6 +44,8 @@
   // Published measures share the first criterion's colours, so a measure and
   // our score look alike where they agree.
   const measureScheme = schemes[(data.criteria[0] || {}).colors] || d3.interpolateViridis;
+  const educationLevels = data.education.filter(e => e !== "See How to Become One").length;
+  const educationSteps = d3.schemeYlGnBu[Math.max(3, Math.min(9, educationLevels))];
   const layers = [
     {id: "outlook", title: "Job outlook", short: "Outlook", ramp: k => -15 + 3 * k,
      value: o => o.outlook, text: v => (v > 0 ? "+" : "") + v + "%",
@@ -58,7 +60,9 @@
      marks: [[25000, "≤ $25k"], [50000, "$50k"], [100000, "$100k"], [250000, "≥ $250k"]]},
     {id: "education", title: "Entry-level education", short: "Education", categorical: true,
      value: o => o.education, text: v => data.education[v],
-     color: v => data.education[v] === "See How to Become One" ? "#b8b8b8" : d3.interpolateCividis(v / (data.education.length - 2))},
+     // Ordinal steps that stay apart (ColorBrewer YlGnBu, one step a level);
+     // "varies" is a neutral outside the ramp.
+     color: v => (data.education[v] === "See How to Become One" ? "#b3a58f" : educationSteps[Math.min(v, educationSteps.length - 1)])},
     ...data.criteria.map((c, i) => ({
       id: c.name, title: c.title, short: c.title, criterion: c,
       value: o => o.scores[i], text: v => numbers.format(v) + " of " + c.max, brief: v => numbers.format(v),

@@ -157,9 +157,12 @@ def test_keyboard_moves_between_tiles(page, site):
             break
     start = page.evaluate("document.activeElement.dataset.slug")
     assert start
-    box = lambda: page.evaluate(
-        "(() => { const b = document.activeElement.getBoundingClientRect(); return [b.x + b.width / 2, b.y + b.height / 2]; })()"
-    )  # noqa: E731
+
+    def box():
+        return page.evaluate(
+            "(() => { const b = document.activeElement.getBoundingClientRect(); return [b.x + b.width / 2, b.y + b.height / 2]; })()"
+        )
+
     x0, y0 = box()
     page.keyboard.press("ArrowRight")
     x1, y1 = box()

@@ -125,7 +125,8 @@
   const tiles = new Map();
   function drawTreemap() {
     const width = treemap.clientWidth;
-    const height = Math.max(420, Math.min(width * 0.7, 900));
+    // As tall as the window allows, within a readable shape.
+    const height = Math.round(Math.max(360, Math.min(width * (width < 600 ? 1.3 : 0.62), window.innerHeight * 0.8, 900)));
     treemap.style.height = height + "px";
     const groups = data.categories
       .map((name, i) => ({name, children: occupations.filter(o => o.category === i)}))
@@ -404,18 +405,24 @@
   // An average in the layer's own terms: dollars for pay, a percent for outlook.
   const average = (l, v) => (v == null ? "—" : l.id === "pay" ? "$" + numbers.format(Math.round(v)) : l.id === "outlook" ? oneDecimal.format(v) + "%" : oneDecimal.format(v));
   const millions = v => v >= 1e6 ? oneDecimal.format(v / 1e6) + "M" : numbers.format(Math.round(v / 1000)) + "k";
+  // The figures for this layer, as a strip of cards under the map.
   function stats() {
     const l = layer(), panel = $("stats");
-    panel.replaceChildren(el("h2", {}, l.title));
+    const card = (title, ...nodes) => {
+      const section = el("section", {class: "card"});
+      section.append(el(title === l.title ? "h2" : "h3", {}, title), ...nodes);
+      return section;
+    };
+    panel.replaceChildren();
     const known = occupations.filter(o => l.value(o) != null);
     const totalJobs = occupations.reduce((s, o) => s + o.jobs, 0);
     if (l.categorical) {
       const table = statTable(["Education", "Jobs", "Share"]);
       data.education.forEach((name, i) => {
         const jobs = occupations.filter(o => o.education === i).reduce((s, o) => s + o.jobs, 0);
-        addRow(table, [name, millions(jobs), oneDecimal.format(100 * jobs / totalJobs) + "%"]);
+        addRow(table, [name, millions(jobs), oneDecimal.format((100 * jobs) / totalJobs) + "%"]);
       });
-      panel.append(table);
+      panel.append(card(l.title, table));
       return;
     }
     const pairs = known.map(o => [l.value(o), o.jobs]);
@@ -423,7 +430,8 @@
     avg.append(el("dt", {}, "Average, each occupation counted once"), el("dd", {"data-stat": "mean"}, average(l, mean(pairs))));
     avg.append(el("dt", {}, "Average weighted by jobs"), el("dd", {"data-stat": "weighted"}, average(l, weighted(pairs))));
     avg.append(el("dt", {}, "Occupations with a figure"), el("dd", {}, `${known.length} of ${occupations.length}`));
-    panel.append(avg);
+    const first = card(l.title, avg);
+    panel.append(first);
 
     if (l.criterion) {
       const tiers = statTable(["Tier", "Jobs", "Share", "Wages"]);
@@ -431,12 +439,12 @@
       for (const t of l.criterion.tiers) {
         const members = inTier(t), jobs = members.reduce((s, o) => s + o.jobs, 0);
         const wages = members.reduce((s, o) => s + (o.pay ? o.pay * o.jobs : 0), 0);
-        addRow(tiers, [`${t.name} (${t.min}${t.max > t.min ? "–" + t.max : ""})`, millions(jobs), oneDecimal.format(100 * jobs / totalJobs) + "%", billions(wages)]);
+        addRow(tiers, [`${t.name} (${t.min}${t.max > t.min ? "–" + t.max : ""})`, millions(jobs), oneDecimal.format((100 * jobs) / totalJobs) + "%", billions(wages)]);
       }
-      panel.append(el("h3", {}, "Jobs by tier"), tiers);
       const top = l.criterion.tiers.slice(Math.floor(l.criterion.tiers.length / 2));
       const members = top.flatMap(inTier), jobs = members.reduce((s, o) => s + o.jobs, 0);
-      panel.append(el("p", {"data-stat": "top-tiers"}, `From “${top[0].name}” up: ${numbers.format(jobs)} jobs (${oneDecimal.format(100 * jobs / totalJobs)}%) and ${billions(members.reduce((s, o) => s + (o.pay ? o.pay * o.jobs : 0), 0))} a year in wages (where BLS gives a yearly median).`));
+      first.append(el("p", {"data-stat": "top-tiers"}, `From “${top[0].name}” up: ${numbers.format(jobs)} jobs (${oneDecimal.format((100 * jobs) / totalJobs)}%) and ${billions(members.reduce((s, o) => s + (o.pay ? o.pay * o.jobs : 0), 0))} a year in wages (where BLS gives a yearly median).`));
+      panel.append(card("Jobs by tier", tiers));
     }
     if (l.id !== "pay") {
       const bands = statTable(["Median pay", "Weighted average"]);
@@ -444,15 +452,15 @@
         const v = weighted(known.filter(o => o.pay != null && o.pay >= lo && o.pay < hi).map(o => [l.value(o), o.jobs]));
         addRow(bands, [name, average(l, v)]);
       }
-      panel.append(el("h3", {}, "By pay"), bands);
+      panel.append(card("By pay", bands));
     }
     const byEducation = statTable(["Education", "Weighted average"]);
     data.education.forEach((name, i) => {
       const v = weighted(known.filter(o => o.education === i).map(o => [l.value(o), o.jobs]));
       addRow(byEducation, [name, average(l, v)]);
     });
-    panel.append(el("h3", {}, "By entry-level education"), byEducation);
-    panel.append(el("h3", {}, "Jobs at each value"), histogram(l, known));
+    panel.append(card("By entry-level education", byEducation));
+    panel.append(card("Jobs at each value", histogram(l, known)));
   }
   function statTable(headings) {
     const table = el("table", {class: "data compact"}), tr = el("tr");

@@ -418,3 +418,20 @@ def test_the_table_keeps_numbers_on_one_line_and_scrolls_in_its_box_on_a_phone(b
     wrap = page.locator(".table-wrap").first
     assert wrap.evaluate("w => w.scrollWidth > w.clientWidth")  # the table scrolls inside its box
     context.close()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (390, 844), (320, 700)])
+def test_the_map_is_full_width_and_starts_on_the_first_screen(browser, site, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 600, has_touch=width < 600)
+    page = context.new_page()
+    page.goto(site + "/")
+    page.wait_for_function("document.documentElement.dataset.drawn")
+    box = page.locator("#treemap").bounding_box()
+    content = page.evaluate("document.querySelector('main').clientWidth") - 32  # less main's padding
+    assert box["width"] >= content - 1, "the map spans the page"
+    assert box["y"] + 150 < height, f"the map starts at {box['y']:.0f} px: less than 150 px of it on the first screen"
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
+    # The figures are a strip under the map, not a column beside it.
+    assert page.locator("#stats").bounding_box()["y"] > box["y"] + box["height"]
+    shot(page, f"home-{width}.png")
+    context.close()

@@ -202,7 +202,16 @@ def load_space(conn, tables):
     nearest = {}
     for r in rows(conn, "select slug, other_slug from nearest_occupations where backend = ? order by slug, rank", (backend,)):
         nearest.setdefault(r["slug"], []).append(r["other_slug"])
-    return {"backend": backend, "layout": layout, "nearest": nearest, "evaluation": evaluation}
+    return {"backend": backend, "method": method_words(backend), "layout": layout, "nearest": nearest, "evaluation": evaluation}
+
+
+def method_words(backend):
+    """A labour-space method in plain words, for readers; its id stays in the data."""
+    if backend.startswith("tfidf"):
+        return "the words their descriptions use (word counts, TF-IDF)"
+    if backend.startswith("minilm"):
+        return "a small language model's reading of their descriptions (MiniLM)"
+    return backend
 
 
 def home_data(data):
@@ -258,7 +267,7 @@ def home_data(data):
         "measures": [{k: m[k] for k in ("name", "short", "title", "authors", "year", "occupations")} for m in measures],
         "occupations": occupations,
         "years": [data["edition"]["base_year"], data["edition"]["projection_year"]],
-        "space": data["space"]["backend"] if data["space"] else None,
+        "space": data["space"]["method"] if data["space"] else None,
     }
 
 

@@ -608,11 +608,33 @@
     const plot = $("space-plot");
     const width = plot.clientWidth || 600, height = Math.round(Math.max(360, Math.min(700, width * 0.75))), pad = 14;
     const l = layer();
-    bubbles(plot, occupations.filter(o => o.xy), {
-      width, height, x: o => pad + o.xy[0] * (width - 2 * pad), y: o => pad + o.xy[1] * (height - 2 * pad), fill: o => fill(l, o),
+    const x = o => pad + o.xy[0] * (width - 2 * pad), y = o => pad + o.xy[1] * (height - 2 * pad);
+    const placed = occupations.filter(o => o.xy);
+    bubbles(plot, placed, {
+      width, height, x, y, fill: o => fill(l, o),
       label: "Occupations placed by what their descriptions say; each bubble an occupation, sized by jobs",
       describe: o => `${o.title}: ${l.title} ${l.value(o) == null ? "not available" : l.text(l.value(o))}`,
     });
+    // Name the regions: each group at the centre of its jobs, where its
+    // occupations sit together (a group scattered all over is not named),
+    // largest groups first, none over another.
+    const svg = plot.querySelector("svg"), taken = [];
+    const groups = data.categories.map((name, i) => ({name, members: placed.filter(o => o.category === i)}))
+      .filter(g => g.members.length >= 3)
+      .map(g => {
+        const jobs = g.members.reduce((s, o) => s + o.jobs, 0);
+        const cx = g.members.reduce((s, o) => s + x(o) * o.jobs, 0) / jobs, cy = g.members.reduce((s, o) => s + y(o) * o.jobs, 0) / jobs;
+        const spread = g.members.reduce((s, o) => s + Math.hypot(x(o) - cx, y(o) - cy) * o.jobs, 0) / jobs;
+        return {...g, jobs, cx, cy, spread};
+      })
+      .sort((a, b) => b.jobs - a.jobs);
+    for (const g of groups) {
+      if (g.spread > 0.2 * Math.min(width, height)) continue;
+      const w = 6.2 * g.name.length, box = [g.cx - w / 2, g.cy - 9, g.cx + w / 2, g.cy + 5];
+      if (box[0] < 0 || box[2] > width || taken.some(t => box[0] < t[2] && t[0] < box[2] && box[1] < t[3] && t[1] < box[3])) continue;
+      taken.push(box);
+      svgEl(svg, "text", {x: g.cx, y: g.cy, "text-anchor": "middle", class: "region-label"}, g.name);
+    }
   }
 
   // 10. Views, first drawing, and what loads after it.

@@ -311,6 +311,10 @@ def test_malicious_text_stays_text(browser, tmp_path):
 def test_labour_space_view(page, site):
     open_home(page, site, "?view=space&layer=pay")
     assert page.locator("#space-plot circle").count() == 341
+    # Regions are named by the groups whose occupations sit together, in plain words.
+    labels = page.eval_on_selector_all("#space-plot .region-label", "els => els.map(e => e.textContent)")
+    assert len(labels) >= 8 and "Healthcare" in labels
+    assert "tfidf" not in page.locator("#space").inner_text().lower().replace("tf-idf", "")
     page.fill("#search", "nurse")
     assert page.locator("#space-plot a.match").count() >= 4
     page.focus("#space-plot a[data-slug='registered-nurses']")

@@ -14,9 +14,12 @@ import functools
 import http.server
 import io
 import json
+import math
 import re
 import shutil
 import sqlite3
+import struct
+import zlib
 from pathlib import Path
 
 import click
@@ -575,6 +578,114 @@ def histogram(criterion):
     return [{"score": k, "occupations": v} for k, v in counts.items()]
 
 
+# --- the social preview: the map as a PNG, drawn here without a browser ----------
+
+PREVIEW_SIZE = (1200, 630)  # what link previews show at full width
+# Each scheme the criteria may name, sampled at 11 even stops from d3-scale-chromatic
+# (ColorBrewer and matplotlib's palettes), so the preview matches the site.
+RAMPS = {
+    "viridis": "440154 482475 414487 355f8d 2a788e 21918c 22a884 44bf70 7ad151 bddf26 fde725",
+    "cividis": "002051 0a326a 2b446e 4d566d 696970 7f7c75 948f78 ada476 caba6a ead156 fdea45",
+    "magma": "000004 140e36 3b0f70 641a80 8c2981 b73779 de4968 f7705c fe9f6d fecf92 fcfdbf",
+    "inferno": "000004 160b39 420a68 6a176e 932667 bc3754 dd513a f37819 fca50a f6d746 fcffa4",
+    "plasma": "0d0887 41049d 6a00a8 8f0da4 b12a90 cc4778 e16462 f2844b fca636 fcce25 f0f921",
+    "blues": "f7fbff e3eef9 cfe1f2 b5d4e9 93c3df 6daed5 4b97c9 2f7ebc 1864aa 0a4a90 08306b",
+    "greens": "f7fcf5 e8f6e3 d3eecd b7e2b1 97d494 73c378 4daf62 2f984f 157f3b 036429 00441b",
+    "oranges": "fff5eb fee8d3 fdd8b3 fdc28c fda762 fb8d3d f2701d e25609 c44103 9f3303 7f2704",
+    "purples": "fcfbfd f1eff6 e2e1ef cecee5 b6b5d8 9e9bc9 8782bc 7363ac 61409b 501f8c 3f007d",
+    "reds": "fff5f0 fee3d6 fdc9b4 fcaa8e fc8a6b f9694c ef4533 d92723 bb151a 970b13 67000d",
+    "ylorrd": "ffffcc fff0a9 fee087 fec965 feab4b fd893c fa5c2e ec3023 d31121 af0225 800026",
+    "ylgnbu": "ffffd9 eff9bd d5eeb3 a9ddb7 73c9bd 45b4c2 2897bf 2073b2 234ea0 1c3185 081d58",
+}
+
+
+def ramp_colour(scheme, t):
+    """The colour at ``t`` (0 to 1) along a scheme, as an RGB triple."""
+    stops = [bytes.fromhex(h) for h in RAMPS[scheme].split()]
+    t = min(max(t, 0.0), 1.0) * (len(stops) - 1)
+    i = min(int(t), len(stops) - 2)
+    return bytes(round(a + (b - a) * (t - i)) for a, b in zip(stops[i], stops[i + 1]))
+
+
+def squarify(items, x, y, w, h):
+    """Rectangles for ``items`` ([(value, payload)], largest first) filling the
+    box, each as near square as the squarified layout allows (Bruls,
+    Huizing and van Wijk, 2000): [(payload, x0, y0, x1, y1)]."""
+    total = sum(v for v, _ in items)
+    if total <= 0:
+        return []
+    queue = [(v * w * h / total, p) for v, p in items if v > 0]
+    out = []
+    while queue:
+        side = min(w, h)
+
+        def worst(row, side=side):
+            area = sum(a for a, _ in row)
+            return max(max(side * side * a / (area * area), area * area / (side * side * a)) for a, _ in row)
+
+        row = [queue.pop(0)]
+        while queue and worst([*row, queue[0]]) <= worst(row):
+            row.append(queue.pop(0))
+        thick = sum(a for a, _ in row) / side
+        along = y if w >= h else x
+        for a, p in row:
+            length = a / thick
+            if w >= h:
+                out.append((p, x, along, x + thick, along + length))
+            else:
+                out.append((p, along, y, along + length, y + thick))
+            along += length
+        if w >= h:
+            x, w = x + thick, w - thick
+        else:
+            y, h = y + thick, h - thick
+    return out
+
+
+def preview_png(data):
+    """The treemap as the site first draws it (area jobs, colour the first
+    criterion's score, or pay), for link previews: a PNG, byte for byte the
+    same for the same data."""
+    width, height = PREVIEW_SIZE
+    pixels = bytearray(b"\xff" * width * height * 3)
+
+    def fill(x0, y0, x1, y1, colour):
+        x0, x1 = max(0, round(x0)), min(width, round(x1))
+        for row in range(max(0, round(y0)), min(height, round(y1))):
+            start = (row * width + x0) * 3
+            pixels[start : start + (x1 - x0) * 3] = colour * (x1 - x0)
+
+    criterion = data["criteria"][0] if data["criteria"] else None
+
+    def colour(o):
+        if criterion:
+            score = criterion["scores"].get(o["slug"])
+            if score is None:
+                return bytes.fromhex("d9d9d9")
+            return ramp_colour(criterion["colors"], (score["score"] - criterion["min"]) / (criterion["max"] - criterion["min"]))
+        pay = o["median_pay_annual"]
+        return bytes.fromhex("d9d9d9") if pay is None else ramp_colour("viridis", math.log(pay / 25000) / math.log(10))
+
+    groups = {}
+    for o in data["occupations"]:
+        if o["jobs"]:
+            groups.setdefault(o["category_name"] or o["category"], []).append(o)
+    ranked = sorted(((sum(o["jobs"] for o in members), name) for name, members in groups.items()), reverse=True)
+    for name, gx0, gy0, gx1, gy1 in squarify(ranked, 0, 0, width, height):
+        fill(gx0, gy0, gx1, gy1, bytes.fromhex("1d1d1f"))  # the group's border shows between its tiles and the next group
+        members = sorted(((o["jobs"], o["slug"]) for o in groups[name]), reverse=True)
+        by_slug = {o["slug"]: o for o in groups[name]}
+        for slug, x0, y0, x1, y1 in squarify(members, gx0 + 2, gy0 + 2, gx1 - gx0 - 4, gy1 - gy0 - 4):
+            fill(x0 + 0.5, y0 + 0.5, x1 - 0.5, y1 - 0.5, colour(by_slug[slug]))
+    rows = b"".join(b"\x00" + bytes(pixels[r * width * 3 : (r + 1) * width * 3]) for r in range(height))
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+
+
 def environment(base_path):
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -617,10 +728,14 @@ def ours_to_replace(folder):
         )
 
 
-def build(db_path, out, base_path="/"):
-    """Write the site to ``out``; returns the number of files written."""
+def build(db_path, out, base_path="/", site_url=None):
+    """Write the site to ``out``; returns the number of files written.
+    ``site_url`` (https://...) makes link previews' image address absolute."""
     if not base_path.startswith("/") or not base_path.endswith("/"):
         raise BuildError(f"--base-path must start and end with '/' (got {base_path!r})")
+    site_url = site_url or None  # an unset repository variable arrives as ""
+    if site_url is not None and not re.fullmatch(r"https://[^\s\"'<>]+", site_url):
+        raise BuildError(f"--site-url must be an https:// address (got {site_url!r})")
     missing = [m for m in D3_MODULES if not (ROOT / "node_modules" / m / "dist" / f"{m}.min.js").is_file()]
     if missing:
         raise BuildError(f"D3 is not installed ({', '.join(missing)} missing): run npm ci first")
@@ -635,6 +750,7 @@ def build(db_path, out, base_path="/"):
 
     env.globals["nav_criteria"] = [{"name": c["name"], "title": c["title"]} for c in data["criteria"]]
     env.globals["edition"] = data["edition"]
+    env.globals["preview"] = (site_url.rstrip("/") + "/" if site_url else base_path) + "preview.png"
     env.globals["current_criterion"] = None
     env.globals["has_space"] = bool(data["space"])
     env.globals["has_evidence"] = bool(data["evidence"])
@@ -709,12 +825,13 @@ def build(db_path, out, base_path="/"):
     for module in D3_MODULES:
         shutil.copyfile(ROOT / "node_modules" / module / "dist" / f"{module}.min.js", tmp / "assets" / f"{module}.min.js")
     shutil.copyfile(db_path, tmp / "data" / "data.db")
+    (tmp / "preview.png").write_bytes(preview_png(data))
     (tmp / MARKER).write_text("Made by build.py; the next build replaces this whole folder.\n")
     # Swap in the new site only once it is complete: a failed build leaves
     # the previous one as it was.
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
-    return len(files) + len(D3_MODULES) + 1
+    return len(files) + len(D3_MODULES) + 2
 
 
 def check(out, base_path="/"):
@@ -794,6 +911,11 @@ def serve(out, base_path, port):
 @click.option(
     "--base-path", default="/", show_default=True, help="Path the site is served under, e.g. /repo-name/ on GitHub Pages."
 )
+@click.option(
+    "--site-url",
+    envvar="SITE_URL",
+    help="The site's public https:// address (env SITE_URL), so link previews find its preview image; unset, the image's address is relative.",
+)
 @click.option("--check", "smoke", is_flag=True, help="After building, check every page, link and asset; exit 1 on any problem.")
 @click.option(
     "--serve",
@@ -805,7 +927,7 @@ def serve(out, base_path, port):
     metavar="[PORT]",
     help="After building, serve the site on 127.0.0.1 (port 8000 if none given).",
 )
-def main(db_path, out, base_path, smoke, port):
+def main(db_path, out, base_path, site_url, smoke, port):
     """Build the static treemap site from data.db.
 
     Every criterion with a current run in data.db becomes a layer, a stats
@@ -816,7 +938,7 @@ def main(db_path, out, base_path, smoke, port):
 
         python build.py --base-path /worklens/ --serve
     """
-    count = build(db_path, out, base_path)
+    count = build(db_path, out, base_path, site_url)
     click.echo(f"built {count} files in {out}")
     if smoke:
         problems = check(out, base_path)

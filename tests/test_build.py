@@ -347,3 +347,40 @@ def test_the_footer_names_the_edition_in_the_database(tmp_path):
     db.conn.commit()
     assert run_build(path, tmp_path / "site").exit_code == 0
     assert "Occupational Outlook Handbook</a>, 2026–36 edition" in (tmp_path / "site" / "about.html").read_text()
+
+
+def test_a_social_preview_image_and_link_preview_tags(site, tmp_path):
+    import struct
+    import zlib
+
+    png = (site / "preview.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (1200, 630)
+    # A real picture of the map: decoded, it has many colours, not a blank.
+    body = zlib.decompress(png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8])
+    assert len(body) == height * (1 + 3 * width)
+    assert len({body[i : i + 3] for i in range(1, len(body), 3 * 97)}) > 20
+    home = (site / "index.html").read_text()
+    assert '<meta property="og:image" content="/worklens/preview.png">' in home
+    assert '<meta name="twitter:card" content="summary_large_image">' in home
+    assert '<meta property="og:title" content="worklens: the US labour market, occupation by occupation">' in home
+    nurses = (site / "occupations" / "registered-nurses.html").read_text()
+    assert '<meta property="og:title" content="Registered Nurses · worklens">' in nurses
+    # With the public address, the image's address is absolute, as link previews need.
+    result = run_build(ROOT / "data.db", tmp_path / "public", "--site-url", "https://example.org/worklens/")
+    assert result.exit_code == 0, result.output
+    assert 'content="https://example.org/worklens/preview.png"' in (tmp_path / "public" / "index.html").read_text()
+    refused = run_build(ROOT / "data.db", tmp_path / "bad", "--site-url", 'javascript:alert(1)"')
+    assert refused.exit_code == 1 and "--site-url must be an https:// address" in refused.output
+
+
+def test_squarify_gives_each_value_its_share_of_the_box():
+    values = [(v, i) for i, v in enumerate([500, 300, 120, 50, 20, 7, 2, 1])]
+    rects = build.squarify(values, 10, 20, 600, 300)
+    assert [p for p, *_ in rects] == list(range(8))
+    total = sum(v for v, _ in values)
+    for (value, _), (_, x0, y0, x1, y1) in zip(values, rects):
+        assert (x1 - x0) * (y1 - y0) == pytest.approx(600 * 300 * value / total)
+        assert 10 - 1e-9 <= x0 <= x1 <= 610 + 1e-9 and 20 - 1e-9 <= y0 <= y1 <= 320 + 1e-9
+    assert max(max(x1 - x0, y1 - y0) / min(x1 - x0, y1 - y0) for _, x0, y0, x1, y1 in rects[:4]) < 3

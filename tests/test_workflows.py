@@ -81,8 +81,8 @@ def run_steps(job, cwd, env, skip=("Install",), secrets=None, github=None):
         assert not condition or match or condition == "${{ !cancelled() }}", f"the test cannot evaluate `if: {condition}`"
         step_env = dict(base)
         for name, value in step.get("env", {}).items():
-            secret = re.fullmatch(r"\$\{\{ secrets\.(\w+) \}\}", value)
-            step_env[name] = secrets.get(secret.group(1), "") if secret else value
+            secret = re.fullmatch(r"\$\{\{ (secrets|vars)\.(\w+) \}\}", value)
+            step_env[name] = secrets.get(secret.group(2), "") if secret else value  # an unset variable is ""
         result = subprocess.run(
             ["bash", "-e", "-o", "pipefail", "-c", step["run"]],
             cwd=cwd,
@@ -160,6 +160,7 @@ def test_refresh_workflow_end_to_end(fork, tmp_path):
         MAX_COST="",
         OOH_USER_AGENT="worklens-tests (loopback only)",
         REPOSITORY="worklens",
+        SITE_URL="",
     )
     # Loopback stand-ins for bls.gov and the Messages API; no need to be polite to ourselves.
     env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0", ANTHROPIC_BASE_URL=fake.url)
@@ -196,6 +197,7 @@ def test_refresh_without_a_key_says_so_and_commits_nothing(fork):
         MAX_COST="",
         OOH_USER_AGENT="worklens-tests (loopback only)",
         REPOSITORY="worklens",
+        SITE_URL="",
     )
     env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0")
     env.pop("ANTHROPIC_API_KEY", None)
@@ -228,6 +230,7 @@ def test_refresh_refused_by_bls_and_partly_failing_still_publishes_what_it_paid_
         MAX_COST="5",
         OOH_USER_AGENT="worklens-tests (loopback only)",
         REPOSITORY="worklens",
+        SITE_URL="",
     )
     env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0", ANTHROPIC_BASE_URL=fake.url)
     env.pop("CI", None)

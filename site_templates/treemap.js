@@ -140,45 +140,46 @@
     d3.treemap().size([width, height]).paddingInner(1).paddingOuter(1)(root);
     const lines = new Map(root.children.map(g => [g.data.name, labelLines(g.data.name, g.x1 - g.x0 - 6)]));
 
-    treemap.replaceChildren();
+    const parts = document.createDocumentFragment();
     tiles.clear();
     // Each group's name, then its tiles: the order a screen reader reads them in.
     for (const group of root.children) {
       const label = el("div", {class: "group", id: "group-" + group.data.name.replace(/\W+/g, "-")}, group.data.name);
       place(label, {x0: group.x0, x1: group.x1, y0: group.y0, y1: group.y0 + labelHeight * lines.get(group.data.name)});
       label.title = group.data.name;
-      treemap.append(label);
+      parts.append(label);
       for (const leaf of group.leaves()) {
         const o = leaf.data;
         if (!leaf.value) continue;  // no figure to size it by
         const tile = el("a", {class: "tile", href: base + "occupations/" + o.slug + ".html", "data-slug": o.slug, tabindex: "-1",
                               "aria-describedby": label.id});
-        place(tile, leaf);
         const under = leaf.y0 - group.y0 < 2 ? labelHeight * lines.get(group.data.name) : 0;
-        if (under) tile.style.paddingTop = under + 1 + "px";
         const w = leaf.x1 - leaf.x0, h = leaf.y1 - leaf.y0 - under;
+        // One style write per tile: its place, and room for its group's name over it.
+        tile.style.cssText = `left:${leaf.x0}px;top:${leaf.y0}px;width:${w}px;height:${leaf.y1 - leaf.y0}px` +
+          (under ? `;padding-top:${under + 1}px` : "");
         // A name wherever a line of it fits, its value too where two lines do.
         const line = width < 600 ? 13 : 14, withValue = w >= 34 && h >= 2 * line + 2;
         if (w >= 34 && h >= line + 2) {
-          const name = el("span", {class: "name"}, o.title);
-          name.style.setProperty("--lines", Math.max(1, Math.floor((h - 2) / line) - (withValue ? 1 : 0)));
-          tile.append(name);
+          tile.append(el("span", {class: "name", style: `--lines:${Math.max(1, Math.floor((h - 2) / line) - (withValue ? 1 : 0))}`}, o.title));
         }
         if (withValue) tile.append(el("span", {class: "value"}));
-        tile.classList.toggle("tiny", w < 8 || h < 8);
+        if (w < 8 || h < 8) tile.classList.add("tiny");
         tiles.set(o.slug, tile);
-        treemap.append(tile);
+        parts.append(tile);
       }
     }
+    treemap.replaceChildren(parts);
     const current = tiles.get(state.selected) || tiles.values().next().value;
     if (current) current.tabIndex = 0;  // the map is one Tab stop; arrow keys move within it
     recolour();
     highlight();
   }
   const measure = document.createElement("canvas").getContext("2d");
+  const fontFamily = getComputedStyle(document.body).fontFamily;
   function labelLines(name, room) {
     // Words laid into lines of ``room`` pixels, as the browser will wrap them (at most 3).
-    measure.font = `600 ${treemap.clientWidth < 600 ? 10 : 11}px ${getComputedStyle(document.body).fontFamily}`;
+    measure.font = `600 ${treemap.clientWidth < 600 ? 10 : 11}px ${fontFamily}`;
     let count = 1, line = "";
     for (const word of name.split(" ")) {
       const next = line ? line + " " + word : word;
@@ -192,16 +193,21 @@
     node.style.width = Math.max(0, d.x1 - d.x0) + "px";
     node.style.height = Math.max(0, d.y1 - d.y0) + "px";
   }
+  const darkness = new Map();
+  const isDark = colour => {
+    if (!darkness.has(colour)) darkness.set(colour, d3.hsl(colour).l < 0.55);
+    return darkness.get(colour);
+  };
   function recolour() {
     const l = layer();
     for (const [slug, tile] of tiles) {
       const o = bySlug.get(slug), colour = fill(l, o), v = l.value(o);
       tile.style.background = colour;
-      tile.classList.toggle("dark", d3.hsl(colour).l < 0.55);
+      tile.classList.toggle("dark", isDark(colour));
       const shown = v == null ? "no figure" : l.text(v), brief = v == null ? "—" : (l.brief || l.text)(v);
       tile.setAttribute("aria-label", `${o.title}: ${numbers.format(o.jobs)} jobs; ${l.title}: ${shown}`);
-      const value = tile.querySelector(".value");
-      if (value) value.textContent = brief;
+      const value = tile.lastChild;
+      if (value && value.className === "value") value.textContent = brief;
     }
   }
 
@@ -656,9 +662,10 @@
 
   if (measureSelect && (layer().measure || state.layer === "disagreement")) measureSelect.value = state.layer;
   legend();
-  stats();
   headline();
   setView(state.view, false);
+  // The figures under the map come just after it is drawn.
+  setTimeout(stats);
   // Back and Forward: read the view from the address again.
   window.addEventListener("popstate", () => {
     const p = new URLSearchParams(location.search);

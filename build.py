@@ -36,6 +36,8 @@ MARKER = ".worklens-site"
 # write outside the output folder through a file name.
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 CRITERION_NAME = re.compile(r"[a-z][a-z0-9_]{1,39}")
+# The occupations columns scrape.store.NEW_COLUMNS added, named here rather
+# than imported: scrape.store brings sqlite-utils, which the build does not need.
 LATER_COLUMNS = (
     "pay_period",
     "pay_top_coded",

@@ -87,9 +87,7 @@ def plan(db, criterion, model, price, *, only=(), limit=None, force=False, max_i
         if unknown:
             raise ValueError(f"not in data.db (or no job count): {', '.join(unknown)}")
         rows = [r for r in rows if r["slug"] in set(only)]
-    ready = store.has_tables(db)
-    done = {} if force or not ready else store.fresh_scores(db, config)
-    in_batch = store.pending_slugs(db, config) if ready else set()
+    done, in_batch = _settled(db, config, force)
     jobs, skipped, waiting = [], 0, 0
     for row in rows:
         text = prompt.occupation_text(row, max_input_tokens)
@@ -543,14 +541,19 @@ def execute(
         return result_of(db, run_id, waiting=the_plan.waiting)
 
 
+def _settled(db, config, force=False):
+    """What needs no call: {slug: input hash} already scored under this config
+    (nothing, with --force) and the slugs waiting in a sent batch."""
+    ready = store.has_tables(db)
+    done = {} if force or not ready else store.fresh_scores(db, config)
+    return done, store.pending_slugs(db, config) if ready else set()
+
+
 def _drop_done_since_planned(db, the_plan):
     """The plan was made before the lock was taken: a scorer that finished in
     between may have scored some of it."""
-    if the_plan.params.get("force"):
-        return
-    done = store.fresh_scores(db, the_plan.config)
-    waiting = store.pending_slugs(db, the_plan.config)
-    the_plan.jobs = [j for j in the_plan.jobs if done.get(j.slug) != j.input_hash and j.slug not in waiting]
+    done, in_batch = _settled(db, the_plan.config, the_plan.params["force"])
+    the_plan.jobs = [j for j in the_plan.jobs if j.slug not in in_batch and done.get(j.slug) != j.input_hash]
 
 
 def result_of(db, run_id, waiting=0):

@@ -63,7 +63,9 @@ class Source:
         self._last_request = time.monotonic()
 
     def get(self, path, check):
-        """Return ``(html, how)`` where how is fetched, unchanged or imported.
+        """Return ``(html, how, checked)``: how is fetched, unchanged or
+        imported; checked is what ``check(html)`` returned for a page new to
+        the cache, None for one served from it (not checked again here).
 
         ``check(html)`` raises parse.PageError for a page that must not be
         kept; the cached copy is then left as it was.
@@ -72,19 +74,19 @@ class Source:
         if self.offline:
             if cached is None:
                 raise fetch.FetchError(f"{path} is not in the cache folder {self.cache_dir}")
-            return cached, "unchanged"
+            return cached, "unchanged", None
         if self.from_dir:
             saved = fetch.find_saved(self.from_dir, path)
             if saved is None:
                 if cached is not None:
-                    return cached, "unchanged"
+                    return cached, "unchanged", None
                 raise fetch.FetchError(f"{path} is not in {self.from_dir}")
             html = fetch.decode(saved.read_bytes())
-            check(html)
+            checked = check(html)
             if html == cached:
-                return cached, "unchanged"
+                return cached, "unchanged", checked
             fetch.write_cached(self.cache_dir, path, html, {"source": "saved page"})
-            return html, "imported"
+            return html, "imported", checked
 
         url = fetch.map_url(path, self.base_url)
         conditional = not self.refresh and cached is not None
@@ -101,12 +103,12 @@ class Source:
         if response.status == 304:
             if not conditional:
                 raise fetch.FetchError(f"{url} answered 304 Not Modified to a request that was not conditional")
-            return cached, "unchanged"
+            return cached, "unchanged", None
         html = fetch.decode(response.body, response.headers.get("Content-Type"))
-        check(html)
+        checked = check(html)
         meta = {"url": url, "etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
         fetch.write_cached(self.cache_dir, path, html, meta)  # new validators even when the body is the same
-        return html, "unchanged" if html == cached else "fetched"
+        return html, "unchanged" if html == cached else "fetched", checked
 
 
 def crawl(db_path, source, *, only=(), progress=None, log=print):
@@ -127,8 +129,8 @@ def crawl(db_path, source, *, only=(), progress=None, log=print):
             store.check_index(stored, occupations, aliases)
         return occupations, aliases
 
-    index_html, _ = source.get(INDEX_PATH, check_index)
-    occupations, aliases = check_index(index_html)
+    index_html, _, checked = source.get(INDEX_PATH, check_index)
+    occupations, aliases = checked or check_index(index_html)
     listed = {o["slug"] for o in occupations}
     if only:
         known = {o["slug"] for o in occupations}
@@ -142,9 +144,8 @@ def crawl(db_path, source, *, only=(), progress=None, log=print):
     summary = Summary(pages=len(occupations))
     for occupation in progress(occupations) if progress else occupations:
         slug, path = occupation["slug"], occupation["path"]
-        checked = {}
 
-        def check(html, path=path, checked=checked):
+        def check(html, path=path):
             try:
                 parsed = parse.parse_occupation(html, path)
                 # Only links to pages the index lists are links to occupations.
@@ -156,18 +157,18 @@ def crawl(db_path, source, *, only=(), progress=None, log=print):
                 # rejected, the others go on.
                 raise parse.PageError(f"could not be parsed ({type(exc).__name__}: {exc})") from None
             store.check_page(db, parsed)
-            checked[html] = parsed
+            return parsed
 
         try:
-            html, how = source.get(path, check)
+            html, how, parsed = source.get(path, check)
             sha = fetch.sha256(html)
             if not source.refresh and store.page_is_current(db, slug, sha, parse.PARSER_VERSION):
                 setattr(summary, how, getattr(summary, how) + 1)
                 summary.up_to_date += 1
                 continue
-            if html not in checked:
-                check(html)
-            store.save_page(db, checked[html], sha=sha, size=len(html.encode("utf-8")), parser_version=parse.PARSER_VERSION)
+            store.save_page(
+                db, parsed or check(html), sha=sha, size=len(html.encode("utf-8")), parser_version=parse.PARSER_VERSION
+            )
         except (parse.PageError, store.WouldLoseData, store.EditionMismatch) as exc:
             summary.rejected += 1
             summary.problems.append(f"rejected {path}: {exc}")

@@ -39,10 +39,6 @@ class FetchError(Exception):
     """A page could not be fetched, after retries where retrying made sense."""
 
 
-class TooLarge(FetchError):
-    pass
-
-
 def map_url(href, base_url):
     """Map an absolute bls.gov link or a root-relative one onto ``base_url``."""
     parts = urlsplit(href)
@@ -96,7 +92,7 @@ def _open(session, url, headers, timeout, max_bytes):
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         response.close()
-        raise TooLarge(f"{url} is {int(declared):,} bytes, over the {max_bytes:,}-byte limit for one page")
+        raise FetchError(f"{url} is {int(declared):,} bytes, over the {max_bytes:,}-byte limit for one page")
     body = bytearray()
     try:
         # read1 returns whatever has arrived, so the deadline is checked
@@ -104,7 +100,7 @@ def _open(session, url, headers, timeout, max_bytes):
         while chunk := response.raw.read1(64 * 1024, decode_content=True):
             body += chunk
             if len(body) > max_bytes:
-                raise TooLarge(f"{url} is over the {max_bytes:,}-byte limit for one page")
+                raise FetchError(f"{url} is over the {max_bytes:,}-byte limit for one page")
             if time.monotonic() > deadline:
                 raise requests.Timeout(f"the whole response took more than {timeout:g}s")
     except urllib3.exceptions.ReadTimeoutError:

@@ -187,24 +187,18 @@ def parse_pay_tab(tab):
             }
         )
     industries = []
-    for table in tab.find_all("table", class_="ooh-tab-table") if tab is not None else []:
-        intro = _text(table.find_previous("p"))
-        if "top industries" not in intro:
-            continue
+    for intro, industry, figure in intro_tables(tab, "top industries"):
         hourly = "hourly wage" in intro
-        for tr in table.find_all("tr"):
-            cells = [_text(td) for td in tr.find_all("td")]
-            if len(cells) == 2 and cells[0]:
-                industries.append(
-                    {
-                        "row": len(industries),
-                        "occupation": _phrase(intro, r"wages? for (.+?) in the top industries"),
-                        "industry": cells[0],
-                        "period": "hourly" if hourly else "annual",
-                        "median_pay": _money(cells[1].removesuffix("or more"), hourly),
-                        "top_coded": int(cells[1].endswith("or more")),
-                    }
-                )
+        industries.append(
+            {
+                "row": len(industries),
+                "occupation": _phrase(intro, r"wages? for (.+?) in the top industries"),
+                "industry": industry,
+                "period": "hourly" if hourly else "annual",
+                "median_pay": _money(figure.removesuffix("or more"), hourly),
+                "top_coded": int(figure.endswith("or more")),
+            }
+        )
     return ranges, industries
 
 
@@ -212,22 +206,30 @@ def parse_employers(tab):
     """The largest-employers tables of Work Environment, as rows: the share is
     a percent on every row (BLS prints the % sign on the first only)."""
     rows = []
+    for intro, industry, share in intro_tables(tab, "largest employers"):
+        rows.append(
+            {
+                "row": len(rows),
+                "occupation": _phrase(intro, r"largest employers of (.+?) (?:were|was)"),
+                "industry": industry,
+                "share_pct": _int(share.rstrip("%")),
+            }
+        )
+    return rows
+
+
+def intro_tables(tab, phrase):
+    """(intro, first cell, second cell) for each two-cell row of the tab's
+    tables whose introducing paragraph contains ``phrase`` ("largest
+    employers", "top industries"): BLS names its tables only in that line."""
     for table in tab.find_all("table", class_="ooh-tab-table") if tab is not None else []:
         intro = _text(table.find_previous("p"))
-        if "largest employers" not in intro:
+        if phrase not in intro:
             continue
         for tr in table.find_all("tr"):
             cells = [_text(td) for td in tr.find_all("td")]
             if len(cells) == 2 and cells[0]:
-                rows.append(
-                    {
-                        "row": len(rows),
-                        "occupation": _phrase(intro, r"largest employers of (.+?) (?:were|was)"),
-                        "industry": cells[0],
-                        "share_pct": _int(cells[1].rstrip("%")),
-                    }
-                )
-    return rows
+                yield intro, cells[0], cells[1]
 
 
 def _phrase(intro, pattern):

@@ -138,7 +138,7 @@
     // the top of its group, in as many lines as it needs there, and the tiles
     // under it start their text below it.
     d3.treemap().size([width, height]).paddingInner(1).paddingOuter(1)(root);
-    const lines = new Map(root.children.map(g => [g.data.name, labelLines(g.data.name, g.x1 - g.x0 - 6)]));
+    const lines = new Map(root.children.map(g => [g.data.name, labelLines(g.data.name, g.x1 - g.x0 - 6, width < 600)]));
 
     const parts = document.createDocumentFragment();
     tiles.clear();
@@ -177,9 +177,9 @@
   }
   const measure = document.createElement("canvas").getContext("2d");
   const fontFamily = getComputedStyle(document.body).fontFamily;
-  function labelLines(name, room) {
+  function labelLines(name, room, small) {
     // Words laid into lines of ``room`` pixels, as the browser will wrap them (at most 3).
-    measure.font = `600 ${treemap.clientWidth < 600 ? 10 : 11}px ${fontFamily}`;
+    measure.font = `600 ${small ? 10 : 11}px ${fontFamily}`;
     let count = 1, line = "";
     for (const word of name.split(" ")) {
       const next = line ? line + " " + word : word;

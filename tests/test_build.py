@@ -384,3 +384,9 @@ def test_squarify_gives_each_value_its_share_of_the_box():
         assert (x1 - x0) * (y1 - y0) == pytest.approx(600 * 300 * value / total)
         assert 10 - 1e-9 <= x0 <= x1 <= 610 + 1e-9 and 20 - 1e-9 <= y0 <= y1 <= 320 + 1e-9
     assert max(max(x1 - x0, y1 - y0) / min(x1 - x0, y1 - y0) for _, x0, y0, x1, y1 in rects[:4]) < 3
+
+
+def test_the_build_knows_every_column_the_scraper_added():
+    from scrape import store
+
+    assert set(build.LATER_COLUMNS) == set(store.NEW_COLUMNS)

@@ -29,6 +29,24 @@ def scrape(tmp_path, *args):
     return result
 
 
+def scrape_command(tmp_path, server, *args):
+    """``python -m scrape`` against a loopback server, for a real process to interrupt or limit."""
+    return [
+        sys.executable,
+        "-m",
+        "scrape",
+        "--base-url",
+        server.url,
+        "--delay",
+        "0",
+        *args,
+        "--db",
+        str(tmp_path / "data.db"),
+        "--cache",
+        str(tmp_path / "cache"),
+    ]
+
+
 def table_contents(db_path):
     db = sqlite_utils.Database(db_path)
     return {
@@ -211,19 +229,7 @@ def test_interrupted_run_resumes_where_it_stopped(fixture_site, tmp_path):
     # Each page takes a while, so the interrupt lands in the middle of the run.
     for path in fixture_site_paths():
         fixture_site.fault(path, {"sleep": 0.4})
-    command = [
-        sys.executable,
-        "-m",
-        "scrape",
-        "--base-url",
-        fixture_site.url,
-        "--delay",
-        "0",
-        "--db",
-        str(tmp_path / "data.db"),
-        "--cache",
-        str(tmp_path / "cache"),
-    ]
+    command = scrape_command(tmp_path, fixture_site)
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wait_until(lambda: count_rows(tmp_path / "data.db", "occupations") >= 1)
     process.send_signal(signal.SIGINT)
@@ -459,20 +465,7 @@ def test_a_full_disk_is_one_line_and_keeps_the_database(fixture_site, tmp_path):
     before = table_contents(tmp_path / "data.db")
     # A file-size limit makes every write past 64 KB fail as a full disk would.
     limit = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))  # noqa: E731
-    command = [
-        sys.executable,
-        "-m",
-        "scrape",
-        "--base-url",
-        fixture_site.url,
-        "--delay",
-        "0",
-        "--refresh",
-        "--db",
-        str(tmp_path / "data.db"),
-        "--cache",
-        str(tmp_path / "cache"),
-    ]
+    command = scrape_command(tmp_path, fixture_site, "--refresh")
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, preexec_fn=limit)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("Error: could not write")

@@ -148,24 +148,25 @@ def refresh_env(job, **values):
     return env
 
 
+def loopback_env(job, ooh, fake=None, **values):
+    """The refresh job's environment as a test sets it, with loopback stand-ins
+    for bls.gov and the Messages API (no need to be polite to ourselves); the
+    API key is given to the steps that ask for it, as a secret."""
+    defaults = {"MAX_COST": "", "OOH_USER_AGENT": "worklens-tests (loopback only)", "REPOSITORY": "worklens", "SITE_URL": ""}
+    env = refresh_env(job, **{**defaults, **values})
+    env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0")
+    if fake is not None:
+        env["ANTHROPIC_BASE_URL"] = fake.url
+    env.pop("CI", None)
+    env.pop("ANTHROPIC_API_KEY", None)
+    return env
+
+
 def test_refresh_workflow_end_to_end(fork, tmp_path):
     ooh = Server(need_bls_copy())
     fake = FakeAnthropic(polls_until_ended=2)  # still running when --no-wait looks
     job = workflow("refresh.yml")["jobs"]["refresh"]
-    env = refresh_env(
-        job,
-        CRITERION="humanoid_robotics",
-        MODEL="claude-haiku-5-5",
-        BATCH="true",
-        MAX_COST="",
-        OOH_USER_AGENT="worklens-tests (loopback only)",
-        REPOSITORY="worklens",
-        SITE_URL="",
-    )
-    # Loopback stand-ins for bls.gov and the Messages API; no need to be polite to ourselves.
-    env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0", ANTHROPIC_BASE_URL=fake.url)
-    env.pop("CI", None)
-    env.pop("ANTHROPIC_API_KEY", None)
+    env = loopback_env(job, ooh, fake, CRITERION="humanoid_robotics", MODEL="claude-haiku-5-5", BATCH="true")
     try:
         outputs = dict(
             run_steps(job, fork, env, secrets={"ANTHROPIC_API_KEY": fake.env()["ANTHROPIC_API_KEY"]}, github=tmp_path / "github")
@@ -189,18 +190,7 @@ def test_refresh_workflow_end_to_end(fork, tmp_path):
 def test_refresh_without_a_key_says_so_and_commits_nothing(fork):
     ooh = Server(need_bls_copy())
     job = workflow("refresh.yml")["jobs"]["refresh"]
-    env = refresh_env(
-        job,
-        CRITERION="ai_exposure",
-        MODEL="",
-        BATCH="true",
-        MAX_COST="",
-        OOH_USER_AGENT="worklens-tests (loopback only)",
-        REPOSITORY="worklens",
-        SITE_URL="",
-    )
-    env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0")
-    env.pop("ANTHROPIC_API_KEY", None)
+    env = loopback_env(job, ooh, CRITERION="ai_exposure", MODEL="", BATCH="true")
     try:
         outputs = dict(run_steps(job, fork, env))
     finally:
@@ -222,19 +212,7 @@ def test_refresh_refused_by_bls_and_partly_failing_still_publishes_what_it_paid_
     # Two batch results are invalid, then so are their retries; each result and each call takes one from the queue.
     fake.state.fault("malformed", "malformed", *[None] * 339, "malformed", "malformed")
     job = workflow("refresh.yml")["jobs"]["refresh"]
-    env = refresh_env(
-        job,
-        CRITERION="humanoid_robotics",
-        MODEL="claude-haiku-5-5",
-        BATCH="true",
-        MAX_COST="5",
-        OOH_USER_AGENT="worklens-tests (loopback only)",
-        REPOSITORY="worklens",
-        SITE_URL="",
-    )
-    env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0", ANTHROPIC_BASE_URL=fake.url)
-    env.pop("CI", None)
-    env.pop("ANTHROPIC_API_KEY", None)
+    env = loopback_env(job, ooh, fake, CRITERION="humanoid_robotics", MODEL="claude-haiku-5-5", BATCH="true", MAX_COST="5")
     github = tmp_path / "github"
     try:
         outputs = dict(run_steps(job, fork, env, secrets={"ANTHROPIC_API_KEY": fake.env()["ANTHROPIC_API_KEY"]}, github=github))

@@ -113,7 +113,7 @@ def criteria(criteria_dir):
 @click.option("--force", is_flag=True, help="Score again even where a fresh score exists.")
 @click.option(
     "--max-input-tokens",
-    default=3000,
+    default=1000,
     show_default=True,
     type=click.IntRange(min=200),
     help="Trim each occupation's text to about this many tokens.",

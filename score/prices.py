@@ -1,10 +1,24 @@
-"""Token prices from ``prices.toml``, and what a call costs."""
+"""What a call costs: prices from genai-prices (the Pydantic team's database
+of model prices, a dependency), with ``prices.toml`` for what it does not
+know (the shortest prefix each model caches, and models it lacks).
+
+A price change is then a dependency update; ``prices.toml`` is edited only
+to add a model genai-prices does not have yet, or to override one.
+"""
 
 import tomllib
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
+import genai_prices
+
 PRICES_FILE = Path(__file__).resolve().parent / "prices.toml"
+PROVIDER = "anthropic"
+# The API ignores a cache mark on a prefix shorter than the model's minimum,
+# so a model prices.toml does not describe gets the common minimum.
+DEFAULT_CACHE_MIN_TOKENS = 1024
+OVERRIDE_FIELDS = ("input", "output", "cache_write", "cache_read")
 
 
 class UnknownModel(ValueError):
@@ -14,42 +28,75 @@ class UnknownModel(ValueError):
 @dataclass(frozen=True)
 class Price:
     model: str
-    input: float
-    output: float
-    cache_write: float
-    cache_read: float
     cache_min_tokens: int
-    batch_discount: float
+    source: str  # "genai-prices 0.2.3" or "prices.toml"
+    rates: dict | None = None  # dollars per million tokens, from prices.toml
+    batch_discount: float = 0.5
 
     def cost(self, usage, batch=False):
         """Dollars for one call's usage: a dict of the API's usage counts."""
-        dollars = (
-            usage.get("input_tokens", 0) * self.input
-            + usage.get("output_tokens", 0) * self.output
-            + usage.get("cache_creation_input_tokens", 0) * self.cache_write
-            + usage.get("cache_read_input_tokens", 0) * self.cache_read
-        ) / 1_000_000
-        return dollars * (self.batch_discount if batch else 1.0)
+        counts = {k: usage.get(k, 0) or 0 for k in ("input_tokens", "output_tokens")}
+        cache_write = usage.get("cache_creation_input_tokens", 0) or 0
+        cache_read = usage.get("cache_read_input_tokens", 0) or 0
+        if self.rates is not None:
+            dollars = (
+                counts["input_tokens"] * self.rates["input"]
+                + counts["output_tokens"] * self.rates["output"]
+                + cache_write * self.rates["cache_write"]
+                + cache_read * self.rates["cache_read"]
+            ) / 1_000_000
+            return dollars * (self.batch_discount if batch else 1.0)
+        # genai-prices counts cached tokens as part of the input; the API does not.
+        tokens = genai_prices.Usage(
+            input_tokens=counts["input_tokens"] + cache_write + cache_read,
+            cache_write_tokens=cache_write,
+            cache_read_tokens=cache_read,
+            output_tokens=counts["output_tokens"],
+        )
+        full = genai_prices.calc_price(tokens, self.model, provider_id=PROVIDER)
+        if not batch:
+            return float(full.total_price)
+        reduced = genai_prices.calc_price(tokens, self.model, provider_id=PROVIDER, price_context={"processing": "batch"})
+        if reduced.total_price < full.total_price or not full.total_price:
+            return float(reduced.total_price)
+        return float(full.total_price) * self.batch_discount  # no batch price on record: the API's standard discount
 
 
 def table(path=PRICES_FILE):
     return tomllib.loads(Path(path).read_text())
 
 
+def known_to_genai_prices(model):
+    try:
+        found = genai_prices.calc_price(genai_prices.Usage(input_tokens=1), model, provider_id=PROVIDER)
+    except LookupError:
+        return False
+    # It matches loosely (prefixes, dated ids); a price for another model is no price.
+    return found.model.id == model or model.startswith(found.model.id)
+
+
 def price(model, path=PRICES_FILE):
     data = table(path)
-    entry = data["models"].get(model)
-    if entry is None:
-        raise UnknownModel(f"no price for model {model!r} in {Path(path).name} (known: {', '.join(data['models'])})")
-    return Price(
-        model=model,
-        input=entry["input"],
-        output=entry["output"],
-        cache_write=entry["cache_write"],
-        cache_read=entry["cache_read"],
-        cache_min_tokens=entry["cache_min_tokens"],
-        batch_discount=data["batch_discount"],
+    entry = data.get("models", {}).get(model) or {}
+    given = [f for f in OVERRIDE_FIELDS if f in entry]
+    if given and len(given) != len(OVERRIDE_FIELDS):
+        raise UnknownModel(f"{Path(path).name}: [models.{model}] must give all of {', '.join(OVERRIDE_FIELDS)} or none")
+    cache_min = entry.get("cache_min_tokens", DEFAULT_CACHE_MIN_TOKENS)
+    discount = data.get("batch_discount", 0.5)
+    if given:
+        rates = {f: float(entry[f]) for f in OVERRIDE_FIELDS}
+        return Price(model, cache_min, Path(path).name, rates, discount)
+    if known_to_genai_prices(model):
+        return Price(model, cache_min, f"genai-prices {version('genai-prices')}", None, discount)
+    raise UnknownModel(
+        f"no price for model {model!r}: genai-prices {version('genai-prices')} does not know it and "
+        f"{Path(path).name} does not give one (add [models.{model}] with {', '.join(OVERRIDE_FIELDS)})"
     )
+
+
+def models(path=PRICES_FILE):
+    """The models prices.toml names, in its order: the ones estimates are shown for."""
+    return list(table(path).get("models", {}))
 
 
 def default_model(path=PRICES_FILE):

@@ -8,18 +8,27 @@ different occupation text means the score is redone.
 
 import hashlib
 import json
+import re
 
 # A rough, model-independent estimate used for budgets and dry runs; runs
 # record the real counts the API returns.
 CHARS_PER_TOKEN = 4
 
+# What the work is and where it is done. "How to become one" (schooling,
+# licences, qualities) says nothing about the tasks and was half of every
+# request; pay and outlook come as facts in the head.
 SECTIONS = (
     ("what_they_do", "What they do"),
     ("work_environment", "Work environment"),
-    ("how_to_become_one", "How to become one"),
 )
-# When an occupation's text is over budget, cut these sections first.
-CUT_ORDER = ("how_to_become_one", "work_environment", "what_they_do")
+# Lines and sentences that say nothing about the work: the employers table
+# ("Hospitals; state, local, and private | 59%") and the sentences leading
+# into it repeat the job count and the employers the site shows elsewhere.
+TABLE_ROW = re.compile(r"^[^\n]*\|[^\n]*$\n?", re.M)
+LEAD_INS = re.compile(
+    r"[^.\n]*\bheld (?:about |more than |fewer than |less than )?[\d,.]+(?: million| thousand)? jobs in \d{4}\.\s*"
+    r"|The largest employers of [^:\n]*were as follows:\s*"
+)
 
 
 def estimate_tokens(text):
@@ -60,12 +69,31 @@ def _cut(text, chars):
     """At most ``chars`` characters of text, ending at a paragraph or word."""
     if len(text) <= chars:
         return text
+    if chars < 200:  # a stub of a section says nothing
+        return ""
     cut = text[:chars]
     end = max(cut.rfind("\n\n"), 0) or cut.rfind(" ")
     return cut[: max(end, 0)].rstrip() + " […]"
 
 
-def occupation_text(row, max_tokens=3000):
+def shares(sizes, budget):
+    """Characters each section may keep: a section shorter than an equal
+    share keeps all of itself and leaves the rest to the longer ones, so a
+    long list of specialties cannot crowd out the work environment."""
+    out, left = {}, max(budget, 0)
+    for i, (key, size) in enumerate(sorted(sizes.items(), key=lambda item: item[1])):
+        out[key] = min(size, left // (len(sizes) - i))
+        left -= out[key]
+    return out
+
+
+def plain(text):
+    """A section without the lines that say nothing about the work."""
+    text = LEAD_INS.sub("", TABLE_ROW.sub("", text or ""))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def occupation_text(row, max_tokens=1000):
     """The user message for one occupation (a dict of its data.db columns)."""
     facts = [
         (
@@ -78,13 +106,10 @@ def occupation_text(row, max_tokens=3000):
         ("Number of jobs", f"{row['jobs']:,}" if row.get("jobs") else None),
     ]
     head = f"Occupation: {row['title']}\n" + "".join(f"{k}: {v}\n" for k, v in facts if v)
-    bodies = {key: (row.get(key) or "").strip() for key, _ in SECTIONS}
+    bodies = {key: plain(row.get(key)) for key, _ in SECTIONS}
     budget = max_tokens * CHARS_PER_TOKEN - len(head) - 200
-    for key in CUT_ORDER:
-        total = sum(len(b) for b in bodies.values())
-        if total <= budget:
-            break
-        bodies[key] = _cut(bodies[key], max(budget - (total - len(bodies[key])), 0))
+    for key, chars in shares({k: len(b) for k, b in bodies.items()}, budget).items():
+        bodies[key] = _cut(bodies[key], chars)
     parts = [head]
     for key, heading in SECTIONS:
         if bodies[key]:

@@ -57,12 +57,11 @@ class Plan:
         return prompt.estimate_tokens(prompt.system_prompt(self.criterion)) + prompt.estimate_tokens(job.text)
 
     def expected_cost(self, batch=False):
-        """What the planned calls should cost, for --dry-run."""
-        usage = {
-            "input_tokens": sum(self.estimate_input_tokens(j) for j in self.jobs),
-            "output_tokens": EXPECTED_OUTPUT_TOKENS * len(self.jobs),
-        }
-        return usage, self.price.cost(usage, batch=batch)
+        """What the planned calls should cost, for --dry-run: priced call by
+        call, as prices can depend on a request's length."""
+        calls = [{"input_tokens": self.estimate_input_tokens(j), "output_tokens": EXPECTED_OUTPUT_TOKENS} for j in self.jobs]
+        usage = {key: sum(c[key] for c in calls) for key in ("input_tokens", "output_tokens")}
+        return usage, sum(self.price.cost(c, batch=batch) for c in calls)
 
     def worst_cost(self, job, batch=False):
         """The most one call can cost: a pessimistic token count (a third more
@@ -74,7 +73,7 @@ class Plan:
         return self.price.cost(usage, batch=batch)
 
 
-def plan(db, criterion, model, price, *, only=(), limit=None, force=False, max_input_tokens=3000, max_tokens=2048, effort=None):
+def plan(db, criterion, model, price, *, only=(), limit=None, force=False, max_input_tokens=1000, max_tokens=2048, effort=None):
     """What this run has to score: every occupation with a job count (or the
     ones named), minus those already scored under the same config and text
     and those waiting in a batch of the same config. Reads only."""

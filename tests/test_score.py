@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -106,8 +107,11 @@ def test_dry_run_spends_nothing(fake, db_path):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("341 calls to claude-haiku-5-5 for ai_exposure (0 already scored, skipped)")
     tokens = re.search(r"about ([\d,]+) input and ([\d,]+) output tokens; estimated cost \$([\d.]+)", result.output)
-    expected = prices.price("claude-haiku-5-5").cost(
-        {"input_tokens": int(tokens[1].replace(",", "")), "output_tokens": int(tokens[2].replace(",", ""))}
+    # Priced call by call: at these lengths every token costs the short-prompt rate.
+    price = prices.price("claude-haiku-5-5")
+    expected = (
+        price.cost({"input_tokens": 1000}) * int(tokens[1].replace(",", "")) / 1000
+        + price.cost({"output_tokens": 1000}) * int(tokens[2].replace(",", "")) / 1000
     )
     assert float(tokens[3]) == pytest.approx(expected, abs=1e-4)
     assert fake.state.requests == [] and rows(db_path, "select * from runs") == []
@@ -385,6 +389,24 @@ def test_prompt_text_is_trimmed_to_its_budget():
     text = prompt.occupation_text(row, max_tokens=1000)
     assert prompt.estimate_tokens(text) <= 1000
     assert "## What they do" in text and text.count("[…]") >= 1
+    # A long list of duties leaves the work environment its share.
+    assert text.count("Work. ") > 200
+
+
+def test_the_request_carries_the_work_and_not_the_boilerplate(db_path):
+    db = sqlite_utils.Database(db_path)
+    criterion = criteria.load("ai_exposure")
+    nurses = next(db.query("select * from occupations where slug = 'registered-nurses'"))
+    text = prompt.occupation_text(nurses)
+    assert "Assess patients’ conditions" in text and "Injuries and Illnesses" in text  # duties and environment
+    assert "How to become" not in text and "licensed" not in text.lower().split("## work environment")[-1]
+    assert " | " not in text and "largest employers" not in text and "held about" not in text
+    # The median request, rubric included, is at most 1,500 tokens (it was about 2,400).
+    sizes = [
+        prompt.estimate_tokens(prompt.system_prompt(criterion)) + prompt.estimate_tokens(prompt.occupation_text(r))
+        for r in db.query("select * from occupations where jobs is not null")
+    ]
+    assert statistics.median(sizes) <= 1500
 
 
 def test_the_rubric_is_cached_where_the_model_allows_it(fake, db_path):

@@ -13,6 +13,7 @@ from . import criteria as criteria_module
 from . import importer, llm, prices, store
 from . import measures as measures_module
 from . import run as run_module
+from . import tasks as tasks_module
 
 db_option = click.option(
     "--db",
@@ -98,7 +99,35 @@ def criteria(criteria_dir):
 
 @cli.command("run")
 @click.option("--criterion", "name", required=True, help="Criterion name: a file score/criteria/NAME.md.")
-@click.option("--model", default=None, help="Claude model id (default from score/prices.toml).")
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    help="Claude model id; repeat for several models, each its own run "
+    "(default: the criterion file's models list, else the default in score/prices.toml).",
+)
+@click.option(
+    "--samples",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 20),
+    help="Ask each model this many times, each sample its own run (the spread shows how sure a model is).",
+)
+@click.option(
+    "--level",
+    type=click.Choice(run_module.LEVELS),
+    default="occupation",
+    show_default=True,
+    help="occupation: one score from the OOH description. task: a score for each of the occupation's O*NET tasks "
+    "(in one request), the occupation's score their weighted mean (Core tasks count double).",
+)
+@click.option(
+    "--max-tasks",
+    default=tasks_module.DEFAULT_MAX_TASKS,
+    show_default=True,
+    type=click.IntRange(1, 200),
+    help="With --level task: at most this many tasks per occupation (Core first, every O*NET specialty in turn).",
+)
 @click.option("--only", multiple=True, metavar="SLUG", help="Score only this occupation (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), help="Score at most N occupations.")
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64), help="Calls in flight at once.")
@@ -109,14 +138,16 @@ def criteria(criteria_dir):
     help="With --batch: send the batch (or collect one that has ended) and return; run again later to collect it.",
 )
 @click.option("--dry-run", is_flag=True, help="Print the number of calls and the estimated cost; call nothing, write nothing.")
-@click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD", help="Stop before spending more than this.")
+@click.option(
+    "--max-cost", type=click.FloatRange(min=0), metavar="USD", help="Stop before spending more than this (each run on its own)."
+)
 @click.option("--force", is_flag=True, help="Score again even where a fresh score exists.")
 @click.option(
     "--max-input-tokens",
     default=1000,
     show_default=True,
     type=click.IntRange(min=200),
-    help="Trim each occupation's text to about this many tokens.",
+    help="Trim each occupation's text to about this many tokens (occupation level).",
 )
 @click.option(
     "--max-tokens",
@@ -140,7 +171,10 @@ def criteria(criteria_dir):
 @criteria_dir_option
 def run_command(
     name,
-    model,
+    models,
+    samples,
+    level,
+    max_tasks,
     only,
     limit,
     concurrency,
@@ -157,15 +191,18 @@ def run_command(
     db_path,
     criteria_dir,
 ):
-    """Score occupations on a criterion with a Claude model.
+    """Score occupations on a criterion with one or more Claude models.
 
     Only what is missing or stale is scored: a score is kept per occupation,
-    criterion, model, prompt hash and input-text hash, so a changed rubric or
-    a changed OOH page is scored again and nothing else is. Every score is
-    saved as it arrives. Ctrl-C stops new calls and saves the replies already
-    under way; a second Ctrl-C abandons them. One scorer runs on a database
-    at a time; a batch is recorded before it is sent, so no interruption pays
-    for a second one.
+    criterion, model, sample, prompt hash and input-text hash (the task texts
+    included, at task level), so a changed rubric or a changed OOH page is
+    scored again and nothing else is. Every score is saved as it arrives.
+    Ctrl-C stops new calls and saves the replies already under way; a second
+    Ctrl-C abandons them. One scorer runs on a database at a time; a batch is
+    recorded before it is sent, so no interruption pays for a second one.
+
+    Several --model values, or --samples N, make one run each, one after the
+    other; with two or more complete runs the site shows how far they agree.
 
     Needs ANTHROPIC_API_KEY (not for --dry-run), checked with one free call
     before any paid one; ANTHROPIC_BASE_URL points the SDK at another endpoint.
@@ -174,14 +211,16 @@ def run_command(
     --no-wait), 3 when some scores were saved and some were not (failures, the
     budget), 1 when none were, 130 on Ctrl-C.
 
-    Example:
+    Examples:
 
         python -m score run --criterion ai_exposure --model claude-haiku-5-5 --max-cost 1
+
+        python -m score run --criterion ai_exposure --level task --model claude-haiku-5-5 --model claude-sonnet-5-5 --samples 3
     """
     criterion = load_criterion(name, criteria_dir)
-    model = model or prices.default_model()
+    models = list(dict.fromkeys(models or criterion.models or [prices.default_model()]))
     try:
-        price = prices.price(model)
+        price_of = {model: prices.price(model) for model in models}
         api_key = run_module.clean_key(os.environ.get("ANTHROPIC_API_KEY"))
     except (prices.UnknownModel, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -190,30 +229,19 @@ def run_command(
             "ANTHROPIC_API_KEY is not set: export your Anthropic API key, or add --dry-run to see the cost without calling the API"
         )
     db = open_db(db_path, write=not dry_run)
-    try:
-        the_plan = run_module.plan(
-            db,
-            criterion,
-            model,
-            price,
-            only=only,
-            limit=limit,
-            force=force,
-            max_input_tokens=max_input_tokens,
-            max_tokens=max_tokens,
-            effort=effort,
-        )
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-
+    options = {
+        "only": only,
+        "limit": limit,
+        "force": force,
+        "max_input_tokens": max_input_tokens,
+        "max_tokens": max_tokens,
+        "effort": effort,
+        "level": level,
+        "max_tasks": max_tasks,
+    }
+    runs_to_make = [(model, sample) for model in models for sample in range(1, samples + 1)]
     if dry_run:
-        usage, cost = the_plan.expected_cost(batch=batch)
-        waiting = f", {the_plan.waiting} waiting in a batch already sent" if the_plan.waiting else ""
-        click.echo(
-            f"{len(the_plan.jobs)} calls to {model} for {criterion.name} ({the_plan.skipped} already scored, skipped{waiting}); "
-            f"about {usage['input_tokens']:,} input and {usage['output_tokens']:,} output tokens; "
-            f"estimated cost ${cost:.4f}{' with the batch discount' if batch else ''} (thinking tokens, if any, come on top)"
-        )
+        _dry_run(db, criterion, runs_to_make, price_of, options, batch)
         return
 
     def log(message):
@@ -221,15 +249,82 @@ def run_command(
 
     # A CI job that runs out of time is sent SIGTERM: stop as for Ctrl-C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        with _progress(len(the_plan.jobs)) as advance:
-            result = run_module.execute(
+    codes = []
+    for model, sample in runs_to_make:
+        the_plan = _plan(db, criterion, model, price_of[model], sample, options)
+        if len(runs_to_make) > 1:
+            click.echo(f"{model}{f', sample {sample}' if samples > 1 else ''}:")
+        codes.append(
+            _run_one(
                 db,
                 db_path,
                 the_plan,
                 client=run_module.make_client(api_key, timeout),
                 batch=batch,
                 wait_for_results=not no_wait,
+                concurrency=concurrency,
+                max_cost=max_cost,
+                poll_interval=poll_interval,
+                log=log,
+            )
+        )
+        if codes[-1] == 130:
+            break
+    refresh_agreement(db)
+    sys.exit(combined_exit_code(codes))
+
+
+def combined_exit_code(codes):
+    """One exit code for several runs: 0 when all are done, 130 when one was
+    interrupted, 3 when any saved scores, 1 when none did."""
+    if all(code == 0 for code in codes):
+        return 0
+    if 130 in codes:
+        return 130
+    return 3 if any(code in (0, 3) for code in codes) else 1
+
+
+def _plan(db, criterion, model, price, sample, options):
+    try:
+        return run_module.plan(db, criterion, model, price, sample=sample, **options)
+    except (ValueError, tasks_module.NoTasks) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _dry_run(db, criterion, runs_to_make, price_of, options, batch):
+    total = 0.0
+    for model, sample in runs_to_make:
+        the_plan = _plan(db, criterion, model, price_of[model], sample, options)
+        usage, cost = the_plan.expected_cost(batch=batch)
+        total += cost
+        waiting = f", {the_plan.waiting} waiting in a batch already sent" if the_plan.waiting else ""
+        who = f"{model}{f' (sample {sample})' if sample > 1 else ''}"
+        at = " at task level" if the_plan.task_level else ""
+        sizes = sorted(the_plan.estimate_input_tokens(j) for j in the_plan.jobs)
+        median = f", median {sizes[len(sizes) // 2]:,} a call" if sizes else ""
+        click.echo(
+            f"{len(the_plan.jobs)} calls to {who} for {criterion.name}{at} ({the_plan.skipped} already scored, skipped{waiting}); "
+            f"about {usage['input_tokens']:,} input{median}, and {usage['output_tokens']:,} output tokens; "
+            f"estimated cost ${cost:.4f}{' with the batch discount' if batch else ''} (thinking tokens, if any, come on top; "
+            f"prices from {the_plan.price.source})"
+        )
+        if the_plan.no_tasks:
+            click.echo(f"  O*NET gives no tasks for {len(the_plan.no_tasks)}: {', '.join(the_plan.no_tasks)}")
+    if len(runs_to_make) > 1:
+        click.echo(f"{len(runs_to_make)} runs, estimated cost ${total:.4f} in all")
+
+
+def _run_one(db, db_path, the_plan, *, client, batch, wait_for_results, concurrency, max_cost, poll_interval, log):
+    """One run of one model (or sample); returns its exit code."""
+    try:
+        with _progress(len(the_plan.jobs)) as advance:
+            result = run_module.execute(
+                db,
+                db_path,
+                the_plan,
+                client=client,
+                batch=batch,
+                wait_for_results=wait_for_results,
                 concurrency=concurrency,
                 max_cost=max_cost,
                 poll_interval=poll_interval,
@@ -242,19 +337,23 @@ def run_command(
         result = run_module.result_of(db, exc.run_id)
         click.echo(result.line())
         click.echo(f"Error: {exc}", err=True)
+        refresh_agreement(db)
         sys.exit(result.exit_code)
     except run_module.Busy as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         log("interrupted: every score already received is saved; run the same command again to go on")
+        refresh_agreement(db)
         sys.exit(130)
+    if the_plan.no_tasks:
+        log(f"O*NET gives no tasks for {', '.join(the_plan.no_tasks)}: not scored at task level")
     if result.run_id is None:
         waiting = f" ({result.waiting} more wait in a batch already sent: add --batch to collect it)" if result.waiting else ""
         click.echo(
-            f"nothing to score: all {result.skipped} occupations already have a fresh {criterion.name} score from {model}{waiting}"
+            f"nothing to score: all {result.skipped} occupations already have a fresh {the_plan.criterion.name} score "
+            f"from {the_plan.model}{waiting}"
         )
-        return
-    refresh_agreement(db)
+        return 0
     for slug, error in result.failures:
         log(f"failed {slug}: {error}")
     click.echo(result.line())
@@ -262,7 +361,7 @@ def run_command(
         click.echo(f"stopped before exceeding the budget of ${max_cost:.2f}; run again with a larger --max-cost to go on")
     if result.status == "submitted":
         click.echo("the batch is being processed; run the same command again to collect it")
-    sys.exit(result.exit_code)
+    return result.exit_code
 
 
 class _progress:

@@ -8,6 +8,7 @@ A criterion file is Markdown with a TOML header between ``+++`` lines::
     description = "One line for readers."
     unit = "score, 0-10"
     colors = "viridis"
+    models = ["claude-haiku-5-5", "claude-sonnet-5-5"]   # optional: who `score run` asks
     [scale]
     min = 0
     max = 10
@@ -45,6 +46,8 @@ COLOR_SCHEMES = (
 )
 
 FIELDS = {"name": str, "title": str, "description": str, "unit": str, "colors": str, "scale": dict, "tiers": list}
+# models: the Claude models `score run` asks when no --model is given, each its own run.
+OPTIONAL = {"models": list}
 SCALE_FIELDS = {"min": int, "max": int}
 TIER_FIELDS = {"name": str, "min": int, "max": int}
 TIER_OPTIONAL = {"examples": str}
@@ -78,6 +81,7 @@ class Criterion:
     tiers: tuple
     rubric: str
     path: str
+    models: tuple = ()
 
     def tier_of(self, score):
         for tier in self.tiers:
@@ -113,7 +117,11 @@ def parse(text, path):
         raise CriterionError(f"{where}: header is not valid TOML ({exc})") from None
     rubric = match.group(2).strip()
 
-    _check_fields(where, header, FIELDS)
+    _check_fields(where, header, FIELDS, OPTIONAL)
+    models = header.get("models", [])
+    if not models or not all(isinstance(m, str) and m.strip() for m in models) or len(set(models)) != len(models):
+        if "models" in header:
+            raise CriterionError(f"{where}: field 'models' must be a list of different model ids")
     name = header["name"]
     if not NAME.match(name):
         raise CriterionError(f"{where}: field 'name' must be lower-case letters, digits and _ (got {name!r})")
@@ -163,6 +171,7 @@ def parse(text, path):
         tiers=tuple(tiers),
         rubric=rubric,
         path=where,
+        models=tuple(models),
     )
 
 

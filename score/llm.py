@@ -7,6 +7,8 @@ import time
 
 import anthropic
 
+from . import tasks
+
 RETRY_STATUSES = {429, 500, 502, 503, 504, 529}
 
 
@@ -122,8 +124,9 @@ def reply_text(message):
     return "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
 
 
-def check_reply(message, criterion):
-    """(score, rationale) from a reply, or InvalidReply saying what is wrong."""
+def check_reply(message, criterion, task_ids=None):
+    """(score, rationale) from a reply, or ({task_id: score}, rationale) at
+    task level, or InvalidReply saying what is wrong."""
     text = reply_text(message)
     if message.stop_reason == "max_tokens":
         raise InvalidReply("reply cut off at max_tokens", text)
@@ -133,18 +136,32 @@ def check_reply(message, criterion):
         data = json.loads(text)
     except ValueError:
         raise InvalidReply("reply is not JSON", text) from None
-    if not isinstance(data, dict) or set(data) != {"score", "rationale"}:
-        raise InvalidReply("reply does not have exactly the fields score and rationale", text)
-    score, rationale = data["score"], data["rationale"]
-    if not isinstance(score, int) or isinstance(score, bool):
-        raise InvalidReply("score is not an integer", text)
-    if not criterion.min <= score <= criterion.max:
-        raise InvalidReply(f"score {score} is outside {criterion.min}-{criterion.max}", text)
+    field = "score" if task_ids is None else "tasks"
+    if not isinstance(data, dict) or set(data) != {field, "rationale"}:
+        raise InvalidReply(f"reply does not have exactly the fields {field} and rationale", text)
+    if task_ids is None:
+        value = _score(data["score"], criterion, text)
+    else:
+        names = {tasks.key(t): t for t in task_ids}
+        given = data["tasks"]
+        if not isinstance(given, dict) or set(given) != set(names):
+            count = len(given) if isinstance(given, dict) else 0
+            raise InvalidReply(f"reply scores {count} tasks, not exactly the {len(names)} sent", text)
+        value = {names[k]: _score(v, criterion, text) for k, v in given.items()}
+    rationale = data["rationale"]
     if not isinstance(rationale, str) or not rationale.strip():
         raise InvalidReply("rationale is empty", text)
     if len(rationale) > 2000:
         raise InvalidReply("rationale is longer than 2,000 characters", text)
-    return score, " ".join(rationale.split())
+    return value, " ".join(rationale.split())
+
+
+def _score(score, criterion, text):
+    if not isinstance(score, int) or isinstance(score, bool):
+        raise InvalidReply("score is not an integer", text)
+    if not criterion.min <= score <= criterion.max:
+        raise InvalidReply(f"score {score} is outside {criterion.min}-{criterion.max}", text)
+    return score
 
 
 def call(client, params, *, throttle, retries=5, log=None):

@@ -10,6 +10,8 @@ import hashlib
 import json
 import re
 
+from . import tasks
+
 # A rough, model-independent estimate used for budgets and dry runs; runs
 # record the real counts the API returns.
 CHARS_PER_TOKEN = 4
@@ -35,31 +37,56 @@ def estimate_tokens(text):
     return len(text) // CHARS_PER_TOKEN + 1
 
 
-def schema(criterion):
+def schema(criterion, task_ids=None):
+    """The reply's JSON schema. At task level it names every task sent, each
+    with the criterion's scale as its enum, so a valid reply has exactly one
+    score per task, no more, no fewer."""
+    scale = {"type": "integer", "enum": list(range(criterion.min, criterion.max + 1))}
+    if task_ids is None:
+        first = ("score", scale)
+    else:
+        first = (
+            "tasks",
+            {
+                "type": "object",
+                "properties": {tasks.key(t): scale for t in task_ids},
+                "required": [tasks.key(t) for t in task_ids],
+                "additionalProperties": False,
+            },
+        )
     return {
         "type": "object",
-        "properties": {
-            "score": {"type": "integer", "enum": list(range(criterion.min, criterion.max + 1))},
-            "rationale": {"type": "string"},
-        },
-        "required": ["score", "rationale"],
+        "properties": {first[0]: first[1], "rationale": {"type": "string"}},
+        "required": [first[0], "rationale"],
         "additionalProperties": False,
     }
 
 
-def system_prompt(criterion):
-    return (
+def system_prompt(criterion, level="occupation"):
+    scale = f"an integer from {criterion.min} to {criterion.max}"
+    head = (
         "You score occupations described in the US Bureau of Labor Statistics Occupational Outlook "
-        f"Handbook on one criterion: {criterion.title}, an integer from {criterion.min} to {criterion.max}.\n\n"
+        f"Handbook on one criterion: {criterion.title}, {scale}.\n\n"
         f"<rubric>\n{criterion.rubric}\n</rubric>\n\n"
-        'The user sends one occupation\'s description. Answer in JSON with two fields: "score", an '
-        f'integer from {criterion.min} to {criterion.max}, and "rationale", one to three sentences.'
+    )
+    if level == "task":
+        return head + (
+            "The user sends one occupation and a list of its tasks from O*NET, each with an id such as t12345. "
+            "Apply the rubric to each task on its own, as if the task were the whole of a job (where the rubric "
+            "speaks of the occupation as a whole, read it as the task). Answer in JSON with "
+            f'two fields: "tasks", an object giving each task id {scale}, and "rationale", one to three '
+            "sentences on which tasks score highest and lowest and why."
+        )
+    return head + (
+        'The user sends one occupation\'s description. Answer in JSON with two fields: "score", '
+        f'{scale}, and "rationale", one to three sentences.'
     )
 
 
-def prompt_hash(criterion, effort=None):
-    """Identifies everything about the request except the model and the occupation."""
-    fields = {"system": system_prompt(criterion), "schema": schema(criterion)}
+def prompt_hash(criterion, effort=None, level="occupation"):
+    """Identifies everything about the request except the model and the
+    occupation (at task level, the tasks sent are part of the occupation)."""
+    fields = {"system": system_prompt(criterion, level), "schema": schema(criterion, None if level == "occupation" else [0])}
     if effort:
         fields["effort"] = effort
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
@@ -93,8 +120,7 @@ def plain(text):
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def occupation_text(row, max_tokens=1000):
-    """The user message for one occupation (a dict of its data.db columns)."""
+def _head(row):
     facts = [
         (
             "Median pay",
@@ -105,7 +131,12 @@ def occupation_text(row, max_tokens=1000):
         ("Typical entry-level education", row.get("entry_education")),
         ("Number of jobs", f"{row['jobs']:,}" if row.get("jobs") else None),
     ]
-    head = f"Occupation: {row['title']}\n" + "".join(f"{k}: {v}\n" for k, v in facts if v)
+    return f"Occupation: {row['title']}\n" + "".join(f"{k}: {v}\n" for k, v in facts if v)
+
+
+def occupation_text(row, max_tokens=1000):
+    """The user message for one occupation (a dict of its data.db columns)."""
+    head = _head(row)
     bodies = {key: plain(row.get(key)) for key, _ in SECTIONS}
     budget = max_tokens * CHARS_PER_TOKEN - len(head) - 200
     for key, chars in shares({k: len(b) for k, b in bodies.items()}, budget).items():
@@ -117,16 +148,25 @@ def occupation_text(row, max_tokens=1000):
     return "".join(parts)
 
 
+def task_text(row, chosen):
+    """The user message at task level: the occupation's facts, BLS's one-line
+    description of it, and its tasks, [(task_id, task_type, text)]."""
+    described = plain(row.get("what_they_do")).split("\n\n")[0]
+    lines = "".join(f"{tasks.key(t)}: {text}\n" for t, _, text in chosen)
+    return f"{_head(row)}\n{described}\n\n## Tasks\n\n{lines}"
+
+
 def input_hash(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def request(criterion, model, text, *, max_tokens, cache_min_tokens, effort=None):
-    """Keyword arguments for ``client.messages.create`` (and batch params)."""
-    system = {"type": "text", "text": system_prompt(criterion)}
+def request(criterion, model, text, *, max_tokens, cache_min_tokens, effort=None, task_ids=None):
+    """Keyword arguments for ``client.messages.create`` (and batch params);
+    ``task_ids`` makes it a task-level request."""
+    system = {"type": "text", "text": system_prompt(criterion, "occupation" if task_ids is None else "task")}
     if estimate_tokens(system["text"]) >= cache_min_tokens:
         system["cache_control"] = {"type": "ephemeral"}
-    output = {"format": {"type": "json_schema", "schema": schema(criterion)}}
+    output = {"format": {"type": "json_schema", "schema": schema(criterion, task_ids)}}
     if effort:
         output["effort"] = effort  # less thinking, fewer output tokens, on models that think
     return {

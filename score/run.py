@@ -12,7 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from . import llm, prompt, store
+from . import llm, prompt, store, tasks
 
 try:
     import fcntl
@@ -20,8 +20,11 @@ except ImportError:  # Windows: no lock, one scorer at a time is up to the user
     fcntl = None
 
 # Replies are a score and one to three sentences; thinking, where a model
-# does it, comes on top. Used only for estimates.
+# does it, comes on top. At task level each task adds its id and score.
+# Used only for estimates.
 EXPECTED_OUTPUT_TOKENS = 200
+TOKENS_PER_TASK = 7
+LEVELS = ("occupation", "task")
 
 
 @dataclass
@@ -29,6 +32,11 @@ class Job:
     slug: str
     text: str
     input_hash: str
+    tasks: tuple = ()  # at task level, (task_id, task_type, text) for each task sent
+
+    @property
+    def task_ids(self):
+        return [t[0] for t in self.tasks]
 
 
 @dataclass
@@ -42,6 +50,13 @@ class Plan:
     skipped: int
     params: dict = field(default_factory=dict)
     waiting: int = 0  # in a batch already sent, paid for and not collected yet
+    level: str = "occupation"
+    sample: int = 1
+    no_tasks: list = field(default_factory=list)  # at task level, occupations O*NET gives no task
+
+    @property
+    def task_level(self):
+        return self.level == "task"
 
     def request(self, job):
         return prompt.request(
@@ -51,15 +66,30 @@ class Plan:
             max_tokens=self.params["max_tokens"],
             cache_min_tokens=self.price.cache_min_tokens,
             effort=self.params.get("effort"),
+            task_ids=job.task_ids if self.task_level else None,
         )
 
+    def check(self, message, task_ids):
+        """(score, rationale, {task_id: score} or None) from a reply; at task
+        level the score is the tasks' weighted mean (score.tasks)."""
+        if not self.task_level:
+            score, rationale = llm.check_reply(message, self.criterion)
+            return score, rationale, None
+        scores, rationale = llm.check_reply(message, self.criterion, task_ids)
+        return tasks.aggregate(scores, self.params["task_types"]), rationale, scores
+
     def estimate_input_tokens(self, job):
-        return prompt.estimate_tokens(prompt.system_prompt(self.criterion)) + prompt.estimate_tokens(job.text)
+        return prompt.estimate_tokens(prompt.system_prompt(self.criterion, self.level)) + prompt.estimate_tokens(job.text)
+
+    def expected_output_tokens(self, job):
+        return EXPECTED_OUTPUT_TOKENS + TOKENS_PER_TASK * len(job.tasks)
 
     def expected_cost(self, batch=False):
         """What the planned calls should cost, for --dry-run: priced call by
         call, as prices can depend on a request's length."""
-        calls = [{"input_tokens": self.estimate_input_tokens(j), "output_tokens": EXPECTED_OUTPUT_TOKENS} for j in self.jobs]
+        calls = [
+            {"input_tokens": self.estimate_input_tokens(j), "output_tokens": self.expected_output_tokens(j)} for j in self.jobs
+        ]
         usage = {key: sum(c[key] for c in calls) for key in ("input_tokens", "output_tokens")}
         return usage, sum(self.price.cost(c, batch=batch) for c in calls)
 
@@ -73,12 +103,34 @@ class Plan:
         return self.price.cost(usage, batch=batch)
 
 
-def plan(db, criterion, model, price, *, only=(), limit=None, force=False, max_input_tokens=1000, max_tokens=2048, effort=None):
+def plan(
+    db,
+    criterion,
+    model,
+    price,
+    *,
+    only=(),
+    limit=None,
+    force=False,
+    max_input_tokens=1000,
+    max_tokens=2048,
+    effort=None,
+    level="occupation",
+    sample=1,
+    max_tasks=tasks.DEFAULT_MAX_TASKS,
+):
     """What this run has to score: every occupation with a job count (or the
     ones named), minus those already scored under the same config and text
-    and those waiting in a batch of the same config. Reads only."""
-    prompt_hash = prompt.prompt_hash(criterion, effort)
-    config = store.config_hash(criterion.name, "model", model, prompt_hash)
+    and those waiting in a batch of the same config. Reads only.
+
+    ``level="task"`` scores each occupation's O*NET tasks (at most
+    ``max_tasks``) in one request; ``sample`` numbers repeated runs of one
+    model, each its own config, so the second asks again."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+    prompt_hash = prompt.prompt_hash(criterion, effort, level)
+    config = store.config_hash(criterion.name, "model", model, prompt_hash, sample)
+    by_slug = tasks.load(db) if level == "task" else {}
     rows = list(db.query("select * from occupations where jobs is not null order by slug"))
     if only:
         known = {r["slug"] for r in rows}
@@ -87,20 +139,35 @@ def plan(db, criterion, model, price, *, only=(), limit=None, force=False, max_i
             raise ValueError(f"not in data.db (or no job count): {', '.join(unknown)}")
         rows = [r for r in rows if r["slug"] in set(only)]
     done, in_batch = _settled(db, config, force)
-    jobs, skipped, waiting = [], 0, 0
+    params = {"max_tokens": max_tokens, "effort": effort, "max_input_tokens": max_input_tokens, "force": force}
+    params |= {"max_tasks": max_tasks, "tasks": by_slug, "task_types": {t[0]: t[1] for ts in by_slug.values() for t in ts}}
+    jobs, skipped, waiting, no_tasks = [], 0, 0, []
     for row in rows:
-        text = prompt.occupation_text(row, max_input_tokens)
-        digest = prompt.input_hash(text)
-        if row["slug"] in in_batch:
+        job = make_job(row, level, params)
+        if job is None:
+            no_tasks.append(row["slug"])
+        elif row["slug"] in in_batch:
             waiting += 1
-        elif done.get(row["slug"]) == digest:
+        elif done.get(row["slug"]) == job.input_hash:
             skipped += 1
         else:
-            jobs.append(Job(row["slug"], text, digest))
+            jobs.append(job)
     if limit is not None:
         jobs = jobs[:limit]
-    params = {"max_tokens": max_tokens, "effort": effort, "max_input_tokens": max_input_tokens, "force": force}
-    return Plan(criterion, model, price, prompt_hash, config, jobs, skipped, params, waiting)
+    return Plan(criterion, model, price, prompt_hash, config, jobs, skipped, params, waiting, level, sample, no_tasks)
+
+
+def make_job(row, level, params):
+    """What is sent for one occupation (a dict of its data.db columns), or
+    None at task level when it has no tasks."""
+    if level == "task":
+        chosen = tasks.select(params["tasks"].get(row["slug"], []), params["max_tasks"])
+        if not chosen:
+            return None
+        text = prompt.task_text(row, chosen)
+        return Job(row["slug"], text, prompt.input_hash(text), tuple(chosen))
+    text = prompt.occupation_text(row, params["max_input_tokens"])
+    return Job(row["slug"], text, prompt.input_hash(text))
 
 
 @dataclass
@@ -108,8 +175,9 @@ class Reply:
     """What scoring one occupation came to: a score, or an error (and the
     reply that caused it), with the tokens and dollars it took either way."""
 
-    score: int | None = None
+    score: float | None = None
     rationale: str | None = None
+    tasks: dict | None = None
     usage: dict = field(default_factory=dict)
     cost: float = 0.0
     error: str | None = None
@@ -135,7 +203,7 @@ def score_one(client, the_plan, job, *, throttle, budget, attempts=2, log=None):
             spent = the_plan.price.cost(call_usage)
             llm.add_usage(reply.usage, call_usage)
             reply.cost += spent
-            reply.score, reply.rationale = llm.check_reply(message, the_plan.criterion)
+            reply.score, reply.rationale, reply.tasks = the_plan.check(message, job.task_ids)
             reply.error = reply.raw = None
             return reply
         except llm.InvalidReply as exc:
@@ -167,7 +235,16 @@ class Outcome:
 def _save(db, the_plan, run_id, job, reply, outcome):
     if reply.error is None:
         store.save_score(
-            db, run_id, the_plan.criterion.name, job.slug, reply.score, reply.rationale, job.input_hash, reply.usage, reply.cost
+            db,
+            run_id,
+            the_plan.criterion.name,
+            job.slug,
+            reply.score,
+            reply.rationale,
+            job.input_hash,
+            reply.usage,
+            reply.cost,
+            tasks=reply.tasks,
         )
         outcome.scored += 1
     else:
@@ -377,14 +454,24 @@ def _collect(db, the_plan, batch_id, run_id, result, requested, outcome, retry, 
     cost = the_plan.price.cost(usage, batch=True)
     outcome.batch_cost += cost
     try:
-        score, rationale = llm.check_reply(message, the_plan.criterion)
+        score, rationale, task_scores = the_plan.check(message, requested[slug][2])
     except llm.InvalidReply as exc:
         store.save_batch_result(db, batch_id, run_id, name, slug, usage=usage, cost=cost)
         log(f"{slug}: invalid reply: {exc}; retrying once")
         retry.append(slug)
         return
     store.save_batch_result(
-        db, batch_id, run_id, name, slug, score=score, rationale=rationale, input_hash=requested[slug][0], usage=usage, cost=cost
+        db,
+        batch_id,
+        run_id,
+        name,
+        slug,
+        score=score,
+        rationale=rationale,
+        input_hash=requested[slug][0],
+        usage=usage,
+        cost=cost,
+        tasks=task_scores,
     )
     outcome.scored += 1
 
@@ -396,8 +483,8 @@ def _job_for(db, the_plan, slug, input_hash):
     if row is None:
         return None
     row = dict(zip([d[0] for d in db.execute("select * from occupations limit 0").description], row))
-    text = prompt.occupation_text(row, the_plan.params["max_input_tokens"])
-    return Job(slug, text, input_hash) if prompt.input_hash(text) == input_hash else None
+    job = make_job(row, the_plan.level, the_plan.params)
+    return job if job is not None and job.input_hash == input_hash else None
 
 
 # --- a whole run -----------------------------------------------------------------
@@ -502,6 +589,8 @@ def execute(
             prompt_hash=the_plan.prompt_hash,
             batch=batch,
             max_cost=max_cost,
+            level=the_plan.level,
+            sample=the_plan.sample,
         )
         budget = llm.Budget(max_cost)
         status = "interrupted"

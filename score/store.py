@@ -1,4 +1,5 @@
-"""The scorer's tables in data.db: criteria, runs, scores, failures, batches.
+"""The scorer's tables in data.db: criteria, runs, scores (and task_scores
+at task level), failures, batches.
 
 A run's ``config`` is a hash of what decides its answers (criterion, model or
 source, prompt hash). Runs with the same config continue one another: a re-run
@@ -44,7 +45,9 @@ CREATE TABLE IF NOT EXISTS runs (
     cache_read_tokens INTEGER NOT NULL DEFAULT 0,
     cost_usd REAL NOT NULL DEFAULT 0,
     max_cost_usd REAL,
-    scale TEXT
+    scale TEXT,
+    level TEXT NOT NULL DEFAULT 'occupation',
+    sample INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS scores (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -57,6 +60,13 @@ CREATE TABLE IF NOT EXISTS scores (
     output_tokens INTEGER,
     cost_usd REAL,
     PRIMARY KEY (run_id, slug)
+);
+CREATE TABLE IF NOT EXISTS task_scores (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    task_id INTEGER NOT NULL,
+    score INTEGER NOT NULL,
+    PRIMARY KEY (run_id, slug, task_id)
 );
 CREATE TABLE IF NOT EXISTS score_failures (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -78,6 +88,7 @@ CREATE TABLE IF NOT EXISTS batch_requests (
     slug TEXT NOT NULL,
     input_hash TEXT NOT NULL,
     collected INTEGER NOT NULL DEFAULT 0,
+    task_ids TEXT,
     PRIMARY KEY (batch_id, slug)
 );
 CREATE INDEX IF NOT EXISTS scores_slug ON scores(slug);
@@ -101,7 +112,10 @@ def now():
 
 
 # Columns added after the first databases were made, added to old ones.
-MIGRATIONS = {"runs": {"scale": "TEXT"}, "batch_requests": {"collected": "INTEGER NOT NULL DEFAULT 0"}}
+MIGRATIONS = {
+    "runs": {"scale": "TEXT", "level": "TEXT NOT NULL DEFAULT 'occupation'", "sample": "INTEGER NOT NULL DEFAULT 1"},
+    "batch_requests": {"collected": "INTEGER NOT NULL DEFAULT 0", "task_ids": "TEXT"},
+}
 # A batch in one of these states holds its occupations: no other run pays for them.
 PENDING = ("submitting", "submitted")
 
@@ -140,8 +154,11 @@ def refresh_views(db):
             db.execute(view)
 
 
-def config_hash(criterion, kind, model_or_source, prompt_hash):
-    return hashlib.sha256(json.dumps([criterion, kind, model_or_source, prompt_hash]).encode()).hexdigest()
+def config_hash(criterion, kind, model_or_source, prompt_hash, sample=1):
+    """Sample 2, 3, ... of a model are configs of their own (sample 1 keeps
+    the hash runs had before samples existed)."""
+    fields = [criterion, kind, model_or_source, prompt_hash] + ([sample] if sample != 1 else [])
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
 def save_criterion(db, criterion):
@@ -168,9 +185,22 @@ def scale_of(criterion):
     return json.dumps({"min": criterion.min, "max": criterion.max, "tiers": [t.__dict__ for t in criterion.tiers]})
 
 
-def start_run(db, *, criterion, kind, model=None, source=None, prompt_hash, batch=False, max_cost=None):
+def start_run(
+    db,
+    *,
+    criterion,
+    kind,
+    model=None,
+    source=None,
+    prompt_hash,
+    batch=False,
+    max_cost=None,
+    level="occupation",
+    sample=1,
+    config=None,
+):
     """``criterion`` is a criteria.Criterion; returns (run id, config)."""
-    config = config_hash(criterion.name, kind, model or source, prompt_hash)
+    config = config or config_hash(criterion.name, kind, model or source, prompt_hash, sample)
     with db.atomic():
         run_id = (
             db["runs"]
@@ -187,6 +217,8 @@ def start_run(db, *, criterion, kind, model=None, source=None, prompt_hash, batc
                     "status": "running",
                     "max_cost_usd": max_cost,
                     "scale": scale_of(criterion),
+                    "level": level,
+                    "sample": sample,
                 }
             )
             .last_pk
@@ -226,8 +258,9 @@ def add_usage(db, run_id, usage, cost):
     )
 
 
-def save_score(db, run_id, criterion, slug, score, rationale, input_hash, usage, cost):
-    """One score and the tokens it took, in one transaction."""
+def save_score(db, run_id, criterion, slug, score, rationale, input_hash, usage, cost, tasks=None):
+    """One score (with its task scores, {task_id: score}, at task level) and
+    the tokens it took, in one transaction."""
     with db.atomic():
         db["scores"].insert(
             {
@@ -243,6 +276,11 @@ def save_score(db, run_id, criterion, slug, score, rationale, input_hash, usage,
             },
             replace=True,
         )
+        if tasks:
+            db.execute("delete from task_scores where run_id = ? and slug = ?", [run_id, slug])
+            db["task_scores"].insert_all(
+                {"run_id": run_id, "slug": slug, "task_id": t, "score": v} for t, v in sorted(tasks.items())
+            )
         add_usage(db, run_id, usage, cost)
         db.execute("update runs set scored = scored + 1 where id = ?", [run_id])
 
@@ -320,7 +358,15 @@ def batch_submitting(db, run_id, config, jobs):
             replace=True,
         )
         db.execute("delete from batch_requests where batch_id = ?", [local_id])
-        db["batch_requests"].insert_all({"batch_id": local_id, "slug": j.slug, "input_hash": j.input_hash} for j in jobs)
+        db["batch_requests"].insert_all(
+            {
+                "batch_id": local_id,
+                "slug": j.slug,
+                "input_hash": j.input_hash,
+                "task_ids": json.dumps(j.task_ids) if j.tasks else None,
+            }
+            for j in jobs
+        )
     return local_id
 
 
@@ -365,17 +411,29 @@ def pending_slugs(db, config):
 
 
 def batch_requests(db, batch_id):
-    """{slug: (input_hash, collected)} for one batch."""
+    """{slug: (input_hash, collected, task ids sent or None)} for one batch."""
     return {
-        slug: (digest, bool(done))
-        for slug, digest, done in db.execute(
-            "select slug, input_hash, collected from batch_requests where batch_id = ?", [batch_id]
+        slug: (digest, bool(done), json.loads(ids) if ids else None)
+        for slug, digest, done, ids in db.execute(
+            "select slug, input_hash, collected, task_ids from batch_requests where batch_id = ?", [batch_id]
         )
     }
 
 
 def save_batch_result(
-    db, batch_id, run_id, criterion, slug, *, score=None, rationale=None, input_hash=None, error=None, usage=None, cost=0.0
+    db,
+    batch_id,
+    run_id,
+    criterion,
+    slug,
+    *,
+    score=None,
+    rationale=None,
+    input_hash=None,
+    error=None,
+    usage=None,
+    cost=0.0,
+    tasks=None,
 ):
     """One batch result (a score, a failure, or only its usage when it will
     be retried), marked collected in the same transaction, so a download cut
@@ -383,7 +441,7 @@ def save_batch_result(
     usage = usage or {}
     with db.atomic():
         if score is not None:
-            save_score(db, run_id, criterion, slug, score, rationale, input_hash, usage, cost)
+            save_score(db, run_id, criterion, slug, score, rationale, input_hash, usage, cost, tasks)
         elif error is not None:
             save_failure(db, run_id, slug, error, None, usage, cost)
         else:

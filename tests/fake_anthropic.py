@@ -53,22 +53,53 @@ class State:
             return self.batch_faults.pop(0) if self.batch_faults else None
 
 
+def instance(schema, seed, note, out_of_range=None):
+    """A value valid against ``schema`` (the subset structured outputs use:
+    objects, enums, integers, numbers, strings, booleans, arrays), each part
+    a deterministic function of ``seed`` and its path. ``out_of_range``, a
+    one-item list, makes the first integer enum met break its enum instead."""
+
+    def pick(path, count):
+        return int(hashlib.sha256(f"{seed}/{path}".encode()).hexdigest()[:8], 16) % count
+
+    def make(node, path):
+        if "enum" in node:
+            values = node["enum"]
+            if out_of_range and isinstance(values[0], int):
+                out_of_range.pop()
+                return max(values) + 5
+            return values[pick(path, len(values))]
+        kind = node.get("type")
+        if kind == "object":
+            return {name: make(sub, f"{path}/{name}") for name, sub in node.get("properties", {}).items()}
+        if kind == "array":
+            return [make(node.get("items", {}), f"{path}/{i}") for i in range(max(node.get("minItems", 1), 1))]
+        if kind == "integer":
+            low, high = node.get("minimum", 0), node.get("maximum", 10)
+            return low + pick(path, high - low + 1)
+        if kind == "number":
+            return node.get("minimum", 0) + pick(path, 1000) / 1000
+        if kind == "boolean":
+            return bool(pick(path, 2))
+        return note
+
+    return make(schema, "")
+
+
 def reply_for(body, state, fault=None):
-    """The Message the fake model sends back for one request body."""
+    """The Message the fake model sends back for one request body: an
+    instance of the request's schema, whatever it is."""
     system = "".join(block.get("text", "") for block in body.get("system", []) if isinstance(block, dict))
     user = body["messages"][-1]["content"]
     if isinstance(user, list):
         user = "".join(block.get("text", "") for block in user)
-    allowed = body["output_config"]["format"]["schema"]["properties"]["score"]["enum"]
-    digest = int(hashlib.sha256((system + user).encode()).hexdigest()[:8], 16)
-    score = allowed[digest % len(allowed)]
+    schema = body["output_config"]["format"]["schema"]
     title = user.splitlines()[0].removeprefix("Occupation: ")
-    text = json.dumps({"score": score, "rationale": f"{FAKE_NOTE} ({title})"})
+    seed = hashlib.sha256((body["model"] + system + user).encode()).hexdigest()  # models differ; samples of one do not
+    text = json.dumps(instance(schema, seed, f"{FAKE_NOTE} ({title})", [True] if fault == "out_of_range" else None))
     stop = "end_turn"
     if fault == "malformed":
-        text = "I think the score is " + str(score)
-    elif fault == "out_of_range":
-        text = json.dumps({"score": max(allowed) + 5, "rationale": FAKE_NOTE})
+        text = "I think the answer is " + text[:20]
     elif fault == "max_tokens":
         text, stop = text[: len(text) // 2], "max_tokens"
 

@@ -106,7 +106,9 @@ def test_dry_run_spends_nothing(fake, db_path):
     )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("341 calls to claude-haiku-5-5 for ai_exposure (0 already scored, skipped)")
-    tokens = re.search(r"about ([\d,]+) input and ([\d,]+) output tokens; estimated cost \$([\d.]+)", result.output)
+    tokens = re.search(
+        r"about ([\d,]+) input, median [\d,]+ a call, and ([\d,]+) output tokens; estimated cost \$([\d.]+)", result.output
+    )
     # Priced call by call: at these lengths every token costs the short-prompt rate.
     price = prices.price("claude-haiku-5-5")
     expected = (

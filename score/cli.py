@@ -9,8 +9,8 @@ import sys
 import click
 import sqlite_utils
 
+from . import compare, importer, llm, prices, store
 from . import criteria as criteria_module
-from . import importer, llm, prices, store
 from . import measures as measures_module
 from . import run as run_module
 from . import tasks as tasks_module
@@ -52,8 +52,10 @@ def open_db(path, write=True):
 
 
 def refresh_agreement(db):
-    """A criterion's current run may have changed: compare it with the
-    published measures again, if they are loaded."""
+    """Runs or the current run may have changed: compare runs with the task
+    labels and with one another, and the current runs with the published
+    measures, if they are loaded."""
+    compare.refresh(db)
     try:
         measures_module.refresh_agreement(db)
     except measures_module.MeasureError as exc:
@@ -449,14 +451,75 @@ def runs(name, db_path):
         click.echo("no runs yet")
         return
     for r in rows:
-        who = r["model"] or r["source"]
+        who = compare.label(db, r["id"]) if "level" in r else r["model"] or r["source"]
         mark = "*" if r["id"] in current else " "
         click.echo(
-            f"{mark}{r['id']:>4}  {r['criterion']:<20} {r['kind']:<6} {who:<40.40} {r['prompt_hash'][:10]}  "
+            f"{mark}{r['id']:>4}  {r['criterion']:<20} {r['kind']:<9} {who:<40.40} {r['prompt_hash'][:10]}  "
             f"{r['status']:<11} {r['scored']:>4} scored {r['failed']:>3} failed {r['skipped']:>4} skipped  "
             f"{r['input_tokens'] + r['output_tokens']:>9,} tokens  ${r['cost_usd']:.4f}  {r['started']}"
         )
     click.echo("* = current run of its criterion (the one the site shows)")
+    ids = {r["id"] for r in rows}
+    if db["task_agreement"].exists():
+        for a in db.query("select * from task_agreement order by run_id, labeller desc"):
+            if a["run_id"] not in ids:
+                continue
+            rho = (
+                "n/a"
+                if a["spearman"] is None
+                else f"{a['spearman']:.2f} (95% {a['spearman_low']:.2f} to {a['spearman_high']:.2f})"
+            )
+            means = ", ".join(
+                f"{label} {a[f'mean_{label.lower()}']:.1f} (n={a[f'n_{label.lower()}']:,})"
+                for label in ("E0", "E2", "E1")
+                if a[f"mean_{label.lower()}"] is not None
+            )
+            who = "people's" if a["labeller"] == "human" else "GPT-4's"
+            click.echo(
+                f"run {a['run_id']} against {who} GPTs-are-GPTs labels over {a['n']:,} tasks: Spearman {rho}; mean score by label {means}"
+            )
+    if db["run_agreement"].exists():
+        for a in db.query("select * from run_agreement order by criterion, run_a, run_b"):
+            if a["run_a"] in ids and a["run_b"] in ids:
+                rho = "n/a" if a["spearman"] is None else f"{a['spearman']:.2f}"
+                kappa = "n/a" if a["kappa"] is None else f"{a['kappa']:.2f}"
+                click.echo(
+                    f"runs {a['run_a']} and {a['run_b']} ({a['criterion']}, {a['n']} occupations): Spearman {rho}, "
+                    f"{a['within_one']:.0%} within one point, weighted kappa {kappa}"
+                )
+
+
+@cli.command("consensus")
+@click.option("--criterion", "name", required=True, help="Criterion name.")
+@click.option("--run", "run_ids", multiple=True, type=int, help="Only these complete runs (repeatable; default: all of them).")
+@click.option("--use", "make_current", is_flag=True, help="Make the consensus the current run (the layer the site shows).")
+@db_option
+@criteria_dir_option
+def consensus_command(name, run_ids, make_current, db_path, criteria_dir):
+    """Store the median of a criterion's complete runs as a run of its own.
+
+    A complete run is the newest run of a model, sample or source that covers
+    every occupation with a job count. Each occupation's consensus score is
+    the median of their scores, its rationale lists them. Nothing is called
+    and nothing is paid; the same runs with the same scores make no new run.
+
+    Example:
+
+        python -m score consensus --criterion ai_exposure --use
+    """
+    criterion = load_criterion(name, criteria_dir)
+    db = open_db(db_path)
+    store.save_criterion(db, criterion)
+    try:
+        run_id, made = compare.consensus(db, criterion, set(run_ids))
+    except compare.ConsensusError as exc:
+        raise click.ClickException(str(exc)) from None
+    if make_current:
+        store.set_current(db, run_id)
+    refresh_agreement(db)
+    source = db["runs"].get(run_id)["source"]
+    state = " (now the current run)" if make_current else ""
+    click.echo(f"run {run_id}: the {source}{state}" if made else f"run {run_id} is already the {source}{state}")
 
 
 @cli.command()
@@ -511,6 +574,7 @@ def measures(reference, definitions_file, db_path):
         changed = measures_module.run(db, reference, definitions_file, log=click.echo)
     except measures_module.MeasureError as exc:
         raise click.ClickException(str(exc)) from None
+    changed["task_agreement, run_agreement"] = compare.refresh(db)
     written = [table for table, did in changed.items() if did]
     click.echo(f"updated {', '.join(written)}" if written else "nothing changed")
     for a, b, n, rho, low, high in db.execute(

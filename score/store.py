@@ -236,10 +236,11 @@ def close_stale_runs(db):
     return stale
 
 
-def finish_run(db, run_id, status, **counts):
+def finish_run(db, run_id, status, make_current=True, **counts):
     with db.atomic():
         db["runs"].update(run_id, {"finished": now(), "status": status, **counts})
-    maybe_make_current(db, run_id)
+    if make_current:
+        maybe_make_current(db, run_id)
 
 
 def add_usage(db, run_id, usage, cost):

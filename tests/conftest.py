@@ -132,7 +132,17 @@ def db_path(tmp_path):
     path = tmp_path / "data.db"
     shutil.copy(ROOT / "data.db", path)
     db = sqlite_utils.Database(path)
-    for table in ("scores", "score_failures", "batch_requests", "batches", "runs", "criteria"):
+    for table in (
+        "task_agreement",
+        "run_agreement",
+        "task_scores",
+        "scores",
+        "score_failures",
+        "batch_requests",
+        "batches",
+        "runs",
+        "criteria",
+    ):
         if db[table].exists():
             db.execute(f"delete from [{table}]")
     db.conn.commit()

@@ -375,7 +375,9 @@ def test_a_trial_run_does_not_replace_a_complete_layer(fake, db_path):
     assert rows(db_path, "select current_run from criteria")[0]["current_run"] == 1
     assert len(rows(db_path, "select * from current_scores")) == 342
     listing = score(None, db_path, "runs").output
-    assert "*   1  ai_exposure          import karpathy/jobs" in listing and "    2  ai_exposure          model" in listing
+    assert (
+        "*   1  ai_exposure          import    karpathy/jobs" in listing and "    2  ai_exposure          model     " in listing
+    )
     assert score(None, db_path, "use", "2").output.strip() == "run 2 is now the current ai_exposure run"
     assert len(rows(db_path, "select * from current_scores")) == 5
 

@@ -138,3 +138,9 @@ def test_measures_side_by_side_and_where_they_disagree(datasette):
     assert all(0 <= r["our_percentile"] <= 100 and r["measures_low"] <= r["measures_median"] <= r["measures_high"] for r in gaps)
     measures = get(datasette, "/data/measures.json", _col="citation")
     assert len(measures) == 9 and all(m["citation"] for m in measures)
+
+
+def test_compare_many_runs(datasette):
+    rows = get(datasette, "/data/compare_many_runs.json", runs="1", _size="max")
+    assert len(rows) == 342 and {r["spread"] for r in rows} == {0} and {r["runs"] for r in rows} == {1}
+    assert get(datasette, "/data/compare_many_runs.json", runs="999") == []

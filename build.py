@@ -123,10 +123,13 @@ def load(db_path):
                 "cost_usd": sum(r["cost_usd"] for r in related),
                 "batch": any(r["batch"] for r in related),
                 "prompt_hash": run["prompt_hash"],
+                "level": run.get("level") or "occupation",
+                "label": run_label(run),
             }
             c["scores"] = {
                 r["slug"]: r for r in rows(conn, "select * from current_scores where criterion = ? order by slug", (c["name"],))
             }
+            c.update(load_runs(conn, tables, c))
             criteria.append(c)
     projections = {}
     for p in rows(conn, "select * from projections order by slug, row"):
@@ -161,6 +164,57 @@ def load(db_path):
         "evidence": evidence,
         **extra,
     }
+
+
+def run_label(run):
+    """How a run is named to readers (as score.compare.label names it)."""
+    name = run["model"] or run["source"]
+    if run.get("level") == "task":
+        name += ", task level"
+    if (run.get("sample") or 1) > 1:
+        name += f", sample {run['sample']}"
+    return name
+
+
+def load_runs(conn, tables, c):
+    """What a criterion's runs add to its pages: the current run's task
+    scores (at task level), each task-level run against people's and GPT-4's
+    task labels, and, with two or more complete runs, every occupation's
+    score from each and how far the runs agree."""
+    out = {"tasks": {}, "task_agreement": [], "members": [], "by_run": {}, "run_agreement": []}
+    if c["run"]["level"] == "task" and {"task_scores", "tasks"} <= tables:
+        for r in rows(
+            conn,
+            "select cs.slug, ts.score, t.task, t.task_type, t.human_label, t.gpt4_label from current_scores cs "
+            "join task_scores ts on ts.run_id = cs.run_id and ts.slug = cs.slug "
+            "join tasks t on t.slug = ts.slug and t.task_id = ts.task_id "
+            "where cs.criterion = ? order by cs.slug, ts.score desc, t.task_type, ts.task_id",
+            (c["name"],),
+        ):
+            out["tasks"].setdefault(r.pop("slug"), []).append(r)
+    runs = {r["id"]: r for r in rows(conn, "select * from runs where criterion = ?", (c["name"],))}
+    if "task_agreement" in tables:
+        by_run, newest = {}, {}
+        for a in rows(conn, "select * from task_agreement order by run_id, labeller desc"):
+            if a["run_id"] in runs:
+                by_run.setdefault(a["run_id"], []).append(a)
+        for run_id in by_run:  # a config's newest run speaks for it
+            config = runs[run_id]["config"]
+            newest[config] = max(newest.get(config, 0), run_id)
+        out["task_agreement"] = [{"run": run_label(runs[i]), "run_id": i, "rows": by_run[i]} for i in sorted(newest.values())]
+    if "run_agreement" in tables:
+        pairs = rows(conn, "select * from run_agreement where criterion = ? order by run_a, run_b", (c["name"],))
+        ids = sorted({p["run_a"] for p in pairs} | {p["run_b"] for p in pairs})
+        out["members"] = [{"id": i, "label": run_label(runs[i])} for i in ids if i in runs]
+        for p in pairs:
+            out["run_agreement"].append({**p, "label_a": run_label(runs[p["run_a"]]), "label_b": run_label(runs[p["run_b"]])})
+        for i, member in enumerate(out["members"]):
+            for slug, score in conn.execute(
+                "select s.slug, s.score from scores s join runs r on r.id = s.run_id where r.config = ? order by s.run_id",
+                (runs[member["id"]]["config"],),
+            ):
+                out["by_run"].setdefault(slug, [None] * len(out["members"]))[i] = score
+    return out
 
 
 def load_evidence(conn, tables, criteria):
@@ -266,7 +320,7 @@ def home_data(data):
         "education": education,
         "criteria": [
             {k: c[k] for k in ("name", "title", "description", "unit", "min", "max", "colors", "tiers")}
-            | {"source": c["run"]["model"] or c["run"]["source"]}
+            | {"source": c["run"]["label"]}
             for c in data["criteria"]
         ],
         "measures": [{k: m[k] for k in ("name", "short", "title", "authors", "year", "occupations")} for m in measures],

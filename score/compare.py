@@ -1,6 +1,7 @@
 """How runs agree: with people's task labels, and with one another.
 
-``task_agreement``: for every task-level run, how its task scores line up
+``task_agreement``: for every task-level run, how its task scores (with
+those its configuration already held) line up
 with the exposure labels of GPTs-are-GPTs (Eloundou et al., 2024), given to
 the same O*NET tasks by people and by GPT-4: E0 no exposure, E2 exposure
 with tools built on an LLM, E1 direct exposure. The labels are ordered
@@ -85,12 +86,16 @@ def quadratic_kappa(a, b, low, high):
 
 def task_rows(db):
     rows = []
-    runs = db.execute("select id from runs where level = 'task' order by id").fetchall()
-    for (run_id,) in runs:
+    runs = db.execute("select id, config from runs where level = 'task' order by id").fetchall()
+    for run_id, config in runs:
+        # A run that only re-scored what was stale is measured with the rest of its configuration.
         pairs = db.execute(
-            "select ts.score, t.human_label, t.gpt4_label from task_scores ts "
-            "join tasks t on t.slug = ts.slug and t.task_id = ts.task_id where ts.run_id = ?",
-            [run_id],
+            "with latest as (select s.slug, max(s.run_id) as run_id from scores s join runs r on r.id = s.run_id "
+            "where r.config = ? and s.run_id <= ? group by s.slug) "
+            "select ts.score, t.human_label, t.gpt4_label from latest l "
+            "join task_scores ts on ts.run_id = l.run_id and ts.slug = l.slug "
+            "join tasks t on t.slug = ts.slug and t.task_id = ts.task_id",
+            [config, run_id],
         ).fetchall()
         for labeller, column in LABELLERS:
             index = 1 if column == "human_label" else 2

@@ -3,6 +3,7 @@ real CLI and the real SDK against the fake Messages API, on a copy of data.db.""
 
 import json
 import re
+from html import unescape
 from types import SimpleNamespace
 
 import numpy as np
@@ -274,3 +275,96 @@ def test_a_consensus_needs_two_complete_runs(fake, db_path):
     result = score(None, db_path, "consensus", "--criterion", "ai_exposure")
     assert result.exit_code == 1
     assert result.output.strip() == "Error: ai_exposure needs two or more complete runs for a consensus; it has 0"
+
+
+# The site -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory):
+    """A copy of data.db scored by the fake API: two models at task level and
+    the default model at occupation level, every occupation."""
+    import shutil
+
+    from conftest import ROOT
+    from fake_anthropic import FakeAnthropic
+
+    path = tmp_path_factory.mktemp("scored") / "data.db"
+    shutil.copy(ROOT / "data.db", path)
+    db = sqlite_utils.Database(path)
+    for table in ("task_agreement", "run_agreement", "task_scores", "scores", "runs", "criteria"):
+        db.execute(f"delete from [{table}]")
+    db.conn.commit()
+    fake = FakeAnthropic()
+    try:
+        both = ["--model", "claude-haiku-5-5", "--model", "claude-sonnet-5-5", "--concurrency", "16"]
+        assert score(fake, path, "run", "--criterion", "ai_exposure", "--level", "task", *both).exit_code == 0
+        assert score(fake, path, "run", "--criterion", "ai_exposure", "--concurrency", "16").exit_code == 0
+        assert score(None, path, "use", "1").exit_code == 0  # the layer: Haiku's task-level run
+    finally:
+        fake.close()
+    return path
+
+
+def build_site(db_path, out):
+    import build
+
+    result = CliRunner().invoke(build.main, ["--db", str(db_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def text_of(html):
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_pages_show_the_tasks_the_agreement_and_every_run(scored, tmp_path):
+    db = sqlite_utils.Database(scored)
+    out = build_site(scored, tmp_path / "site")
+    nurse = (out / "occupations" / "registered-nurses.html").read_text()
+    sent = list(
+        db.query(
+            "select ts.score, t.task from task_scores ts join tasks t on t.slug = ts.slug and t.task_id = ts.task_id "
+            "where ts.run_id = 1 and ts.slug = 'registered-nurses'"
+        )
+    )
+    table = nurse[nurse.index('class="data task-table"') :]
+    shown = re.findall(r'<span class="bar" style="--w: \d+%">(\d+)</span></td>\s*<td>([^<]+)', table)
+    assert len(shown) == len(sent) == 40
+    assert [int(s) for s, _ in shown] == sorted((r["score"] for r in sent), reverse=True)  # most exposed first
+    assert {unescape(t.strip()) for _, t in shown} == {r["task"] for r in sent}
+    # Every complete run's score for this occupation, side by side.
+    figure = nurse[nurse.index('class="by-run"') : nurse.index("</figure>", nurse.index('class="by-run"'))]
+    for run_id, name in ((1, "claude-haiku-5-5, task level"), (2, "claude-sonnet-5-5, task level"), (3, "claude-sonnet-5-5")):
+        value = db.execute("select score from scores where run_id = ? and slug = 'registered-nurses'", [run_id]).fetchone()[0]
+        assert re.search(rf'title="run {run_id}">{re.escape(name)}</span>.*?class="dot-value">{value:g}<', figure, re.S)
+
+    page = text_of((out / "criteria" / "ai_exposure.html").read_text())
+    human = db.execute("select * from task_agreement where run_id = 1 and labeller = 'human'").fetchone()
+    assert "Checked against people's task labels" in page
+    assert f"Against people's labels, over {human[2]:,} tasks: rank correlation (Spearman) {human[3]:.2f}" in page
+    pair = db["run_agreement"].get(("ai_exposure", 1, 2))
+    assert f"claude-haiku-5-5, task level (1) claude-sonnet-5-5, task level (2) 341 {pair['spearman']:.2f}" in page
+
+
+def test_a_consensus_can_be_the_layer(scored, tmp_path):
+    import shutil
+
+    path = tmp_path / "consensus.db"
+    shutil.copy(scored, path)
+    made = score(None, path, "consensus", "--criterion", "ai_exposure", "--use")
+    assert made.exit_code == 0 and "now the current run" in made.output
+    out = build_site(path, tmp_path / "site")
+    page = text_of((out / "criteria" / "ai_exposure.html").read_text())
+    assert "The median of runs 1, 2, 3: each occupation's median score" in page
+    nurse = (out / "occupations" / "registered-nurses.html").read_text()
+    assert "task by task" not in nurse  # a consensus has no task scores of its own
+    median = (
+        sqlite_utils.Database(path)
+        .execute("select score from scores where run_id = 4 and slug = 'registered-nurses'")
+        .fetchone()[0]
+    )
+    home = (out / "index.html").read_text()
+    data = json.loads(re.search(r'<script id="data" type="application/json">(.*?)</script>', home, re.S).group(1))
+    scores = data["fields"].index("scores")
+    assert [row for row in data["occupations"] if row[0] == "registered-nurses"][0][scores] == [median]

@@ -57,7 +57,7 @@ def test_workflows_call_the_readme_commands():
         assert any(u.startswith("actions/deploy-pages@") for u in uses)
     triggers = workflow("refresh.yml")[True]  # YAML reads the key `on` as True
     assert "schedule" in triggers and "workflow_dispatch" in triggers
-    assert set(triggers["workflow_dispatch"]["inputs"]) == {"criterion", "model", "batch"}
+    assert set(triggers["workflow_dispatch"]["inputs"]) == {"criterion", "model", "level", "batch"}
 
 
 def run_steps(job, cwd, env, skip=("Install",), secrets=None, github=None):
@@ -152,7 +152,13 @@ def loopback_env(job, ooh, fake=None, **values):
     """The refresh job's environment as a test sets it, with loopback stand-ins
     for bls.gov and the Messages API (no need to be polite to ourselves); the
     API key is given to the steps that ask for it, as a secret."""
-    defaults = {"MAX_COST": "", "OOH_USER_AGENT": "worklens-tests (loopback only)", "REPOSITORY": "worklens", "SITE_URL": ""}
+    defaults = {
+        "MAX_COST": "",
+        "OOH_USER_AGENT": "worklens-tests (loopback only)",
+        "REPOSITORY": "worklens",
+        "SITE_URL": "",
+        "LEVEL": "occupation",
+    }
     env = refresh_env(job, **{**defaults, **values})
     env.update(OOH_BASE_URL=ooh.url, OOH_DELAY="0")
     if fake is not None:
@@ -166,7 +172,7 @@ def test_refresh_workflow_end_to_end(fork, tmp_path):
     ooh = Server(need_bls_copy())
     fake = FakeAnthropic(polls_until_ended=2)  # still running when --no-wait looks
     job = workflow("refresh.yml")["jobs"]["refresh"]
-    env = loopback_env(job, ooh, fake, CRITERION="humanoid_robotics", MODEL="claude-haiku-5-5", BATCH="true")
+    env = loopback_env(job, ooh, fake, CRITERION="humanoid_robotics", MODEL="claude-haiku-5-5", BATCH="true", LEVEL="task")
     try:
         outputs = dict(
             run_steps(job, fork, env, secrets={"ANTHROPIC_API_KEY": fake.env()["ANTHROPIC_API_KEY"]}, github=tmp_path / "github")
@@ -179,6 +185,7 @@ def test_refresh_workflow_end_to_end(fork, tmp_path):
     assert "resuming batch" in outputs["Score what is stale"].stderr
     db = sqlite_utils.Database(fork / "data.db")
     assert db.execute("select count(*) from current_scores where criterion = 'humanoid_robotics'").fetchone()[0] == 341
+    assert db.execute("select count(distinct slug) from task_scores").fetchone()[0] == 341  # scored at task level
     log = subprocess.run(["git", "log", "--format=%s", "origin/main"], cwd=fork, capture_output=True, text=True).stdout
     # The batch id was pushed before the wait for results began.
     assert log.splitlines()[:2] == ["Score humanoid_robotics where stale", "Record the humanoid_robotics batch sent for scoring"]

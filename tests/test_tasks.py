@@ -220,6 +220,10 @@ def fill_task_run(db, criterion, score_of_label):
             "case human_label when 'E0' then ? when 'E2' then ? else ? end from tasks where human_label is not null",
             [run_id, *score_of_label],
         )
+        db.execute(
+            "insert into scores (run_id, slug, criterion, score) select distinct ?, slug, ?, 5 from tasks where human_label is not null",
+            [run_id, criterion.name],
+        )
     store.finish_run(db, run_id, "complete", make_current=False)
     return run_id
 

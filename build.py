@@ -48,9 +48,11 @@ LATER_COLUMNS = (
     "pay_p10_hourly",
     "pay_p90_hourly",
 )
-D3_MODULES = ("d3-color", "d3-interpolate", "d3-scale-chromatic", "d3-hierarchy")
+# Only the layout comes from D3; colours are the ramps below, blended by treemap.js.
+D3_MODULES = ("d3-hierarchy",)
 
 # Entry-level education, from least to most, as BLS words it.
+VARIES = "See How to Become One"  # BLS's entry for occupations with no one typical path
 EDUCATION = (
     "No formal educational credential",
     "High school diploma or equivalent",
@@ -60,7 +62,7 @@ EDUCATION = (
     "Bachelor's degree",
     "Master's degree",
     "Doctoral or professional degree",
-    "See How to Become One",
+    VARIES,
 )
 
 
@@ -318,6 +320,14 @@ def home_data(data):
         ],
         "categories": categories,
         "education": education,
+        # Only the colour ramps this page draws with: pay, outlook, the published
+        # measures' disagreement, and each criterion's own.
+        "ramps": {
+            name: RAMPS[name]
+            for name in sorted({"viridis", "puor", "oranges", *(c["colors"] for c in data["criteria"])})
+            if name in RAMPS
+        },
+        "steps": YLGNBU_STEPS[max(3, min(9, len([e for e in education if e != VARIES])))],
         "criteria": [
             {k: c[k] for k in ("name", "title", "description", "unit", "min", "max", "colors", "tiers")}
             | {"source": c["run"]["label"]}
@@ -638,7 +648,8 @@ def histogram(criterion):
 
 PREVIEW_SIZE = (1200, 630)  # what link previews show at full width
 # Each scheme the criteria may name, sampled at 11 even stops from d3-scale-chromatic
-# (ColorBrewer and matplotlib's palettes), so the preview matches the site.
+# (ColorBrewer and matplotlib's palettes). The site blends between these stops
+# (index.html carries the ones it uses) and so does the preview, so both match.
 RAMPS = {
     "viridis": "440154 482475 414487 355f8d 2a788e 21918c 22a884 44bf70 7ad151 bddf26 fde725",
     "cividis": "002051 0a326a 2b446e 4d566d 696970 7f7c75 948f78 ada476 caba6a ead156 fdea45",
@@ -652,12 +663,25 @@ RAMPS = {
     "reds": "fff5f0 fee3d6 fdc9b4 fcaa8e fc8a6b f9694c ef4533 d92723 bb151a 970b13 67000d",
     "ylorrd": "ffffcc fff0a9 fee087 fec965 feab4b fd893c fa5c2e ec3023 d31121 af0225 800026",
     "ylgnbu": "ffffd9 eff9bd d5eeb3 a9ddb7 73c9bd 45b4c2 2897bf 2073b2 234ea0 1c3185 081d58",
+    # ColorBrewer's diverging PuOr, purple to orange, for the outlook (growth purple).
+    "puor": "2d004b 542788 8073ac b2abd2 d8daeb f7f7f7 fee0b6 fdb863 e08214 b35806 7f3b08",
+}
+# ColorBrewer's YlGnBu in k classes, k = 3 to 9: ordered steps that stay
+# apart, one for each level of entry education.
+YLGNBU_STEPS = {
+    3: "edf8b1 7fcdbb 2c7fb8",
+    4: "ffffcc a1dab4 41b6c4 225ea8",
+    5: "ffffcc a1dab4 41b6c4 2c7fb8 253494",
+    6: "ffffcc c7e9b4 7fcdbb 41b6c4 2c7fb8 253494",
+    7: "ffffcc c7e9b4 7fcdbb 41b6c4 1d91c0 225ea8 0c2c84",
+    8: "ffffd9 edf8b1 c7e9b4 7fcdbb 41b6c4 1d91c0 225ea8 0c2c84",
+    9: "ffffd9 edf8b1 c7e9b4 7fcdbb 41b6c4 1d91c0 225ea8 253494 081d58",
 }
 
 
 def ramp_colour(scheme, t):
     """The colour at ``t`` (0 to 1) along a scheme, as an RGB triple."""
-    stops = [bytes.fromhex(h) for h in RAMPS[scheme].split()]
+    stops = [bytes.fromhex(h) for h in RAMPS.get(scheme, RAMPS["viridis"]).split()]
     t = min(max(t, 0.0), 1.0) * (len(stops) - 1)
     i = min(int(t), len(stops) - 2)
     return bytes(round(a + (b - a) * (t - i)) for a, b in zip(stops[i], stops[i + 1]))

@@ -77,8 +77,8 @@ def main(runs):
 
 def canvas_page(index_html):
     """A baseline: the same 341 occupations, the same JSON and the same D3,
-    laid out by d3.treemap and painted on one canvas, with a label in each
-    tile that has room; nothing else."""
+    laid out by d3.treemap and painted on one canvas in the same colours, with
+    a label in each tile that has room; nothing else."""
     data = index_html[
         index_html.index('<script id="data"') : index_html.index("</script>", index_html.index('<script id="data"')) + 9
     ]
@@ -96,9 +96,14 @@ const groups = data.categories.map((name, i) => ({{name, children: rows.filter(o
 const root = d3.hierarchy({{children: groups}}).sum(d => d.jobs || 0).sort((a, b) => b.value - a.value);
 d3.treemap().size([width, height]).paddingInner(1).paddingOuter(1)(root);
 const c0 = data.criteria[0];
+const stops = data.ramps[c0.colors].split(" ").map(h => [0, 2, 4].map(i => parseInt(h.slice(i, i + 2), 16)));
+const colour = t => {{
+  const x = Math.max(0, Math.min(1, t)) * 10, i = Math.min(Math.floor(x), 9), f = x - i;
+  return "rgb(" + stops[i].map((a, k) => Math.round(a + (stops[i + 1][k] - a) * f)).join(",") + ")";
+}};
 for (const leaf of root.leaves()) {{
   const s = leaf.data.scores[0];
-  ctx.fillStyle = s == null ? "#d9d9d9" : d3.interpolateYlOrRd((s - c0.min) / (c0.max - c0.min));
+  ctx.fillStyle = s == null ? "#d9d9d9" : colour((s - c0.min) / (c0.max - c0.min));
   ctx.fillRect(leaf.x0, leaf.y0, leaf.x1 - leaf.x0, leaf.y1 - leaf.y0);
   if (leaf.x1 - leaf.x0 > 40 && leaf.y1 - leaf.y0 > 14) {{
     ctx.fillStyle = "#111";

@@ -7,8 +7,10 @@
 
   const data = JSON.parse(document.getElementById("data").textContent);
   const base = document.body.dataset.base;
-  const numbers = new Intl.NumberFormat("en-US");
-  const oneDecimal = new Intl.NumberFormat("en-US", {minimumFractionDigits: 1, maximumFractionDigits: 1});
+  // Thousands separators by hand: making an Intl.NumberFormat costs more than drawing the map.
+  const grouped = text => text.replace(/^(-?\d+)/, whole => whole.replace(/\B(?=(\d{3})+$)/g, ","));
+  const numbers = {format: v => grouped(String(Math.round(v * 1000) / 1000))};
+  const oneDecimal = {format: v => grouped(v.toFixed(1))};
   const $ = id => document.getElementById(id);
   const el = (tag, attrs = {}, text) => {
     const node = document.createElement(tag);
@@ -26,14 +28,17 @@
   const bySlug = new Map(occupations.map(o => [o.slug, o]));
   let details = {rationales: {}, aliases: [], measures: {}, consensus: {}};
 
-  // 2. Layers: three from BLS, then one per criterion in the data.
-  const schemes = {
-    viridis: d3.interpolateViridis, cividis: d3.interpolateCividis, magma: d3.interpolateMagma,
-    inferno: d3.interpolateInferno, plasma: d3.interpolatePlasma, blues: d3.interpolateBlues,
-    greens: d3.interpolateGreens, oranges: d3.interpolateOranges, purples: d3.interpolatePurples,
-    reds: d3.interpolateReds, ylorrd: d3.interpolateYlOrRd, ylgnbu: d3.interpolateYlGnBu,
-  };
+  // 2. Layers: three from BLS, then one per criterion in the data. Colours
+  // come as ramps of eleven stops (build.py's RAMPS), blended in between.
   const clamp = t => Math.max(0, Math.min(1, t));
+  const ramp = stops => {
+    const rgb = stops.split(" ").map(h => [0, 2, 4].map(i => parseInt(h.slice(i, i + 2), 16)));
+    return t => {
+      const x = clamp(t) * (rgb.length - 1), i = Math.min(Math.floor(x), rgb.length - 2), f = x - i;
+      return "rgb(" + rgb[i].map((a, k) => Math.round(a + (rgb[i + 1][k] - a) * f)).join(", ") + ")";
+    };
+  };
+  const schemes = Object.fromEntries(Object.entries(data.ramps).map(([name, stops]) => [name, ramp(stops)]));
   const MISSING = "#d9d9d9";
   const payRange = [25000, 250000];
   const ordinal = v => {
@@ -43,20 +48,19 @@
   const decileBins = [...Array(10).keys()].map(k => [k * 10, k === 9 ? Infinity : k * 10 + 10, k * 10 + "s"]);
   // Published measures share the first criterion's colours, so a measure and
   // our score look alike where they agree.
-  const measureScheme = schemes[(data.criteria[0] || {}).colors] || d3.interpolateViridis;
-  const educationLevels = data.education.filter(e => e !== "See How to Become One").length;
-  const educationSteps = d3.schemeYlGnBu[Math.max(3, Math.min(9, educationLevels))];
+  const measureScheme = schemes[(data.criteria[0] || {}).colors] || schemes.viridis;
+  const educationSteps = data.steps.split(" ").map(h => "#" + h);
   const layers = [
     {id: "outlook", title: "Job outlook", short: "Outlook", ramp: k => -15 + 3 * k,
      value: o => o.outlook, text: v => (v > 0 ? "+" : "") + v + "%",
      // Purple for growth, orange for decline (d3's PuOr runs the other way):
      // a diverging scheme that stays readable with colour blindness.
-     pos: v => clamp((v + 15) / 30), color: v => d3.interpolatePuOr(1 - clamp((v + 15) / 30)),
+     pos: v => clamp((v + 15) / 30), color: v => schemes.puor(1 - clamp((v + 15) / 30)),
      marks: [[-15, "≤ −15%"], [-5, "−5%"], [0, "0"], [5, "+5%"], [15, "≥ +15%"]]},
     {id: "pay", title: "Median pay", short: "Pay", ramp: k => payRange[0] * Math.pow(payRange[1] / payRange[0], k / 10),
      value: o => o.pay, text: v => "$" + numbers.format(v), scaleNote: "log scale",
      pos: v => clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0])),
-     color: v => d3.interpolateViridis(clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]))),
+     color: v => schemes.viridis(clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]))),
      marks: [[25000, "≤ $25k"], [50000, "$50k"], [100000, "$100k"], [250000, "≥ $250k"]]},
     {id: "education", title: "Entry-level education", short: "Education", categorical: true,
      value: o => o.education, text: v => data.education[v],
@@ -66,7 +70,7 @@
     ...data.criteria.map((c, i) => ({
       id: c.name, title: c.title, short: c.title, criterion: c,
       value: o => o.scores[i], text: v => numbers.format(v) + " of " + c.max, brief: v => numbers.format(v),
-      pos: v => clamp((v - c.min) / (c.max - c.min)), color: v => schemes[c.colors](clamp((v - c.min) / (c.max - c.min))),
+      pos: v => clamp((v - c.min) / (c.max - c.min)), color: v => (schemes[c.colors] || schemes.viridis)(clamp((v - c.min) / (c.max - c.min))),
       ticks: [...Array(c.max - c.min + 1).keys()].map(k => k + c.min),
       marks: [...Array(6).keys()].map(k => Math.round(c.min + (c.max - c.min) * k / 5)).filter((v, k, all) => all.indexOf(v) === k).map(v => [v, String(v)]),
       ramp: k => c.min + (c.max - c.min) * k / 10,
@@ -80,7 +84,7 @@
     ...(data.measures.length ? [{
       id: "disagreement", title: "How far apart the published measures place each occupation", short: "Disagreement",
       value: o => o.consensus ? o.consensus[2] - o.consensus[0] : null, text: v => v + " percentile points apart", brief: v => v + " pts",
-      pos: v => clamp(v / 80), color: v => d3.interpolateOranges(clamp(v / 80)), ramp: k => 8 * k,
+      pos: v => clamp(v / 80), color: v => schemes.oranges(clamp(v / 80)), ramp: k => 8 * k,
       marks: [[0, "they agree"], [40, "40"], [80, "80+ points apart"]],
       bins: [[0, 20, "<20"], [20, 40, "20–39"], [40, 60, "40–59"], [60, 80, "60–79"], [80, Infinity, "80+"]],
     }] : []),
@@ -138,13 +142,18 @@
     // the top of its group, in as many lines as it needs there, and the tiles
     // under it start their text below it.
     d3.treemap().size([width, height]).paddingInner(1).paddingOuter(1)(root);
-    const lines = new Map(root.children.map(g => [g.data.name, labelLines(g.data.name, g.x1 - g.x0 - 6, width < 600)]));
+    const fitted = new Map(root.children.map(g => [g.data.name, fitName(g.data.name, g.x1 - g.x0 - 6, width < 600)]));
+    const lines = new Map([...fitted].map(([name, shown]) => [name, shown.length]));
 
     const parts = document.createDocumentFragment();
     tiles.clear();
     // Each group's name, then its tiles: the order a screen reader reads them in.
     for (const group of root.children) {
-      const label = el("div", {class: "group", id: "group-" + group.data.name.replace(/\W+/g, "-")}, group.data.name);
+      // What fits is shown, shortened at a word with an ellipsis; the whole name is what a screen reader reads.
+      const label = el("div", {class: "group", id: "group-" + group.data.name.replace(/\W+/g, "-")});
+      const shown = fitted.get(group.data.name);
+      if (shown.join(" ") === group.data.name) label.textContent = group.data.name;
+      else label.append(el("span", {"aria-hidden": "true"}, shown.join(" ")), el("span", {class: "sr"}, group.data.name));
       place(label, {x0: group.x0, x1: group.x1, y0: group.y0, y1: group.y0 + labelHeight * lines.get(group.data.name)});
       label.title = group.data.name;
       parts.append(label);
@@ -177,15 +186,32 @@
   }
   const measure = document.createElement("canvas").getContext("2d");
   const fontFamily = getComputedStyle(document.body).fontFamily;
-  function labelLines(name, room, small) {
-    // Words laid into lines of ``room`` pixels, as the browser will wrap them (at most 3).
+  function fitName(name, room, small) {
+    // The name's words laid into lines of ``room`` pixels as the browser
+    // wraps them, at most three; what does not fit ends in an ellipsis after
+    // the last whole word that does, or inside a word too long for any line.
     measure.font = `600 ${small ? 10 : 11}px ${fontFamily}`;
-    let count = 1, line = "";
+    const fits = text => measure.measureText(text).width <= room;
+    const lines = [];
+    let line = "";
     for (const word of name.split(" ")) {
       const next = line ? line + " " + word : word;
-      if (line && measure.measureText(next).width > room) { count += 1; line = word; } else line = next;
+      if (!line || fits(next)) line = next;
+      else { lines.push(line); line = word; }
     }
-    return Math.min(count, 3);
+    lines.push(line);
+    let shown = lines.slice(0, 3);
+    const tooLong = shown.findIndex(l => !fits(l));
+    if (tooLong >= 0) shown = shown.slice(0, tooLong + 1);
+    if (tooLong >= 0 || lines.length > 3) {
+      let last = shown[shown.length - 1];
+      const words = last.split(" ");
+      while (words.length > 1 && !fits(words.join(" ") + "…")) words.pop();
+      last = words.join(" ");
+      while (last.length > 1 && !fits(last + "…")) last = last.slice(0, -1);
+      shown[shown.length - 1] = last + "…";
+    }
+    return shown.map(l => l.replace(/[,\s]+…$/, "…"));
   }
   function place(node, d) {
     node.style.left = d.x0 + "px";
@@ -195,7 +221,11 @@
   }
   const darkness = new Map();
   const isDark = colour => {
-    if (!darkness.has(colour)) darkness.set(colour, d3.hsl(colour).l < 0.55);
+    if (!darkness.has(colour)) {
+      // HSL lightness: the mean of the largest and smallest channel.
+      const rgb = colour[0] === "#" ? [1, 3, 5].map(i => parseInt(colour.slice(i, i + 2), 16)) : colour.match(/\d+/g).map(Number);
+      darkness.set(colour, (Math.max(...rgb) + Math.min(...rgb)) / 510 < 0.55);
+    }
     return darkness.get(colour);
   };
   function recolour() {

@@ -208,8 +208,8 @@
       const words = last.split(" ");
       while (words.length > 1 && !fits(words.join(" ") + "…")) words.pop();
       last = words.join(" ");
-      while (last.length > 1 && !fits(last + "…")) last = last.slice(0, -1);
-      shown[shown.length - 1] = last + "…";
+      while (last && !fits(last + "…")) last = last.slice(0, -1);
+      shown[shown.length - 1] = last ? last + "…" : "";  // too narrow for a letter: the border alone marks it
     }
     return shown.map(l => l.replace(/[,\s]+…$/, "…"));
   }

@@ -439,3 +439,36 @@ def test_the_map_is_full_width_and_starts_on_the_first_screen(browser, site, wid
     assert page.locator("#stats").bounding_box()["y"] > box["y"] + box["height"]
     shot(page, f"home-{width}.png")
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_group_names_fit_or_end_in_an_ellipsis_at_every_width(browser, site, width):
+    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=width < 600, has_touch=width < 600)
+    page = context.new_page()
+    page.goto(site + "/")
+    page.wait_for_function("document.documentElement.dataset.drawn")
+    groups = page.evaluate("""() => [...document.querySelectorAll('.group')].map(g => ({
+        full: g.title, read: (g.querySelector('.sr') || g).textContent,
+        shown: (g.querySelector('[aria-hidden]') || g).textContent, sideways: g.scrollWidth - g.clientWidth }))""")
+    assert len(groups) == 24 and all(g["read"] == g["full"] for g in groups)  # screen readers get the whole name
+    for g in groups:
+        assert g["shown"] == g["full"] or g["shown"].endswith("…") or g["shown"] == "", g
+        assert g["sideways"] <= 1, g
+    if width == 320:
+        assert any(g["shown"] != g["full"] for g in groups)  # some had to be shortened
+    context.close()
+
+
+def test_tiles_take_the_colour_of_their_value_on_the_criterions_ramp(page, site):
+    open_home(page, site)
+    ramps = page.evaluate("JSON.parse(document.getElementById('data').textContent).ramps")
+    # On a 0-10 scale each whole score falls on one of the eleven stops exactly.
+    stops = [f"rgb({int(h[0:2], 16)}, {int(h[2:4], 16)}, {int(h[4:6], 16)})" for h in ramps["ylorrd"].split()]
+    colours = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('.tile')].map(t => [t.dataset.slug, t.style.background]))"""
+    )
+    db = sqlite_utils.Database(ROOT / "data.db")
+    scores = dict(db.execute("select slug, score from current_scores where criterion = 'ai_exposure'").fetchall())
+    for value in {v for v in scores.values() if v == int(v)}:
+        assert {colours[s] for s, v in scores.items() if v == value and s in colours} == {stops[int(value)]}
+    assert len(set(colours.values())) == 10  # the ten scores given, ten colours

@@ -49,6 +49,9 @@ def load(db):
     for slug, task_id, task_type, text, code in db.execute(
         "select slug, task_id, task_type, task, onet_soc_code from tasks order by slug, onet_soc_code, task_id"
     ):
+        # A task id becomes a property name in the request's schema: only whole numbers go there.
+        if not isinstance(task_id, int) or isinstance(task_id, bool) or not isinstance(text, str) or not text.strip():
+            continue
         out.setdefault(slug, []).append((task_id, task_type if task_type in ("Core", "Supplemental") else None, text, code))
     return out
 

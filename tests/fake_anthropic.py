@@ -6,7 +6,7 @@ deterministic functions of the request, and say plainly that they are test
 replies, so nothing it produces can pass for a real model's judgement.
 
 Faults can be queued: 429 with Retry-After, 529, 500, a slow reply, a reply
-that is not JSON, a score out of range, a reply cut at max_tokens; and for
+that is not JSON, a score out of range, an answer missing, a reply cut at max_tokens; and for
 batch requests, a 529, a batch made but answered late, results cut short.
 
     python tests/fake_anthropic.py --port 8766 [--delay 1.0]
@@ -98,6 +98,12 @@ def reply_for(body, state, fault=None):
     seed = hashlib.sha256((body["model"] + system + user).encode()).hexdigest()  # models differ; samples of one do not
     text = json.dumps(instance(schema, seed, f"{FAKE_NOTE} ({title})", [True] if fault == "out_of_range" else None))
     stop = "end_turn"
+    if fault == "missing":  # a reply one answer short: the last property of the first nested object dropped
+        value = json.loads(text)
+        inner = next((v for v in value.values() if isinstance(v, dict) and v), None)
+        if inner:
+            inner.pop(list(inner)[-1])
+        text = json.dumps(value)
     if fault == "malformed":
         text = "I think the answer is " + text[:20]
     elif fault == "max_tokens":

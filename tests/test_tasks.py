@@ -139,6 +139,29 @@ def test_an_invalid_task_reply_is_retried_once(fake, db_path):
     )
 
 
+def test_a_reply_missing_a_task_is_never_a_score(fake, db_path):
+    fake.state.fault("missing", "missing")
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", "--level", "task", *only("roofers"), "--concurrency", "1")
+    assert result.exit_code == 1, result.output
+    sent = len(tasks.select(tasks.load(sqlite_utils.Database(db_path))["roofers"]))
+    assert f"failed roofers: invalid reply: reply scores {sent - 1} tasks, not exactly the {sent} sent" in result.output
+    assert rows(db_path, "select count(*) as n from task_scores")[0]["n"] == 0
+    assert rows(db_path, "select count(*) as n from scores")[0]["n"] == 0
+    failure = rows(db_path, "select * from score_failures")[0]
+    assert failure["slug"] == "roofers" and json.loads(failure["reply"])["tasks"]  # the reply is kept to look at
+
+
+def test_a_tampered_task_id_is_not_sent(fake, db_path):
+    db = sqlite_utils.Database(db_path)
+    db.execute(
+        "update tasks set task_id = 'x\"; drop' where slug = 'roofers' and rowid = (select min(rowid) from tasks where slug = 'roofers')"
+    )
+    db.conn.commit()
+    assert score(fake, db_path, "run", "--criterion", "ai_exposure", "--level", "task", *only("roofers")).exit_code == 0
+    names = fake.state.requests[0]["output_config"]["format"]["schema"]["properties"]["tasks"]["required"]
+    assert all(re.fullmatch(r"t\d+", n) for n in names)
+
+
 def test_task_level_batch_keeps_the_task_ids_it_sent(fake, db_path):
     result = score(
         fake, db_path, "run", "--criterion", "ai_exposure", "--level", "task", *only(*SOME), "--batch", "--poll-interval", "0"

@@ -146,6 +146,7 @@
     const lines = new Map([...fitted].map(([name, shown]) => [name, shown.length]));
 
     const parts = document.createDocumentFragment();
+    const l = layer();
     tiles.clear();
     // Each group's name, then its tiles: the order a screen reader reads them in.
     for (const group of root.children) {
@@ -160,20 +161,26 @@
       for (const leaf of group.leaves()) {
         const o = leaf.data;
         if (!leaf.value) continue;  // no figure to size it by
-        const tile = el("a", {class: "tile", href: base + "occupations/" + o.slug + ".html", "data-slug": o.slug, tabindex: "-1",
-                              "aria-describedby": label.id});
+        const tile = tileShape.cloneNode(false);
+        tile.href = base + "occupations/" + o.slug + ".html";
+        tile.dataset.slug = o.slug;
+        tile.setAttribute("aria-describedby", label.id);
         const under = leaf.y0 - group.y0 < 2 ? labelHeight * lines.get(group.data.name) : 0;
         const w = leaf.x1 - leaf.x0, h = leaf.y1 - leaf.y0 - under;
-        // One style write per tile: its place, and room for its group's name over it.
-        tile.style.cssText = `left:${leaf.x0}px;top:${leaf.y0}px;width:${w}px;height:${leaf.y1 - leaf.y0}px` +
+        // One style write per tile: its place, its colour, and room for its group's name over it.
+        tile.style.cssText = `left:${leaf.x0}px;top:${leaf.y0}px;width:${w}px;height:${leaf.y1 - leaf.y0}px;background:${fill(l, o)}` +
           (under ? `;padding-top:${under + 1}px` : "");
         // A name wherever a line of it fits, its value too where two lines do.
         const line = width < 600 ? 13 : 14, withValue = w >= 34 && h >= 2 * line + 2;
         if (w >= 34 && h >= line + 2) {
-          tile.append(el("span", {class: "name", style: `--lines:${Math.max(1, Math.floor((h - 2) / line) - (withValue ? 1 : 0))}`}, o.title));
+          const name = nameShape.cloneNode(false);
+          name.style.setProperty("--lines", Math.max(1, Math.floor((h - 2) / line) - (withValue ? 1 : 0)));
+          name.textContent = o.title;
+          tile.append(name);
         }
-        if (withValue) tile.append(el("span", {class: "value"}));
+        if (withValue) tile.append(valueShape.cloneNode(false));
         if (w < 8 || h < 8) tile.classList.add("tiny");
+        caption(tile, o, l);
         tiles.set(o.slug, tile);
         parts.append(tile);
       }
@@ -181,15 +188,16 @@
     treemap.replaceChildren(parts);
     const current = tiles.get(state.selected) || tiles.values().next().value;
     if (current) current.tabIndex = 0;  // the map is one Tab stop; arrow keys move within it
-    recolour();
     highlight();
   }
   const measure = document.createElement("canvas").getContext("2d");
-  const fontFamily = getComputedStyle(document.body).fontFamily;
+  // Read when first needed, once the page's styles are computed anyway for its layout.
+  let fontFamily = null;
   function fitName(name, room, small) {
     // The name's words laid into lines of ``room`` pixels as the browser
     // wraps them, at most three; what does not fit ends in an ellipsis after
     // the last whole word that does, or inside a word too long for any line.
+    fontFamily = fontFamily || getComputedStyle(document.body).fontFamily;
     measure.font = `600 ${small ? 10 : 11}px ${fontFamily}`;
     const fits = text => measure.measureText(text).width <= room;
     const lines = [];
@@ -228,17 +236,26 @@
     }
     return darkness.get(colour);
   };
+  // Tiles are copies of these, cheaper than making each afresh.
+  const tileShape = el("a", {class: "tile", tabindex: "-1"});
+  const nameShape = el("span", {class: "name"});
+  const valueShape = el("span", {class: "value"});
   function recolour() {
     const l = layer();
     for (const [slug, tile] of tiles) {
-      const o = bySlug.get(slug), colour = fill(l, o), v = l.value(o);
-      tile.style.background = colour;
-      tile.classList.toggle("dark", isDark(colour));
-      const shown = v == null ? "no figure" : l.text(v), brief = v == null ? "—" : (l.brief || l.text)(v);
-      tile.setAttribute("aria-label", `${o.title}: ${numbers.format(o.jobs)} jobs; ${l.title}: ${shown}`);
-      const value = tile.lastChild;
-      if (value && value.className === "value") value.textContent = brief;
+      const o = bySlug.get(slug);
+      tile.style.background = fill(l, o);
+      caption(tile, o, l);
     }
+  }
+  function caption(tile, o, l) {
+    // What a tile says on layer l: its value in words for screen readers, in brief on the tile.
+    const v = l.value(o);
+    tile.classList.toggle("dark", isDark(fill(l, o)));
+    const shown = v == null ? "no figure" : l.text(v), brief = v == null ? "—" : (l.brief || l.text)(v);
+    tile.setAttribute("aria-label", `${o.title}: ${numbers.format(o.jobs)} jobs; ${l.title}: ${shown}`);
+    const value = tile.lastChild;
+    if (value && value.className === "value") value.textContent = brief;
   }
 
   // 5. Tooltip: hover or focus on a computer, tap on a phone.
@@ -548,7 +565,9 @@
     const found = matches(state.q);
     const hits = new Set(found.map(([slug]) => slug));
     for (const chart of [treemap, $("scatter-plot"), $("space-plot")]) {
+      const was = chart.classList.contains("searching");
       chart.classList.toggle("searching", hits.size > 0);
+      if (!hits.size && !was) continue;  // nothing marked, nothing to mark
       for (const item of chart.querySelectorAll("[data-slug]")) item.classList.toggle("match", hits.has(item.dataset.slug));
     }
     results.replaceChildren();

@@ -27,6 +27,7 @@ import jinja2
 import yaml
 
 from score.measures import percentiles
+from score.store import run_name
 
 ROOT = Path(__file__).resolve().parent
 TEMPLATES = ROOT / "site_templates"
@@ -126,7 +127,7 @@ def load(db_path):
                 "batch": any(r["batch"] for r in related),
                 "prompt_hash": run["prompt_hash"],
                 "level": run.get("level") or "occupation",
-                "label": run_label(run),
+                "label": run_name(run),
             }
             c["scores"] = {
                 r["slug"]: r for r in rows(conn, "select * from current_scores where criterion = ? order by slug", (c["name"],))
@@ -168,16 +169,6 @@ def load(db_path):
     }
 
 
-def run_label(run):
-    """How a run is named to readers (as score.compare.label names it)."""
-    name = run["model"] or run["source"]
-    if run.get("level") == "task":
-        name += ", task level"
-    if (run.get("sample") or 1) > 1:
-        name += f", sample {run['sample']}"
-    return name
-
-
 def load_runs(conn, tables, c):
     """What a criterion's runs add to its pages: the current run's task
     scores (at task level), each task-level run against people's and GPT-4's
@@ -203,13 +194,13 @@ def load_runs(conn, tables, c):
         for run_id in by_run:  # a config's newest run speaks for it
             config = runs[run_id]["config"]
             newest[config] = max(newest.get(config, 0), run_id)
-        out["task_agreement"] = [{"run": run_label(runs[i]), "run_id": i, "rows": by_run[i]} for i in sorted(newest.values())]
+        out["task_agreement"] = [{"run": run_name(runs[i]), "run_id": i, "rows": by_run[i]} for i in sorted(newest.values())]
     if "run_agreement" in tables:
         pairs = rows(conn, "select * from run_agreement where criterion = ? order by run_a, run_b", (c["name"],))
         ids = sorted({p["run_a"] for p in pairs} | {p["run_b"] for p in pairs})
-        out["members"] = [{"id": i, "label": run_label(runs[i])} for i in ids if i in runs]
+        out["members"] = [{"id": i, "label": run_name(runs[i])} for i in ids if i in runs]
         for p in pairs:
-            out["run_agreement"].append({**p, "label_a": run_label(runs[p["run_a"]]), "label_b": run_label(runs[p["run_b"]])})
+            out["run_agreement"].append({**p, "label_a": run_name(runs[p["run_a"]]), "label_b": run_name(runs[p["run_b"]])})
         for i, member in enumerate(out["members"]):
             for slug, score in conn.execute(
                 "select s.slug, s.score from scores s join runs r on r.id = s.run_id where r.config = ? order by s.run_id",

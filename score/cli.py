@@ -451,7 +451,7 @@ def runs(name, db_path):
         click.echo("no runs yet")
         return
     for r in rows:
-        who = compare.label(db, r["id"]) if "level" in r else r["model"] or r["source"]
+        who = store.run_name(r)
         mark = "*" if r["id"] in current else " "
         click.echo(
             f"{mark}{r['id']:>4}  {r['criterion']:<20} {r['kind']:<9} {who:<40.40} {r['prompt_hash'][:10]}  "

@@ -138,14 +138,9 @@ def members(db, criterion):
 
 
 def label(db, run_id):
-    """How a run is named to readers: its model (and sample) or its source."""
+    """How a run is named to readers (store.run_name of its row)."""
     model, source, level, sample = db.execute("select model, source, level, sample from runs where id = ?", [run_id]).fetchone()
-    name = model or source
-    if level == "task":
-        name += ", task level"
-    if sample and sample > 1:
-        name += f", sample {sample}"
-    return name
+    return store.run_name({"model": model, "source": source, "level": level, "sample": sample})
 
 
 def run_rows(db):

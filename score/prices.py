@@ -15,6 +15,7 @@ import genai_prices
 
 PRICES_FILE = Path(__file__).resolve().parent / "prices.toml"
 PROVIDER = "anthropic"
+BATCH = {"processing": "batch"}  # genai-prices' context for Message Batches prices
 # The API ignores a cache mark on a prefix shorter than the model's minimum,
 # so a model prices.toml does not describe gets the common minimum.
 DEFAULT_CACHE_MIN_TOKENS = 1024
@@ -32,6 +33,7 @@ class Price:
     source: str  # "genai-prices 0.2.3" or "prices.toml"
     rates: dict | None = None  # dollars per million tokens, from prices.toml
     batch_discount: float = 0.5
+    batch_listed: bool = False  # genai-prices has this model's batch prices
 
     def cost(self, usage, batch=False):
         """Dollars for one call's usage: a dict of the API's usage counts."""
@@ -53,13 +55,10 @@ class Price:
             cache_read_tokens=cache_read,
             output_tokens=counts["output_tokens"],
         )
-        full = genai_prices.calc_price(tokens, self.model, provider_id=PROVIDER)
-        if not batch:
-            return float(full.total_price)
-        reduced = genai_prices.calc_price(tokens, self.model, provider_id=PROVIDER, price_context={"processing": "batch"})
-        if reduced.total_price < full.total_price or not full.total_price:
-            return float(reduced.total_price)
-        return float(full.total_price) * self.batch_discount  # no batch price on record: the API's standard discount
+        if batch and self.batch_listed:
+            return float(genai_prices.calc_price(tokens, self.model, provider_id=PROVIDER, price_context=BATCH).total_price)
+        dollars = float(genai_prices.calc_price(tokens, self.model, provider_id=PROVIDER).total_price)
+        return dollars * (self.batch_discount if batch else 1.0)  # no batch price on record: the API's standard discount
 
 
 def table(path=PRICES_FILE):
@@ -75,6 +74,13 @@ def known_to_genai_prices(model):
     return found.model.id == model or model.startswith(found.model.id)
 
 
+def batch_listed(model):
+    """Whether genai-prices lists batch prices for the model (they are below its standard ones)."""
+    probe = genai_prices.Usage(input_tokens=1_000_000)
+    full = genai_prices.calc_price(probe, model, provider_id=PROVIDER).total_price
+    return genai_prices.calc_price(probe, model, provider_id=PROVIDER, price_context=BATCH).total_price < full
+
+
 def price(model, path=PRICES_FILE):
     data = table(path)
     entry = data.get("models", {}).get(model) or {}
@@ -87,7 +93,7 @@ def price(model, path=PRICES_FILE):
         rates = {f: float(entry[f]) for f in OVERRIDE_FIELDS}
         return Price(model, cache_min, Path(path).name, rates, discount)
     if known_to_genai_prices(model):
-        return Price(model, cache_min, f"genai-prices {version('genai-prices')}", None, discount)
+        return Price(model, cache_min, f"genai-prices {version('genai-prices')}", None, discount, batch_listed(model))
     raise UnknownModel(
         f"no price for model {model!r}: genai-prices {version('genai-prices')} does not know it and "
         f"{Path(path).name} does not give one (add [models.{model}] with {', '.join(OVERRIDE_FIELDS)})"

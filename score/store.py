@@ -154,6 +154,18 @@ def refresh_views(db):
             db.execute(view)
 
 
+def run_name(run):
+    """How a run (a row of runs, as a dict) is named to readers: its model,
+    level and sample, or its source. A row from before levels and samples
+    has neither."""
+    name = run["model"] or run["source"]
+    if run.get("level") == "task":
+        name += ", task level"
+    if (run.get("sample") or 1) > 1:
+        name += f", sample {run['sample']}"
+    return name
+
+
 def config_hash(criterion, kind, model_or_source, prompt_hash, sample=1):
     """Sample 2, 3, ... of a model are configs of their own (sample 1 keeps
     the hash runs had before samples existed)."""

@@ -168,7 +168,8 @@
         const under = leaf.y0 - group.y0 < 2 ? labelHeight * lines.get(group.data.name) : 0;
         const w = leaf.x1 - leaf.x0, h = leaf.y1 - leaf.y0 - under;
         // One style write per tile: its place, its colour, and room for its group's name over it.
-        tile.style.cssText = `left:${leaf.x0}px;top:${leaf.y0}px;width:${w}px;height:${leaf.y1 - leaf.y0}px;background:${fill(l, o)}` +
+        const colour = fill(l, o);
+        tile.style.cssText = `left:${leaf.x0}px;top:${leaf.y0}px;width:${w}px;height:${leaf.y1 - leaf.y0}px;background:${colour}` +
           (under ? `;padding-top:${under + 1}px` : "");
         // A name wherever a line of it fits, its value too where two lines do.
         const line = width < 600 ? 13 : 14, withValue = w >= 34 && h >= 2 * line + 2;
@@ -180,7 +181,7 @@
         }
         if (withValue) tile.append(valueShape.cloneNode(false));
         if (w < 8 || h < 8) tile.classList.add("tiny");
-        caption(tile, o, l);
+        caption(tile, o, l, colour);
         tiles.set(o.slug, tile);
         parts.append(tile);
       }
@@ -243,15 +244,15 @@
   function recolour() {
     const l = layer();
     for (const [slug, tile] of tiles) {
-      const o = bySlug.get(slug);
-      tile.style.background = fill(l, o);
-      caption(tile, o, l);
+      const o = bySlug.get(slug), colour = fill(l, o);
+      tile.style.background = colour;
+      caption(tile, o, l, colour);
     }
   }
-  function caption(tile, o, l) {
+  function caption(tile, o, l, colour) {
     // What a tile says on layer l: its value in words for screen readers, in brief on the tile.
     const v = l.value(o);
-    tile.classList.toggle("dark", isDark(fill(l, o)));
+    tile.classList.toggle("dark", isDark(colour));
     const shown = v == null ? "no figure" : l.text(v), brief = v == null ? "—" : (l.brief || l.text)(v);
     tile.setAttribute("aria-label", `${o.title}: ${numbers.format(o.jobs)} jobs; ${l.title}: ${shown}`);
     const value = tile.lastChild;

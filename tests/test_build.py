@@ -2,8 +2,10 @@
 loaded from another host, untrusted text inert, byte-identical rebuilds."""
 
 import hashlib
+import json
 import re
 import shutil
+import subprocess
 
 import pytest
 import sqlite_utils
@@ -60,7 +62,7 @@ def test_every_internal_link_resolves_and_nothing_loads_from_another_host(site):
     css = (site / "assets" / "site.css").read_text()
     assert "url(" not in css and "@import" not in css
     home = (site / "index.html").read_text()
-    script = home[home.index("// The home page: occupations as a treemap") :]
+    script = home[home.index("const start = function") :]
     assert not re.search(r"fetch\((?!base)", script)  # fetches only the site's own files
     for text in [home, *(a.read_text() for a in (site / "assets").glob("*.js"))]:
         assert "import(" not in text
@@ -72,6 +74,35 @@ def test_the_home_page_draws_with_nothing_more_to_fetch(site):
     assert "<style>" in home and 'rel="stylesheet"' not in home and "<script src=" not in home
     assert "d3.treemap" in home and "function drawTreemap" in home
     assert 'rel="stylesheet" href="/worklens/assets/site.css"' in (site / "about.html").read_text()
+
+
+def test_the_home_page_arrives_with_its_first_view_drawn(site):
+    home = (site / "index.html").read_text()
+    treemap = home[home.index('<div id="treemap"') : home.index("</div>\n    <script>", home.index('<div id="treemap"'))]
+    assert treemap.count('class="tile') == 341 and treemap.count('class="group"') == 24
+    assert '<a class="tile" href="/worklens/occupations/registered-nurses.html"' in treemap
+    # Its sentence and legend are the first criterion's, worked out as treemap.js works them out.
+    assert re.search(r'<p id="headline"[^>]*>Occupations scoring 6 or more on AI exposure .* hold [\d.]+% of jobs', home)
+    assert '<span class="legend-title">AI exposure (' in home
+    assert '<button type="button" role="radio" data-layer="ai_exposure" aria-checked="true">' in home
+
+
+def test_without_a_criterion_the_page_arrives_without_a_map_for_the_script_to_draw(tmp_path):
+    db = tmp_path / "data.db"
+    shutil.copy(ROOT / "data.db", db)
+    with sqlite_utils.Database(db).conn as conn:
+        conn.execute("update criteria set current_run = null")
+    build.build(db, tmp_path / "site")
+    home = (tmp_path / "site" / "index.html").read_text()
+    assert 'class="tile' not in home
+    assert '<button type="button" role="radio" data-layer="outlook" aria-checked="true">' in home
+
+
+def test_comment_lines_leave_the_page_and_nothing_else_does():
+    script = 'const a = 1;\n  // why\nconst url = "http://x"; // kept\n'
+    assert build.without_comment_lines(script) == 'const a = 1;\nconst url = "http://x"; // kept\n'
+    with pytest.raises(build.BuildError, match="spans lines"):
+        build.without_comment_lines("const s = `one\n// two`;")
 
 
 def test_a_script_that_would_close_its_element_is_refused():
@@ -389,14 +420,53 @@ def test_a_social_preview_image_and_link_preview_tags(site, tmp_path):
 
 
 def test_squarify_gives_each_value_its_share_of_the_box():
-    values = [(v, i) for i, v in enumerate([500, 300, 120, 50, 20, 7, 2, 1])]
-    rects = build.squarify(values, 10, 20, 600, 300)
-    assert [p for p, *_ in rects] == list(range(8))
-    total = sum(v for v, _ in values)
-    for (value, _), (_, x0, y0, x1, y1) in zip(values, rects):
-        assert (x1 - x0) * (y1 - y0) == pytest.approx(600 * 300 * value / total)
+    values = [500, 300, 120, 50, 20, 7, 2, 1]
+    rects = build.squarify(values, 10, 20, 610, 320)
+    assert len(rects) == len(values)
+    for value, (x0, y0, x1, y1) in zip(values, rects):
+        assert (x1 - x0) * (y1 - y0) == pytest.approx(600 * 300 * value / sum(values))
         assert 10 - 1e-9 <= x0 <= x1 <= 610 + 1e-9 and 20 - 1e-9 <= y0 <= y1 <= 320 + 1e-9
-    assert max(max(x1 - x0, y1 - y0) / min(x1 - x0, y1 - y0) for _, x0, y0, x1, y1 in rects[:4]) < 3
+    # Nothing overlaps: the rectangles tile the box.
+    for i, a in enumerate(rects):
+        for b in rects[i + 1 :]:
+            assert min(a[2], b[2]) - max(a[0], b[0]) <= 1e-9 or min(a[3], b[3]) - max(a[1], b[1]) <= 1e-9
+
+
+def test_the_build_lays_the_map_out_exactly_as_d3_does():
+    # The page arrives with the map build.py drew and the script draws it
+    # again with D3: the two must agree. D3 itself, run by Node, is the judge.
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("Node is not installed (npm ci needs it too)")
+    home = build.home_data(build.load(ROOT / "data.db"))
+    d3_path = ROOT / "node_modules" / "d3-hierarchy" / "dist" / "d3-hierarchy.min.js"
+    # D3's file defines d3 on the exports it is given.
+    script = (
+        f"const d3 = {{}}; new Function('exports', 'module', require('fs').readFileSync({json.dumps(str(d3_path))}, 'utf8'))(d3, {{}});"
+        + """
+    const home = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const rows = home.occupations.map(r => Object.fromEntries(home.fields.map((f, i) => [f, r[i]])));
+    const groups = home.categories.map((name, i) => ({name, children: rows.filter(o => o.category === i)})).filter(g => g.children.length);
+    const out = {};
+    for (const [shape, [w, h]] of Object.entries(home.shapes)) {
+      const root = d3.hierarchy({children: groups}).sum(d => (d.children ? 0 : d.jobs || 0)).sort((a, b) => b.value - a.value);
+      d3.treemap().size([w, h])(root);
+      out[shape] = root.children.map(g => [g.data.name, [g.x0, g.y0, g.x1, g.y1], g.children.map(l => [l.data.slug, [l.x0, l.y0, l.x1, l.y1]])]);
+    }
+    process.stdout.write(JSON.stringify(out));
+    """
+    )
+    got = subprocess.run([node, "-e", script], input=json.dumps(home), capture_output=True, text=True, check=True)
+    d3 = json.loads(got.stdout)
+    for shape in build.MAP_SHAPES:
+        ours = [
+            [name, list(rect), [[o["slug"], list(r)] for o, r in leaves]] for name, rect, leaves in build.map_layout(home, shape)
+        ]
+        assert [g[0] for g in ours] == [g[0] for g in d3[shape]]
+        for mine, theirs in zip(ours, d3[shape]):
+            assert [s for s, _ in mine[2]] == [s for s, _ in theirs[2]]
+            for a, b in [(mine[1], theirs[1]), *((r, t) for (_, r), (_, t) in zip(mine[2], theirs[2]))]:
+                assert a == pytest.approx(b, abs=1e-9)
 
 
 def test_the_build_knows_every_column_the_scraper_added():

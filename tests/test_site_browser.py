@@ -38,7 +38,7 @@ def page(browser):
 
 def open_home(page, url, query=""):
     page.goto(url + "/" + query)
-    page.wait_for_function("document.documentElement.dataset.drawn")
+    page.wait_for_function("document.documentElement.dataset.ready")
     page.wait_for_function("document.documentElement.dataset.details === 'loaded'")
 
 
@@ -429,7 +429,7 @@ def test_the_map_is_full_width_and_starts_on_the_first_screen(browser, site, wid
     context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 600, has_touch=width < 600)
     page = context.new_page()
     page.goto(site + "/")
-    page.wait_for_function("document.documentElement.dataset.drawn")
+    page.wait_for_function("document.documentElement.dataset.ready")
     box = page.locator("#treemap").bounding_box()
     content = page.evaluate("document.querySelector('main').clientWidth") - 32  # less main's padding
     assert box["width"] >= content - 1, "the map spans the page"
@@ -446,7 +446,7 @@ def test_group_names_fit_or_end_in_an_ellipsis_at_every_width(browser, site, wid
     context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=width < 600, has_touch=width < 600)
     page = context.new_page()
     page.goto(site + "/")
-    page.wait_for_function("document.documentElement.dataset.drawn")
+    page.wait_for_function("document.documentElement.dataset.ready")
     groups = page.evaluate("""() => [...document.querySelectorAll('.group')].map(g => ({
         full: g.title, read: (g.querySelector('.sr') || g).textContent,
         shown: (g.querySelector('[aria-hidden]') || g).textContent, sideways: g.scrollWidth - g.clientWidth }))""")
@@ -472,3 +472,41 @@ def test_tiles_take_the_colour_of_their_value_on_the_criterions_ramp(page, site)
     for value in {v for v in scores.values() if v == int(v)}:
         assert {colours[s] for s, v in scores.items() if v == value and s in colours} == {stops[int(value)]}
     assert len(set(colours.values())) == 10  # the ten scores given, ten colours
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1920, 1080), (1000, 900)])
+def test_the_map_the_page_arrives_with_is_the_map_the_script_draws(browser, site, width, height):
+    boxes = """() => Object.fromEntries([...document.querySelectorAll('.tile')].map(t => {
+        const b = t.getBoundingClientRect();
+        return [t.getAttribute('href'), [b.x, b.y, b.width, b.height, getComputedStyle(t).backgroundColor]]; }))"""
+    drawn = {}
+    for script in (False, True):
+        context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=script)
+        page = context.new_page()
+        page.goto(site + "/")
+        if script:
+            page.wait_for_function("document.documentElement.dataset.ready")
+        drawn[script] = page.evaluate(boxes)
+        if not script:
+            assert page.locator(".tile .name").count() > 100  # names, without any script
+            shot(page, f"home-before-script-{width}.png")
+        context.close()
+    assert len(drawn[False]) == len(drawn[True]) == 341
+    for href, (x, y, w, h, colour) in drawn[True].items():
+        bx, by, bw, bh, before = drawn[False][href]
+        assert max(abs(x - bx), abs(y - by), abs(w - bw), abs(h - bh)) < 1, href
+        assert colour == before, href
+
+
+def test_a_shared_view_or_a_phone_is_drawn_by_the_script_alone(browser, site):
+    # The first view drawn at build time shows only where it is the view asked
+    # for: elsewhere it is cleared before the script draws, which marks it drawn.
+    for query, width, kept in (("", 1280, True), ("?layer=pay", 1280, False), ("?q=nurse", 1280, False), ("", 390, False)):
+        context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=width < 600)
+        page = context.new_page()
+        page.goto(site + "/" + query)
+        page.wait_for_function("document.documentElement.dataset.ready")
+        drawn, ready = page.evaluate("[document.documentElement.dataset.drawn, document.documentElement.dataset.ready]")
+        assert (drawn != ready) == kept, (query, width)
+        assert page.locator(".tile").count() == 341
+        context.close()

@@ -771,6 +771,27 @@ def billions(value):
     return "$" + js_grouped(js_number(math.floor(value / 1e9 + 0.5))) + " bn"
 
 
+def group_name_lines(name, room):
+    """How many lines (one to three) a group's name takes over its group,
+    ``room`` px wide, wrapped at words as the browser wraps it. Widths are a
+    guess at 11 px semi-bold system type, a letter's class at a time: the page's
+    script measures the real font when it draws the map again."""
+
+    def width(text):
+        return sum(
+            3.6 if ch in " ,'.ijlIJ" else 5.1 if ch in "frt-" else 10.6 if ch in "mwMW" else 8.4 if ch.isupper() else 7.1
+            for ch in text
+        )
+
+    lines, line = 1, ""
+    for word in name.split(" "):
+        if line and width(line + " " + word) > room:
+            lines, line = lines + 1, word
+        else:
+            line = line + " " + word if line else word
+    return min(lines, 3)
+
+
 def prerender_map(home):
     """The home page's first view (area jobs, colour the first criterion) for
     the page to arrive with, drawn as treemap.js draws it in the wide box:
@@ -802,8 +823,7 @@ def prerender_map(home):
 
     groups = []
     for name, (gx0, gy0, gx1, gy1), leaves in map_layout(home, "wide"):
-        # About 6.4 px a letter in 11 px semi-bold type; at most three lines.
-        lines = min(3, max(1, math.ceil(len(name) * 6.4 / max(gx1 - gx0 - 7, 1))))
+        lines = group_name_lines(name, gx1 - gx0 - 7)
         group = {
             "name": name,
             "id": "group-" + re.sub(r"\W+", "-", name, flags=re.ASCII),

@@ -813,9 +813,14 @@ def prerender_map(home):
             return "#d9d9d9"
         return "#" + ramp_colour(scheme, (score - c["min"]) / (c["max"] - c["min"])).hex()
 
-    def dark(text):
-        rgb = [int(text[i : i + 2], 16) for i in (1, 3, 5)] if text[0] == "#" else [int(n) for n in re.findall(r"\d+", text)]
+    def dark(hex_colour):
+        # As treemap.js decides it: HSL lightness, the mean of the largest and smallest channel.
+        rgb = bytes.fromhex(hex_colour[1:])
         return (max(rgb) + min(rgb)) / 510 < 0.55
+
+    def inset(a, b):
+        # Half a pixel to the line between two tiles, a whole one at the group's edge.
+        return 1 if abs(a - b) < 1e-6 else 0.5
 
     def place(x0, y0, x1, y1=None, tall=None):
         across = f"left:{100 * x0 / width:.2f}%;top:{100 * y0 / height:.2f}%;width:{100 * (x1 - x0) / width:.2f}%"
@@ -827,15 +832,10 @@ def prerender_map(home):
         group = {
             "name": name,
             "id": "group-" + re.sub(r"\W+", "-", name, flags=re.ASCII),
-            "lines": lines,
             "style": place(gx0 + 0.5, gy0 + 0.5, gx1 - 0.5, tall=label_height * lines),
             "tiles": [],
         }
         for o, (x0, y0, x1, y1) in leaves:
-
-            def inset(a, b):
-                return 1 if abs(a - b) < 1e-6 else 0.5
-
             x0, x1 = x0 + inset(x0, gx0), x1 - inset(x1, gx1)
             under = label_height * lines if y0 == gy0 else 0
             y0, y1 = y0 + inset(y0, gy0), y1 - inset(y1, gy1)

@@ -73,6 +73,7 @@ def test_the_home_page_draws_with_nothing_more_to_fetch(site):
     # Its styles and scripts are written in; other pages share the stylesheet as a file.
     assert "<style>" in home and 'rel="stylesheet"' not in home and "<script src=" not in home
     assert "d3.treemap" in home and "function drawTreemap" in home
+    assert "// https://d3js.org/d3-hierarchy/ v3.1.2 Copyright 2010-2021 Mike Bostock" in home  # D3's licence asks for it
     assert 'rel="stylesheet" href="/worklens/assets/site.css"' in (site / "about.html").read_text()
 
 

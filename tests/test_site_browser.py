@@ -479,7 +479,7 @@ def test_the_map_the_page_arrives_with_is_the_map_the_script_draws(browser, site
     boxes = """() => Object.fromEntries([...document.querySelectorAll('.tile')].map(t => {
         const b = t.getBoundingClientRect();
         return [t.getAttribute('href'), [b.x, b.y, b.width, b.height, getComputedStyle(t).backgroundColor]]; }))"""
-    drawn = {}
+    drawn, words = {}, {}
     for script in (False, True):
         context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=script)
         page = context.new_page()
@@ -487,11 +487,18 @@ def test_the_map_the_page_arrives_with_is_the_map_the_script_draws(browser, site
         if script:
             page.wait_for_function("document.documentElement.dataset.ready")
         drawn[script] = page.evaluate(boxes)
+        words[script] = page.evaluate("""() => [
+            ...['headline', 'legend', 'layer-buttons'].map(id => document.getElementById(id).textContent.trim()),
+            getComputedStyle(document.querySelector('#legend .ramp')).backgroundImage,
+            [...document.querySelectorAll('#legend .tick')].map(t => t.getBoundingClientRect().x),
+            document.querySelector('[aria-checked="true"]').dataset.layer]""")
         if not script:
             assert page.locator(".tile .name").count() > 100  # names, without any script
             shot(page, f"home-before-script-{width}.png")
         context.close()
     assert len(drawn[False]) == len(drawn[True]) == 341
+    # The sentence, legend and buttons build.py wrote are the ones the script writes.
+    assert words[False] == words[True]
     for href, (x, y, w, h, colour) in drawn[True].items():
         bx, by, bw, bh, before = drawn[False][href]
         assert max(abs(x - bx), abs(y - by), abs(w - bw), abs(h - bh)) < 1, href

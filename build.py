@@ -735,16 +735,21 @@ def squarify(values, x0, y0, x1, y1):
     return rects
 
 
-def map_layout(home, shape):
-    """The home page's map by job counts in MAP_SHAPES[shape], as treemap.js
-    lays it out: groups largest first, each with its occupations largest
-    first (ties keep the data's order), as [(name, rect, [(row, rect)])]."""
-    width, height = MAP_SHAPES[shape]
-    rows = [dict(zip(home["fields"], row)) for row in home["occupations"]]
+def home_rows(home):
+    """home_data's compact rows as dictionaries, one per occupation on the map."""
+    return [dict(zip(home["fields"], row)) for row in home["occupations"]]
+
+
+def map_layout(home, width, height):
+    """The home page's map by job counts in a width x height box, as
+    treemap.js lays it out: groups largest first, each with its occupations
+    largest first (ties keep the data's order), as [(name, rect, [(row, rect)])]."""
+    rows = home_rows(home)
     groups = [(name, [o for o in rows if o["category"] == i]) for i, name in enumerate(home["categories"])]
-    groups = sorted(((name, members) for name, members in groups if members), key=lambda g: -sum(o["jobs"] for o in g[1]))
+    totals = {name: sum(o["jobs"] for o in members) for name, members in groups}
+    groups = sorted(((name, members) for name, members in groups if members), key=lambda g: -totals[g[0]])
     out = []
-    for (name, members), rect in zip(groups, squarify([sum(o["jobs"] for o in m) for _, m in groups], 0, 0, width, height)):
+    for (name, members), rect in zip(groups, squarify([totals[name] for name, _ in groups], 0, 0, width, height)):
         members = [o for o in sorted(members, key=lambda o: -o["jobs"]) if o["jobs"] > 0]
         out.append((name, rect, list(zip(members, squarify([o["jobs"] for o in members], *rect)))))
     return out
@@ -827,7 +832,7 @@ def prerender_map(home):
         return across + (f";height:{tall}px" if tall is not None else f";height:{100 * (y1 - y0) / height:.2f}%")
 
     groups = []
-    for name, (gx0, gy0, gx1, gy1), leaves in map_layout(home, "wide"):
+    for name, (gx0, gy0, gx1, gy1), leaves in map_layout(home, width, height):
         lines = group_name_lines(name, gx1 - gx0 - 7)
         group = {
             "name": name,
@@ -857,7 +862,7 @@ def prerender_map(home):
             )
         groups.append(group)
 
-    rows = [dict(zip(home["fields"], row)) for row in home["occupations"]]
+    rows = home_rows(home)
     total = sum(o["jobs"] for o in rows)
     tier = c["tiers"][len(c["tiers"]) // 2]
     high = [o for o in rows if o["scores"][0] is not None and o["scores"][0] >= tier["min"]]
@@ -893,10 +898,10 @@ def prerender_map(home):
     return {"groups": groups, "headline": headline, "legend": legend}
 
 
-def preview_png(data):
+def preview_png(home):
     """The treemap as the site first draws it (area jobs, colour the first
-    criterion's score, or pay), for link previews: a PNG, byte for byte the
-    same for the same data."""
+    criterion's score, or pay), laid out as the page lays it out, for link
+    previews: a PNG, byte for byte the same for the same data."""
     width, height = PREVIEW_SIZE
     pixels = bytearray(b"\xff" * width * height * 3)
 
@@ -906,28 +911,24 @@ def preview_png(data):
             start = (row * width + x0) * 3
             pixels[start : start + (x1 - x0) * 3] = colour * (x1 - x0)
 
-    criterion = data["criteria"][0] if data["criteria"] else None
+    criterion = home["criteria"][0] if home["criteria"] else None
 
     def colour(o):
         if criterion:
-            score = criterion["scores"].get(o["slug"])
+            score = o["scores"][0]
             if score is None:
                 return bytes.fromhex("d9d9d9")
-            return ramp_colour(criterion["colors"], (score["score"] - criterion["min"]) / (criterion["max"] - criterion["min"]))
-        pay = o["median_pay_annual"]
-        return bytes.fromhex("d9d9d9") if pay is None else ramp_colour("viridis", math.log(pay / 25000) / math.log(10))
+            return ramp_colour(criterion["colors"], (score - criterion["min"]) / (criterion["max"] - criterion["min"]))
+        return bytes.fromhex("d9d9d9") if o["pay"] is None else ramp_colour("viridis", math.log(o["pay"] / 25000) / math.log(10))
 
-    groups = {}
-    for o in data["occupations"]:
-        if o["jobs"]:
-            groups.setdefault(o["category_name"] or o["category"], []).append(o)
-    ranked = sorted(groups.items(), key=lambda g: -sum(o["jobs"] for o in g[1]))
-    boxes = squarify([sum(o["jobs"] for o in members) for _, members in ranked], 0, 0, width, height)
-    for (_, members), (gx0, gy0, gx1, gy1) in zip(ranked, boxes):
+    def inset(a, b):
+        # A thick line of the group's colour at its edge, a thin one between tiles.
+        return 2 if abs(a - b) < 1e-6 else 0.5
+
+    for _, (gx0, gy0, gx1, gy1), leaves in map_layout(home, width, height):
         fill(gx0, gy0, gx1, gy1, bytes.fromhex("1d1d1f"))  # the group's border shows between its tiles and the next group
-        members = sorted(members, key=lambda o: -o["jobs"])
-        for o, (x0, y0, x1, y1) in zip(members, squarify([o["jobs"] for o in members], gx0 + 2, gy0 + 2, gx1 - 2, gy1 - 2)):
-            fill(x0 + 0.5, y0 + 0.5, x1 - 0.5, y1 - 0.5, colour(o))
+        for o, (x0, y0, x1, y1) in leaves:
+            fill(x0 + inset(x0, gx0), y0 + inset(y0, gy0), x1 - inset(x1, gx1), y1 - inset(y1, gy1), colour(o))
     rows = b"".join(b"\x00" + bytes(pixels[r * width * 3 : (r + 1) * width * 3]) for r in range(height))
 
     def chunk(kind, body):
@@ -1108,7 +1109,7 @@ def build(db_path, out, base_path="/", site_url=None):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     shutil.copyfile(db_path, tmp / "data" / "data.db")
-    (tmp / "preview.png").write_bytes(preview_png(data))
+    (tmp / "preview.png").write_bytes(preview_png(home))
     (tmp / MARKER).write_text("Made by build.py; the next build replaces this whole folder.\n")
     # Swap in the new site only once it is complete: a failed build leaves
     # the previous one as it was.

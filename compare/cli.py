@@ -1,0 +1,46 @@
+"""The ``python -m compare`` command: options in, refresh.run(), a summary out."""
+
+import click
+
+from pipeline.db import NotReady, open_db
+
+from . import refresh
+from .measures import SameName
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_path",
+    default="data.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The database the earlier stages wrote.",
+)
+def cli(db_path):
+    """Say how every score, measure and run agrees with every other.
+
+    Reads the current and complete runs of every criterion (python -m score)
+    and the published measures and task labels (python -m measures), and
+    writes score_percentiles (each current score as a percentile),
+    measure_agreement (rank correlation of every pair of measures and
+    criteria, plain and weighted by jobs, with 95% bootstrap intervals),
+    task_agreement (task-level runs against people's and GPT-4's labels) and
+    run_agreement (every pair of complete runs). Run it after any stage
+    before it; a table whose rows did not change is not written.
+
+    Example:
+
+        python -m compare
+    """
+    try:
+        db = open_db(db_path)
+        changed = refresh.run(db)
+    except (NotReady, SameName) as exc:
+        raise click.ClickException(str(exc)) from None
+    written = [table for table, did in changed.items() if did]
+    click.echo(f"updated {', '.join(written)}" if written else "nothing changed")
+    for a, b, n, rho, low, high in db.execute(
+        "select a, b, n, spearman, spearman_low, spearman_high from measure_agreement where a_kind = 'criterion' order by spearman desc"
+    ):
+        click.echo(f"{a} ~ {b}: Spearman {rho:.2f} (95% {low:.2f} to {high:.2f}) over {n} occupations")

@@ -1,0 +1,105 @@
+"""How runs agree: with people's task labels, and with one another.
+
+``task_agreement``: for every task-level run, how its task scores (with
+those its configuration already held) line up with the exposure labels of
+GPTs-are-GPTs (Eloundou et al., 2024), given to the same O*NET tasks by
+people and by GPT-4: E0 no exposure, E2 exposure with tools built on an LLM,
+E1 direct exposure. The labels are ordered E0 < E2 < E1, as the paper's own
+measures order them (its beta counts E1 fully and E2 by half). Spearman's
+rank correlation, with a 95% bootstrap interval over tasks, and the run's
+mean score on each label.
+
+``run_agreement``: every pair of complete runs of a criterion (the score
+stage's view ``complete_runs``: the newest run of each model, sample or
+source that covers every occupation with a job count): Spearman's rank
+correlation, the share of occupations within one point, and Cohen's kappa
+with quadratic weights (scores rounded to the scale's points).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+
+import numpy as np
+import sqlite_utils
+
+from .ranks import agreement, quadratic_kappa, spearman
+
+# Where each label sits in order of exposure (see above).
+LABEL_RANK = {"E0": 0, "E2": 1, "E1": 2}
+LABELLERS = (("human", "human_label"), ("gpt4", "gpt4_label"))
+
+
+def task_label_rows(db: sqlite_utils.Database) -> list[tuple]:
+    rows = []
+    runs = db.execute("select id, config from runs where level = 'task' order by id").fetchall()
+    for run_id, config in runs:
+        # A run that only re-scored what was stale is measured with the rest of its configuration.
+        pairs = db.execute(
+            "with latest as (select s.slug, max(s.run_id) as run_id from scores s join runs r on r.id = s.run_id "
+            "where r.config = ? and s.run_id <= ? group by s.slug) "
+            "select ts.score, t.human_label, t.gpt4_label from latest l "
+            "join task_scores ts on ts.run_id = l.run_id and ts.slug = l.slug "
+            "join tasks t on t.slug = ts.slug and t.task_id = ts.task_id",
+            [config, run_id],
+        ).fetchall()
+        for labeller, column in LABELLERS:
+            index = 1 if column == "human_label" else 2
+            labelled = [(p[0], p[index]) for p in pairs if p[index] in LABEL_RANK]
+            if not labelled:
+                continue
+            scores = np.array([float(s) for s, _ in labelled])
+            ranks = np.array([float(LABEL_RANK[label]) for _, label in labelled])
+            rho = low = high = None
+            if len(labelled) >= 3:
+                seed = int(hashlib.sha256(f"{run_id}\0{labeller}".encode()).hexdigest()[:8], 16)
+                rho, low, high = agreement(scores, ranks, np.ones(len(scores)), seed)[:3]
+            by_label = {label: [s for s, lab in labelled if lab == label] for label in ("E0", "E2", "E1")}
+            means = [round(statistics.fmean(v), 2) if v else None for v in by_label.values()]
+            counts = [len(v) for v in by_label.values()]
+            rows.append((run_id, labeller, len(labelled), rho, low, high, *means, *counts))
+    return rows
+
+
+def members(db: sqlite_utils.Database, criterion: str) -> list[tuple[int, dict[str, float]]]:
+    """[(run_id, {slug: score})]: the criterion's complete runs (the score
+    stage's view ``complete_runs``), oldest configuration first, each with
+    its configuration's newest score for every occupation with a job count."""
+    scorable = {r[0] for r in db.execute("select slug from occupations where jobs is not null")}
+    out = []
+    for config, newest in db.execute(
+        "select config, run_id from complete_runs where criterion = ? order by first_id", [criterion]
+    ).fetchall():
+        scores = dict(
+            db.execute(
+                "select s.slug, s.score from scores s join runs r on r.id = s.run_id where r.config = ? order by s.run_id",
+                [config],
+            ).fetchall()
+        )
+        out.append((newest, {s: scores[s] for s in scorable}))
+    return out
+
+
+def run_pair_rows(db: sqlite_utils.Database) -> list[tuple]:
+    rows = []
+    for criterion, low, high in db.execute("select name, min, max from criteria order by name").fetchall():
+        found = members(db, criterion)
+        for i, (a, av) in enumerate(found):
+            for b, bv in found[i + 1 :]:
+                common = sorted(set(av) & set(bv))
+                x = np.array([float(av[s]) for s in common])
+                y = np.array([float(bv[s]) for s in common])
+                rho = spearman(x, y)
+                rows.append(
+                    (
+                        criterion,
+                        a,
+                        b,
+                        len(common),
+                        None if np.isnan(rho) else round(rho, 3),
+                        round(float(np.mean(np.abs(x - y) <= 1)), 3),
+                        quadratic_kappa(np.rint(x), np.rint(y), low, high),
+                    )
+                )
+    return rows

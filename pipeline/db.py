@@ -1,0 +1,93 @@
+"""data.db as every stage opens it: one migration rule for every table, and
+whole-table writes that leave the file untouched when nothing changed."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+
+def now() -> str:
+    """The time a stage records, in UTC to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def ensure_schema(db: sqlite_utils.Database, schema: str) -> list[str]:
+    """Make every table, index and view of ``schema`` (a script of ``CREATE
+    ... IF NOT EXISTS`` statements) exist in ``db``, and add to a table made
+    by an older version any column the schema has and it lacks. The schema is
+    the one description of a stage's tables: a column is added to it, never
+    to a list of migrations beside it. Returns the columns added
+    (``table.column``)."""
+    db.executescript(schema)
+    # SQLite reads the schema for us: each column's type, NOT NULL and default.
+    model = sqlite3.connect(":memory:")
+    try:
+        model.executescript(_tables_only(schema))
+        tables = [r[0] for r in model.execute("select name from sqlite_master where type = 'table'")]
+        added = []
+        for table in tables:
+            have = {r[1] for r in db.execute(f"PRAGMA table_info([{table}])")}
+            for _, name, kind, not_null, default, _ in model.execute(f"PRAGMA table_info([{table}])"):
+                if name in have:
+                    continue
+                definition = f"[{name}] {kind}"
+                if default is not None:
+                    definition += f" DEFAULT {default}"
+                if not_null and default is not None:
+                    definition += " NOT NULL"
+                db.execute(f"ALTER TABLE [{table}] ADD COLUMN {definition}")
+                added.append(f"{table}.{name}")
+    finally:
+        model.close()
+    return added
+
+
+def _tables_only(schema: str) -> str:
+    """The CREATE TABLE statements of ``schema``, without what refers to
+    tables of other stages (views, indexes, foreign keys are kept: SQLite
+    does not check them when a table is made)."""
+    statements = [s.strip() for s in schema.split(";") if s.strip()]
+    return ";\n".join(s for s in statements if s.upper().startswith("CREATE TABLE")) + ";"
+
+
+def replace_table(db: sqlite_utils.Database, table: str, rows: Iterable[Sequence[Any]]) -> bool:
+    """Make ``table`` hold exactly ``rows`` (in order); write nothing when it
+    already does, so a rerun that changes nothing leaves data.db byte for
+    byte. Returns True when it wrote."""
+    rows = [tuple(r) for r in rows]
+    stored = [tuple(r) for r in db.execute(f"select * from [{table}] order by rowid")]
+    if stored == rows:
+        return False
+    db.execute(f"delete from [{table}]")
+    if rows:
+        db.conn.executemany(f"insert into [{table}] values ({', '.join('?' * len(rows[0]))})", rows)
+    return True
+
+
+class NotReady(RuntimeError):
+    """data.db is missing, is not a database, or lacks the scraper's tables."""
+
+
+def open_db(path: str | Path, *, write: bool = True) -> sqlite_utils.Database:
+    """data.db as a stage after the scraper opens it, checked; ``write=False``
+    opens it read-only (a database on a read-only mount, or a copy not to
+    touch)."""
+    if not os.path.exists(path):
+        raise NotReady(f"{path} does not exist: run python -m scrape first")
+    if write:
+        db = sqlite_utils.Database(path)
+    else:
+        db = sqlite_utils.Database(sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True))
+    try:
+        if not db["occupations"].exists():
+            raise NotReady(f"{path} has no occupations table: run python -m scrape first")
+    except sqlite3.Error as exc:
+        raise NotReady(f"{path} cannot be used: {exc}") from None
+    return db

@@ -1,0 +1,107 @@
+"""The downloads: every occupation with its current scores (CSV and JSON),
+and every published measure's values with their citations (CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+
+def spreadsheet_safe(value):
+    """A text cell a spreadsheet would run as a formula gets a leading
+    apostrophe (the usual CSV-injection defence); numbers pass as they are."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def downloads(data):
+    """CSV and JSON of every occupation with its current scores."""
+    columns = [
+        "slug",
+        "title",
+        "category",
+        "category_name",
+        "url",
+        "jobs",
+        "projected_jobs",
+        "employment_change",
+        "outlook_pct",
+        "outlook_desc",
+        "openings",
+        "median_pay_annual",
+        "median_pay_hourly",
+        "pay_period",
+        "pay_top_coded",
+        "pay_missing",
+        "pay_p10_annual",
+        "pay_p90_annual",
+        "pay_p10_hourly",
+        "pay_p90_hourly",
+        "entry_education",
+        "work_experience",
+        "training",
+        "page_date",
+    ]
+    records = []
+    for o in data["occupations"]:
+        record = {k: o[k] for k in columns}
+        for c in data["criteria"]:
+            score = c["scores"].get(o["slug"])
+            record[c["name"]] = score["score"] if score else None
+            record[f"{c['name']}_rationale"] = score["rationale"] if score else None
+        records.append(record)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: spreadsheet_safe(v) for k, v in r.items()} for r in records)
+    return buffer.getvalue(), json.dumps(records, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+
+def measure_download(data):
+    """Every published measure's value for every occupation it reaches, each
+    row carrying its citation and licence, so the credit travels with it."""
+    if not data["evidence"]:
+        return None
+    titles = {o["slug"]: o["title"] for o in data["occupations"]}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        [
+            "measure",
+            "measure_title",
+            "slug",
+            "title",
+            "value",
+            "percentile",
+            "soc_codes",
+            "employment_share",
+            "partial_crosswalk_match",
+            "citation",
+            "licence",
+            "source_url",
+        ]
+    )
+    for m in data["evidence"]["measures"]:
+        for slug, v in m["values"].items():
+            writer.writerow(
+                [
+                    spreadsheet_safe(x)
+                    for x in (
+                        m["name"],
+                        m["title"],
+                        slug,
+                        titles.get(slug),
+                        v["value"],
+                        v["percentile"],
+                        v["soc_codes"],
+                        v["employment_share"],
+                        v["partial"],
+                        m["citation"],
+                        m["licence"],
+                        m["source_url"],
+                    )
+                ]
+            )
+    return buffer.getvalue()

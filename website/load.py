@@ -1,0 +1,201 @@
+"""Everything the site shows, read from data.db in one read transaction,
+so a stage writing at the same time cannot give the pages half of its change."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections import defaultdict
+from pathlib import Path
+
+from . import BuildError
+
+# What slugs and criterion names look like; anything else in data.db could
+# write outside the output folder through a file name.
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+
+
+CRITERION_NAME = re.compile(r"[a-z][a-z0-9_]{1,39}")
+
+
+def rows(conn, sql, params=()):
+    return [dict(r) for r in conn.execute(sql, params)]
+
+
+def load(db_path):
+    """Everything the site shows, as plain Python data."""
+    if not Path(db_path).is_file():
+        raise BuildError(f"{db_path} does not exist: run python -m scrape first")
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    # One read transaction: a stage writing meanwhile is seen whole or not at all.
+    conn.execute("BEGIN")
+    try:
+        # A database scraped before the parser read a column gives None for it.
+        occupations = [defaultdict(lambda: None, o) for o in rows(conn, "select * from occupations order by slug")]
+    except sqlite3.OperationalError:
+        raise BuildError(f"{db_path} has no occupations table: run python -m scrape first") from None
+    if not occupations:
+        raise BuildError(f"{db_path} has no occupations: run python -m scrape first")
+    for o in occupations:
+        if not isinstance(o["slug"], str) or not SLUG.fullmatch(o["slug"]):
+            raise BuildError(f"{db_path} has an occupation slug that is not a plain name: {o['slug']!r}")
+    tables = {r[0] for r in conn.execute("select name from sqlite_master")}
+    edition = rows(conn, "select base_year, projection_year from edition")[0]
+    criteria = []
+    if {"criteria", "current_scores"} <= tables:
+        for c in rows(conn, "select * from criteria where current_run is not null order by name"):
+            run = rows(conn, "select * from runs where id = ?", (c["current_run"],))[0]
+            # All runs of the current configuration, for cost and dates.
+            related = rows(conn, "select * from runs where config = ? order by id", (run["config"],))
+            if not isinstance(c["name"], str) or not CRITERION_NAME.fullmatch(c["name"]):
+                raise BuildError(f"{db_path} has a criterion name that is not a plain name: {c['name']!r}")
+            c["tiers"] = json.loads(c["tiers"])
+            if run.get("scale"):
+                # Read the scores on the scale they were made on, whatever the
+                # criterion file says now.
+                c.update({k: v for k, v in json.loads(run["scale"]).items() if k in ("min", "max", "tiers")})
+            c["run"] = {
+                "id": run["id"],
+                "kind": run["kind"],
+                "model": run["model"],
+                "source": run["source"],
+                "started": related[0]["started"],
+                "finished": max(r["finished"] or "" for r in related) or None,
+                "cost_usd": sum(r["cost_usd"] for r in related),
+                "batch": any(r["batch"] for r in related),
+                "prompt_hash": run["prompt_hash"],
+                "level": run.get("level") or "occupation",
+                "label": run["label"] or run["model"] or run["source"],
+            }
+            c["scores"] = {
+                r["slug"]: r for r in rows(conn, "select * from current_scores where criterion = ? order by slug", (c["name"],))
+            }
+            c.update(load_runs(conn, tables, c))
+            criteria.append(c)
+    projections = {}
+    for p in rows(conn, "select * from projections order by slug, row"):
+        projections.setdefault(p["slug"], []).append(p)
+    similar = {}
+    for s in rows(conn, "select * from similar_occupations order by slug, similar_slug"):
+        similar.setdefault(s["slug"], []).append(s["similar_slug"])
+    aliases = rows(conn, "select alias, slug from aliases order by alias, slug")
+    # What else each page says; absent from a database scraped before the parser read it.
+    extra = {}
+    for table, order in (
+        ("employers", "row"),
+        ("industry_pay", "row"),
+        ("pay_ranges", "row"),
+        ("text_links", "section, target_slug"),
+    ):
+        extra[table] = {}
+        if table in tables:
+            for r in rows(conn, f"select * from [{table}] order by slug, {order}"):
+                extra[table].setdefault(r["slug"], []).append(r)
+    space = load_space(conn, tables)
+    evidence = load_evidence(conn, tables, criteria)
+    conn.close()
+    return {
+        "occupations": occupations,
+        "criteria": criteria,
+        "projections": projections,
+        "similar": similar,
+        "aliases": aliases,
+        "edition": edition,
+        "space": space,
+        "evidence": evidence,
+        **extra,
+    }
+
+
+def load_runs(conn, tables, c):
+    """What a criterion's runs add to its pages: the current run's task
+    scores (at task level), each task-level run against people's and GPT-4's
+    task labels, and, with two or more complete runs, every occupation's
+    score from each and how far the runs agree."""
+    out = {"tasks": {}, "task_agreement": [], "members": [], "by_run": {}, "run_agreement": []}
+    if c["run"]["level"] == "task" and {"task_scores", "tasks"} <= tables:
+        for r in rows(
+            conn,
+            "select cs.slug, ts.score, t.task, t.task_type, t.human_label, t.gpt4_label from current_scores cs "
+            "join task_scores ts on ts.run_id = cs.run_id and ts.slug = cs.slug "
+            "join tasks t on t.slug = ts.slug and t.task_id = ts.task_id "
+            "where cs.criterion = ? order by cs.slug, ts.score desc, t.task_type, ts.task_id",
+            (c["name"],),
+        ):
+            out["tasks"].setdefault(r.pop("slug"), []).append(r)
+    runs = {r["id"]: r for r in rows(conn, "select * from runs where criterion = ?", (c["name"],))}
+    if "task_agreement" in tables:
+        by_run, newest = {}, {}
+        for a in rows(conn, "select * from task_agreement order by run_id, labeller desc"):
+            if a["run_id"] in runs:
+                by_run.setdefault(a["run_id"], []).append(a)
+        for run_id in by_run:  # a config's newest run speaks for it
+            config = runs[run_id]["config"]
+            newest[config] = max(newest.get(config, 0), run_id)
+        out["task_agreement"] = [{"run": runs[i]["label"], "run_id": i, "rows": by_run[i]} for i in sorted(newest.values())]
+    if "run_agreement" in tables:
+        pairs = rows(conn, "select * from run_agreement where criterion = ? order by run_a, run_b", (c["name"],))
+        ids = sorted({p["run_a"] for p in pairs} | {p["run_b"] for p in pairs})
+        out["members"] = [{"id": i, "label": runs[i]["label"]} for i in ids if i in runs]
+        for p in pairs:
+            out["run_agreement"].append({**p, "label_a": runs[p["run_a"]]["label"], "label_b": runs[p["run_b"]]["label"]})
+        for i, member in enumerate(out["members"]):
+            for slug, score in conn.execute(
+                "select s.slug, s.score from scores s join runs r on r.id = s.run_id where r.config = ? order by s.run_id",
+                (runs[member["id"]]["config"],),
+            ):
+                out["by_run"].setdefault(slug, [None] * len(out["members"]))[i] = score
+    return out
+
+
+def load_evidence(conn, tables, criteria):
+    """The published measures, if ``python -m score measures`` has run: each
+    measure with its values by occupation, the consensus, the O*NET tasks and
+    the agreement between every pair; and each criterion's percentiles."""
+    for c in criteria:
+        # Written by python -m compare for the current run; none while it has not run since.
+        c["percentiles"] = {}
+        if "score_percentiles" in tables:
+            c["percentiles"] = dict(
+                conn.execute(
+                    "select slug, percentile from score_percentiles where criterion = ? and run_id = ?",
+                    (c["name"], c["run"]["id"]),
+                ).fetchall()
+            )
+    if not {"measures", "measure_values", "measure_consensus", "measure_agreement", "tasks"} <= tables:
+        return None
+    measures = rows(conn, "select * from measures order by rowid")
+    if not measures:
+        return None
+    for m in measures:
+        m["values"] = {
+            r["slug"]: r for r in rows(conn, "select * from measure_values where measure = ? order by slug", (m["name"],))
+        }
+    tasks = {}
+    for t in rows(conn, "select * from tasks order by slug, onet_soc_code, task_id"):
+        tasks.setdefault(t["slug"], []).append(t)
+    return {
+        "measures": measures,
+        "consensus": {r["slug"]: r for r in rows(conn, "select * from measure_consensus order by slug")},
+        "agreement": rows(conn, "select * from measure_agreement order by a, b"),
+        "tasks": tasks,
+    }
+
+
+def load_space(conn, tables):
+    """The labour space, if ``python -m space`` has run: the layout and
+    neighbours of the backend it chose to show, and how it was checked."""
+    if not {"space_layout", "nearest_occupations", "space_evaluation", "space_methods"} <= tables:
+        return None
+    shown = rows(conn, "select backend, description from space_methods where shown = 1 order by backend limit 1")
+    if not shown:
+        return None
+    backend = shown[0]["backend"]
+    evaluation = rows(conn, "select * from space_evaluation order by truth, backend, method, k")
+    layout = {r["slug"]: (r["x"], r["y"]) for r in rows(conn, "select * from space_layout where backend = ?", (backend,))}
+    nearest = {}
+    for r in rows(conn, "select slug, other_slug from nearest_occupations where backend = ? order by slug, rank", (backend,)):
+        nearest.setdefault(r["slug"], []).append(r["other_slug"])
+    return {"backend": backend, "method": shown[0]["description"], "layout": layout, "nearest": nearest, "evaluation": evaluation}

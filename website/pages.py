@@ -1,0 +1,288 @@
+"""The data each page is rendered with, from what ``load`` read."""
+
+from __future__ import annotations
+
+from .colours import BLUES, HEAT_FLOOR, RAMPS, YLGNBU_STEPS
+from .mapdraw import MAP_SHAPES
+
+# Entry-level education, from least to most, as BLS words it.
+VARIES = "See How to Become One"  # BLS's entry for occupations with no one typical path
+
+
+EDUCATION = (
+    "No formal educational credential",
+    "High school diploma or equivalent",
+    "Some college, no degree",
+    "Postsecondary nondegree award",
+    "Associate's degree",
+    "Bachelor's degree",
+    "Master's degree",
+    "Doctoral or professional degree",
+    VARIES,
+)
+
+
+def home_data(data):
+    """Only what the home page needs to draw: one compact row per occupation.
+    Rationales and aliases load after the first drawing, from data/."""
+    categories = sorted({o["category_name"] or o["category"] for o in data["occupations"]})
+    education = [e for e in EDUCATION if any(o["entry_education"] == e for o in data["occupations"])]
+    measures = data["evidence"]["measures"] if data["evidence"] else []
+    occupations = []
+    for o in data["occupations"]:
+        if o["jobs"] is None:
+            continue  # the treemap's area is the job count; Military Careers has none
+        occupations.append(
+            [
+                o["slug"],
+                o["title"],
+                categories.index(o["category_name"] or o["category"]),
+                o["jobs"],
+                o["median_pay_annual"],
+                o["median_pay_hourly"],
+                o["outlook_pct"],
+                o["outlook_desc"],
+                o["openings"],
+                1 if o["pay_top_coded"] else 0,
+                education.index(o["entry_education"]) if o["entry_education"] in education else None,
+                [c["scores"].get(o["slug"], {}).get("score") for c in data["criteria"]],
+            ]
+        )
+    return {
+        "fields": [
+            "slug",
+            "title",
+            "category",
+            "jobs",
+            "pay",
+            "hourly",
+            "outlook",
+            "outlook_desc",
+            "openings",
+            "topcoded",
+            "education",
+            "scores",
+        ],
+        "categories": categories,
+        "education": education,
+        # Only the colour ramps this page draws with: pay, outlook, the published
+        # measures' disagreement, and each criterion's own.
+        "ramps": {
+            name: RAMPS[name]
+            for name in sorted({"viridis", "puor", "oranges", *(c["colors"] for c in data["criteria"])})
+            if name in RAMPS
+        },
+        "steps": YLGNBU_STEPS[max(3, min(9, len([e for e in education if e != VARIES])))],
+        "criteria": [
+            {k: c[k] for k in ("name", "title", "description", "unit", "min", "max", "colors", "tiers")}
+            | {"source": c["run"]["label"]}
+            for c in data["criteria"]
+        ],
+        "measures": [{k: m[k] for k in ("name", "short", "title", "authors", "year", "occupations")} for m in measures],
+        "occupations": occupations,
+        "years": [data["edition"]["base_year"], data["edition"]["projection_year"]],
+        "space": data["space"]["method"] if data["space"] else None,
+        "shapes": MAP_SHAPES,
+    }
+
+
+def percentile_text(value):
+    """63.4 -> "63rd": a percentile as readers say it."""
+    n = int(round(value))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# Task labels of GPTs-are-GPTs, most exposed first: E1 direct, E2 with tools, E0 none.
+LABEL_ORDER = {"E1": 0, "E2": 1, "E0": 2, None: 3}
+
+
+LABEL_TEXT = {"E1": "directly exposed", "E2": "exposed with tools", "E0": "not exposed", None: "not labelled"}
+
+
+def occupation_evidence(data, slug, by_slug):
+    """The Evidence section of one occupation's page: every criterion's score
+    and every measure as a percentile, a plain verdict, the O*NET tasks most
+    exposed first, and similar work that the measures place lower."""
+    evidence = data["evidence"]
+    dots = []
+    for c in data["criteria"]:
+        score = c["scores"].get(slug)
+        if score and slug in c["percentiles"]:
+            dots.append(
+                {
+                    "kind": "criterion",
+                    "name": c["name"],
+                    "short": c["title"],
+                    "title": c["title"],
+                    "value": score["score"],
+                    "raw": f"{score['score']:g} of {c['max']}",
+                    "percentile": c["percentiles"][slug],
+                    "n": len(c["scores"]),
+                    "source": c["run"]["model"] or c["run"]["source"],
+                    "method": "rubric LLM (this site)",
+                }
+            )
+    if not evidence:
+        return {"dots": dots, "verdict": [], "tasks": [], "labels": {}, "less_exposed": [], "consensus": None}
+    for m in evidence["measures"]:
+        v = m["values"].get(slug)
+        if v:
+            dots.append(
+                {
+                    "kind": "measure",
+                    "name": m["name"],
+                    "short": m["short"],
+                    "title": m["title"],
+                    "value": v["value"],
+                    "raw": f"{v['value']:.3g}",
+                    "percentile": v["percentile"],
+                    "n": m["occupations"],
+                    "source": f"{m['authors']}, {m['year']}",
+                    "method": m["method"],
+                    "citation": m["citation"],
+                    "soc_codes": v["soc_codes"],
+                    "share": v["employment_share"],
+                    "partial": v["partial"],
+                    "consensus": m["consensus"],
+                }
+            )
+    consensus = evidence["consensus"].get(slug)
+    verdict = []
+    if consensus:
+        verdict.append(
+            f"The {consensus['measures']} headline published measures place this occupation between the "
+            f"{percentile_text(consensus['low'])} and the {percentile_text(consensus['high'])} percentile of US occupations "
+            f"for exposure to AI, with a median at the {percentile_text(consensus['median'])}."
+        )
+        for d in dots:
+            if d["kind"] != "criterion":
+                continue
+            gap = d["percentile"] - consensus["median"]
+            where = (
+                f"The {d['title']} score this site shows ({d['raw']}, from {d['source']}) puts it at the "
+                f"{percentile_text(d['percentile'])} percentile"
+            )
+            if abs(gap) >= 30:
+                verdict.append(
+                    f"{where}, far {'above' if gap > 0 else 'below'} where the published measures put it: they disagree."
+                )
+            elif abs(gap) >= 15:
+                verdict.append(f"{where}, somewhat {'above' if gap > 0 else 'below'} the published measures' median.")
+            else:
+                verdict.append(f"{where}, in line with the published measures.")
+        if consensus["spread"] >= 50:
+            verdict.append(
+                f"The published measures themselves disagree strongly about it: {round(consensus['spread'])} percentile points "
+                "separate the lowest from the highest."
+            )
+    tasks = sorted(
+        evidence["tasks"].get(slug, []),
+        key=lambda t: (
+            LABEL_ORDER[t["human_label"]],
+            LABEL_ORDER[t["gpt4_label"]],
+            t["task_type"] != "Core",
+            t["onet_soc_code"],
+            t["task_id"],
+        ),
+    )
+    labels = {label: sum(1 for t in tasks if t["human_label"] == label) for label in ("E1", "E2", "E0")}
+    less_exposed = []
+    if consensus and data["space"]:
+        for other in data["space"]["nearest"].get(slug, []):
+            theirs = evidence["consensus"].get(other)
+            if theirs and theirs["median"] <= consensus["median"] - 10 and other in by_slug:
+                less_exposed.append((by_slug[other], theirs))
+    return {
+        "dots": dots,
+        "verdict": verdict,
+        "tasks": tasks,
+        "labels": labels,
+        "less_exposed": less_exposed[:5],
+        "consensus": consensus,
+    }
+
+
+def evidence_page_data(data):
+    """The Evidence page: the agreement matrix, and the percentiles its scatter
+    plot draws (every criterion and measure for every occupation)."""
+    evidence = data["evidence"]
+    items = [
+        {
+            "name": c["name"],
+            "short": c["title"],
+            "title": c["title"],
+            "kind": "criterion",
+            "source": c["run"]["model"] or c["run"]["source"],
+        }
+        for c in data["criteria"]
+    ]
+    items += [
+        {"name": m["name"], "short": m["short"], "title": m["title"], "kind": "measure", "source": f"{m['authors']}, {m['year']}"}
+        for m in evidence["measures"]
+    ]
+    lookups = [c["percentiles"] for c in data["criteria"]] + [
+        {s: v["percentile"] for s, v in m["values"].items()} for m in evidence["measures"]
+    ]
+    occupations = [
+        [o["slug"], o["title"], o["jobs"], [None if o["slug"] not in p else round(p[o["slug"]], 1) for p in lookups]]
+        for o in data["occupations"]
+        if o["jobs"] and any(o["slug"] in p for p in lookups)
+    ]
+    pairs = {}
+    for r in evidence["agreement"]:
+        pairs[(r["a"], r["b"])] = pairs[(r["b"], r["a"])] = r
+    matrix = []
+    for a in items:
+        cells = []
+        for b in items:
+            r = pairs.get((a["name"], b["name"]))
+            cells.append({"row": r, "colours": heat(r["spearman"] if r else None), "self": a is b})
+        matrix.append((a, cells))
+    agreement = {
+        f"{r['a']}|{r['b']}": [r["n"], r["spearman"], r["spearman_low"], r["spearman_high"], r["weighted"]]
+        for r in evidence["agreement"]
+    }
+    return {"items": items, "occupations": occupations, "agreement": agreement}, matrix
+
+
+def detail_data(data):
+    """Loaded after the treemap is drawn: rationales, search aliases, the
+    published measures' percentiles and consensus (lowest, median, highest),
+    and each occupation's place in the labour space."""
+    evidence = data["evidence"] or {"measures": [], "consensus": {}}
+    slugs = [o["slug"] for o in data["occupations"] if o["jobs"] is not None]
+    return {
+        "rationales": {
+            c["name"]: {s: r["rationale"] for s, r in c["scores"].items() if r["rationale"]} for c in data["criteria"]
+        },
+        "aliases": [[a["alias"], a["slug"]] for a in data["aliases"]],
+        "measures": {
+            s: [round(m["values"][s]["percentile"]) if s in m["values"] else None for m in evidence["measures"]]
+            for s in slugs
+            if any(s in m["values"] for m in evidence["measures"])
+        },
+        "consensus": {s: [round(c["low"]), round(c["median"]), round(c["high"])] for s, c in evidence["consensus"].items()},
+        # 10th and 90th percentile pay, one pair per detailed occupation, and whether hourly.
+        "ranges": {
+            s: [[r["p10"], r["p90"], int(r["period"] == "hourly")] for r in ranges] for s, ranges in data["pay_ranges"].items()
+        },
+        "xy": {s: list(xy) for s, xy in data["space"]["layout"].items() if s in slugs} if data["space"] else {},
+    }
+
+
+def histogram(criterion):
+    counts = {v: 0 for v in range(criterion["min"], criterion["max"] + 1)}
+    for s in criterion["scores"].values():
+        if int(s["score"]) in counts:  # a score off its scale is a tampered row; it is not drawn
+            counts[int(s["score"])] += 1
+    return [{"score": k, "occupations": v} for k, v in counts.items()]
+
+
+def heat(value):
+    """(background, text colour) for a correlation: darker is closer agreement."""
+    if value is None:
+        return "#eeeeee", "#1d1d1f"
+    t = (value - HEAT_FLOOR) / (1 - HEAT_FLOOR)
+    step = min(len(BLUES) - 1, max(0, round(t * (len(BLUES) - 1))))
+    return BLUES[step], "#ffffff" if step >= 5 else "#1d1d1f"

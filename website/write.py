@@ -1,0 +1,145 @@
+"""The build: every page and download, written to a new folder that
+replaces the old one only once it is complete."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import yaml
+
+from . import ROOT, TEMPLATES, BuildError
+from .colours import BLUES, HEAT_FLOOR
+from .downloads import downloads, measure_download
+from .load import load
+from .mapdraw import prerender_map
+from .pages import LABEL_TEXT, detail_data, evidence_page_data, histogram, home_data, occupation_evidence
+from .preview import preview_png
+from .render import D3_MODULES, environment, home_assets
+
+# Written into every built site; only a folder holding it is ever replaced.
+MARKER = ".worklens-site"
+
+
+def ours_to_replace(folder):
+    """Raise BuildError unless ``folder`` is absent, empty or made by an
+    earlier build (it holds the marker file): --out is deleted and rewritten,
+    and must never be a repository, a home folder or data.db's own folder."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise BuildError(f"{folder} is a file, not a folder; choose another --out")
+    if any(folder.iterdir()) and not (folder / MARKER).is_file():
+        raise BuildError(
+            f"{folder} holds files build.py did not make (no {MARKER} in it), so it is not replaced; "
+            "choose an empty or new --out folder"
+        )
+
+
+def build(db_path, out, base_path="/", site_url=None):
+    """Write the site to ``out``; returns the number of files written.
+    ``site_url`` (https://...) makes link previews' image address absolute."""
+    if not base_path.startswith("/") or not base_path.endswith("/"):
+        raise BuildError(f"--base-path must start and end with '/' (got {base_path!r})")
+    site_url = site_url or None  # an unset repository variable arrives as ""
+    if site_url is not None and not re.fullmatch(r"https://[^\s\"'<>]+", site_url):
+        raise BuildError(f"--site-url must be an https:// address (got {site_url!r})")
+    missing = [m for m in D3_MODULES if not (ROOT / "node_modules" / m / "dist" / f"{m}.min.js").is_file()]
+    if missing:
+        raise BuildError(f"D3 is not installed ({', '.join(missing)} missing): run npm ci first")
+    out = Path(out)
+    tmp = out.with_name(out.name + ".tmp")
+    for folder in (out, tmp):
+        ours_to_replace(folder)
+    data = load(db_path)
+    env = environment(base_path)
+    shutil.rmtree(tmp, ignore_errors=True)
+    files = {}
+
+    env.globals["nav_criteria"] = [{"name": c["name"], "title": c["title"]} for c in data["criteria"]]
+    env.globals["edition"] = data["edition"]
+    env.globals["preview"] = (site_url.rstrip("/") + "/" if site_url else base_path) + "preview.png"
+    env.globals["current_criterion"] = None
+    env.globals["has_space"] = bool(data["space"])
+    env.globals["has_evidence"] = bool(data["evidence"])
+    home = home_data(data)
+    by_slug = {o["slug"]: o for o in data["occupations"]}
+    files["index.html"] = env.get_template("index.html").render(
+        page="home",
+        data=home,
+        total_jobs=sum(o[3] for o in home["occupations"]),
+        inlined=home_assets(),
+        first=prerender_map(home),
+    )
+    files["table.html"] = env.get_template("table.html").render(
+        page="table", occupations=data["occupations"], criteria=data["criteria"], edition=data["edition"]
+    )
+    files["about.html"] = env.get_template("about.html").render(page="about", criteria=data["criteria"], edition=data["edition"])
+    for o in data["occupations"]:
+        scores = [(c, c["scores"].get(o["slug"])) for c in data["criteria"]]
+        similar = data["similar"].get(o["slug"], [])
+        nearest = data["space"]["nearest"].get(o["slug"], []) if data["space"] else []
+        files[f"occupations/{o['slug']}.html"] = env.get_template("occupation.html").render(
+            page="occupation",
+            o=o,
+            scores=scores,
+            projections=data["projections"].get(o["slug"], []),
+            similar=[by_slug[s] for s in similar if s in by_slug],
+            nearest=[(by_slug[s], s in similar) for s in nearest if s in by_slug],
+            space=data["space"],
+            evidence=occupation_evidence(data, o["slug"], by_slug),
+            label_text=LABEL_TEXT,
+            employers=data["employers"].get(o["slug"], []),
+            industry_pay=data["industry_pay"].get(o["slug"], []),
+            pay_ranges=data["pay_ranges"].get(o["slug"], []),
+            mentions=[
+                (link, by_slug[link["target_slug"]])
+                for link in data["text_links"].get(o["slug"], [])
+                if link["target_slug"] in by_slug
+            ],
+        )
+    if data["evidence"]:
+        scatter, matrix = evidence_page_data(data)
+        files["evidence.html"] = env.get_template("evidence.html").render(
+            page="evidence",
+            evidence=data["evidence"],
+            scatter=scatter,
+            matrix=matrix,
+            criteria=data["criteria"],
+            blues=BLUES,
+            heat_floor=HEAT_FLOOR,
+        )
+        files["assets/evidence.js"] = (TEMPLATES / "evidence.js").read_text()
+        files["data/measures.csv"] = measure_download(data)
+    if data["space"]:
+        files["space.html"] = env.get_template("space.html").render(page="space", space=data["space"])
+    for c in data["criteria"]:
+        files[f"criteria/{c['name']}.html"] = env.get_template("criterion.html").render(
+            page="criterion",
+            c=c,
+            histogram=histogram(c),
+            total=len(c["scores"]),
+            current_criterion=c["name"],
+        )
+    csv_text, json_text = downloads(data)
+    files["data/occupations.csv"] = csv_text
+    files["data/occupations.json"] = json_text
+    files["data/details.json"] = json.dumps(detail_data(data), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    files["data/metadata.json"] = json.dumps(yaml.safe_load((ROOT / "metadata.yml").read_text()), indent=1, sort_keys=True)
+    files["assets/site.css"] = (TEMPLATES / "site.css").read_text()
+    files["404.html"] = env.get_template("404.html").render(page="404")
+
+    for name, text in sorted(files.items()):
+        path = tmp / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    shutil.copyfile(db_path, tmp / "data" / "data.db")
+    (tmp / "preview.png").write_bytes(preview_png(home))
+    (tmp / MARKER).write_text("Made by build.py; the next build replaces this whole folder.\n")
+    # Swap in the new site only once it is complete: a failed build leaves
+    # the previous one as it was.
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return len(files) + 2

@@ -153,6 +153,13 @@ def criteria_command(criteria_dir):
 @click.option(
     "--poll-interval", default=30.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between checks on a batch."
 )
+@click.option(
+    "--retry-wait",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, max=60),
+    help="Seconds before retrying a call the API refused for now (429, 5xx, a dropped connection), doubled for each retry after; the server's Retry-After wins.",
+)
 @db_option
 @criteria_dir_option
 def run_command(
@@ -174,6 +181,7 @@ def run_command(
     effort,
     timeout,
     poll_interval,
+    retry_wait,
     db_path,
     criteria_dir,
 ):
@@ -251,6 +259,7 @@ def run_command(
                 concurrency=concurrency,
                 max_cost=max_cost,
                 poll_interval=poll_interval,
+                retry_wait=retry_wait,
                 log=log,
             )
         )
@@ -300,7 +309,7 @@ def _dry_run(db, criterion, runs_to_make, price_of, options, batch):
         click.echo(f"{len(runs_to_make)} runs, estimated cost ${total:.4f} in all")
 
 
-def _run_one(db, db_path, the_plan, *, client, batch, wait_for_results, concurrency, max_cost, poll_interval, log):
+def _run_one(db, db_path, the_plan, *, client, batch, wait_for_results, concurrency, max_cost, poll_interval, retry_wait, log):
     """One run of one model (or sample); returns its exit code."""
     try:
         with _progress(len(the_plan.jobs)) as advance:
@@ -314,6 +323,7 @@ def _run_one(db, db_path, the_plan, *, client, batch, wait_for_results, concurre
                 concurrency=concurrency,
                 max_cost=max_cost,
                 poll_interval=poll_interval,
+                retry_wait=retry_wait,
                 log=log,
                 progress=advance,
             )

@@ -39,10 +39,13 @@ class Throttle:
     """What the workers of one run share: when one is told to slow down (429,
     529) every worker waits; a stop (Ctrl-C) ends every wait and every retry
     at once; and after ``max_connection_failures`` calls in a row could not
-    reach the API, the run stops instead of retrying every occupation."""
+    reach the API, the run stops instead of retrying every occupation.
+    ``first_wait`` is the pause before a first retry, doubled for each
+    retry after it (a server's Retry-After wins)."""
 
-    def __init__(self, max_connection_failures=5):
+    def __init__(self, max_connection_failures=5, first_wait=1.0):
         self._lock = threading.Lock()
+        self.first_wait = first_wait
         self._until = 0.0
         self.stop = threading.Event()
         self.max_connection_failures = max_connection_failures
@@ -176,7 +179,7 @@ def retrying(request, *, throttle, retries=5, log=None, what=""):
     out, and Stopped as soon as the run is told to stop."""
     for attempt in range(retries + 1):
         throttle.wait()
-        wait = min(2.0**attempt, 60.0)
+        wait = min(throttle.first_wait * 2.0**attempt, 60.0)
         try:
             result = request()
         except anthropic.APIStatusError as exc:

@@ -561,6 +561,7 @@ def execute(
     concurrency=8,
     max_cost=None,
     poll_interval=30.0,
+    retry_wait=1.0,
     log=print,
     progress=None,
 ):
@@ -577,7 +578,7 @@ def execute(
             )
         store.save_criterion(db, the_plan.criterion)
         _drop_done_since_planned(db, the_plan)
-        throttle = llm.Throttle()
+        throttle = llm.Throttle(first_wait=retry_wait)
         if not the_plan.jobs and not (batch and store.pending_batches(db, the_plan.config)):
             return Result(None, "complete", skipped=the_plan.skipped, waiting=the_plan.waiting)
         llm.check_access(client, the_plan.model, throttle=throttle, log=log)

@@ -15,10 +15,7 @@
     parent.append(node);
     return node;
   };
-  const ordinal = v => {
-    const n = Math.round(v), tens = n % 100;
-    return n + (tens >= 10 && tens <= 20 ? "th" : ({1: "st", 2: "nd", 3: "rd"})[n % 10] || "th");
-  };
+  const ordinal = v => data.ordinals[Math.round(v)];  // how readers say a percentile (build.py writes the rule)
   const index = new Map(data.items.map((item, i) => [item.name, i]));
 
   // 1. The two choices, from the URL or the first criterion against the first measure.

@@ -42,10 +42,8 @@ const start = function () {
   const schemes = Object.fromEntries(Object.entries(data.ramps).map(([name, stops]) => [name, ramp(stops)]));
   const MISSING = "#d9d9d9";
   const payRange = [25000, 250000];
-  const ordinal = v => {
-    const n = Math.round(v), tens = n % 100;
-    return n + (tens >= 10 && tens <= 20 ? "th" : ({1: "st", 2: "nd", 3: "rd"})[n % 10] || "th");
-  };
+  // Percentiles arrive with the details, with how readers say each (build.py writes the rule).
+  const ordinal = v => (details.ordinals || [])[Math.round(v)] || String(Math.round(v));
   const decileBins = [...Array(10).keys()].map(k => [k * 10, k === 9 ? Infinity : k * 10 + 10, k * 10 + "s"]);
   // Published measures share the first criterion's colours, so a measure and
   // our score look alike where they agree.
@@ -67,7 +65,7 @@ const start = function () {
      value: o => o.education, text: v => data.education[v],
      // Ordinal steps that stay apart (ColorBrewer YlGnBu, one step a level);
      // "varies" is a neutral outside the ramp.
-     color: v => (data.education[v] === "See How to Become One" ? "#b3a58f" : educationSteps[Math.min(v, educationSteps.length - 1)])},
+     color: v => (v === data.varies ? "#b3a58f" : educationSteps[Math.min(v, educationSteps.length - 1)])},
     ...data.criteria.map((c, i) => ({
       id: c.name, title: c.title, short: c.title, criterion: c,
       value: o => o.scores[i], text: v => numbers.format(v) + " of " + c.max, brief: v => numbers.format(v),
@@ -128,13 +126,18 @@ const start = function () {
   };
   const treemap = $("treemap");
   const tiles = new Map();
+  // The box the map is laid out in, wide on a computer and tall on a phone
+  // (its size in a 1280 x 800 window and on a 390 px phone), stretched to
+  // the map's size. The stylesheet says which shape the map has (--shape,
+  // by the width of its container), and how tall it is.
+  const SHAPES = {wide: [1248, 640], tall: [358, 465]};
   function drawTreemap() {
-    // The stylesheet sizes the map to the window; it is laid out in a box of
-    // a fixed shape (wide on a computer, tall on a phone) and stretched to
-    // fit, so the map the page arrives with (build.py's prerender_map, the
-    // same layout of the same box) is the map drawn here.
-    const width = treemap.clientWidth, height = treemap.clientHeight, small = width < 600;
-    const [shapeWidth, shapeHeight] = data.shapes[small ? "tall" : "wide"];
+    // Places are percentages of the box, so the map the page arrives with
+    // (this function, run when the site is built: website/predraw.mjs)
+    // stretches with the window as this drawing does.
+    const width = treemap.clientWidth, height = treemap.clientHeight;
+    const small = getComputedStyle(treemap).getPropertyValue("--shape").trim() === "tall";
+    const [shapeWidth, shapeHeight] = SHAPES[small ? "tall" : "wide"];
     const groups = data.categories
       .map((name, i) => ({name, children: occupations.filter(o => o.category === i)}))
       .filter(g => g.children.length);
@@ -142,6 +145,7 @@ const start = function () {
     const root = d3.hierarchy({children: groups}).sum(d => (d.children ? 0 : sizeOf(d) || 0)).sort((a, b) => b.value - a.value);
     d3.treemap().size([shapeWidth, shapeHeight])(root);
     const sx = width / shapeWidth, sy = height / shapeHeight;
+    const pct = (v, of) => +(100 * v / of).toFixed(2) + "%";
     // Exact areas: a tile gives up half a pixel on each side to the white
     // line between it and its neighbours, a whole one at its group's edge.
     const edges = (node, group) => {
@@ -166,7 +170,7 @@ const start = function () {
       if (shown.join(" ") === group.data.name) label.textContent = group.data.name;
       else label.append(el("span", {"aria-hidden": "true"}, shown.join(" ")), el("span", {class: "sr"}, group.data.name));
       const box = {x0: group.x0 * sx + 0.5, x1: group.x1 * sx - 0.5, y0: group.y0 * sy + 0.5};
-      place(label, {...box, y1: box.y0 + labelHeight * lines.get(group.data.name)});
+      label.style.cssText = `left:${pct(box.x0, width)};top:${pct(box.y0, height)};width:${pct(box.x1 - box.x0, width)};height:${labelHeight * lines.get(group.data.name)}px`;
       label.title = group.data.name;
       parts.append(label);
       for (const leaf of group.leaves()) {
@@ -180,7 +184,7 @@ const start = function () {
         const w = at.x1 - at.x0, h = at.y1 - at.y0 - under;
         // One style write per tile: its place and its colour.
         const colour = fill(l, o);
-        tile.style.cssText = `left:${at.x0}px;top:${at.y0}px;width:${w}px;height:${at.y1 - at.y0}px;background:${colour}`;
+        tile.style.cssText = `left:${pct(at.x0, width)};top:${pct(at.y0, height)};width:${pct(w, width)};height:${pct(at.y1 - at.y0, height)};background:${colour}`;
         // A name wherever a line of it fits, its value too where two lines do.
         const line = small ? 13 : 14, withValue = w >= 34 && h >= 2 * line + 2;
         if (w >= 34 && h >= line + 2) {
@@ -199,6 +203,7 @@ const start = function () {
       }
     }
     treemap.replaceChildren(parts);
+    treemap.removeAttribute("data-predrawn");
     const current = tiles.get(state.selected) || tiles.values().next().value;
     if (current) current.tabIndex = 0;  // the map is one Tab stop; arrow keys move within it
     highlight();
@@ -233,12 +238,6 @@ const start = function () {
       shown[shown.length - 1] = last ? last + "…" : "";  // too narrow for a letter: the border alone marks it
     }
     return shown.map(l => l.replace(/[,\s]+…$/, "…"));
-  }
-  function place(node, d) {
-    node.style.left = d.x0 + "px";
-    node.style.top = d.y0 + "px";
-    node.style.width = Math.max(0, d.x1 - d.x0) + "px";
-    node.style.height = Math.max(0, d.y1 - d.y0) + "px";
   }
   const darkness = new Map();
   const isDark = colour => {
@@ -409,7 +408,7 @@ const start = function () {
     if (l.categorical) {
       data.education.forEach((name, i) => {
         const item = el("span", {class: "swatch"});
-        item.append(el("i", {style: `background:${l.color(i)}`}), document.createTextNode(name === "See How to Become One" ? "varies" : name));
+        item.append(el("i", {style: `background:${l.color(i)}`}), document.createTextNode(i === data.varies ? "varies" : name));
         box.append(item);
       });
     } else {
@@ -449,8 +448,8 @@ const start = function () {
       for (const o of sorted) { run += o.jobs; if (run >= half) { median = o.pay; break; } }
       text = `Half of all jobs are in occupations whose median pay is below $${numbers.format(median)} a year.`;
     } else if (l.id === "education") {
-      const from = data.education.indexOf("Bachelor's degree");
-      text = from < 0 ? "" : `${share(known.filter(o => o.education >= from && data.education[o.education] !== "See How to Become One")).replace(" of jobs", " of jobs are in occupations")} that need a bachelor's degree or more to enter.`;
+      const from = data.degree;
+      text = from == null ? "" : `${share(known.filter(o => o.education >= from && o.education !== data.varies)).replace(" of jobs", " of jobs are in occupations")} that need a bachelor's degree or more to enter.`;
     } else if (l.measure) {
       text = known.length ? `Occupations in the top quarter on ${l.short} (${l.measure.authors.split(" ")[0]}, ${l.measure.year}) hold ${share(known.filter(o => l.value(o) >= 75))}.` : "Loading the published measures…";
     } else {
@@ -765,11 +764,11 @@ const start = function () {
     document.documentElement.dataset.details = "loaded";
   });
 };
-// The page arrives with its first view already drawn (build.py's
-// prerender_map), unless the address asks for another view or the window is
-// too narrow for that shape, when the script under the map cleared it. Then
-// this starts once that map is on screen, and draws it again: the same
-// layout, to the pixel, with what a pointer, the keyboard and a screen reader need.
+// The page arrives with its first view already drawn (this script, run when
+// the site was built), unless the address asks for another view, when the
+// script under the map cleared it. Then this starts once that map is on
+// screen, and draws it again: the same layout, to the pixel, with the page's
+// own fonts and what a pointer, the keyboard and a screen reader need.
 if (document.getElementById("treemap").childElementCount) requestAnimationFrame(() => setTimeout(start));
 else start();
 }

@@ -13,6 +13,10 @@ from click.testing import CliRunner
 from conftest import ROOT
 
 import build
+from website import BuildError
+from website.check import check
+from website.render import inline, without_comment_lines
+from website.write import build as build_site
 
 EVIL_TITLE = '</script><script>alert("title")</script><!--'
 EVIL_RATIONALE = '<img src=x onerror=alert("rationale")> & </SCRIPT> \u2028'
@@ -58,7 +62,7 @@ def pages(site):
 
 
 def test_every_internal_link_resolves_and_nothing_loads_from_another_host(site):
-    assert build.check(site, "/worklens/") == []
+    assert check(site, "/worklens/") == []
     css = (site / "assets" / "site.css").read_text()
     assert "url(" not in css and "@import" not in css
     home = (site / "index.html").read_text()
@@ -80,36 +84,38 @@ def test_the_home_page_draws_with_nothing_more_to_fetch(site):
 def test_the_home_page_arrives_with_its_first_view_drawn(site):
     home = (site / "index.html").read_text()
     treemap = home[home.index('<div id="treemap"') : home.index("</div>\n    <script>", home.index('<div id="treemap"'))]
+    assert "data-predrawn" in treemap
     assert treemap.count('class="tile') == 341 and treemap.count('class="group"') == 24
     assert '<a class="tile" href="/worklens/occupations/registered-nurses.html"' in treemap
-    # Its sentence and legend are the first criterion's, worked out as treemap.js works them out.
+    # Its sentence and legend are the first criterion's, as treemap.js writes them (it drew them).
     assert re.search(r'<p id="headline"[^>]*>Occupations scoring 6 or more on AI exposure .* hold [\d.]+% of jobs', home)
     assert '<span class="legend-title">AI exposure (' in home
     assert '<button type="button" role="radio" data-layer="ai_exposure" aria-checked="true">' in home
 
 
-def test_without_a_criterion_the_page_arrives_without_a_map_for_the_script_to_draw(tmp_path):
+def test_without_a_criterion_the_page_arrives_with_the_outlook_drawn(tmp_path):
     db = tmp_path / "data.db"
     shutil.copy(ROOT / "data.db", db)
     with sqlite_utils.Database(db).conn as conn:
         conn.execute("update criteria set current_run = null")
-    build.build(db, tmp_path / "site")
+    build_site(db, tmp_path / "site")
     home = (tmp_path / "site" / "index.html").read_text()
-    assert 'class="tile' not in home
+    assert home.count('class="tile') == 341
+    assert re.search(r'<p id="headline"[^>]*>Occupations projected to grow 5% or more by 2034 hold', home)
     assert '<button type="button" role="radio" data-layer="outlook" aria-checked="true">' in home
 
 
 def test_comment_lines_leave_the_page_and_nothing_else_does():
     script = 'const a = 1;\n  // why\nconst url = "http://x"; // kept\n'
-    assert build.without_comment_lines(script) == 'const a = 1;\nconst url = "http://x"; // kept\n'
-    with pytest.raises(build.BuildError, match="spans lines"):
-        build.without_comment_lines("const s = `one\n// two`;")
+    assert without_comment_lines(script) == 'const a = 1;\nconst url = "http://x"; // kept\n'
+    with pytest.raises(BuildError, match="spans lines"):
+        without_comment_lines("const s = `one\n// two`;")
 
 
 def test_a_script_that_would_close_its_element_is_refused():
-    assert build.inline("a < b && c > d", "script", "x.js") == "a < b && c > d"
-    with pytest.raises(build.BuildError, match="x.js holds '</script'"):
-        build.inline("let s = '</SCRIPT><img src=x onerror=alert(1)>'", "script", "x.js")
+    assert inline("a < b && c > d", "script", "x.js") == "a < b && c > d"
+    with pytest.raises(BuildError, match="x.js holds '</script'"):
+        inline("let s = '</SCRIPT><img src=x onerror=alert(1)>'", "script", "x.js")
 
 
 def test_the_check_catches_broken_links_and_foreign_assets(site, tmp_path):
@@ -118,7 +124,7 @@ def test_the_check_catches_broken_links_and_foreign_assets(site, tmp_path):
     (broken / "occupations" / "actors.html").unlink()
     page = broken / "about.html"
     page.write_text(page.read_text().replace("</head>", '<script src="https://cdn.example.org/d3.js"></script></head>'))
-    problems = build.check(broken, "/worklens/")
+    problems = check(broken, "/worklens/")
     assert any("links to /worklens/occupations/actors.html, which does not exist" in p for p in problems)
     assert "about.html loads https://cdn.example.org/d3.js from another host" in problems
     result = CliRunner().invoke(build.main, ["--db", str(ROOT / "data.db"), "--out", str(tmp_path / "ok"), "--check"])
@@ -420,58 +426,84 @@ def test_a_social_preview_image_and_link_preview_tags(site, tmp_path):
     assert refused.exit_code == 1 and "--site-url must be an https:// address" in refused.output
 
 
-def test_squarify_gives_each_value_its_share_of_the_box():
-    values = [500, 300, 120, 50, 20, 7, 2, 1]
-    rects = build.squarify(values, 10, 20, 610, 320)
-    assert len(rects) == len(values)
-    for value, (x0, y0, x1, y1) in zip(values, rects):
-        assert (x1 - x0) * (y1 - y0) == pytest.approx(600 * 300 * value / sum(values))
-        assert 10 - 1e-9 <= x0 <= x1 <= 610 + 1e-9 and 20 - 1e-9 <= y0 <= y1 <= 320 + 1e-9
-    # Nothing overlaps: the rectangles tile the box.
-    for i, a in enumerate(rects):
-        for b in rects[i + 1 :]:
-            assert min(a[2], b[2]) - max(a[0], b[0]) <= 1e-9 or min(a[3], b[3]) - max(a[1], b[1]) <= 1e-9
+def test_the_preview_is_the_map_the_page_arrives_with(site):
+    import struct
+    import zlib
 
+    from website.preview import PREVIEW_SIZE, rgb
 
-def test_the_build_lays_the_map_out_exactly_as_d3_does():
-    # The page arrives with the map build.py drew and the script draws it
-    # again with D3: the two must agree. D3 itself, run by Node, is the judge.
-    node = shutil.which("node")
-    if not node:
-        pytest.skip("Node is not installed (npm ci needs it too)")
-    home = build.home_data(build.load(ROOT / "data.db"))
-    d3_path = ROOT / "node_modules" / "d3-hierarchy" / "dist" / "d3-hierarchy.min.js"
-    # D3's file defines d3 on the exports it is given.
-    script = (
-        f"const d3 = {{}}; new Function('exports', 'module', require('fs').readFileSync({json.dumps(str(d3_path))}, 'utf8'))(d3, {{}});"
-        + """
-    const home = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    const rows = home.occupations.map(r => Object.fromEntries(home.fields.map((f, i) => [f, r[i]])));
-    const groups = home.categories.map((name, i) => ({name, children: rows.filter(o => o.category === i)})).filter(g => g.children.length);
-    const out = {};
-    for (const [shape, [w, h]] of Object.entries(home.shapes)) {
-      const root = d3.hierarchy({children: groups}).sum(d => (d.children ? 0 : d.jobs || 0)).sort((a, b) => b.value - a.value);
-      d3.treemap().size([w, h])(root);
-      out[shape] = root.children.map(g => [g.data.name, [g.x0, g.y0, g.x1, g.y1], g.children.map(l => [l.data.slug, [l.x0, l.y0, l.x1, l.y1]])]);
-    }
-    process.stdout.write(JSON.stringify(out));
-    """
+    png = (site / "preview.png").read_bytes()
+    width, height = PREVIEW_SIZE
+    body = zlib.decompress(png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8])
+    assert struct.unpack(">II", png[16:24]) == (width, height)
+
+    def pixel(x, y):
+        start = y * (1 + 3 * width) + 1 + 3 * x
+        return body[start : start + 3]
+
+    home = (site / "index.html").read_text()
+    tiles = re.findall(
+        r'<a class="tile[^"]*" href="[^"]+" style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%;background:(#\w+)"',
+        home,
     )
-    got = subprocess.run([node, "-e", script], input=json.dumps(home), capture_output=True, text=True, check=True)
-    d3 = json.loads(got.stdout)
-    for shape in build.MAP_SHAPES:
-        ours = [
-            [name, list(rect), [[o["slug"], list(r)] for o, r in leaves]]
-            for name, rect, leaves in build.map_layout(home, *build.MAP_SHAPES[shape])
-        ]
-        assert [g[0] for g in ours] == [g[0] for g in d3[shape]]
-        for mine, theirs in zip(ours, d3[shape]):
-            assert [s for s, _ in mine[2]] == [s for s, _ in theirs[2]]
-            for a, b in [(mine[1], theirs[1]), *((r, t) for (_, r), (_, t) in zip(mine[2], theirs[2]))]:
-                assert a == pytest.approx(b, abs=1e-9)
+    assert len(tiles) == 341
+    for left, top, w, h, colour in tiles:
+        if float(w) * width / 100 > 4 and float(h) * height / 100 > 4:
+            centre = (float(left) + float(w) / 2) * width / 100, (float(top) + float(h) / 2) * height / 100
+            assert pixel(int(centre[0]), int(centre[1])) == rgb(colour)
 
 
-def test_the_build_knows_every_column_the_scraper_added():
-    from scrape import store
+def test_the_map_is_laid_out_by_the_page_script_alone():
+    # One writer of the map: treemap.js lays it out, labels and colours it,
+    # and writes its legend and sentence; the build runs it (predraw.mjs)
+    # and lays out nothing itself.
+    script = (ROOT / "site_templates" / "treemap.js").read_text()
+    assert "d3.treemap()" in script and "function headline()" in script and "function legend()" in script
+    python = "\n".join(path.read_text() for path in sorted((ROOT / "website").glob("*.py"))) + (ROOT / "build.py").read_text()
+    for word in ("squarify", "treemap(", "golden", "headline =", "ramp_colour", "translateX", "toFixed"):
+        assert word not in python.lower(), word
+    # The page's own script under the map names no breakpoint and no address key.
+    home = (ROOT / "site_templates" / "index.html").read_text()
+    inline = home[home.index('<div id="treemap"') : home.index("</script>", home.index('<div id="treemap"'))]
+    assert "matchMedia" not in inline and '"layer"' not in inline and "px" not in inline
 
-    assert set(build.LATER_COLUMNS) == set(store.NEW_COLUMNS)
+
+STAGES = ("scrape", "measures", "score", "space", "compare", "website")
+
+
+def imported_packages(package):
+    import ast
+
+    found = set()
+    files = [ROOT / "build.py"] if package == "build" else sorted((ROOT / package).glob("*.py"))
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+def test_stages_meet_only_in_the_database():
+    # The site imports no stage, and no stage imports another or the site:
+    # what one needs of another it reads from data.db. All may use pipeline.
+    for package in (*STAGES, "build"):
+        own = {package} if package != "build" else {"website"}
+        assert not (imported_packages(package) & set(STAGES)) - own, package
+    assert "pipeline" not in imported_packages("website") | imported_packages("build")
+
+
+def test_a_database_scraped_before_later_columns_still_builds(tmp_path):
+    db = tmp_path / "data.db"
+    shutil.copy(ROOT / "data.db", db)
+    with sqlite_utils.Database(db).conn as conn:
+        conn.execute("drop table occupations_fts")
+        for trigger in ("occupations_ai", "occupations_ad", "occupations_au"):
+            conn.execute(f"drop trigger if exists {trigger}")
+        for column in ("openings", "pay_p10_annual", "pay_p90_annual", "pay_top_coded"):
+            conn.execute(f"alter table occupations drop column {column}")
+    result = run_build(db, tmp_path / "site")
+    assert result.exit_code == 0, result.output
+    nurses = (tmp_path / "site" / "occupations" / "registered-nurses.html").read_text()
+    assert "Registered Nurses" in nurses

@@ -3,8 +3,6 @@ the previews blend, the education steps, and the agreement heat map."""
 
 from __future__ import annotations
 
-import math
-
 # Each scheme the criteria may name, sampled at 11 even stops from d3-scale-chromatic
 # (ColorBrewer and matplotlib's palettes). The site blends between these stops
 # (index.html carries the ones it uses) and so does the preview, so both match.
@@ -37,15 +35,6 @@ YLGNBU_STEPS = {
     8: "ffffd9 edf8b1 c7e9b4 7fcdbb 41b6c4 1d91c0 225ea8 0c2c84",
     9: "ffffd9 edf8b1 c7e9b4 7fcdbb 41b6c4 1d91c0 225ea8 253494 081d58",
 }
-
-
-def ramp_colour(scheme, t):
-    """The colour at ``t`` (0 to 1) along a scheme, as an RGB triple, blended
-    as treemap.js blends it (halves round up, as JavaScript's Math.round)."""
-    stops = [bytes.fromhex(h) for h in RAMPS.get(scheme, RAMPS["viridis"]).split()]
-    x = min(max(t, 0.0), 1.0) * (len(stops) - 1)
-    i = min(math.floor(x), len(stops) - 2)
-    return bytes(math.floor(a + (b - a) * (x - i) + 0.5) for a, b in zip(stops[i], stops[i + 1]))
 
 
 # A sequential blue ramp for the agreement heat map (ColorBrewer Blues).

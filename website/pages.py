@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from .colours import BLUES, HEAT_FLOOR, RAMPS, YLGNBU_STEPS
-from .mapdraw import MAP_SHAPES
 
 # Entry-level education, from least to most, as BLS words it.
 VARIES = "See How to Become One"  # BLS's entry for occupations with no one typical path
+BACHELOR = "Bachelor's degree"
 
 
 EDUCATION = (
@@ -15,7 +15,7 @@ EDUCATION = (
     "Some college, no degree",
     "Postsecondary nondegree award",
     "Associate's degree",
-    "Bachelor's degree",
+    BACHELOR,
     "Master's degree",
     "Doctoral or professional degree",
     VARIES,
@@ -65,6 +65,9 @@ def home_data(data):
         ],
         "categories": categories,
         "education": education,
+        # BLS's words, said once: the level that means no one typical path, and a bachelor's degree.
+        "varies": education.index(VARIES) if VARIES in education else None,
+        "degree": education.index(BACHELOR) if BACHELOR in education else None,
         # Only the colour ramps this page draws with: pay, outlook, the published
         # measures' disagreement, and each criterion's own.
         "ramps": {
@@ -82,7 +85,6 @@ def home_data(data):
         "occupations": occupations,
         "years": [data["edition"]["base_year"], data["edition"]["projection_year"]],
         "space": data["space"]["method"] if data["space"] else None,
-        "shapes": MAP_SHAPES,
     }
 
 
@@ -91,6 +93,10 @@ def percentile_text(value):
     n = int(round(value))
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+# Every whole percentile as readers say it, for the pages' scripts: the rule is written once, above.
+ORDINALS = [percentile_text(v) for v in range(101)]
 
 
 # Task labels of GPTs-are-GPTs, most exposed first: E1 direct, E2 with tools, E0 none.
@@ -243,7 +249,7 @@ def evidence_page_data(data):
         f"{r['a']}|{r['b']}": [r["n"], r["spearman"], r["spearman_low"], r["spearman_high"], r["weighted"]]
         for r in evidence["agreement"]
     }
-    return {"items": items, "occupations": occupations, "agreement": agreement}, matrix
+    return {"items": items, "occupations": occupations, "agreement": agreement, "ordinals": ORDINALS}, matrix
 
 
 def detail_data(data):
@@ -257,6 +263,7 @@ def detail_data(data):
             c["name"]: {s: r["rationale"] for s, r in c["scores"].items() if r["rationale"]} for c in data["criteria"]
         },
         "aliases": [[a["alias"], a["slug"]] for a in data["aliases"]],
+        "ordinals": ORDINALS,
         "measures": {
             s: [round(m["values"][s]["percentile"]) if s in m["values"] else None for m in evidence["measures"]]
             for s in slugs

@@ -1,21 +1,31 @@
-"""The link preview: the map as a PNG, drawn without a browser."""
+"""The link preview: the map as the page first shows it, as a PNG drawn
+without a browser from the tiles ``predraw`` placed."""
 
 from __future__ import annotations
 
-import math
+import re
 import struct
 import zlib
-
-from .colours import ramp_colour
-from .mapdraw import map_layout
+from typing import Any
 
 PREVIEW_SIZE = (1200, 630)  # what link previews show at full width
+GROUP_EDGE = bytes.fromhex("1d1d1f")  # shows between groups, as the page's group borders do
 
 
-def preview_png(home):
-    """The treemap as the site first draws it (area jobs, colour the first
-    criterion's score, or pay), laid out as the page lays it out, for link
-    previews: a PNG, byte for byte the same for the same data."""
+def rgb(colour: str) -> bytes:
+    """A CSS colour as the page's script writes it (rgb(r, g, b) or #rrggbb) -> 3 bytes."""
+    if colour.startswith("#") and len(colour) == 7:
+        return bytes.fromhex(colour[1:])
+    found = [int(v) for v in re.findall(r"\d+", colour)[:3]]
+    if len(found) != 3 or any(v > 255 for v in found):
+        return bytes.fromhex("d9d9d9")
+    return bytes(found)
+
+
+def preview_png(tiles: list[list[Any]]) -> bytes:
+    """The first view's tiles ([left %, top %, width %, height %, colour,
+    group id]) stretched to 1200 x 630: a PNG, byte for byte the same for
+    the same tiles."""
     width, height = PREVIEW_SIZE
     pixels = bytearray(b"\xff" * width * height * 3)
 
@@ -25,24 +35,15 @@ def preview_png(home):
             start = (row * width + x0) * 3
             pixels[start : start + (x1 - x0) * 3] = colour * (x1 - x0)
 
-    criterion = home["criteria"][0] if home["criteria"] else None
-
-    def colour(o):
-        if criterion:
-            score = o["scores"][0]
-            if score is None:
-                return bytes.fromhex("d9d9d9")
-            return ramp_colour(criterion["colors"], (score - criterion["min"]) / (criterion["max"] - criterion["min"]))
-        return bytes.fromhex("d9d9d9") if o["pay"] is None else ramp_colour("viridis", math.log(o["pay"] / 25000) / math.log(10))
-
-    def inset(a, b):
-        # A thick line of the group's colour at its edge, a thin one between tiles.
-        return 2 if abs(a - b) < 1e-6 else 0.5
-
-    for _, (gx0, gy0, gx1, gy1), leaves in map_layout(home, width, height):
-        fill(gx0, gy0, gx1, gy1, bytes.fromhex("1d1d1f"))  # the group's border shows between its tiles and the next group
-        for o, (x0, y0, x1, y1) in leaves:
-            fill(x0 + inset(x0, gx0), y0 + inset(y0, gy0), x1 - inset(x1, gx1), y1 - inset(y1, gy1), colour(o))
+    boxes = [(left * width / 100, top * height / 100, w * width / 100, h * height / 100) for left, top, w, h, *_ in tiles]
+    groups: dict[str, list[float]] = {}
+    for (x, y, w, h), tile in zip(boxes, tiles):
+        box = groups.setdefault(tile[5] or "", [x, y, x + w, y + h])
+        box[:] = [min(box[0], x), min(box[1], y), max(box[2], x + w), max(box[3], y + h)]
+    for x0, y0, x1, y1 in groups.values():
+        fill(x0 - 1, y0 - 1, x1 + 1, y1 + 1, GROUP_EDGE)
+    for (x, y, w, h), tile in zip(boxes, tiles):
+        fill(x, y, x + w, y + h, rgb(tile[4]))
     rows = b"".join(b"\x00" + bytes(pixels[r * width * 3 : (r + 1) * width * 3]) for r in range(height))
 
     def chunk(kind, body):

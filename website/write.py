@@ -9,13 +9,14 @@ import shutil
 from pathlib import Path
 
 import yaml
+from markupsafe import Markup
 
 from . import ROOT, TEMPLATES, BuildError
 from .colours import BLUES, HEAT_FLOOR
 from .downloads import downloads, measure_download
 from .load import load
-from .mapdraw import prerender_map
 from .pages import LABEL_TEXT, detail_data, evidence_page_data, histogram, home_data, occupation_evidence
+from .predraw import first_view
 from .preview import preview_png
 from .render import D3_MODULES, environment, home_assets
 
@@ -66,12 +67,12 @@ def build(db_path, out, base_path="/", site_url=None):
     env.globals["has_evidence"] = bool(data["evidence"])
     home = home_data(data)
     by_slug = {o["slug"]: o for o in data["occupations"]}
-    files["index.html"] = env.get_template("index.html").render(
-        page="home",
-        data=home,
-        total_jobs=sum(o[3] for o in home["occupations"]),
-        inlined=home_assets(),
-        first=prerender_map(home),
+    home_page = env.get_template("index.html")
+    home_context = {"page": "home", "data": home, "total_jobs": sum(o[3] for o in home["occupations"]), "inlined": home_assets()}
+    # Twice: empty, for the page's script to draw its first view on, then with what it drew.
+    first = first_view(home_page.render(**home_context, first=None))
+    files["index.html"] = home_page.render(
+        **home_context, first={"map": Markup(first["map"]), "legend": Markup(first["legend"]), "headline": first["headline"]}
     )
     files["table.html"] = env.get_template("table.html").render(
         page="table", occupations=data["occupations"], criteria=data["criteria"], edition=data["edition"]
@@ -136,7 +137,7 @@ def build(db_path, out, base_path="/", site_url=None):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     shutil.copyfile(db_path, tmp / "data" / "data.db")
-    (tmp / "preview.png").write_bytes(preview_png(home))
+    (tmp / "preview.png").write_bytes(preview_png(first["tiles"]))
     (tmp / MARKER).write_text("Made by build.py; the next build replaces this whole folder.\n")
     # Swap in the new site only once it is complete: a failed build leaves
     # the previous one as it was.

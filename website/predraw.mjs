@@ -1,0 +1,68 @@
+// The home page's first view, drawn at build time by the page's own script
+// (site_templates/treemap.js) in jsdom, so the map is written in one
+// language: the page arrives with the map the script draws, and the script
+// draws it again once it is on screen, where fonts can be measured.
+//
+// Reads the rendered home page on standard input; writes JSON: the inner
+// HTML of the map, its legend and the sentence above it, and each tile's box
+// (percent of the map) and colour, which the link preview is drawn from.
+import { readFileSync } from "node:fs";
+import { JSDOM, VirtualConsole } from "jsdom";
+
+const [width, height] = JSON.parse(process.argv[2] || "[1248, 640]");
+const page = readFileSync(0, "utf8");
+
+// Text widths without fonts: a guess per class of letter at 11 px semi-bold
+// system type, scaled to the size asked for. The script fits group names
+// with it here, and with the real font once it draws on screen.
+const guess = (text, px) => [...text].reduce((w, ch) => w + (" ,'.ijlIJ".includes(ch) ? 3.6 : "frt-".includes(ch) ? 5.1
+  : "mwMW".includes(ch) ? 10.6 : ch !== ch.toLowerCase() ? 8.4 : 7.1), 0) * px / 11;
+
+const errors = [];
+const virtualConsole = new VirtualConsole();
+virtualConsole.on("jsdomError", e => errors.push(e.message));
+virtualConsole.on("error", e => errors.push(String(e)));
+const dom = new JSDOM(page, {
+  url: "http://localhost/",
+  runScripts: "dangerously",
+  pretendToBeVisual: true,
+  virtualConsole,
+  beforeParse(window) {
+    // What a browser would give the script that jsdom does not: the map's
+    // size, a way to measure text, and a details file that never arrives.
+    Object.defineProperty(window.HTMLElement.prototype, "clientWidth", {get() { return this.id === "treemap" ? width : 0; }});
+    Object.defineProperty(window.HTMLElement.prototype, "clientHeight", {get() { return this.id === "treemap" ? height : 0; }});
+    window.HTMLCanvasElement.prototype.getContext = () => ({
+      font: "11px sans-serif",
+      measureText(text) { return {width: guess(text, parseFloat(this.font.split(" ")[1]))}; },
+    });
+    window.matchMedia = () => ({matches: false, addEventListener() {}});
+    window.ResizeObserver = class { observe() {} };
+    window.fetch = () => new Promise(() => {});
+  },
+});
+if (errors.length) {
+  console.error(errors[0]);
+  process.exit(1);
+}
+const doc = dom.window.document, map = doc.getElementById("treemap");
+// Without the script every tile is a link of its own on the Tab path; the
+// script makes the map one Tab stop when it starts.
+for (const node of map.querySelectorAll("[tabindex]")) node.removeAttribute("tabindex");
+const box = style => ["left", "top", "width", "height"].map(k => parseFloat(style[k]));
+const tiles = [...map.querySelectorAll(".tile")].map(t => [...box(t.style), t.style.background, t.getAttribute("aria-describedby")]);
+// What the script adds for itself and for screen readers it redraws at once;
+// the page arrives without it, a sixth lighter: each tile's link text is its
+// name and value. Styles lose the spaces jsdom writes.
+for (const node of map.querySelectorAll(".tile")) for (const name of ["aria-label", "aria-describedby", "data-slug"]) node.removeAttribute(name);
+for (const node of doc.querySelectorAll("#treemap [style], #legend [style]")) node.setAttribute("style", node.getAttribute("style").replace(/;\s*$/, "").replace(/([:;])\s+/g, "$1")
+  .replace(/rgb\((\d+), (\d+), (\d+)\)/g, (_, ...c) => "#" + c.slice(0, 3).map(v => (+v).toString(16).padStart(2, "0")).join("")));
+const drawn = JSON.stringify({
+  map: map.innerHTML,
+  legend: doc.getElementById("legend").innerHTML,
+  headline: doc.getElementById("headline").textContent,
+  tiles,
+});
+dom.window.close();
+// A pipe takes what is written in its own time: exit once it has all of it.
+process.stdout.write(drawn, () => process.exit(0));

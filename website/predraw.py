@@ -1,0 +1,48 @@
+"""The home page's first view, drawn by the page's own script at build time.
+
+The map is written once, in ``site_templates/treemap.js``: its layout (D3's
+squarified treemap), labels, colours, legend and the sentence above it. The
+build runs that script on the rendered page in jsdom (``predraw.mjs``, with
+Node.js, which ``npm ci`` installs the rest for) and writes what it drew into
+the page, so the map shows before any script runs, and without one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from typing import Any, TypedDict
+
+from . import ROOT, BuildError
+
+SCRIPT = ROOT / "website" / "predraw.mjs"
+# The wide box of treemap.js's SHAPES: the map on a computer, and the shape the first view is drawn in.
+WIDE = (1248, 640)
+
+
+class FirstView(TypedDict):
+    map: str  # the map's inner HTML: groups and tiles, placed in percent of the map
+    legend: str  # the legend's inner HTML
+    headline: str  # the sentence above the map
+    tiles: list[list[Any]]  # [left %, top %, width %, height %, CSS colour, group id] per tile
+
+
+def first_view(page: str) -> FirstView:
+    """What treemap.js draws on ``page`` (the rendered home page, its map
+    empty) in the wide box, before anyone has chosen a layer, size or view."""
+    node = shutil.which("node")
+    if node is None:
+        raise BuildError("Node.js is needed to draw the map's first view: install it (and run npm ci)")
+    if not (ROOT / "node_modules" / "jsdom").is_dir():
+        raise BuildError("jsdom is not installed, so the map's first view cannot be drawn: run npm ci first")
+    try:
+        done = subprocess.run(
+            [node, str(SCRIPT), json.dumps(WIDE)], input=page, capture_output=True, text=True, timeout=120, cwd=ROOT
+        )
+    except subprocess.TimeoutExpired:
+        raise BuildError("drawing the map's first view took over 120 s; it was stopped") from None
+    if done.returncode != 0:
+        problem = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise BuildError(f"the map's first view could not be drawn: {problem}")
+    return json.loads(done.stdout)

@@ -5,7 +5,6 @@ import hashlib
 import json
 import re
 import shutil
-import subprocess
 
 import pytest
 import sqlite_utils
@@ -141,7 +140,6 @@ def test_home_page_embeds_compact_data_only(site):
 
 def test_downloads_have_current_scores(site):
     import csv
-    import json
 
     rows = list(csv.DictReader((site / "data" / "occupations.csv").open()))
     assert len(rows) == 342

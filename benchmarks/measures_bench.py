@@ -1,4 +1,4 @@
-"""Benchmark python -m score measures: the time to load every published
+"""Benchmark python -m measures: the time to load every published
 measure, the tasks and the related occupations into a copy of data.db, a
 no-op rerun, and the agreement (bootstrap intervals) alone.
 
@@ -17,7 +17,9 @@ import sqlite_utils
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from score import measures  # noqa: E402
+from compare.measures import agreement_rows  # noqa: E402
+from compare.ranks import BOOTSTRAP  # noqa: E402
+from measures import load as measures  # noqa: E402
 
 
 @click.command()
@@ -41,11 +43,11 @@ def main(reference, repeat):
             changed = measures.run(db, reference)
             noop = time.perf_counter() - started
             started = time.perf_counter()
-            pairs = measures.agreement_rows(db)
+            pairs = agreement_rows(db)
             agreement = time.perf_counter() - started
             click.echo(
                 f"run {i + 1}: full load {full:.2f} s, no-op rerun {noop:.2f} s (wrote {sum(changed.values())} tables), "
-                f"agreement alone {agreement:.2f} s for {len(pairs)} pairs x {measures.BOOTSTRAP} resamples"
+                f"agreement alone {agreement:.2f} s for {len(pairs)} pairs x {BOOTSTRAP} resamples"
             )
     click.echo(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 

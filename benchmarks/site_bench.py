@@ -22,10 +22,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from servers import Server  # noqa: E402
 
-import build  # noqa: E402
+from website.render import home_assets  # noqa: E402
+from website.write import build  # noqa: E402
 
 # What the home page loads before it draws: itself, with its styles and
-# scripts written in (build.home_assets); data/details.json comes after.
+# scripts written in (website.render.home_assets); data/details.json comes after.
 FIRST_LOAD = ["index.html"]
 
 
@@ -39,7 +40,7 @@ def main(runs):
         times = []
         for _ in range(runs):
             started = time.perf_counter()
-            build.build(ROOT / "data.db", out)
+            build(ROOT / "data.db", out)
             times.append(time.perf_counter() - started)
         click.echo(f"build: median {statistics.median(times):.3f} s over {runs} builds (target < 1 s)")
 
@@ -108,7 +109,7 @@ def canvas_page(index_html):
     data = index_html[
         index_html.index('<script id="data"') : index_html.index("</script>", index_html.index('<script id="data"')) + 9
     ]
-    scripts = "".join(f"<script>{script}</script>" for script in build.home_assets()["scripts"][:-1])
+    scripts = "".join(f"<script>{script}</script>" for script in home_assets()["scripts"][:-1])
     return f"""<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">
 <canvas id="c"></canvas>{data}{scripts}
 <script>

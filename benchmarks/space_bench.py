@@ -16,7 +16,7 @@ import sqlite_utils
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from score import embed  # noqa: E402
+from space import embed  # noqa: E402
 
 
 @click.command()

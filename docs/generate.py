@@ -22,14 +22,21 @@ DOCS = ROOT / "docs"
 sys.path.insert(0, str(ROOT))
 
 import build  # noqa: E402
+from compare import cli as compare_cli  # noqa: E402
+from measures import cli as measures_cli  # noqa: E402
 from score import cli as score_cli  # noqa: E402
 from score import criteria, prices, run  # noqa: E402
 from scrape import cli as scrape_cli  # noqa: E402
+from space import cli as space_cli  # noqa: E402
 
+# In the order the stages run.
 COMMANDS = [
     ("python -m scrape", scrape_cli.main, []),
+    ("python -m measures", measures_cli.cli, []),
     ("python -m score", score_cli.cli, []),
     *[(f"python -m score {name}", score_cli.cli, [name]) for name in sorted(score_cli.cli.commands)],
+    ("python -m space", space_cli.cli, []),
+    ("python -m compare", compare_cli.cli, []),
     ("python build.py", build.main, []),
 ]
 

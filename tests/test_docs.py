@@ -10,8 +10,14 @@ import pytest
 from conftest import ROOT
 
 import build
+from compare import cli as compare_cli
+from measures import cli as measures_cli
 from score import cli as score_cli
 from scrape import cli as scrape_cli
+from space import cli as space_cli
+
+# The stages' commands that are one command each, by the module -m runs.
+SINGLE = {"scrape": scrape_cli.main, "measures": measures_cli.cli, "space": space_cli.cli, "compare": compare_cli.cli}
 
 DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 
@@ -23,7 +29,9 @@ def test_generated_docs_are_current():
 
 def test_every_command_is_in_the_reference():
     reference = (ROOT / "docs" / "cli-reference.md").read_text()
-    assert "## `python -m scrape`" in reference and "## `python build.py`" in reference
+    assert "## `python build.py`" in reference
+    for name in SINGLE:
+        assert f"## `python -m {name}`" in reference, name
     for name in score_cli.cli.commands:
         assert f"## `python -m score {name}`" in reference, name
 
@@ -31,15 +39,15 @@ def test_every_command_is_in_the_reference():
 def command_lines():
     for doc in DOCS:
         for line in doc.read_text().splitlines():
-            found = re.search(r"(python (?:-m (?:scrape|score)|build\.py)\b[^`|]*)", line)
+            found = re.search(r"(python (?:-m (?:scrape|measures|score|space|compare)|build\.py)\b[^`|]*)", line)
             if found and line.startswith(("    ", "python", "`")):
                 yield doc.name, found.group(1).strip()
 
 
 def resolve(words):
     """The click command a documented command line runs, and its arguments."""
-    if words[:3] == ["python", "-m", "scrape"]:
-        return scrape_cli.main, words[3:]
+    if words[:2] == ["python", "-m"] and words[2] in SINGLE:
+        return SINGLE[words[2]], words[3:]
     if words[:2] == ["python", "build.py"]:
         return build.main, words[2:]
     if words[:3] == ["python", "-m", "score"]:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Commit and push data.db if it changed; the commit message is the first argument.
-# Run by the refresh workflow after every step that may have paid for something.
+# Commit and push data.db, and the docs generated from it, if it changed; the
+# commit message is the first argument. Run by the refresh workflow after
+# every step that may have paid for something.
 set -euo pipefail
 if git diff --quiet -- data.db; then
   echo "data.db is unchanged"
@@ -8,7 +9,8 @@ if git diff --quiet -- data.db; then
 fi
 git config user.name "worklens refresh"
 git config user.email "worklens-refresh@users.noreply.github.com"
-git add data.db
+python docs/generate.py
+git add data.db docs
 git commit -q -m "$1"
 git push -q
 echo "committed data.db: $1"

@@ -44,7 +44,7 @@ from website.write import build
     metavar="[PORT]",
     help="After building, serve the site on 127.0.0.1 (port 8000 if none given).",
 )
-def main(db_path, out, base_path, site_url, smoke, port):
+def main(db_path: str, out: str, base_path: str, site_url: str | None, smoke: bool, port: int | None) -> None:
     """Build the static treemap site from data.db.
 
     Every criterion with a current run in data.db becomes a layer, a stats

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def check(out, base_path="/"):
+def check(out: str | Path, base_path: str = "/") -> list[str]:
     """Smoke-check a built site: the main pages are there, every internal link
     and asset resolves, and no page loads anything from another host.
     Returns a list of problems, empty when all is well."""
@@ -20,15 +20,16 @@ def check(out, base_path="/"):
         problems.append("no occupation pages")
 
     class Links(HTMLParser):
-        def __init__(self):
+        def __init__(self) -> None:
             super().__init__()
-            self.found = []
+            self.found: list[tuple[str, str]] = []
 
-        def handle_starttag(self, tag, attrs):
-            attrs = dict(attrs)
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = dict(attrs)
             for key in ("href", "src"):
-                if attrs.get(key):
-                    self.found.append((tag, attrs[key]))
+                url = values.get(key)
+                if url:
+                    self.found.append((tag, url))
 
     for page in sorted(out.rglob("*.html")):
         parser = Links()

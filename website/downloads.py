@@ -6,9 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
+
+from .load import SiteData
 
 
-def spreadsheet_safe(value):
+def spreadsheet_safe(value: Any) -> Any:
     """A text cell a spreadsheet would run as a formula gets a leading
     apostrophe (the usual CSV-injection defence); numbers pass as they are."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -16,7 +19,7 @@ def spreadsheet_safe(value):
     return value
 
 
-def downloads(data):
+def downloads(data: SiteData) -> tuple[str, str]:
     """CSV and JSON of every occupation with its current scores."""
     columns = [
         "slug",
@@ -59,7 +62,7 @@ def downloads(data):
     return buffer.getvalue(), json.dumps(records, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
-def measure_download(data):
+def measure_download(data: SiteData) -> str | None:
     """Every published measure's value for every occupation it reaches, each
     row carrying its citation and licence, so the credit travels with it."""
     if not data["evidence"]:

@@ -8,8 +8,12 @@ import re
 import sqlite3
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from . import BuildError
+
+# Everything the site shows: occupations, criteria with their runs and scores, the evidence, the space.
+SiteData = dict[str, Any]
 
 # What slugs and criterion names look like; anything else in data.db could
 # write outside the output folder through a file name.
@@ -19,11 +23,11 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 CRITERION_NAME = re.compile(r"[a-z][a-z0-9_]{1,39}")
 
 
-def rows(conn, sql, params=()):
+def rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(sql, params)]
 
 
-def load(db_path):
+def load(db_path: str | Path) -> SiteData:
     """Everything the site shows, as plain Python data."""
     if not Path(db_path).is_file():
         raise BuildError(f"{db_path} does not exist: run python -m scrape first")
@@ -74,15 +78,15 @@ def load(db_path):
             }
             c.update(load_runs(conn, tables, c))
             criteria.append(c)
-    projections = {}
+    projections: dict[str, list[dict[str, Any]]] = {}
     for p in rows(conn, "select * from projections order by slug, row"):
         projections.setdefault(p["slug"], []).append(p)
-    similar = {}
+    similar: dict[str, list[str]] = {}
     for s in rows(conn, "select * from similar_occupations order by slug, similar_slug"):
         similar.setdefault(s["slug"], []).append(s["similar_slug"])
     aliases = rows(conn, "select alias, slug from aliases order by alias, slug")
     # What else each page says; absent from a database scraped before the parser read it.
-    extra = {}
+    extra: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for table, order in (
         ("employers", "row"),
         ("industry_pay", "row"),
@@ -109,12 +113,12 @@ def load(db_path):
     }
 
 
-def load_runs(conn, tables, c):
+def load_runs(conn: sqlite3.Connection, tables: set[str], c: dict[str, Any]) -> dict[str, Any]:
     """What a criterion's runs add to its pages: the current run's task
     scores (at task level), each task-level run against people's and GPT-4's
     task labels, and, with two or more complete runs, every occupation's
     score from each and how far the runs agree."""
-    out = {"tasks": {}, "task_agreement": [], "members": [], "by_run": {}, "run_agreement": []}
+    out: dict[str, Any] = {"tasks": {}, "task_agreement": [], "members": [], "by_run": {}, "run_agreement": []}
     if c["run"]["level"] == "task" and {"task_scores", "tasks"} <= tables:
         for r in rows(
             conn,
@@ -127,7 +131,8 @@ def load_runs(conn, tables, c):
             out["tasks"].setdefault(r.pop("slug"), []).append(r)
     runs = {r["id"]: r for r in rows(conn, "select * from runs where criterion = ?", (c["name"],))}
     if "task_agreement" in tables:
-        by_run, newest = {}, {}
+        by_run: dict[int, list[dict[str, Any]]] = {}
+        newest: dict[str, int] = {}
         for a in rows(conn, "select * from task_agreement order by run_id, labeller desc"):
             if a["run_id"] in runs:
                 by_run.setdefault(a["run_id"], []).append(a)
@@ -150,7 +155,7 @@ def load_runs(conn, tables, c):
     return out
 
 
-def load_evidence(conn, tables, criteria):
+def load_evidence(conn: sqlite3.Connection, tables: set[str], criteria: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The published measures, if ``python -m score measures`` has run: each
     measure with its values by occupation, the consensus, the O*NET tasks and
     the agreement between every pair; and each criterion's percentiles."""
@@ -173,7 +178,7 @@ def load_evidence(conn, tables, criteria):
         m["values"] = {
             r["slug"]: r for r in rows(conn, "select * from measure_values where measure = ? order by slug", (m["name"],))
         }
-    tasks = {}
+    tasks: dict[str, list[dict[str, Any]]] = {}
     for t in rows(conn, "select * from tasks order by slug, onet_soc_code, task_id"):
         tasks.setdefault(t["slug"], []).append(t)
     return {
@@ -184,7 +189,7 @@ def load_evidence(conn, tables, criteria):
     }
 
 
-def load_space(conn, tables):
+def load_space(conn: sqlite3.Connection, tables: set[str]) -> dict[str, Any] | None:
     """The labour space, if ``python -m space`` has run: the layout and
     neighbours of the backend it chose to show, and how it was checked."""
     if not {"space_layout", "nearest_occupations", "space_evaluation", "space_methods"} <= tables:
@@ -195,7 +200,7 @@ def load_space(conn, tables):
     backend = shown[0]["backend"]
     evaluation = rows(conn, "select * from space_evaluation order by truth, backend, method, k")
     layout = {r["slug"]: (r["x"], r["y"]) for r in rows(conn, "select * from space_layout where backend = ?", (backend,))}
-    nearest = {}
+    nearest: dict[str, list[str]] = {}
     for r in rows(conn, "select slug, other_slug from nearest_occupations where backend = ? order by slug, rank", (backend,)):
         nearest.setdefault(r["slug"], []).append(r["other_slug"])
     return {"backend": backend, "method": shown[0]["description"], "layout": layout, "nearest": nearest, "evaluation": evaluation}

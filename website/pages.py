@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .colours import BLUES, HEAT_FLOOR, RAMPS, YLGNBU_STEPS
+from .load import SiteData
 
 # Entry-level education, from least to most, as BLS words it.
 VARIES = "See How to Become One"  # BLS's entry for occupations with no one typical path
@@ -22,7 +25,7 @@ EDUCATION = (
 )
 
 
-def home_data(data):
+def home_data(data: SiteData) -> dict[str, Any]:
     """Only what the home page needs to draw: one compact row per occupation.
     Rationales and aliases load after the first drawing, from data/."""
     categories = sorted({o["category_name"] or o["category"] for o in data["occupations"]})
@@ -88,7 +91,7 @@ def home_data(data):
     }
 
 
-def percentile_text(value):
+def percentile_text(value: float) -> str:
     """63.4 -> "63rd": a percentile as readers say it."""
     n = int(round(value))
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
@@ -106,7 +109,7 @@ LABEL_ORDER = {"E1": 0, "E2": 1, "E0": 2, None: 3}
 LABEL_TEXT = {"E1": "directly exposed", "E2": "exposed with tools", "E0": "not exposed", None: "not labelled"}
 
 
-def occupation_evidence(data, slug, by_slug):
+def occupation_evidence(data: SiteData, slug: str, by_slug: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The Evidence section of one occupation's page: every criterion's score
     and every measure as a percentile, a plain verdict, the O*NET tasks most
     exposed first, and similar work that the measures place lower."""
@@ -209,7 +212,7 @@ def occupation_evidence(data, slug, by_slug):
     }
 
 
-def evidence_page_data(data):
+def evidence_page_data(data: SiteData) -> tuple[dict[str, Any], list[Any]]:
     """The Evidence page: the agreement matrix, and the percentiles its scatter
     plot draws (every criterion and measure for every occupation)."""
     evidence = data["evidence"]
@@ -252,7 +255,7 @@ def evidence_page_data(data):
     return {"items": items, "occupations": occupations, "agreement": agreement, "ordinals": ORDINALS}, matrix
 
 
-def detail_data(data):
+def detail_data(data: SiteData) -> dict[str, Any]:
     """Loaded after the treemap is drawn: rationales, search aliases, the
     published measures' percentiles and consensus (lowest, median, highest),
     and each occupation's place in the labour space."""
@@ -278,7 +281,7 @@ def detail_data(data):
     }
 
 
-def histogram(criterion):
+def histogram(criterion: dict[str, Any]) -> list[dict[str, int]]:
     counts = {v: 0 for v in range(criterion["min"], criterion["max"] + 1)}
     for s in criterion["scores"].values():
         if int(s["score"]) in counts:  # a score off its scale is a tampered row; it is not drawn
@@ -286,7 +289,7 @@ def histogram(criterion):
     return [{"score": k, "occupations": v} for k, v in counts.items()]
 
 
-def heat(value):
+def heat(value: float | None) -> tuple[str, str]:
     """(background, text colour) for a correlation: darker is closer agreement."""
     if value is None:
         return "#eeeeee", "#1d1d1f"

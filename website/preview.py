@@ -29,7 +29,7 @@ def preview_png(tiles: list[list[Any]]) -> bytes:
     width, height = PREVIEW_SIZE
     pixels = bytearray(b"\xff" * width * height * 3)
 
-    def fill(x0, y0, x1, y1, colour):
+    def fill(x0: float, y0: float, x1: float, y1: float, colour: bytes) -> None:
         x0, x1 = max(0, round(x0)), min(width, round(x1))
         for row in range(max(0, round(y0)), min(height, round(y1))):
             start = (row * width + x0) * 3
@@ -46,7 +46,7 @@ def preview_png(tiles: list[list[Any]]) -> bytes:
         fill(x, y, x + w, y + h, rgb(tile[4]))
     rows = b"".join(b"\x00" + bytes(pixels[r * width * 3 : (r + 1) * width * 3]) for r in range(height))
 
-    def chunk(kind, body):
+    def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)

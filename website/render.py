@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from . import ROOT, TEMPLATES, BuildError
 from .pages import percentile_text
@@ -14,7 +16,7 @@ from .pages import percentile_text
 D3_MODULES = ("d3-hierarchy",)
 
 
-def script_json(value):
+def script_json(value: Any) -> str:
     """JSON that is safe inside a <script> element: no '<', '>' or '&' that
     could close the element or start a comment, whatever the data says."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -23,15 +25,15 @@ def script_json(value):
     return text
 
 
-def inline(text, element, name):
+def inline(text: str, element: str, name: str) -> Markup:
     """``text`` to go inside a <script> or <style> element, refused if it
     could close that element early."""
     if f"</{element}" in text.lower():
         raise BuildError(f"{name} holds '</{element}', so it cannot be written into the page; serve it as a file")
-    return jinja2.utils.markupsafe.Markup(text)
+    return Markup(text)
 
 
-def home_assets():
+def home_assets() -> dict[str, Any]:
     """What the home page needs before it can draw, written into the page
     itself: the stylesheet, D3's layout and treemap.js. Each would otherwise
     be a request on the way to the first drawing (the stylesheet holds up
@@ -43,7 +45,7 @@ def home_assets():
     return {"css": inline((TEMPLATES / "site.css").read_text(), "style", "site.css"), "scripts": scripts}
 
 
-def without_comment_lines(script):
+def without_comment_lines(script: str) -> str:
     """``script`` less the lines that are only a // comment: they are for
     the people who read site_templates/, and a sixth of what the home page
     would carry. A line inside a template string that spans lines is never
@@ -54,7 +56,7 @@ def without_comment_lines(script):
     return "\n".join(line for line in lines if not line.lstrip().startswith("//"))
 
 
-def environment(base_path):
+def environment(base_path: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -64,7 +66,7 @@ def environment(base_path):
         lstrip_blocks=True,
     )
     env.globals["base"] = base_path
-    env.filters["script_json"] = lambda v: jinja2.utils.markupsafe.Markup(script_json(v))
+    env.filters["script_json"] = lambda v: Markup(script_json(v))
     env.filters["thousands"] = lambda v: "—" if v is None else f"{v:,}"
     env.filters["dollars"] = lambda v: "—" if v is None else f"${v:,}"
     env.filters["score"] = lambda v: "—" if v is None else (f"{v:g}")

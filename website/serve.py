@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import functools
 import http.server
+from pathlib import Path
 
 import click
 
 
-def serve(out, base_path, port):
+def serve(out: Path, base_path: str, port: int) -> None:
     """Serve ``out`` at ``base_path`` on loopback, as a static host would."""
 
     class Handler(http.server.SimpleHTTPRequestHandler):
-        def translate_path(self, path):
+        def translate_path(self, path: str) -> str:
             if path.startswith(base_path):
                 path = "/" + path[len(base_path) :]
             return super().translate_path(path)

@@ -24,7 +24,7 @@ from .render import D3_MODULES, environment, home_assets
 MARKER = ".worklens-site"
 
 
-def ours_to_replace(folder):
+def ours_to_replace(folder: Path) -> None:
     """Raise BuildError unless ``folder`` is absent, empty or made by an
     earlier build (it holds the marker file): --out is deleted and rewritten,
     and must never be a repository, a home folder or data.db's own folder."""
@@ -39,7 +39,7 @@ def ours_to_replace(folder):
         )
 
 
-def build(db_path, out, base_path="/", site_url=None):
+def build(db_path: str | Path, out: str | Path, base_path: str = "/", site_url: str | None = None) -> int:
     """Write the site to ``out``; returns the number of files written.
     ``site_url`` (https://...) makes link previews' image address absolute."""
     if not base_path.startswith("/") or not base_path.endswith("/"):
@@ -57,7 +57,7 @@ def build(db_path, out, base_path="/", site_url=None):
     data = load(db_path)
     env = environment(base_path)
     shutil.rmtree(tmp, ignore_errors=True)
-    files = {}
+    files: dict[str, str] = {}
 
     env.globals["nav_criteria"] = [{"name": c["name"], "title": c["title"]} for c in data["criteria"]]
     env.globals["edition"] = data["edition"]
@@ -113,7 +113,7 @@ def build(db_path, out, base_path="/", site_url=None):
             heat_floor=HEAT_FLOOR,
         )
         files["assets/evidence.js"] = (TEMPLATES / "evidence.js").read_text()
-        files["data/measures.csv"] = measure_download(data)
+        files["data/measures.csv"] = measure_download(data) or ""
     if data["space"]:
         files["space.html"] = env.get_template("space.html").render(page="space", space=data["space"])
     for c in data["criteria"]:

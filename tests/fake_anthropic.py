@@ -32,6 +32,7 @@ class State:
         self.lock = threading.Lock()
         self.delay = delay
         self.polls_until_ended = polls_until_ended
+        self.retry_after = "1"  # the Retry-After of a 429 or 529 fault; None sends none
         self.faults = []  # consumed one per /v1/messages call, in order
         self.requests = []  # every /v1/messages body
         self.batches = {}
@@ -212,10 +213,11 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.state.next_fault()
         if self.state.delay:
             time.sleep(self.state.delay)
+        retry_after = {"retry-after": self.state.retry_after} if self.state.retry_after is not None else {}
         if fault == "429":
-            return self.error(429, "rate_limit_error", "slow down", {"retry-after": "1"})
+            return self.error(429, "rate_limit_error", "slow down", retry_after)
         if fault == "529":
-            return self.error(529, "overloaded_error", "overloaded", {"retry-after": "1"})
+            return self.error(529, "overloaded_error", "overloaded", retry_after)
         if fault == "529-long":
             return self.error(529, "overloaded_error", "overloaded", {"retry-after": "30"})
         if fault == "500":

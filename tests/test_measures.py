@@ -1,4 +1,4 @@
-"""python -m score measures: every join rule on small fixture files, hostile
+"""python -m measures: every join rule on small fixture files, hostile
 files refused without a write, idempotent reruns, rank agreement, and the real
 published data in the committed data.db."""
 
@@ -12,8 +12,10 @@ import sqlite_utils
 from click.testing import CliRunner
 from conftest import FIXTURES, ROOT
 
-from score import measures
-from score.cli import cli
+from compare import ranks
+from compare import refresh as compare_refresh
+from measures import definitions, load
+from measures.cli import cli
 from scrape import store as scrape_store
 
 REFERENCE = FIXTURES / "reference"
@@ -62,7 +64,7 @@ def values(db, measure):
 
 
 def test_soc2018_joins_detailed_weighted_broad_and_matrix_codes(db):
-    measures.run(db, REFERENCE, DEFINITIONS)
+    load.run(db, REFERENCE, DEFINITIONS)
     got = values(db, "fixture_soc")
     assert got["detailed-one"]["value"] == pytest.approx(0.2) and got["detailed-one"]["join_kind"] == "detailed"
     # Two SOC codes weighted by their base-year employment: (0.8 x 200 + 0.5 x 100) / 300.
@@ -82,14 +84,14 @@ def test_soc2018_joins_detailed_weighted_broad_and_matrix_codes(db):
 
 
 def test_percentiles_share_ties_and_span_0_to_100(db):
-    measures.run(db, REFERENCE, DEFINITIONS)
+    load.run(db, REFERENCE, DEFINITIONS)
     pct = {slug: r["percentile"] for slug, r in values(db, "fixture_soc").items()}
     # 0.2, 0.2, 0.4, 0.7, 0.9: the tied pair shares ranks 0 and 1.
     assert pct == {"detailed-one": 12.5, "nem-code": 12.5, "broad-only": 50.0, "two-codes": 75.0, "partly": 100.0}
 
 
 def test_onet_codes_prefer_the_main_code_then_the_mean(db):
-    measures.run(db, REFERENCE, DEFINITIONS)
+    load.run(db, REFERENCE, DEFINITIONS)
     got = values(db, "fixture_onet")
     assert got["detailed-one"]["value"] == pytest.approx(0.4)  # 11-1011.00, not .03's 0.9
     assert got["two-codes"]["value"] == pytest.approx((0.6 * 200 + 0.3 * 100) / 300)
@@ -98,7 +100,7 @@ def test_onet_codes_prefer_the_main_code_then_the_mean(db):
 
 
 def test_soc2010_is_weighted_by_its_links_to_2018(db):
-    measures.run(db, REFERENCE, DEFINITIONS)
+    load.run(db, REFERENCE, DEFINITIONS)
     got = values(db, "fixture_2010")
     # 15-1252 takes 15-1132 (one link, 0.3) and 15-1133 (two links, 0.6); 15-1253 takes 15-1133 alone.
     assert got["two-codes"]["value"] == pytest.approx((0.5 * 200 + 0.6 * 100) / 300)
@@ -107,7 +109,7 @@ def test_soc2010_is_weighted_by_its_links_to_2018(db):
 
 
 def test_isco_reaches_soc_many_to_many_and_marks_partial_matches(db):
-    measures.run(db, REFERENCE, DEFINITIONS)
+    load.run(db, REFERENCE, DEFINITIONS)
     got = values(db, "fixture_isco")
     # 15-1133 takes ISCO 2512 (partly) and 2513 equally; 15-1252 then weighs 15-1132 once and 15-1133 twice.
     soc_1252 = (0.4 * 1 + 0.6 * 2) / 3
@@ -117,7 +119,7 @@ def test_isco_reaches_soc_many_to_many_and_marks_partial_matches(db):
 
 
 def test_tasks_carry_the_human_and_gpt4_labels(db):
-    measures.run(db, REFERENCE, DEFINITIONS)
+    load.run(db, REFERENCE, DEFINITIONS)
     tasks = {(r["slug"], r["task_id"]): r for r in db.query("select * from tasks")}
     assert set(tasks) == {
         ("detailed-one", 1),
@@ -135,13 +137,13 @@ def test_tasks_carry_the_human_and_gpt4_labels(db):
 
 
 def test_related_pairs_join_ooh_occupations_at_their_closest_tier(db):
-    measures.run(db, REFERENCE, DEFINITIONS)
+    load.run(db, REFERENCE, DEFINITIONS)
     rows = [tuple(r) for r in db.execute("select * from onet_related")]
     assert rows == [("broad-only", "detailed-one", "Primary-Long"), ("two-codes", "detailed-one", "Primary-Short")]
 
 
 def test_consensus_needs_three_headline_measures(db):
-    measures.run(db, REFERENCE, DEFINITIONS)
+    load.run(db, REFERENCE, DEFINITIONS)
     consensus = {r["slug"]: r for r in db.query("select * from measure_consensus")}
     assert set(consensus) == {"detailed-one", "two-codes"}  # the ISCO measure is not a headline one
     c = consensus["two-codes"]
@@ -150,12 +152,12 @@ def test_consensus_needs_three_headline_measures(db):
 
 def test_a_second_run_writes_nothing(tmp_path):
     db = make_db(tmp_path / "data.db")
-    first = measures.run(db, REFERENCE, DEFINITIONS)
+    first = load.run(db, REFERENCE, DEFINITIONS)
     assert all(first[t] for t in ("measures", "measure_values", "tasks", "onet_related"))
     db.conn.close()
     before = hashlib.sha256((tmp_path / "data.db").read_bytes()).hexdigest()
     db = sqlite_utils.Database(tmp_path / "data.db")
-    assert not any(measures.run(db, REFERENCE, DEFINITIONS).values())
+    assert not any(load.run(db, REFERENCE, DEFINITIONS).values())
     db.conn.close()
     assert hashlib.sha256((tmp_path / "data.db").read_bytes()).hexdigest() == before
 
@@ -176,11 +178,11 @@ def test_a_bad_file_is_refused_and_nothing_is_written(tmp_path, name, text, mess
     reference = tmp_path / "reference"
     shutil.copytree(REFERENCE, reference)
     db = make_db(tmp_path / "data.db")
-    measures.run(db, reference, DEFINITIONS)
+    load.run(db, reference, DEFINITIONS)
     before = [tuple(r) for r in db.execute("select * from measure_values order by measure, slug")]
     (reference / name).write_bytes(text if isinstance(text, bytes) else text.encode())
     result = CliRunner().invoke(
-        cli, ["measures", "--reference", str(reference), "--definitions", str(DEFINITIONS), "--db", str(tmp_path / "data.db")]
+        cli, ["--reference", str(reference), "--definitions", str(DEFINITIONS), "--db", str(tmp_path / "data.db")]
     )
     assert result.exit_code == 1
     assert message in result.output and len(result.output.strip().splitlines()) == 1, result.output
@@ -191,12 +193,12 @@ def test_a_bad_file_is_refused_and_nothing_is_written(tmp_path, name, text, mess
 def test_a_missing_folder_or_file_says_what_to_do(tmp_path):
     make_db(tmp_path / "data.db")
     args = ["--definitions", str(DEFINITIONS), "--db", str(tmp_path / "data.db")]
-    result = CliRunner().invoke(cli, ["measures", "--reference", str(tmp_path / "nowhere"), *args])
+    result = CliRunner().invoke(cli, ["--reference", str(tmp_path / "nowhere"), *args])
     assert result.exit_code == 1 and "does not exist: give it with --reference" in result.output
     reference = tmp_path / "reference"
     shutil.copytree(REFERENCE, reference)
     (reference / "crosswalks" / "bls_isco08_to_soc2010.csv").unlink()
-    result = CliRunner().invoke(cli, ["measures", "--reference", str(reference), *args])
+    result = CliRunner().invoke(cli, ["--reference", str(reference), *args])
     assert result.exit_code == 1 and "crosswalks/bls_isco08_to_soc2010.csv is not in" in result.output
 
 
@@ -221,8 +223,8 @@ def test_measure_definitions_are_strict(tmp_path, change, message):
     text = DEFINITIONS.read_text().replace(*change, 1)
     assert text != DEFINITIONS.read_text()
     (tmp_path / "measures.toml").write_text(text)
-    with pytest.raises(measures.MeasureError, match=message):
-        measures.definitions(tmp_path / "measures.toml")
+    with pytest.raises(definitions.MeasureError, match=message):
+        definitions.definitions(tmp_path / "measures.toml")
 
 
 def test_spearman_matches_the_textbook_and_weights_count_jobs():
@@ -231,20 +233,21 @@ def test_spearman_matches_the_textbook_and_weights_count_jobs():
     rng = np.random.default_rng(1)
     a = rng.integers(0, 10, 60).astype(float)
     b = a + rng.normal(0, 3, 60)
-    assert measures.spearman(a, b) == pytest.approx(spearmanr(a, b).statistic)
+    assert ranks.spearman(a, b) == pytest.approx(spearmanr(a, b).statistic)
     # Equal weights change nothing; a weight of 2 is the same as listing the occupation twice.
-    assert measures.spearman(a, b, np.full(60, 7.0)) == pytest.approx(measures.spearman(a, b))
+    assert ranks.spearman(a, b, np.full(60, 7.0)) == pytest.approx(ranks.spearman(a, b))
     w = np.ones(60)
     w[:10] = 2
     doubled = np.r_[a, a[:10]], np.r_[b, b[:10]]
-    assert measures.spearman(a, b, w) == pytest.approx(spearmanr(*doubled).statistic)
-    rho, low, high, weighted, wlow, whigh = measures.agreement(a, b, w, seed=0)
+    assert ranks.spearman(a, b, w) == pytest.approx(spearmanr(*doubled).statistic)
+    rho, low, high, weighted, wlow, whigh = ranks.agreement(a, b, w, seed=0)
     assert low <= rho <= high and wlow <= weighted <= whigh and high - low < 0.5
 
 
 def test_agreement_covers_every_pair_and_follows_the_current_run(tmp_path):
     db = make_db(tmp_path / "data.db")
-    measures.run(db, REFERENCE, DEFINITIONS)
+    load.run(db, REFERENCE, DEFINITIONS)
+    assert compare_refresh.run(db)["measure_agreement"]
     pairs = {(r["a"], r["b"]): r for r in db.query("select * from measure_agreement")}
     assert ("fixture_soc", "fixture_onet") in pairs and pairs[("fixture_soc", "fixture_onet")]["n"] == 3
     # A criterion with a current run joins the comparison once its scores exist.
@@ -268,7 +271,7 @@ def test_agreement_covers_every_pair_and_follows_the_current_run(tmp_path):
     for slug, score in (("detailed-one", 2), ("two-codes", 8), ("broad-only", 3), ("nem-code", 2), ("partly", 9)):
         db["scores"].insert({"run_id": run_id, "slug": slug, "criterion": "fixture_llm", "score": score})
     store.finish_run(db, run_id, "complete", scored=5)
-    assert measures.refresh_agreement(db)
+    assert compare_refresh.run(db)["measure_agreement"]
     row = db.execute(
         "select n, spearman, a_kind, b_kind from measure_agreement where a = 'fixture_llm' and b = 'fixture_soc'"
     ).fetchone()
@@ -281,7 +284,7 @@ def test_agreement_covers_every_pair_and_follows_the_current_run(tmp_path):
 def test_committed_measures_reach_the_occupations_with_their_credits():
     db = sqlite_utils.Database(ROOT / "data.db")
     rows = {r["name"]: r for r in db.query("select * from measures")}
-    assert len(rows) == len(measures.definitions())
+    assert len(rows) == len(definitions.definitions())
     for name, r in rows.items():
         assert 330 <= r["occupations"] <= 341, name
         assert r["citation"] and r["licence"] and r["source_url"].startswith("https://"), name
@@ -305,7 +308,7 @@ def test_loading_the_shared_reference_again_changes_nothing(tmp_path):
     if not (SHARED_REFERENCE / "README.md").is_file():
         pytest.skip(f"the published reference data is not at {SHARED_REFERENCE}")
     shutil.copy(ROOT / "data.db", tmp_path / "data.db")
-    result = CliRunner().invoke(cli, ["measures", "--reference", str(SHARED_REFERENCE), "--db", str(tmp_path / "data.db")])
+    result = CliRunner().invoke(cli, ["--reference", str(SHARED_REFERENCE), "--db", str(tmp_path / "data.db")])
     assert result.exit_code == 0, result.output
     assert "nothing changed" in result.output
     with sqlite3.connect(tmp_path / "data.db") as conn:

@@ -378,7 +378,7 @@ def test_a_trial_run_does_not_replace_a_complete_layer(fake, db_path):
     assert (
         "*   1  ai_exposure          import    karpathy/jobs" in listing and "    2  ai_exposure          model     " in listing
     )
-    assert score(None, db_path, "use", "2").output.strip() == "run 2 is now the current ai_exposure run"
+    assert score(None, db_path, "use", "2").stdout.strip() == "run 2 is now the current ai_exposure run"
     assert len(rows(db_path, "select * from current_scores")) == 5
 
 

@@ -10,8 +10,8 @@ import sqlite_utils
 from click.testing import CliRunner
 from conftest import ROOT
 
-from score import embed
-from score.cli import cli
+from space import embed
+from space.cli import cli
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_embedding_again_gives_the_same_neighbours(db_path):
     before = list(
         db.query("select slug, rank, other_slug from nearest_occupations where backend = 'tfidf-svd-128' order by 1, 2")
     )
-    result = CliRunner().invoke(cli, ["embed", "--backend", "tfidf", "--force", "--db", str(db_path)])
+    result = CliRunner().invoke(cli, ["--backend", "tfidf", "--force", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     assert "tfidf-svd-128: 342 occupations embedded" in result.output
     assert "nearest by description   @5: 0.409  @10: 0.601" in result.output
@@ -62,16 +62,16 @@ def test_embedding_again_gives_the_same_neighbours(db_path):
 
 def test_nothing_is_recomputed_until_a_text_changes(db_path):
     before = db_path.read_bytes()
-    unchanged = CliRunner().invoke(cli, ["embed", "--db", str(db_path)])
+    unchanged = CliRunner().invoke(cli, ["--db", str(db_path)])
     assert "342 occupations unchanged, vectors kept" in unchanged.output
     assert db_path.read_bytes() == before
     db = sqlite_utils.Database(db_path)
     db.execute("update occupations set what_they_do = 'They tend bees and harvest honey.' where slug = 'actuaries'")
     db.conn.commit()
-    changed = CliRunner().invoke(cli, ["embed", "--db", str(db_path)])
+    changed = CliRunner().invoke(cli, ["--db", str(db_path)])
     assert "342 occupations embedded" in changed.output
     hashes = dict(db.execute("select slug, input_hash from embeddings where backend = 'tfidf-svd-128'").fetchall())
-    assert hashes["actuaries"] == embed.input_hash(embed.document(db["occupations"].get("actuaries")))
+    assert hashes["actuaries"] == embed.text_hash(embed.document(db["occupations"].get("actuaries")))
 
 
 def test_the_evaluation_counts_exactly():
@@ -88,6 +88,6 @@ def test_the_evaluation_counts_exactly():
 
 def test_the_neural_backend_runs_offline_where_installed(db_path):
     pytest.importorskip("sentence_transformers", reason="the neural backend is an optional extra (pip install -e '.[neural]')")
-    result = CliRunner(env={"HF_HUB_OFFLINE": "1"}).invoke(cli, ["embed", "--backend", "minilm", "--force", "--db", str(db_path)])
+    result = CliRunner(env={"HF_HUB_OFFLINE": "1"}).invoke(cli, ["--backend", "minilm", "--force", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     assert "all-MiniLM-L6-v2: 342 occupations embedded" in result.output

@@ -11,7 +11,9 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from score import compare, criteria, llm, prompt, store, tasks
+from compare import ranks
+from compare import refresh as compare_refresh
+from score import criteria, llm, prompt, store, tasks
 from score.cli import cli
 
 SOME = ["actuaries", "roofers", "registered-nurses", "postsecondary-teachers"]
@@ -19,6 +21,13 @@ SOME = ["actuaries", "roofers", "registered-nurses", "postsecondary-teachers"]
 
 def score(fake, db_path, *args):
     return CliRunner(env=fake.env() if fake else {}).invoke(cli, [*args, "--db", str(db_path)])
+
+
+def agree(db_path):
+    """python -m compare, as a user runs it after scoring."""
+    from compare.cli import cli as compare_cli
+
+    return CliRunner().invoke(compare_cli, ["--db", str(db_path)])
 
 
 def only(*slugs):
@@ -179,10 +188,7 @@ def test_no_tasks_table_is_one_line(fake, db_path):
     db["tasks"].drop()
     result = score(fake, db_path, "run", "--criterion", "ai_exposure", "--level", "task", "--dry-run")
     assert result.exit_code == 1
-    assert (
-        result.output.strip()
-        == "Error: data.db has no tasks table: run python -m score measures first (it loads the O*NET tasks)"
-    )
+    assert result.output.strip() == "Error: data.db has no tasks table: run python -m measures first (it loads the O*NET tasks)"
 
 
 # Several models and samples ---------------------------------------------------
@@ -227,11 +233,11 @@ def test_the_criterion_file_can_name_its_models(fake, db_path, tmp_path):
 
 
 def test_weighted_kappa():
-    assert compare.quadratic_kappa([0, 5, 10], [0, 5, 10], 0, 10) == 1.0
+    assert ranks.quadratic_kappa([0, 5, 10], [0, 5, 10], 0, 10) == 1.0
     # Worked by hand: two raters on 0-2, observed [[1,1,0],[0,1,0],[0,0,1]].
-    assert compare.quadratic_kappa([0, 0, 1, 2], [0, 1, 1, 2], 0, 2) == pytest.approx(0.8)
-    assert compare.quadratic_kappa([3, 3, 3], [1, 2, 3], 0, 10) == 0.0
-    assert compare.quadratic_kappa([3, 3, 3], [3, 3, 3], 0, 10) is None
+    assert ranks.quadratic_kappa([0, 0, 1, 2], [0, 1, 1, 2], 0, 2) == pytest.approx(0.8)
+    assert ranks.quadratic_kappa([3, 3, 3], [1, 2, 3], 0, 10) == 0.0
+    assert ranks.quadratic_kappa([3, 3, 3], [3, 3, 3], 0, 10) is None
 
 
 def fill_task_run(db, criterion, score_of_label):
@@ -258,7 +264,7 @@ def test_task_agreement_measures_scores_against_the_labels(db_path):
     store.save_criterion(db, criterion)
     follows = fill_task_run(db, criterion, (1, 5, 9))
     against = fill_task_run(db, criterion, (9, 5, 1))
-    assert compare.refresh(db) is True
+    assert compare_refresh.run(db)["task_agreement"] is True
     got = {(r["run_id"], r["labeller"]): r for r in db.query("select * from task_agreement")}
     human = got[(follows, "human")]
     counts = dict(db.execute("select human_label, count(*) from tasks where human_label is not null group by 1").fetchall())
@@ -266,12 +272,13 @@ def test_task_agreement_measures_scores_against_the_labels(db_path):
     assert human["spearman"] == 1.0 and (human["mean_e0"], human["mean_e2"], human["mean_e1"]) == (1, 5, 9)
     assert got[(against, "human")]["spearman"] == -1.0
     assert 0 < got[(follows, "gpt4")]["spearman"] < 1  # GPT-4 and people mostly agree, not always
-    assert compare.refresh(db) is False  # nothing changed, nothing written
+    assert not any(compare_refresh.run(db).values())  # nothing changed, nothing written
 
 
 def test_runs_agree_and_a_consensus_is_their_median(fake, db_path):
     models = ["--model", "claude-haiku-5-5", "--model", "claude-sonnet-5-5", "--model", "claude-opus-5-5"]
     assert score(fake, db_path, "run", "--criterion", "ai_exposure", *models).exit_code == 0
+    assert agree(db_path).exit_code == 0
     pairs = rows(db_path, "select * from run_agreement order by run_a, run_b")
     assert [(p["run_a"], p["run_b"]) for p in pairs] == [(1, 2), (1, 3), (2, 3)]
     a = dict((r["slug"], r["score"]) for r in rows(db_path, "select slug, score from scores where run_id = 1"))
@@ -291,8 +298,9 @@ def test_runs_agree_and_a_consensus_is_their_median(fake, db_path):
     assert all(medians[s]["score"] == sorted([a[s], b[s], c[s]])[1] for s in a)
     assert medians["roofers"]["rationale"].startswith("Median of 3 runs (claude-haiku-5-5: ")
     again = score(None, db_path, "consensus", "--criterion", "ai_exposure", "--use")
-    assert again.output.strip() == "run 4 is already the median of runs 1, 2, 3 (now the current run)"
+    assert again.stdout.strip() == "run 4 is already the median of runs 1, 2, 3 (now the current run)"
     assert rows(db_path, "select current_run from criteria")[0]["current_run"] == 4
+    assert agree(db_path).exit_code == 0
     # The consensus is not itself one of the runs it is compared with.
     assert all(4 not in (p["run_a"], p["run_b"]) for p in rows(db_path, "select * from run_agreement"))
 
@@ -328,6 +336,7 @@ def scored(tmp_path_factory):
         assert score(fake, path, "run", "--criterion", "ai_exposure", "--level", "task", *both).exit_code == 0
         assert score(fake, path, "run", "--criterion", "ai_exposure", "--concurrency", "16").exit_code == 0
         assert score(None, path, "use", "1").exit_code == 0  # the layer: Haiku's task-level run
+        assert agree(path).exit_code == 0
     finally:
         fake.close()
     return path
@@ -381,6 +390,7 @@ def test_a_consensus_can_be_the_layer(scored, tmp_path):
     shutil.copy(scored, path)
     made = score(None, path, "consensus", "--criterion", "ai_exposure", "--use")
     assert made.exit_code == 0 and "now the current run" in made.output
+    assert agree(path).exit_code == 0
     out = build_site(path, tmp_path / "site")
     page = text_of((out / "criteria" / "ai_exposure.html").read_text())
     assert "The median of runs 1, 2, 3: each occupation's median score" in page

@@ -27,7 +27,7 @@ const start = function () {
     return o;
   });
   const bySlug = new Map(occupations.map(o => [o.slug, o]));
-  let details = {rationales: {}, aliases: [], measures: {}, consensus: {}};
+  let details = {why: {}, aliases: [], measures: {}, consensus: {}};
 
   // 2. Layers: three from BLS, then one per criterion in the data. Colours
   // come as ramps of eleven stops (build.py's RAMPS), blended in between.
@@ -294,9 +294,10 @@ const start = function () {
     tooltip.append(dl);
     if (l.measure) tooltip.append(el("p", {class: "muted"}, `${l.measure.title}: ${l.measure.authors}, ${l.measure.year}`));
     if (l.criterion) {
-      const rationale = (details.rationales[l.criterion.name] || {})[o.slug];
-      if (rationale) tooltip.append(el("p", {class: "rationale"}, rationale));
-      tooltip.append(el("p", {class: "muted"}, "Score: " + l.criterion.source));
+      // Why it has its score (the run's reason, or what people judged of its tasks), and who made it.
+      const why = ((details.why || {})[l.criterion.name] || {})[o.slug];
+      if (why) tooltip.append(el("p", {class: "rationale"}, why));
+      tooltip.append(el("p", {class: "muted"}, "Score by " + l.criterion.source));
     }
     tooltip.append(el("a", {href: base + "occupations/" + o.slug + ".html"}, "Open the occupation's page →"));
     tooltip.hidden = false;
@@ -568,6 +569,8 @@ const start = function () {
     for (const [alias, slug] of details.aliases) {
       if (!found.has(slug) && bySlug.has(slug) && alias.toLowerCase().includes(q)) found.set(slug, `${bySlug.get(slug).title} (“${alias}”)`);
     }
+    // Pages with no job count have no tile; they are found all the same, and open their page.
+    for (const [slug, title] of data.offmap) if (title.toLowerCase().includes(q)) found.set(slug, `${title} (not on the map: no job count)`);
     return [...found];
   }
   function highlight() {
@@ -582,8 +585,9 @@ const start = function () {
     results.replaceChildren();
     for (const [slug, label] of found.slice(0, 8)) {
       const li = el("li", {role: "option", tabindex: "-1", "data-slug": slug}, label);
-      li.addEventListener("click", () => { select(slug, true); });
-      li.addEventListener("keydown", e => { if (e.key === "Enter") select(slug, true); });
+      const open = () => (bySlug.has(slug) ? select(slug, true) : location.assign(base + "occupations/" + slug + ".html"));
+      li.addEventListener("click", open);
+      li.addEventListener("keydown", e => { if (e.key === "Enter") open(); });
       results.append(li);
     }
     status.textContent = state.q ? `${found.length} occupation${found.length === 1 ? "" : "s"} match “${state.q}”` : "";

@@ -370,8 +370,13 @@ def test_occupation_pages_give_openings_pay_ranges_employers_and_industry_pay(si
     assert "at least $239,200 a year · at least $115.00 an hour" in physicians
     table = (site / "table.html").read_text()
     assert re.search(r'data-sort="239200">at least \$239,200<', table)
-    # Links from the text, named as the page names them.
-    assert "Named in its text" in nurses and "occupations/physicians-and-surgeons.html" in nurses
+    # One list of similar occupations, each saying where it came from: here a link from the page's text.
+    html = (site / "occupations" / "registered-nurses.html").read_text()
+    row = re.search(
+        r'<tr><td><a href="/worklens/occupations/physicians-and-surgeons.html">[^<]+</a></td><td>([^<]+)</td></tr>', html
+    )
+    assert row and "its BLS page names it" in row.group(1)
+    assert html.count("<h2>Similar occupations</h2>") == 1
 
 
 def test_downloads_say_what_shape_the_pay_has(site):

@@ -1,6 +1,7 @@
 """The real site in headless Chromium: drawing, layers, tooltip, search, stats,
 phone layout, shared URLs and keyboard use. Screenshots go to tests/screenshots/."""
 
+import re
 import shutil
 
 import pytest
@@ -268,7 +269,7 @@ def test_occupation_and_criterion_pages(page, site):
     page.goto(site + "/occupations/registered-nurses.html")
     text = page.inner_text("main")
     assert "3,391,000" in text and "29-1141" in text and "karpathy/jobs" in text
-    page.click(".similar >> text=Physician Assistants")
+    page.click(".similar-list >> text=Physician Assistants")
     assert page.url.endswith("/occupations/physician-assistants.html")
     page.goto(site + "/criteria/ai_exposure.html")
     assert "Gemini 3 Flash" in page.inner_text("main") and "rubric" in page.inner_text("main").lower()
@@ -321,9 +322,10 @@ def test_labour_space_view(page, site):
     assert "Registered Nurses" in page.locator("#tooltip").inner_text()
     shot(page, "desktop-space.png")
     page.goto(site + "/occupations/registered-nurses.html")
-    nearest = page.locator("ol.nearest li")
+    # The ten nearest by description are in the one list of similar occupations, saying so.
+    nearest = page.locator(".similar-list tr", has_text="its description is among the ten closest")
     assert nearest.count() == 10
-    assert "also on BLS's list" in nearest.first.inner_text()
+    assert page.locator(".similar-list tr", has_text="BLS lists it as similar").filter(has_text="ten closest").count() >= 1
     page.goto(site + "/space.html")
     table = page.inner_text("table")
     assert "tfidf-svd-128" in table and "same BLS category" in table and "random" in table
@@ -527,3 +529,44 @@ def test_a_shared_view_or_a_phone_is_drawn_by_the_script_alone(browser, site):
         visible = page.evaluate("[...document.querySelectorAll('.tile')].filter(t => t.getClientRects().length).length")
         assert visible == (341 if script else 0), script
         context.close()
+
+
+ANSWERED = (
+    "registered-nurses",
+    "software-developers",
+    "medical-transcriptionists",
+    "construction-laborers-and-helpers",
+    "military-careers",
+)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (390, 844), (320, 700)])
+def test_every_occupation_page_answers_first_on_the_first_screen(browser, site, width, height):
+    # The score, who made it, why, where research places it and less exposed
+    # work begin on the first screen; on a computer and a 390 px phone the
+    # whole card is there.
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    parts = (".answer-score", ".made-by", ".why", ".research", ".alternatives")
+    for slug in ANSWERED:
+        page.goto(f"{site}/occupations/{slug}.html")
+        boxes = page.evaluate(
+            """parts => parts.map(p => { const e = document.querySelector('.answer ' + p);
+               if (!e) return null; const r = e.getBoundingClientRect(); return [r.top, r.bottom, e.innerText]; })""",
+            list(parts),
+        )
+        found = dict(zip(parts, boxes))
+        assert re.fullmatch(r"\d+ of 10, [a-z ]+", found[".answer-score"][2]), slug
+        assert "karpathy/jobs" in found[".made-by"][2] and "not this site's rubric" in found[".made-by"][2]
+        assert found[".why"][2].startswith("Why: No reason came with this score.")
+        assert re.search(r"percentile|no published measure", found[".research"][2])
+        if slug != "construction-laborers-and-helpers":  # nothing scores far enough below 1
+            assert found[".alternatives"] is not None, slug
+        for part, box in found.items():
+            if box:
+                assert box[0] < height, (slug, part, box)
+                if width >= 390:
+                    assert box[1] <= height, (slug, part, box)
+        if slug == "registered-nurses":
+            shot(page, f"occupation-card-{width}.png")
+    context.close()

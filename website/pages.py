@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .answer import made_by_short
 from .colours import BLUES, HEAT_FLOOR, RAMPS, YLGNBU_STEPS
 from .load import SiteData
+from .words import ORDINALS, percentile_text
 
 # Entry-level education, from least to most, as BLS words it.
 VARIES = "See How to Become One"  # BLS's entry for occupations with no one typical path
@@ -81,25 +83,16 @@ def home_data(data: SiteData) -> dict[str, Any]:
         "steps": YLGNBU_STEPS[max(3, min(9, len([e for e in education if e != VARIES])))],
         "criteria": [
             {k: c[k] for k in ("name", "title", "description", "unit", "min", "max", "colors", "tiers")}
-            | {"source": c["run"]["label"]}
+            | {"source": made_by_short(c["run"])}
             for c in data["criteria"]
         ],
         "measures": [{k: m[k] for k in ("name", "short", "title", "authors", "year", "occupations")} for m in measures],
         "occupations": occupations,
+        # Pages with no job count, so no tile: search still finds them.
+        "offmap": [[o["slug"], o["title"]] for o in data["occupations"] if o["jobs"] is None],
         "years": [data["edition"]["base_year"], data["edition"]["projection_year"]],
         "space": data["space"]["method"] if data["space"] else None,
     }
-
-
-def percentile_text(value: float) -> str:
-    """63.4 -> "63rd": a percentile as readers say it."""
-    n = int(round(value))
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-# Every whole percentile as readers say it, for the pages' scripts: the rule is written once, above.
-ORDINALS = [percentile_text(v) for v in range(101)]
 
 
 # Task labels of GPTs-are-GPTs, most exposed first: E1 direct, E2 with tools, E0 none.
@@ -255,16 +248,16 @@ def evidence_page_data(data: SiteData) -> tuple[dict[str, Any], list[Any]]:
     return {"items": items, "occupations": occupations, "agreement": agreement, "ordinals": ORDINALS}, matrix
 
 
-def detail_data(data: SiteData) -> dict[str, Any]:
-    """Loaded after the treemap is drawn: rationales, search aliases, the
-    published measures' percentiles and consensus (lowest, median, highest),
-    and each occupation's place in the labour space."""
+def detail_data(data: SiteData, why: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """Loaded after the treemap is drawn: why each occupation has its score
+    (``why``: {criterion: {slug: a sentence}}, the answer cards' short
+    form), search aliases, the published measures' percentiles and
+    consensus (lowest, median, highest), and each occupation's place in the
+    labour space."""
     evidence = data["evidence"] or {"measures": [], "consensus": {}}
     slugs = [o["slug"] for o in data["occupations"] if o["jobs"] is not None]
     return {
-        "rationales": {
-            c["name"]: {s: r["rationale"] for s, r in c["scores"].items() if r["rationale"]} for c in data["criteria"]
-        },
+        "why": why,
         "aliases": [[a["alias"], a["slug"]] for a in data["aliases"]],
         "ordinals": ORDINALS,
         "measures": {
@@ -296,3 +289,31 @@ def heat(value: float | None) -> tuple[str, str]:
     t = (value - HEAT_FLOOR) / (1 - HEAT_FLOOR)
     step = min(len(BLUES) - 1, max(0, round(t * (len(BLUES) - 1))))
     return BLUES[step], "#ffffff" if step >= 5 else "#1d1d1f"
+
+
+# Why an occupation is listed as similar to another, in the order they are told.
+SIMILAR_SOURCES = (
+    ("bls", "BLS lists it as similar"),
+    ("onet", "O*NET relates it"),
+    ("space", "its description is among the ten closest"),
+    ("text", "its BLS page names it"),
+)
+
+
+def similar_occupations(data: SiteData, slug: str, by_slug: dict[str, dict[str, Any]]) -> list[tuple[dict[str, Any], list[str]]]:
+    """One list of the occupations similar to ``slug``, each with where it
+    came from: BLS's Similar Occupations, O*NET's related occupations, the
+    ten nearest by description in the labour space, and the occupations its
+    page names in its text. BLS's first, then in the order each source gives."""
+    found: dict[str, list[str]] = {}
+    lists = {
+        "bls": data["similar"].get(slug, []),
+        "onet": data["related"].get(slug, []),
+        "space": data["space"]["nearest"].get(slug, []) if data["space"] else [],
+        "text": [link["target_slug"] for link in data["text_links"].get(slug, [])],
+    }
+    for key, words in SIMILAR_SOURCES:
+        for other in lists[key]:
+            if other in by_slug and other != slug and words not in found.setdefault(other, []):
+                found[other].append(words)
+    return [(by_slug[other], sources) for other, sources in found.items()]

@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import ROOT, TEMPLATES, BuildError
-from .pages import percentile_text
+from .words import percentile_text
 
 # Only the layout comes from D3; colours are the ramps below, blended by treemap.js.
 D3_MODULES = ("d3-hierarchy",)

@@ -12,10 +12,11 @@ import yaml
 from markupsafe import Markup
 
 from . import ROOT, TEMPLATES, BuildError
+from .answer import answer_card
 from .colours import BLUES, HEAT_FLOOR
 from .downloads import downloads, measure_download
 from .load import load
-from .pages import LABEL_TEXT, detail_data, evidence_page_data, histogram, home_data, occupation_evidence
+from .pages import LABEL_TEXT, detail_data, evidence_page_data, histogram, home_data, occupation_evidence, similar_occupations
 from .predraw import first_view
 from .preview import preview_png
 from .render import D3_MODULES, environment, home_assets
@@ -78,28 +79,29 @@ def build(db_path: str | Path, out: str | Path, base_path: str = "/", site_url: 
         page="table", occupations=data["occupations"], criteria=data["criteria"], edition=data["edition"]
     )
     files["about.html"] = env.get_template("about.html").render(page="about", criteria=data["criteria"], edition=data["edition"])
+    on_map = sum(1 for o in data["occupations"] if o["jobs"] is not None)
+    cards = {o["slug"]: [answer_card(data, o, c, by_slug) for c in data["criteria"]] for o in data["occupations"]}
+    # The cards in brief, for the map's tooltip: why each occupation has its score on each criterion.
+    why = {
+        c["name"]: {s: found[i].short[-1] for s, found in cards.items() if found[i].score} for i, c in enumerate(data["criteria"])
+    }
     for o in data["occupations"]:
         scores = [(c, c["scores"].get(o["slug"])) for c in data["criteria"]]
-        similar = data["similar"].get(o["slug"], [])
-        nearest = data["space"]["nearest"].get(o["slug"], []) if data["space"] else []
         files[f"occupations/{o['slug']}.html"] = env.get_template("occupation.html").render(
             page="occupation",
             o=o,
+            cards=cards[o["slug"]],
             scores=scores,
             projections=data["projections"].get(o["slug"], []),
-            similar=[by_slug[s] for s in similar if s in by_slug],
-            nearest=[(by_slug[s], s in similar) for s in nearest if s in by_slug],
+            similar=similar_occupations(data, o["slug"], by_slug),
             space=data["space"],
             evidence=occupation_evidence(data, o["slug"], by_slug),
             label_text=LABEL_TEXT,
             employers=data["employers"].get(o["slug"], []),
             industry_pay=data["industry_pay"].get(o["slug"], []),
             pay_ranges=data["pay_ranges"].get(o["slug"], []),
-            mentions=[
-                (link, by_slug[link["target_slug"]])
-                for link in data["text_links"].get(o["slug"], [])
-                if link["target_slug"] in by_slug
-            ],
+            on_map=on_map,
+            pages=len(data["occupations"]),
         )
     if data["evidence"]:
         scatter, matrix = evidence_page_data(data)
@@ -127,7 +129,12 @@ def build(db_path: str | Path, out: str | Path, base_path: str = "/", site_url: 
     csv_text, json_text = downloads(data)
     files["data/occupations.csv"] = csv_text
     files["data/occupations.json"] = json_text
-    files["data/details.json"] = json.dumps(detail_data(data), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    files["data/details.json"] = json.dumps(
+        detail_data(data, why),
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     files["data/metadata.json"] = json.dumps(yaml.safe_load((ROOT / "metadata.yml").read_text()), indent=1, sort_keys=True)
     files["assets/site.css"] = (TEMPLATES / "site.css").read_text()
     files["404.html"] = env.get_template("404.html").render(page="404")

@@ -1,0 +1,147 @@
+"""The answer card at the top of every occupation page: written by one
+function from the data, for both ends of the scale and with every piece
+that can be missing."""
+
+import copy
+import re
+import sqlite3
+
+import pytest
+from conftest import ROOT
+
+from website.answer import CAVEAT, answer_card, made_by, made_by_short
+from website.load import load
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load(ROOT / "data.db")
+
+
+@pytest.fixture(scope="module")
+def by_slug(data):
+    return {o["slug"]: o for o in data["occupations"]}
+
+
+def card_for(data, by_slug, slug):
+    return answer_card(data, by_slug[slug], data["criteria"][0], by_slug)
+
+
+def labels(slug):
+    with sqlite3.connect(ROOT / "data.db") as conn:
+        rows = conn.execute("select human_label, count(*) from tasks where slug = ? group by human_label", [slug]).fetchall()
+    return dict(rows)
+
+
+def test_the_top_of_the_scale(data, by_slug):
+    card = card_for(data, by_slug, "medical-transcriptionists")
+    assert card.score == "10 of 10, maximum"
+    assert card.made_by.startswith("By karpathy/jobs, Gemini 3 Flash, 2026, with its own prompt, not this site's rubric")
+    # No reason came with the imported score: the card says so, and what people judged of its tasks instead.
+    counts = labels("medical-transcriptionists")
+    assert card.why[0] == "No reason came with this score."
+    assert card.why[1].startswith(f"Of its {sum(counts.values())} O*NET tasks, people judged {counts['E1']} directly exposed")
+    assert re.search(r"Published research ranks it (near the top|above the middle) of US occupations", card.research)
+    assert card.agreement.startswith("This score puts it at the ")
+    # Less exposed work scores at least a fifth of the scale lower, lowest first, three at most.
+    scores = [a.score for a in card.alternatives]
+    assert 1 <= len(scores) <= 3 and scores == sorted(scores) and all(s <= 8 for s in scores)
+    assert all(re.fullmatch(r"(at least )?\$[\d,.]+ (a year|an hour)|pay not given", a.pay) for a in card.alternatives)
+    assert card.caveat == CAVEAT
+
+
+def test_the_bottom_of_the_scale(data, by_slug):
+    card = card_for(data, by_slug, "construction-laborers-and-helpers")
+    assert card.score == "1 of 10, minimal"
+    assert "below the middle" in card.research or "near the bottom" in card.research
+    assert card.alternatives == []  # nothing can score a fifth of the scale below 1
+    assert "not exposed (such as “" in card.why[1]
+
+
+def test_examples_are_chosen_by_rule_core_tasks_first_in_onet_order(data, by_slug):
+    card = card_for(data, by_slug, "registered-nurses")
+    with sqlite3.connect(ROOT / "data.db") as conn:
+        first = conn.execute(
+            "select task from tasks where slug = 'registered-nurses' and human_label = 'E1' "
+            "order by task_type != 'Core', onet_soc_code, task_id limit 1"
+        ).fetchone()[0]
+    quoted = re.search(r"directly exposed to language models \(such as “([^”]+)”\)", card.why[1]).group(1)
+    assert first.startswith(quoted.rstrip("…").rstrip())
+
+
+def test_a_run_with_its_own_reasons_gives_them(data, by_slug):
+    changed = copy.deepcopy(data)
+    criterion = changed["criteria"][0]
+    criterion["scores"]["registered-nurses"]["rationale"] = "Charting and care plans are text; the bedside is not."
+    criterion["run"].update(kind="model", model="claude-haiku-5-5", source=None, level="occupation", label="claude-haiku-5-5")
+    card = answer_card(changed, by_slug["registered-nurses"], criterion, by_slug)
+    assert card.why == ["In the model's words: Charting and care plans are text; the bedside is not."]
+    assert (
+        card.made_by.startswith("Estimated by the language model claude-haiku-5-5 on ")
+        and "with this site's rubric" in card.made_by
+    )
+    assert card.short[-1] == "Charting and care plans are text; the bedside is not."
+
+
+def test_no_tasks_no_measures_no_percentile(data, by_slug):
+    changed = copy.deepcopy(data)
+    changed["evidence"]["tasks"].pop("registered-nurses")
+    changed["evidence"]["consensus"].pop("registered-nurses")
+    changed["criteria"][0]["percentiles"] = {}
+    card = answer_card(changed, by_slug["registered-nurses"], changed["criteria"][0], by_slug)
+    assert card.why == [
+        "No reason came with this score.",
+        "O*NET lists no rated tasks for it, so there is no task evidence to show instead.",
+    ]
+    assert card.research == "No published measure of AI exposure reaches this occupation."
+    assert card.agreement is None
+    without_evidence = copy.deepcopy(data)
+    without_evidence["evidence"] = None
+    card = answer_card(without_evidence, by_slug["registered-nurses"], without_evidence["criteria"][0], by_slug)
+    assert card.score == "4 of 10, moderate" and card.agreement is None
+
+
+def test_no_job_count_military_careers(data, by_slug):
+    card = card_for(data, by_slug, "military-careers")
+    assert by_slug["military-careers"]["jobs"] is None
+    # karpathy/jobs scored it; it has no tasks or measures, and the card says so rather than showing dashes.
+    assert card.score == "4 of 10, moderate"
+    assert card.why[1] == "O*NET lists no rated tasks for it, so there is no task evidence to show instead."
+    assert card.research == "No published measure of AI exposure reaches this occupation."
+    unscored = copy.deepcopy(data)
+    unscored["criteria"][0]["scores"].pop("military-careers")
+    card = answer_card(unscored, by_slug["military-careers"], unscored["criteria"][0], by_slug)
+    assert card.score is None
+    assert card.why == ["BLS gives no count of its jobs, so it is not on the map and no score was made for it."]
+
+
+def test_who_made_a_score_in_plain_words():
+    run = {"kind": "consensus", "source": "median of runs 2, 3", "finished": "2026-11-30T10:00:00+00:00", "started": ""}
+    assert (
+        made_by(run) == "The median of runs 2, 3: the middle of several language models' scores, worked out on 30 November 2026."
+    )
+    task = {
+        "kind": "model",
+        "model": "claude-sonnet-5-5",
+        "level": "task",
+        "finished": None,
+        "started": "2026-01-02T00:00:00+00:00",
+    }
+    assert (
+        made_by(task)
+        == "Estimated by the language model claude-sonnet-5-5 task by task on 2 January 2026, with this site's rubric."
+    )
+    assert (
+        made_by_short({"kind": "import", "source": "Example Lab"}) == "Example Lab, with its own prompt (not this site's rubric)"
+    )
+
+
+def test_every_page_opens_with_its_card(tmp_path, data):
+    from website.write import build
+
+    build(ROOT / "data.db", tmp_path / "site")
+    for o in data["occupations"]:
+        html = (tmp_path / "site" / "occupations" / f"{o['slug']}.html").read_text()
+        card = html.index('<section class="answer"')
+        assert card < html.index("<h2>BLS facts</h2>")
+        assert "How it was made" in html[card:] and CAVEAT in html

@@ -1,0 +1,270 @@
+"""The answer card: what a visitor comes to an occupation's page to learn,
+first and in plain words. How exposed is this job, who says so and why,
+where published research places it, and similar work that is less exposed.
+
+One function, ``answer_card``, writes every card from the data; no text is
+written for any one occupation. Its rules:
+
+- **The score** is the criterion's current run's, with its tier's name, and
+  who made it: a model run with this site's rubric, a consensus of runs, or
+  an import made elsewhere with its source's own prompt.
+- **Why**: the run's own rationale where it gave one. Where it gave none
+  (an import), the card says so and lets the evidence speak: how the people
+  who rated the occupation's O*NET tasks for GPTs-are-GPTs judged them, with
+  one task given as an example of each end. Examples are chosen by rule:
+  Core tasks before Supplemental ones, then in O*NET's own order (task id).
+- **Research**: where the published measures that make up the consensus
+  place the occupation among US occupations (their lowest, median and
+  highest percentile), in words, and whether the score shown agrees (within
+  15 percentile points of their median), sits somewhat above or below
+  (15 to 30), or far from them (30 or more).
+- **Less exposed**: up to three occupations from BLS's own similar list,
+  then the ten nearest by description (the labour space), that score at
+  least a fifth of the scale lower on the same criterion, lowest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .load import SiteData
+from .words import percentile_text
+
+CAVEAT = "Exposure means AI could change how this work is done; it is not a forecast that these jobs will disappear."
+# Where a median percentile sits, in words anyone reads.
+PLACES = (
+    (20, "near the bottom"),
+    (40, "below the middle"),
+    (60, "around the middle"),
+    (80, "above the middle"),
+    (101, "near the top"),
+)
+MONTHS = "January February March April May June July August September October November December".split()
+
+
+@dataclass
+class Alternative:
+    slug: str
+    title: str
+    score: float
+    pay: str  # median pay in words, or "pay not given"
+    outlook: str  # e.g. "+4% by 2034", or "no outlook given"
+
+
+@dataclass
+class Card:
+    criterion: str  # the criterion's name
+    max: int  # the top of its scale
+    question: str  # e.g. "How exposed is this job to AI?"
+    score: str | None  # "4 of 10, moderate"; None when not scored
+    made_by: str  # who made the score, with which prompt, when
+    why: list[str]  # one or two plain sentences
+    examples: str | None  # tasks quoted as examples of what people judged, where the why is theirs
+    research: str | None  # where published research places it
+    agreement: str | None  # whether the score shown agrees with that research
+    alternatives: list[Alternative] = field(default_factory=list)
+    caveat: str = CAVEAT
+    short: list[str] = field(default_factory=list)  # the card in brief, for the map's tooltip
+
+
+def day(timestamp: str | None) -> str | None:
+    """'2026-11-24T23:32:36+00:00' -> '24 November 2026'."""
+    if not timestamp or len(timestamp) < 10:
+        return None
+    year, month, date = timestamp[:10].split("-")
+    return f"{int(date)} {MONTHS[int(month) - 1]} {year}"
+
+
+def made_by(run: dict[str, Any]) -> str:
+    """Who made a criterion's current scores, in plain words."""
+    when = day(run["finished"] or run["started"])
+    on = f" on {when}" if when else ""
+    if run["kind"] == "import":
+        return f"By {run['source']}, with its own prompt, not this site's rubric; imported{on}."
+    if run["kind"] == "consensus":
+        return f"The {run['source']}: the middle of several language models' scores, worked out{on}."
+    how = " task by task" if run["level"] == "task" else ""
+    return f"Estimated by the language model {run['model']}{how}{on}, with this site's rubric."
+
+
+def made_by_short(run: dict[str, Any]) -> str:
+    """Who made the scores, as the map's tooltip says it."""
+    if run["kind"] == "import":
+        return f"{run['source']}, with its own prompt (not this site's rubric)"
+    if run["kind"] == "consensus":
+        return f"the {run['source']}"
+    return f"{run['label']}, with this site's rubric"
+
+
+def tier_name(criterion: dict[str, Any], score: float) -> str | None:
+    for tier in criterion["tiers"]:
+        if tier["min"] <= score < tier["max"] + 1:
+            return str(tier["name"])
+    return None
+
+
+def score_words(criterion: dict[str, Any], score: float) -> str:
+    tier = tier_name(criterion, score)
+    return f"{score:g} of {criterion['max']}" + (f", {tier}" if tier else "")
+
+
+EXAMPLE_LENGTH = 70  # characters of a task quoted as an example, cut at a word
+
+
+def example(tasks: list[dict[str, Any]], label: str) -> str:
+    """The task quoted as an example of a label: Core first, then O*NET's
+    order; a long one is cut at a word."""
+    chosen = sorted(
+        (t for t in tasks if t["human_label"] == label),
+        key=lambda t: (t["task_type"] != "Core", t["onet_soc_code"], t["task_id"]),
+    )
+    text = " ".join(str(chosen[0]["task"]).split()).rstrip(".")
+    if len(text) <= EXAMPLE_LENGTH:
+        return text
+    return text[:EXAMPLE_LENGTH].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def task_sentence(tasks: list[dict[str, Any]]) -> str | None:
+    """What people judged of the occupation's O*NET tasks."""
+    labelled = [t for t in tasks if t["human_label"] in ("E0", "E1", "E2")]
+    if not labelled:
+        return None
+    counts = {label: sum(1 for t in labelled if t["human_label"] == label) for label in ("E1", "E2", "E0")}
+    words = {"E1": "directly exposed to language models", "E2": "exposed with software built on them", "E0": "not exposed"}
+    parts = [f"{counts[label]} {words[label]}" for label in ("E1", "E2", "E0") if counts[label]]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"Of its {len(labelled)} O*NET tasks, people judged {listed}."
+
+
+def task_examples(tasks: list[dict[str, Any]]) -> str | None:
+    """A task of each end as an example, chosen by rule (see ``example``)."""
+    labelled = [t for t in tasks if t["human_label"] in ("E0", "E1", "E2")]
+    found = [
+        f"“{example(labelled, label)}” ({words})"
+        for label, words in (("E1", "directly exposed"), ("E0", "not exposed"))
+        if any(t["human_label"] == label for t in labelled)
+    ]
+    return ("For example, " + " and ".join(found) + ".") if found else None
+
+
+def place(median: float) -> str:
+    return next(words for limit, words in PLACES if median < limit)
+
+
+def research_words(consensus: dict[str, Any] | None) -> str | None:
+    if not consensus:
+        return None
+    low, median, high = (percentile_text(consensus[k]) for k in ("low", "median", "high"))
+    return (
+        f"ranked {place(consensus['median'])} of US occupations: {consensus['measures']} main published measures "
+        f"of AI exposure put it between the {low} and {high} percentile (median {median})."
+    )
+
+
+def agreement_words(percentile: float | None, n: int, consensus: dict[str, Any] | None) -> str | None:
+    if percentile is None or not consensus:
+        return None
+    gap = percentile - consensus["median"]
+    where = f"This score is the {percentile_text(percentile)} percentile of {n}"
+    if abs(gap) >= 30:
+        return f"{where}: far {'above' if gap > 0 else 'below'} research."
+    if abs(gap) >= 15:
+        return f"{where}: somewhat {'above' if gap > 0 else 'below'} research."
+    return f"{where}: in line with research."
+
+
+def pay_words(o: dict[str, Any]) -> str:
+    at_least = "at least " if o["pay_note"] == "equal to or greater than" else ""
+    if o["median_pay_annual"]:
+        return f"{at_least}${o['median_pay_annual']:,} a year"
+    if o["median_pay_hourly"]:
+        return f"{at_least}${o['median_pay_hourly']:.2f} an hour"
+    return "pay not given"
+
+
+def outlook_words(o: dict[str, Any], year: int) -> str:
+    if o["outlook_pct"] is None:
+        return "no outlook given"
+    return f"{o['outlook_pct']:+d}% by {year}"
+
+
+def alternatives(
+    data: SiteData, o: dict[str, Any], criterion: dict[str, Any], score: float, by_slug: dict[str, dict[str, Any]]
+) -> list[Alternative]:
+    candidates = list(data["similar"].get(o["slug"], []))
+    if data["space"]:
+        candidates += [s for s in data["space"]["nearest"].get(o["slug"], []) if s not in candidates]
+    step = (criterion["max"] - criterion["min"]) / 5
+    found = []
+    for rank, slug in enumerate(candidates):
+        theirs = criterion["scores"].get(slug)
+        if theirs is not None and slug in by_slug and float(theirs["score"]) <= score - step:
+            found.append((float(theirs["score"]), rank, slug))
+    year = data["edition"]["projection_year"]
+    return [
+        Alternative(slug, by_slug[slug]["title"], value, pay_words(by_slug[slug]), outlook_words(by_slug[slug], year))
+        for value, _, slug in sorted(found)[:3]
+    ]
+
+
+def answer_card(data: SiteData, o: dict[str, Any], criterion: dict[str, Any], by_slug: dict[str, dict[str, Any]]) -> Card:
+    """The card for occupation ``o`` on ``criterion`` (a criterion as
+    ``load`` reads it, with its current run and scores)."""
+    evidence = data["evidence"] or {"consensus": {}, "tasks": {}}
+    consensus = evidence["consensus"].get(o["slug"])
+    tasks = evidence["tasks"].get(o["slug"], [])
+    question = f"{criterion['title']}, {criterion['min']} to {criterion['max']}"
+    row = criterion["scores"].get(o["slug"])
+    research = research_words(consensus)
+    if row is None:
+        why = [
+            "BLS gives no count of its jobs, so it is not on the map and no score was made for it."
+            if o["jobs"] is None
+            else "The run shown gave it no score."
+        ]
+        if task_sentence(tasks):
+            why.append(task_sentence(tasks) or "")
+        short = [research or "no published measure reaches it."]
+        return Card(
+            criterion["name"],
+            criterion["max"],
+            question,
+            None,
+            made_by(criterion["run"]),
+            why,
+            None,
+            research,
+            None,
+            [],
+            CAVEAT,
+            short,
+        )
+    score = float(row["score"])
+    why = []
+    if row["rationale"]:
+        why.append(f"In the model's words: {row['rationale']}")
+    else:
+        why.append("No reason came with this score.")
+        why.append(task_sentence(tasks) or "O*NET lists no rated tasks for it, so there is no task evidence to show instead.")
+    agreement = agreement_words(criterion["percentiles"].get(o["slug"]), len(criterion["percentiles"]), consensus)
+    brief_research = (
+        f"Research: {percentile_text(consensus['low'])}–{percentile_text(consensus['high'])} percentile"
+        if consensus
+        else "No published measure reaches it."
+    )
+    short = [brief_research, row["rationale"] or why[-1]]
+    return Card(
+        criterion["name"],
+        criterion["max"],
+        question,
+        score_words(criterion, score),
+        made_by(criterion["run"]),
+        why,
+        None if row["rationale"] else task_examples(tasks),
+        research if research else "no published measure of AI exposure reaches this occupation.",
+        agreement,
+        alternatives(data, o, criterion, score, by_slug),
+        CAVEAT,
+        short,
+    )

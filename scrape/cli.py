@@ -1,7 +1,10 @@
 """The ``python -m scrape`` command: options in, crawl(), a summary out."""
 
+from __future__ import annotations
+
 import sqlite3
 import sys
+from collections.abc import Iterable, Iterator
 
 import click
 
@@ -71,7 +74,19 @@ from . import fetch, parse, store
     show_default="a project string; env OOH_USER_AGENT",
     help="User-Agent header. bls.gov wants one with contact details.",
 )
-def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, offline, from_dir, user_agent):
+def main(
+    base_url: str,
+    db_path: str,
+    cache_dir: str,
+    delay: float,
+    timeout: float,
+    retries: int,
+    only: tuple[str, ...],
+    refresh: bool,
+    offline: bool,
+    from_dir: str | None,
+    user_agent: str,
+) -> None:
     """Scrape the BLS Occupational Outlook Handbook into a SQLite database.
 
     Fetches the A-Z index, then every occupation page it lists, and writes
@@ -96,7 +111,7 @@ def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, o
         python -m scrape --base-url http://127.0.0.1:8765 --delay 0
     """
 
-    def log(message):
+    def log(message: str) -> None:
         click.echo(message, err=True)
 
     source = crawl_module.Source(
@@ -112,7 +127,7 @@ def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, o
         log=log,
     )
 
-    def progress(items):
+    def progress(items: list[dict[str, str]]) -> Iterable[dict[str, str]]:
         if not sys.stderr.isatty():
             return items
         return _bar(items)
@@ -136,6 +151,6 @@ def main(base_url, db_path, cache_dir, delay, timeout, retries, only, refresh, o
         sys.exit(1)
 
 
-def _bar(items):
+def _bar(items: list[dict[str, str]]) -> Iterator[dict[str, str]]:
     with click.progressbar(items, label="Scraping", file=sys.stderr, item_show_func=lambda o: o and o["slug"]) as bar:
         yield from bar

@@ -5,11 +5,19 @@ stopped anywhere resumes where it stopped: cached pages come back as 304 Not
 Modified and pages already parsed by this parser are skipped.
 """
 
+from __future__ import annotations
+
 import os
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
 
 from . import fetch, parse, store
+
+# What a page check returns: the parsed index or page.
+Checked = TypeVar("Checked")
 
 INDEX_PATH = "/ooh/a-z-index.htm"
 
@@ -24,9 +32,9 @@ class Summary:
     failed: int = 0
     parsed: int = 0
     up_to_date: int = 0
-    problems: list = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
-    def line(self):
+    def line(self) -> str:
         noun = "page" if self.pages == 1 else "pages"
         parts = [f"{self.pages} {noun}: {self.fetched} fetched, {self.unchanged} unchanged"]
         if self.imported:
@@ -42,7 +50,20 @@ class Source:
     options that every request needs.
     """
 
-    def __init__(self, base_url, cache_dir, *, user_agent, delay, timeout, retries, refresh, from_dir, log, offline=False):
+    def __init__(
+        self,
+        base_url: str,
+        cache_dir: str | Path,
+        *,
+        user_agent: str,
+        delay: float,
+        timeout: float,
+        retries: int,
+        refresh: bool,
+        from_dir: str | Path | None,
+        log: Callable[[str], object],
+        offline: bool = False,
+    ) -> None:
         self.base_url = base_url
         self.cache_dir = cache_dir
         self.session = fetch.make_session(user_agent)
@@ -53,16 +74,16 @@ class Source:
         self.from_dir = from_dir
         self.offline = offline
         self.log = log
-        self._last_request = None
+        self._last_request: float | None = None
 
-    def _pause(self):
+    def _pause(self) -> None:
         if self._last_request is not None and self.delay:
             remaining = self._last_request + self.delay - time.monotonic()
             if remaining > 0:
                 time.sleep(remaining)
         self._last_request = time.monotonic()
 
-    def get(self, path, check):
+    def get(self, path: str, check: Callable[[str], Checked]) -> tuple[str, str, Checked | None]:
         """Return ``(html, how, checked)``: how is fetched, unchanged or
         imported; checked is what ``check(html)`` returned for a page new to
         the cache, None for one served from it (not checked again here).
@@ -84,7 +105,7 @@ class Source:
             html = fetch.decode(saved.read_bytes())
             checked = check(html)
             if html == cached:
-                return cached, "unchanged", checked
+                return html, "unchanged", checked
             fetch.write_cached(self.cache_dir, path, html, {"source": "saved page"})
             return html, "imported", checked
 
@@ -101,7 +122,7 @@ class Source:
             log=self.log,
         )
         if response.status == 304:
-            if not conditional:
+            if not conditional or cached is None:
                 raise fetch.FetchError(f"{url} answered 304 Not Modified to a request that was not conditional")
             return cached, "unchanged", None
         html = fetch.decode(response.body, response.headers.get("Content-Type"))
@@ -111,7 +132,14 @@ class Source:
         return html, "unchanged" if html == cached else "fetched", checked
 
 
-def crawl(db_path, source, *, only=(), progress=None, log=print):
+def crawl(
+    db_path: str | Path,
+    source: Source,
+    *,
+    only: Sequence[str] = (),
+    progress: Callable[[list[dict[str, str]]], Iterable[dict[str, str]]] | None = None,
+    log: Callable[[str], object] = print,
+) -> Summary:
     """Scrape into ``db_path``. Returns a Summary; raises fetch.Refused on 403,
     parse.PageError, store.WouldLoseData or fetch.FetchError when the index
     itself is unusable.
@@ -123,7 +151,7 @@ def crawl(db_path, source, *, only=(), progress=None, log=print):
     # A 403 on the very first request leaves no empty database behind.
     stored = store.open_db(db_path) if os.path.exists(db_path) else None
 
-    def check_index(html):
+    def check_index(html: str) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
         occupations, aliases = parse.parse_index(html)
         if stored is not None:
             store.check_index(stored, occupations, aliases)
@@ -145,7 +173,7 @@ def crawl(db_path, source, *, only=(), progress=None, log=print):
     for occupation in progress(occupations) if progress else occupations:
         slug, path = occupation["slug"], occupation["path"]
 
-        def check(html, path=path):
+        def check(html: str, path: str = path) -> dict[str, Any]:
             try:
                 parsed = parse.parse_occupation(html, path)
                 # Only links to pages the index lists are links to occupations.

@@ -6,14 +6,18 @@ its ETag and Last-Modified for the next conditional GET. Raw pages never go
 into ``data.db``; the cache stays outside git.
 """
 
+from __future__ import annotations
+
 import email.utils
 import hashlib
 import json
 import os
 import re
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -39,21 +43,21 @@ class FetchError(Exception):
     """A page could not be fetched, after retries where retrying made sense."""
 
 
-def map_url(href, base_url):
+def map_url(href: str, base_url: str) -> str:
     """Map an absolute bls.gov link or a root-relative one onto ``base_url``."""
     parts = urlsplit(href)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     return base_url.rstrip("/") + path
 
 
-def make_session(user_agent):
+def make_session(user_agent: str) -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = user_agent
     session.headers["Accept"] = "text/html,application/xhtml+xml"
     return session
 
 
-def retry_after(response, default):
+def retry_after(response: Reply, default: float) -> float:
     """Seconds to wait as the server asks (a number or an HTTP date), capped.
     A value that is neither, or in the past, means the default back-off."""
     value = (response.headers.get("Retry-After") or "").strip()
@@ -68,12 +72,12 @@ def retry_after(response, default):
     return max(0.0, min(when.timestamp() - time.time(), MAX_RETRY_AFTER))
 
 
-def _same_site(url, other):
+def _same_site(url: str, other: str) -> bool:
     a, b = urlsplit(url), urlsplit(other)
     return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
 
 
-def _open(session, url, headers, timeout, max_bytes):
+def _open(session: requests.Session, url: str, headers: Mapping[str, str], timeout: float, max_bytes: int) -> Reply:
     """One GET: redirects followed only within the site, the body read under
     a size cap and a deadline for the whole response (a server that drips a
     byte a second never trips a per-read timeout)."""
@@ -115,11 +119,11 @@ def _open(session, url, headers, timeout, max_bytes):
 @dataclass
 class Reply:
     status: int
-    headers: dict
+    headers: Mapping[str, str]  # requests' case-insensitive headers
     body: bytes
 
 
-def decode(data, content_type=""):
+def decode(data: bytes, content_type: str | None = "") -> str:
     """Page bytes as text: UTF-8 as bls.gov serves it, else the charset the
     response or the page declares (a mirror may serve latin-1); never a
     traceback, whatever the bytes."""
@@ -127,8 +131,8 @@ def decode(data, content_type=""):
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    declared = re.search(r"charset=[\"']?([\w-]+)", content_type or "")
-    declared = declared.group(1) if declared else None
+    found = re.search(r"charset=[\"']?([\w-]+)", content_type or "")
+    declared = found.group(1) if found else None
     if declared is None:
         meta = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", data[:4096], re.I)
         declared = meta.group(1).decode("ascii") if meta else None
@@ -138,7 +142,18 @@ def decode(data, content_type=""):
         return data.decode("utf-8", errors="replace")
 
 
-def get(session, url, *, headers=None, timeout=30.0, retries=3, backoff=1.0, max_bytes=MAX_BYTES, sleep=time.sleep, log=None):
+def get(
+    session: requests.Session,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    max_bytes: int = MAX_BYTES,
+    sleep: Callable[[float], object] = time.sleep,
+    log: Callable[[str], object] | None = None,
+) -> Reply:
     """GET with retries on 429, 5xx, timeouts, dropped connections and bodies
     cut short.
 
@@ -169,17 +184,19 @@ def get(session, url, *, headers=None, timeout=30.0, retries=3, backoff=1.0, max
         if log:
             log(f"{problem} for {url}; retrying in {wait:g}s")
         sleep(wait)
+    # Only a negative ``retries`` gets here: the last attempt returns or raises.
+    raise ValueError(f"retries must be 0 or more, not {retries}")
 
 
 # --- cache -------------------------------------------------------------------
 
 
-def cache_path(cache_dir, path):
+def cache_path(cache_dir: str | Path, path: str) -> Path:
     """Where the page at URL path ``/ooh/x/y.htm`` lives in the cache."""
     return Path(cache_dir) / path.lstrip("/")
 
 
-def read_cached(cache_dir, path):
+def read_cached(cache_dir: str | Path, path: str) -> tuple[str | None, dict[str, Any]]:
     """(html, meta) from the cache, or (None, {}) when the page is not there."""
     file = cache_path(cache_dir, path)
     try:
@@ -193,7 +210,7 @@ def read_cached(cache_dir, path):
     return html, meta
 
 
-def write_cached(cache_dir, path, html, meta):
+def write_cached(cache_dir: str | Path, path: str, html: str, meta: Mapping[str, Any]) -> None:
     """Write a page and its sidecar atomically, so an interrupted write never
     leaves a half page behind to be mistaken for a good one."""
     file = cache_path(cache_dir, path)
@@ -204,11 +221,11 @@ def write_cached(cache_dir, path, html, meta):
         os.replace(tmp, target)
 
 
-def sha256(html):
+def sha256(html: str) -> str:
     return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
 
-def conditional_headers(meta):
+def conditional_headers(meta: Mapping[str, Any]) -> dict[str, str]:
     headers = {}
     if meta.get("etag"):
         headers["If-None-Match"] = meta["etag"]
@@ -217,7 +234,7 @@ def conditional_headers(meta):
     return headers
 
 
-def find_saved(from_dir, path):
+def find_saved(from_dir: str | Path, path: str) -> Path | None:
     """A page saved by hand: the bls.gov layout (``ooh/<category>/<slug>.htm``),
     the category folder alone, or a flat folder of ``<slug>.htm`` / ``.html``."""
     root = Path(from_dir)

@@ -6,11 +6,16 @@ BLS gives its tables and tabs (``table#quickfacts``, ``div#tab-3``...), never
 on the classes a browser's scripts add (DataTables wrappers and the like).
 """
 
+from __future__ import annotations
+
 import re
+from collections.abc import Iterator, Mapping
 from html import unescape
+from typing import Any
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, PageElement, Tag
 
 # Bump when parsing changes, so pages parsed by an older parser are reparsed.
 PARSER_VERSION = 3
@@ -31,21 +36,29 @@ class PageError(ValueError):
     """A response that is not the page it should be."""
 
 
-def occupation_path(href):
+def occupation_path(href: str) -> tuple[str, str] | None:
     """('category', 'slug') for an OOH occupation link, else None."""
     match = OCCUPATION_PATH.match(urlsplit(href).path)
-    return match.groups() if match else None
+    return (match[1], match[2]) if match else None
 
 
-def _soup(html):
+def _soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "lxml")
 
 
-def _text(node):
+def _text(node: PageElement | None) -> str:
     return " ".join(node.get_text(" ").split()) if node is not None else ""
 
 
-def _int(text):
+def _attr(tag: Tag, name: str) -> str:
+    """One of the attributes that hold a single string (href, id,
+    data-label), "" where the tag has none; bs4 types every attribute as
+    possibly a list, as class is."""
+    value = tag.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _int(text: str) -> int | None:
     """'3,391,000' -> 3391000; '-1,200' -> -1200; '—' or '' -> None."""
     cleaned = text.replace(",", "").replace("$", "").strip()
     cleaned = cleaned.replace("\u2212", "-")  # a real minus sign, just in case
@@ -55,13 +68,13 @@ def _int(text):
 # --- A-Z index ---------------------------------------------------------------
 
 
-def check_index(html):
+def check_index(html: str) -> None:
     """Raise PageError unless ``html`` is a complete OOH A-Z index."""
     if "a-z-list" not in html or not html.rstrip().endswith("</html>"):
         raise PageError("not a complete OOH A-Z index (no a-z-list, or the page is cut short)")
 
 
-def parse_index(html):
+def parse_index(html: str) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
     """Read the A-Z index.
 
     Returns ``(occupations, aliases)``: occupations is a list of dicts with
@@ -76,7 +89,7 @@ def parse_index(html):
             links = li.find_all("a", href=True)
             if not links:
                 continue
-            target = occupation_path(links[-1]["href"])
+            target = occupation_path(_attr(links[-1], "href"))
             if target is None:
                 continue
             category, slug = target
@@ -102,7 +115,7 @@ def parse_index(html):
 # --- occupation pages --------------------------------------------------------
 
 
-def check_page(html, path):
+def check_page(html: str, path: str) -> None:
     """Raise PageError unless ``html`` is the complete OOH page at ``path``."""
     if not html.rstrip().lower().endswith("</html>"):
         raise PageError("the page is cut short (no closing </html>)")
@@ -116,7 +129,7 @@ def check_page(html, path):
         raise PageError("not an OOH occupation page (no What They Do tab)")
 
 
-def _slice(html, start_marker, end_marker):
+def _slice(html: str, start_marker: str, end_marker: str) -> str:
     """The part of ``html`` from the tag holding start_marker to end_marker.
 
     Parsing only the parts of a page we read, rather than the whole 130 KB with
@@ -130,13 +143,13 @@ def _slice(html, start_marker, end_marker):
     return html[start : end if end > 0 else len(html)]
 
 
-def parse_pay(text):
+def parse_pay(text: str) -> tuple[int | None, float | None, str]:
     """Median pay cell -> (annual dollars, hourly dollars, note)."""
     text = " ".join(text.split())
-    annual = re.search(r"\$([\d,]+) per year", text)
-    hourly = re.search(r"\$([\d,]+\.\d\d) per hour", text)
-    annual = _int(annual.group(1)) if annual else None
-    hourly = float(hourly.group(1).replace(",", "")) if hourly else None
+    per_year = re.search(r"\$([\d,]+) per year", text)
+    per_hour = re.search(r"\$([\d,]+\.\d\d) per hour", text)
+    annual = _int(per_year.group(1)) if per_year else None
+    hourly = float(per_hour.group(1).replace(",", "")) if per_hour else None
     if "equal to or greater than" in text:
         note = "equal to or greater than"
     elif annual is not None and hourly is not None:
@@ -150,7 +163,7 @@ def parse_pay(text):
     return annual, hourly, note
 
 
-def pay_shape(annual, hourly, note):
+def pay_shape(annual: int | None, hourly: float | None, note: str) -> dict[str, Any]:
     """Which pay figures the page gives, said in columns rather than a note:
     pay_period (annual, hourly, both, or None), pay_top_coded (the figure is
     a floor: "equal to or greater than") and pay_missing (why there is none)."""
@@ -164,13 +177,13 @@ def pay_shape(annual, hourly, note):
     }
 
 
-def parse_pay_tab(tab):
+def parse_pay_tab(tab: Tag | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The Pay tab (a parsed node): each 10th and 90th percentile wage
     sentence (one per detailed occupation the page covers), annual or hourly
     as the median before it says, and the median pay by industry where there
     is such a table."""
     text = _text(tab)
-    ranges = []
+    ranges: list[dict[str, Any]] = []
     money = r"\$(\d[\d,]*(?:\.\d\d)?)"
     for spread in re.finditer(
         rf"lowest 10 percent earned less than {money}, and the highest 10 percent earned more than {money}", text
@@ -186,7 +199,7 @@ def parse_pay_tab(tab):
                 "p90": _money(spread.group(2), period == "hourly"),
             }
         )
-    industries = []
+    industries: list[dict[str, Any]] = []
     for intro, industry, figure in intro_tables(tab, "top industries"):
         hourly = "hourly wage" in intro
         industries.append(
@@ -202,10 +215,10 @@ def parse_pay_tab(tab):
     return ranges, industries
 
 
-def parse_employers(tab):
+def parse_employers(tab: Tag | None) -> list[dict[str, Any]]:
     """The largest-employers tables of Work Environment, as rows: the share is
     a percent on every row (BLS prints the % sign on the first only)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for intro, industry, share in intro_tables(tab, "largest employers"):
         rows.append(
             {
@@ -218,7 +231,7 @@ def parse_employers(tab):
     return rows
 
 
-def intro_tables(tab, phrase):
+def intro_tables(tab: Tag | None, phrase: str) -> Iterator[tuple[str, str, str]]:
     """(intro, first cell, second cell) for each two-cell row of the tab's
     tables whose introducing paragraph contains ``phrase`` ("largest
     employers", "top industries"): BLS names its tables only in that line."""
@@ -232,12 +245,12 @@ def intro_tables(tab, phrase):
                 yield intro, cells[0], cells[1]
 
 
-def _phrase(intro, pattern):
+def _phrase(intro: str, pattern: str) -> str | None:
     match = re.search(pattern, intro)
     return match.group(1) if match else None
 
 
-def _money(text, hourly):
+def _money(text: str, hourly: bool) -> float | None:
     """'$66,030' -> 66030; '23.33' with hourly -> 23.33."""
     cleaned = text.replace("$", "").replace(",", "").strip()
     try:
@@ -246,13 +259,14 @@ def _money(text, hourly):
         return None
 
 
-def text_links(articles, slug):
+def text_links(articles: Mapping[str, Tag | None], slug: str) -> list[dict[str, str]]:
     """Links from an occupation's text ({column: article node}) to other OOH
     occupations, in page order."""
-    links, seen = [], set()
+    links: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
     for section, article in articles.items():
         for a in article.find_all("a", href=True) if article is not None else []:
-            target = occupation_path(a["href"])
+            target = occupation_path(_attr(a, "href"))
             # Category home pages ("/ooh/healthcare/home.htm") are not occupations.
             if target is None or target[1] in (slug, "home") or (section, target[1]) in seen:
                 continue
@@ -261,7 +275,7 @@ def text_links(articles, slug):
     return links
 
 
-def parse_outlook(text):
+def parse_outlook(text: str) -> tuple[int | None, str | None]:
     """'5% (Faster than average)' -> (5, 'Faster than average')."""
     match = re.match(r"\s*(-?\d+)%\s*\((.+)\)\s*$", text)
     if not match:
@@ -269,14 +283,15 @@ def parse_outlook(text):
     return int(match.group(1)), match.group(2).strip()
 
 
-def parse_quick_facts(table):
+def parse_quick_facts(table: Tag) -> tuple[dict[str, Any], dict[str, int | None]]:
     """Quick Facts rows -> the occupation's headline columns plus edition years."""
-    facts, years = {}, {}
+    facts: dict[str, Any] = {}
+    years: dict[str, int | None] = {}
     for row in table.tbody.find_all("tr") if table.tbody else []:
-        label, cell = row.find("th"), row.find("td")
-        if label is None or cell is None:
+        th, cell = row.find("th"), row.find("td")
+        if th is None or cell is None:
             continue
-        label = _text(label)
+        label = _text(th)
         value = _text(cell)
         if "Median Pay" in label:
             facts["median_pay_annual"], facts["median_pay_hourly"], facts["pay_note"] = parse_pay(value)
@@ -302,12 +317,12 @@ def parse_quick_facts(table):
     return facts, years
 
 
-def parse_projections(table):
+def parse_projections(table: Tag) -> list[dict[str, Any]]:
     """Every row of the projections table, in page order."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for tr in table.tbody.find_all("tr") if table.tbody else []:
         title_cell = tr.find("th")
-        cells = {td.get("data-label", "").split(",")[0].split(":")[0].strip().lower(): td for td in tr.find_all("td")}
+        cells = {_attr(td, "data-label").split(",")[0].split(":")[0].strip().lower(): td for td in tr.find_all("td")}
         if title_cell is None or "soc code" not in cells:
             continue
         nested = title_cell.find(class_=re.compile(r"^sub\d$"))
@@ -315,7 +330,7 @@ def parse_projections(table):
         soc = _text(cells["soc code"])
         pct = numeric = None
         for td in tr.find_all("td"):
-            label = td.get("data-label", "")
+            label = _attr(td, "data-label")
             if "(percent)" in label:
                 pct = _int(_text(td))
             elif "(numeric)" in label:
@@ -339,15 +354,15 @@ def parse_projections(table):
 SKIP_CLASSES = {"ooh_right_img", "youtube-player", "noprint", "tab-footer", "ooh-chart", "image-caption"}
 
 
-def clean_text(node):
+def clean_text(node: Tag) -> str | None:
     """An article's prose as plain text: one block per paragraph, '- ' for list
     items, cells joined by ' | ' for tables. Headings, images, charts, videos
     and the Quick Facts table are left out."""
-    blocks = []  # (text, is_line): list items and table rows are lines
-    inline = []
+    blocks: list[tuple[str, bool]] = []  # (text, is_line): list items and table rows are lines
+    inline: list[str] = []
     bullet = False  # a list item has started and its text has not been written yet
 
-    def flush(is_line=False):
+    def flush(is_line: bool = False) -> None:
         nonlocal bullet
         text = " ".join("".join(inline).split())
         inline.clear()
@@ -357,7 +372,7 @@ def clean_text(node):
             text, is_line, bullet = "- " + text, True, False
         blocks.append((text, is_line))
 
-    def walk(el):
+    def walk(el: Tag) -> None:
         nonlocal bullet
         for child in el.children:
             if isinstance(child, NavigableString):
@@ -383,7 +398,7 @@ def clean_text(node):
                     if cells:
                         blocks.append((" | ".join(cells), True))
                 continue
-            if name == "a" and child.get("href", "").startswith("https://www.youtube.com/"):
+            if name == "a" and _attr(child, "href").startswith("https://www.youtube.com/"):
                 continue
             if name == "li":
                 flush()
@@ -410,7 +425,7 @@ def clean_text(node):
     return "".join(out) or None
 
 
-def parse_occupation(html, path):
+def parse_occupation(html: str, path: str) -> dict[str, Any]:
     """One occupation page -> a dict of everything we keep from it.
 
     Keys: ``occupation`` (the row for the occupations table), ``projections``,
@@ -420,7 +435,10 @@ def parse_occupation(html, path):
     Values are stored as BLS gives them: None where the page has none.
     """
     check_page(html, path)
-    category, slug = occupation_path(path)
+    target = occupation_path(path)
+    if target is None:
+        raise PageError(f"{path} is not where an OOH occupation page is (/ooh/<category>/<slug>.htm)")
+    category, slug = target
     date = re.search(r'<meta name="date" content="([^"]+)"', html)
     h1 = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
     title = " ".join(unescape(re.sub(r"<[^>]+>", " ", h1.group(1))).split()) if h1 else ""
@@ -430,9 +448,9 @@ def parse_occupation(html, path):
     # One tree per page, of the tabs we read (Summary to Job Outlook), with
     # the bar charts cut out: they are much of the markup and say nothing
     # the Quick Facts do not.
-    tabs = _slice(html, 'id="tab-1"', 'id="tab-7"') or _slice(html, 'id="tab-2"', 'id="tab-7"')
-    main = _soup(CHARTS.sub("", tabs))
-    occupation = {
+    read = _slice(html, 'id="tab-1"', 'id="tab-7"') or _slice(html, 'id="tab-2"', 'id="tab-7"')
+    main = _soup(CHARTS.sub("", read))
+    occupation: dict[str, Any] = {
         "slug": slug,
         "title": title,
         "category": category,
@@ -460,13 +478,13 @@ def parse_occupation(html, path):
         "page_date": date.group(1) if date else None,
     }
     # Each tab once: searching the tree for one is most of what a find costs.
-    tabs = {div["id"]: div for div in main.find_all("div", id=TAB_ID)}
-    articles = {}
+    tabs = {_attr(div, "id"): div for div in main.find_all("div", id=TAB_ID)}
+    articles: dict[str, Tag | None] = {}
     for tab_id, column in TAB_SECTIONS.items():
         tab = tabs.get(tab_id)
-        articles[column] = tab.find("article") if tab is not None else None
-        occupation[column] = clean_text(articles[column]) if articles[column] is not None else None
-    years = {}
+        article = articles[column] = tab.find("article") if tab is not None else None
+        occupation[column] = clean_text(article) if article is not None else None
+    years: dict[str, int | None] = {}
     quick_facts = (tabs.get("tab-1") or main).find("table", id="quickfacts")
     if quick_facts is not None:
         facts, years = parse_quick_facts(quick_facts)
@@ -535,7 +553,7 @@ LIMITS = {
 }
 
 
-def validate(record):
+def validate(record: dict[str, Any]) -> None:
     """Raise PageError unless the parsed page has what every OOH page has, with
     numbers and edition years that can be true."""
     occupation = record["occupation"]

@@ -5,6 +5,12 @@ so running the scraper twice gives the same database and an interrupted run
 leaves every page either fully written or untouched.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
 import sqlite_utils
 
 from pipeline.db import ensure_schema
@@ -133,28 +139,28 @@ class EditionMismatch(ValueError):
 FTS_COLUMNS = ["title", "aliases", "summary", "what_they_do"]
 
 
-def open_db(path):
+def open_db(path: str | Path) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
     ensure_schema(db, SCHEMA)
     fts = db["occupations_fts"]
     if not fts.exists() or [c for c in fts.columns_dict if c != "rank"] != FTS_COLUMNS:
-        db["occupations"].enable_fts(FTS_COLUMNS, tokenize="porter", create_triggers=True, replace=True)
+        db.table("occupations").enable_fts(FTS_COLUMNS, tokenize="porter", create_triggers=True, replace=True)
     return db
 
 
-def page_is_current(db, slug, sha, parser_version):
+def page_is_current(db: sqlite_utils.Database, slug: str, sha: str, parser_version: int) -> bool:
     """True when this exact page was already parsed by this parser version."""
     row = db.execute("select sha256, parser_version from pages where slug = ?", [slug]).fetchone()
     return row == (sha, parser_version)
 
 
-def save_index(db, aliases):
+def save_index(db: sqlite_utils.Database, aliases: list[tuple[str, str]]) -> None:
     """Replace the alias list with the index's, and refresh each occupation's
     ``aliases`` column (the derived text that full-text search reads)."""
     stored = [tuple(r) for r in db.execute("select alias, slug from aliases order by alias, slug")]
     if stored == sorted(aliases):
         return  # unchanged: write nothing, so an unchanged scrape leaves data.db byte for byte as it was
-    by_slug = {}
+    by_slug: dict[str, list[str]] = {}
     for alias, slug in aliases:
         by_slug.setdefault(slug, []).append(alias)
     with db.atomic():
@@ -176,7 +182,7 @@ class WouldLoseData(ValueError):
 INDEX_SHRINK_LIMIT = 0.1
 
 
-def check_index(db, occupations, aliases):
+def check_index(db: sqlite_utils.Database, occupations: Sequence[Mapping[str, str]], aliases: Sequence[tuple[str, str]]) -> None:
     """Raise WouldLoseData if this A-Z index would drop much of what is stored."""
     stored = {r[0] for r in db.execute("select slug from pages")}
     stored_aliases = db.execute("select count(*) from aliases").fetchone()[0]
@@ -192,7 +198,7 @@ def check_index(db, occupations, aliases):
         )
 
 
-def check_page(db, parsed):
+def check_page(db: sqlite_utils.Database, parsed: Mapping[str, Any]) -> None:
     """Raise WouldLoseData if a field data.db has for this occupation would
     become empty, or its projections or similar occupations would vanish."""
     slug = parsed["occupation"]["slug"]
@@ -208,12 +214,12 @@ def check_page(db, parsed):
         raise WouldLoseData(f"the page no longer gives {', '.join(lost)}, which data.db has; kept the stored page")
 
 
-def aliases_for(db, slug):
+def aliases_for(db: sqlite_utils.Database, slug: str) -> str | None:
     names = [r[0] for r in db.execute("select alias from aliases where slug = ? order by alias", [slug])]
     return "\n".join(names) or None
 
 
-def save_page(db, parsed, *, sha, size, parser_version):
+def save_page(db: sqlite_utils.Database, parsed: Mapping[str, Any], *, sha: str, size: int, parser_version: int) -> None:
     """Write one parsed page and everything that hangs off it, atomically."""
     occupation = dict(parsed["occupation"])
     slug = occupation["slug"]
@@ -224,7 +230,7 @@ def save_page(db, parsed, *, sha, size, parser_version):
             edition = db.execute("select base_year, projection_year from edition").fetchone()
             got = (years["base_year"], years["projection_year"])
             if edition is None:
-                db["edition"].insert({"id": 1, **years, "source": SOURCE})
+                db.table("edition").insert({"id": 1, **years, "source": SOURCE})
             elif edition != got:
                 raise EditionMismatch(
                     f"{slug}: page is for {got[0]}-{got[1]} but data.db holds the {edition[0]}-{edition[1]} edition; "
@@ -241,7 +247,7 @@ def save_page(db, parsed, *, sha, size, parser_version):
         )
 
 
-def upsert(db, table, record):
+def upsert(db: sqlite_utils.Database, table: str, record: Mapping[str, Any]) -> None:
     """Insert or update one row by its slug (plain SQL, as replace_rows)."""
     names = ", ".join(f"[{c}]" for c in record)
     updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in record if c != "slug")
@@ -251,7 +257,7 @@ def upsert(db, table, record):
     )
 
 
-def replace_rows(db, table, slug, records):
+def replace_rows(db: sqlite_utils.Database, table: str, slug: str, records: Sequence[Mapping[str, Any]]) -> None:
     """A page's rows in one of the tables that hang off it, replaced whole.
     Plain executemany: sqlite-utils' insert_all looks the table up on every
     call, which was a fifth of a full parse."""

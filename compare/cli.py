@@ -17,7 +17,7 @@ from .measures import SameName
     type=click.Path(dir_okay=False),
     help="The database the earlier stages wrote.",
 )
-def cli(db_path):
+def cli(db_path: str) -> None:
     """Say how every score, measure and run agrees with every other.
 
     Reads the current and complete runs of every criterion (python -m score)

@@ -5,6 +5,7 @@ plain and weighted by jobs, each with a 95% bootstrap interval."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import numpy as np
 import sqlite_utils
@@ -31,7 +32,7 @@ def agreement_items(db: sqlite_utils.Database) -> list[tuple[str, str, dict[str,
     return items
 
 
-def agreement_rows(db: sqlite_utils.Database) -> list[tuple]:
+def agreement_rows(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
     jobs = {s: j for s, j in db.execute("select slug, jobs from occupations") if j}
     items = agreement_items(db)
     names = [n for n, _, _ in items]

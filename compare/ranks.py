@@ -4,13 +4,15 @@ with bootstrap intervals) and Cohen's kappa with quadratic weights."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 BOOTSTRAP = 1000
 
 
-def weighted_ranks(x, w):
+def weighted_ranks(x: NDArray[Any], w: NDArray[np.floating]) -> NDArray[np.float64]:
     """Ranks along the last axis as the midpoint of each value's share of the
     total weight, ties sharing theirs: with weights of 1 these are the usual
     average ranks (less a half), and with job counts a job-weighted rank
@@ -30,7 +32,7 @@ def weighted_ranks(x, w):
     return ranks
 
 
-def spearman(a, b, w=None):
+def spearman(a: NDArray[Any], b: NDArray[Any], w: ArrayLike | None = None) -> float | NDArray[np.float64]:
     """Spearman's rank correlation along the last axis (weighted by ``w``):
     the weighted Pearson correlation of the weighted ranks. NaN where a side
     is constant."""
@@ -46,7 +48,7 @@ def spearman(a, b, w=None):
     return float(rho) if rho.ndim == 0 else rho
 
 
-def agreement(a, b, w, seed):
+def agreement(a: NDArray[Any], b: NDArray[Any], w: NDArray[np.floating], seed: int) -> tuple[float | None, ...]:
     """(rho, low, high, weighted rho, low, high): Spearman's rank correlation,
     plain and job-weighted, each with a 95% bootstrap interval over
     occupations (percentile method, resampling with a fixed seed)."""
@@ -56,17 +58,18 @@ def agreement(a, b, w, seed):
     )
     rng = np.random.default_rng(seed)
     i = rng.integers(0, len(a), (BOOTSTRAP, len(a)))
-    out = []
+    out: list[float] = []
     for weights in (np.ones(len(a)), w):
-        rho = spearman(a, b, weights)
-        sample = spearman(a[i], b[i], weights[i])
+        # spearman gives a float for one sample and an array for a stack of resamples.
+        rho = float(spearman(a, b, weights))
+        sample = np.asarray(spearman(a[i], b[i], weights[i]))
         sample = sample[~np.isnan(sample)]
         low, high = np.percentile(sample, [2.5, 97.5]) if len(sample) else (float("nan"),) * 2
         out += [rho, float(low), float(high)]
     return tuple(None if math.isnan(v) else round(v, 3) for v in out)
 
 
-def quadratic_kappa(a, b, low, high):
+def quadratic_kappa(a: ArrayLike, b: ArrayLike, low: int, high: int) -> float | None:
     """Cohen's kappa with quadratic weights for two raters' integer scores on
     the scale low..high: 1 is perfect agreement, 0 what chance gives (and
     what a rater who gives one score to everything gets). None when both

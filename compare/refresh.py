@@ -12,7 +12,7 @@ from .measures import agreement_rows
 from .runs import run_pair_rows, task_label_rows
 
 
-def score_percentile_rows(db: sqlite_utils.Database) -> list[tuple]:
+def score_percentile_rows(db: sqlite_utils.Database) -> list[tuple[str, int, str, float]]:
     """(criterion, current run, slug, percentile) for every current score."""
     rows = []
     for name, run_id in db.execute(

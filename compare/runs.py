@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import statistics
+from typing import Any
 
 import numpy as np
 import sqlite_utils
@@ -31,7 +32,7 @@ LABEL_RANK = {"E0": 0, "E2": 1, "E1": 2}
 LABELLERS = (("human", "human_label"), ("gpt4", "gpt4_label"))
 
 
-def task_label_rows(db: sqlite_utils.Database) -> list[tuple]:
+def task_label_rows(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
     rows = []
     runs = db.execute("select id, config from runs where level = 'task' order by id").fetchall()
     for run_id, config in runs:
@@ -81,7 +82,7 @@ def members(db: sqlite_utils.Database, criterion: str) -> list[tuple[int, dict[s
     return out
 
 
-def run_pair_rows(db: sqlite_utils.Database) -> list[tuple]:
+def run_pair_rows(db: sqlite_utils.Database) -> list[tuple[str, int, int, int, float | None, float, float | None]]:
     rows = []
     for criterion, low, high in db.execute("select name, min, max from criteria order by name").fetchall():
         found = members(db, criterion)
@@ -90,7 +91,7 @@ def run_pair_rows(db: sqlite_utils.Database) -> list[tuple]:
                 common = sorted(set(av) & set(bv))
                 x = np.array([float(av[s]) for s in common])
                 y = np.array([float(bv[s]) for s in common])
-                rho = spearman(x, y)
+                rho = float(spearman(x, y))  # one sample: a float
                 rows.append(
                     (
                         criterion,

@@ -32,7 +32,7 @@ from .definitions import MEASURES_FILE, MeasureError
     type=click.Path(dir_okay=False),
     help="The database written by python -m scrape.",
 )
-def cli(reference, definitions_file, db_path):
+def cli(reference: str, definitions_file: str, db_path: str) -> None:
     """Load published measures of AI exposure, O*NET tasks and related occupations.
 
     Reads each measure in measures/measures.toml from the reference folder and

@@ -3,8 +3,9 @@ every field required, nothing unknown."""
 
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, get_type_hints
 
 MEASURES_FILE = Path(__file__).resolve().parent / "measures.toml"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -52,7 +53,9 @@ def definitions(path: str | Path = MEASURES_FILE) -> list[Measure]:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise MeasureError(f"{Path(path).name}: {exc}") from None
-    wanted = {f.name: f.type for f in fields(Measure) if f.name != "name"}
+    # Each field's class, for isinstance() below (get_type_hints, unlike a
+    # dataclass field's .type, is a class even were annotations postponed).
+    wanted = {name: kind for name, kind in get_type_hints(Measure).items() if name != "name"}
     out = []
     for name, table in raw.items():
         where = f"{Path(path).name} [{name}]"
@@ -68,13 +71,13 @@ def definitions(path: str | Path = MEASURES_FILE) -> list[Measure]:
                     filter(
                         None,
                         [
-                            unknown and f"unknown {', '.join(sorted(unknown))}",
-                            missing and f"missing {', '.join(sorted(missing))}",
+                            f"unknown {', '.join(sorted(unknown))}" if unknown else None,
+                            f"missing {', '.join(sorted(missing))}" if missing else None,
                         ],
                     )
                 )
             )
-        values = {}
+        values: dict[str, Any] = {}
         for key, kind in wanted.items():
             value = table[key]
             if kind is float and isinstance(value, int) and not isinstance(value, bool):

@@ -22,7 +22,7 @@ from pipeline.db import NotReady, open_db
     type=click.Path(dir_okay=False),
     help="The database written by python -m scrape.",
 )
-def cli(backend, force, db_path):
+def cli(backend: str, force: bool, db_path: str) -> None:
     """Place every occupation in a shared space by what its description says.
 
     Stores one vector per occupation, its ten nearest occupations, a 2-D map

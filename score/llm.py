@@ -1,19 +1,27 @@
 """Calling the Messages API: shared back-off, a budget, and strict checks on
 every reply. Only the ``anthropic`` SDK talks to the network."""
 
+from __future__ import annotations
+
 import json
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, overload
 
 import anthropic
+from anthropic.types import Message, Usage
 
 from . import tasks
+from .criteria import Criterion
+
+T = TypeVar("T")
 
 RETRY_STATUSES = {429, 500, 502, 503, 504, 529}
 
 
 class InvalidReply(ValueError):
-    def __init__(self, reason, reply):
+    def __init__(self, reason: str, reply: str) -> None:
         super().__init__(reason)
         self.reply = reply
 
@@ -22,7 +30,10 @@ class Fatal(RuntimeError):
     """The whole run must stop: bad key, unknown model, a malformed request,
     an API that cannot be reached."""
 
-    def __init__(self, message, status=None):
+    # The run it stopped, once one was started (run.execute sets it).
+    run_id: int | None = None
+
+    def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
 
@@ -43,7 +54,7 @@ class Throttle:
     ``first_wait`` is the pause before a first retry, doubled for each
     retry after it (a server's Retry-After wins)."""
 
-    def __init__(self, max_connection_failures=5, first_wait=1.0):
+    def __init__(self, max_connection_failures: int = 5, first_wait: float = 1.0) -> None:
         self._lock = threading.Lock()
         self.first_wait = first_wait
         self._until = 0.0
@@ -51,15 +62,15 @@ class Throttle:
         self.max_connection_failures = max_connection_failures
         self._failures = 0
 
-    def hold(self, seconds):
+    def hold(self, seconds: float) -> None:
         with self._lock:
             self._until = max(self._until, time.monotonic() + seconds)
 
-    def sleep(self, seconds):
+    def sleep(self, seconds: float) -> None:
         if self.stop.wait(seconds):
             raise Stopped()
 
-    def wait(self):
+    def wait(self) -> None:
         while True:
             if self.stop.is_set():
                 raise Stopped()
@@ -69,11 +80,11 @@ class Throttle:
                 return
             self.sleep(min(remaining, 1.0))
 
-    def reached(self):
+    def reached(self) -> None:
         with self._lock:
             self._failures = 0
 
-    def unreachable(self, problem):
+    def unreachable(self, problem: str) -> None:
         with self._lock:
             self._failures += 1
             if self._failures >= self.max_connection_failures:
@@ -88,26 +99,26 @@ class Budget:
     only made when its worst case fits, so a run stops before the budget is
     exceeded rather than after."""
 
-    def __init__(self, limit, spent=0.0):
+    def __init__(self, limit: float | None, spent: float = 0.0) -> None:
         self.limit = limit
         self.spent = spent
         self.reserved = 0.0
         self._lock = threading.Lock()
 
-    def reserve(self, amount):
+    def reserve(self, amount: float) -> bool:
         with self._lock:
             if self.limit is not None and self.spent + self.reserved + amount > self.limit:
                 return False
             self.reserved += amount
             return True
 
-    def settle(self, reserved, actual):
+    def settle(self, reserved: float, actual: float) -> None:
         with self._lock:
             self.reserved -= reserved
             self.spent += actual
 
 
-def usage_dict(usage):
+def usage_dict(usage: Usage | None) -> dict[str, int]:
     if usage is None:
         return {}
     return {
@@ -116,18 +127,24 @@ def usage_dict(usage):
     }
 
 
-def add_usage(total, more):
+def add_usage(total: dict[str, int], more: Mapping[str, int]) -> dict[str, int]:
     for key, value in more.items():
         total[key] = total.get(key, 0) + value
     return total
 
 
-def reply_text(message):
+def reply_text(message: Message) -> str:
     """The text of the reply; thinking blocks, if any, are skipped."""
-    return "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
+    return "".join(block.text for block in message.content if block.type == "text")
 
 
-def check_reply(message, criterion, task_ids=None):
+@overload
+def check_reply(message: Message, criterion: Criterion, task_ids: None = None) -> tuple[int, str]: ...
+@overload
+def check_reply(message: Message, criterion: Criterion, task_ids: Sequence[int]) -> tuple[dict[int, int], str]: ...
+def check_reply(
+    message: Message, criterion: Criterion, task_ids: Sequence[int] | None = None
+) -> tuple[int | dict[int, int], str]:
     """(score, rationale) from a reply, or ({task_id: score}, rationale) at
     task level, or InvalidReply saying what is wrong."""
     text = reply_text(message)
@@ -140,6 +157,7 @@ def check_reply(message, criterion, task_ids=None):
     except ValueError:
         raise InvalidReply("reply is not JSON", text) from None
     field = "score" if task_ids is None else "tasks"
+    value: int | dict[int, int]
     if not isinstance(data, dict) or set(data) != {field, "rationale"}:
         raise InvalidReply(f"reply does not have exactly the fields {field} and rationale", text)
     if task_ids is None:
@@ -159,7 +177,7 @@ def check_reply(message, criterion, task_ids=None):
     return value, " ".join(rationale.split())
 
 
-def _score(score, criterion, text):
+def _score(score: object, criterion: Criterion, text: str) -> int:
     if not isinstance(score, int) or isinstance(score, bool):
         raise InvalidReply("score is not an integer", text)
     if not criterion.min <= score <= criterion.max:
@@ -167,12 +185,21 @@ def _score(score, criterion, text):
     return score
 
 
-def call(client, params, *, throttle, retries=5, log=None):
+def call(
+    client: anthropic.Anthropic,
+    params: Mapping[str, Any],
+    *,
+    throttle: Throttle,
+    retries: int = 5,
+    log: Callable[[str], object] | None = None,
+) -> Message:
     """messages.create with the shared back-off."""
     return retrying(lambda: client.messages.create(**params), throttle=throttle, retries=retries, log=log)
 
 
-def retrying(request, *, throttle, retries=5, log=None, what=""):
+def retrying(
+    request: Callable[[], T], *, throttle: Throttle, retries: int = 5, log: Callable[[str], object] | None = None, what: str = ""
+) -> T:
     """Make one API request with back-off on 429, 529, 5xx, timeouts and
     dropped connections, honouring Retry-After. Raises Fatal for errors no
     retry fixes (its ``status`` says which), RetryableFailure when retries run
@@ -187,7 +214,7 @@ def retrying(request, *, throttle, retries=5, log=None, what=""):
             status = exc.status_code
             if status not in RETRY_STATUSES:
                 raise Fatal(f"the API answered HTTP {status}{what}: {_error_message(exc)}", status) from None
-            wait = _retry_after(exc.response, wait)
+            wait = _retry_after(exc.response.headers, wait)
             problem = f"HTTP {status}"
             if status in (429, 529):
                 throttle.hold(wait)
@@ -205,9 +232,13 @@ def retrying(request, *, throttle, retries=5, log=None, what=""):
         if log:
             log(f"{problem}{what}; retrying in {wait:g}s")
         throttle.sleep(wait)
+    # Only a negative ``retries`` gets here: the last attempt returns or raises.
+    raise ValueError(f"retries must be 0 or more, not {retries}")
 
 
-def check_access(client, model, *, throttle, log=None):
+def check_access(
+    client: anthropic.Anthropic, model: str, *, throttle: Throttle, log: Callable[[str], object] | None = None
+) -> None:
     """One free request (a token count) before any paid one, so a refused
     key, an unknown model or an unreachable API is one line, not a retry per
     occupation."""
@@ -231,8 +262,10 @@ class RetryableFailure(RuntimeError):
     """Retries ran out for this occupation; the run goes on with the others."""
 
 
-def _retry_after(response, default):
-    value = response.headers.get("retry-after") if response is not None else None
+def _retry_after(headers: Mapping[str, str], default: float) -> float:
+    value = headers.get("retry-after")
+    if value is None:
+        return default
     try:
         seconds = float(value)
     except (TypeError, ValueError):
@@ -240,7 +273,9 @@ def _retry_after(response, default):
     return min(seconds, 300.0) if seconds >= 0 else default
 
 
-def _error_message(exc):
+def _error_message(exc: anthropic.APIStatusError) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    error = body.get("error")
+    if not isinstance(error, dict):
+        error = {}
     return error.get("message") or str(exc)

@@ -6,10 +6,14 @@ A price change is then a dependency update; ``prices.toml`` is edited only
 to add a model genai-prices does not have yet, or to override one.
 """
 
+from __future__ import annotations
+
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import genai_prices
 
@@ -31,11 +35,11 @@ class Price:
     model: str
     cache_min_tokens: int
     source: str  # "genai-prices 0.2.3" or "prices.toml"
-    rates: dict | None = None  # dollars per million tokens, from prices.toml
+    rates: dict[str, float] | None = None  # dollars per million tokens, from prices.toml
     batch_discount: float = 0.5
     batch_listed: bool = False  # genai-prices has this model's batch prices
 
-    def cost(self, usage, batch=False):
+    def cost(self, usage: Mapping[str, int | None], batch: bool = False) -> float:
         """Dollars for one call's usage: a dict of the API's usage counts."""
         counts = {k: usage.get(k, 0) or 0 for k in ("input_tokens", "output_tokens")}
         cache_write = usage.get("cache_creation_input_tokens", 0) or 0
@@ -61,11 +65,11 @@ class Price:
         return dollars * (self.batch_discount if batch else 1.0)  # no batch price on record: the API's standard discount
 
 
-def table(path=PRICES_FILE):
+def table(path: str | Path = PRICES_FILE) -> dict[str, Any]:
     return tomllib.loads(Path(path).read_text())
 
 
-def known_to_genai_prices(model):
+def known_to_genai_prices(model: str) -> bool:
     try:
         found = genai_prices.calc_price(genai_prices.Usage(input_tokens=1), model, provider_id=PROVIDER)
     except LookupError:
@@ -74,14 +78,14 @@ def known_to_genai_prices(model):
     return found.model.id == model or model.startswith(found.model.id)
 
 
-def batch_listed(model):
+def batch_listed(model: str) -> bool:
     """Whether genai-prices lists batch prices for the model (they are below its standard ones)."""
     probe = genai_prices.Usage(input_tokens=1_000_000)
     full = genai_prices.calc_price(probe, model, provider_id=PROVIDER).total_price
     return genai_prices.calc_price(probe, model, provider_id=PROVIDER, price_context=BATCH).total_price < full
 
 
-def price(model, path=PRICES_FILE):
+def price(model: str, path: str | Path = PRICES_FILE) -> Price:
     data = table(path)
     entry = data.get("models", {}).get(model) or {}
     given = [f for f in OVERRIDE_FIELDS if f in entry]
@@ -100,10 +104,10 @@ def price(model, path=PRICES_FILE):
     )
 
 
-def models(path=PRICES_FILE):
+def models(path: str | Path = PRICES_FILE) -> list[str]:
     """The models prices.toml names, in its order: the ones estimates are shown for."""
     return list(table(path).get("models", {}))
 
 
-def default_model(path=PRICES_FILE):
+def default_model(path: str | Path = PRICES_FILE) -> str:
     return table(path)["default"]

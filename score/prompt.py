@@ -6,11 +6,16 @@ are what makes a score stale: a different prompt (rubric, schema, wording) or a
 different occupation text means the score is redone.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from . import tasks
+from .criteria import Criterion
 
 # A rough, model-independent estimate used for budgets and dry runs; runs
 # record the real counts the API returns.
@@ -33,15 +38,16 @@ LEAD_INS = re.compile(
 )
 
 
-def estimate_tokens(text):
+def estimate_tokens(text: str) -> int:
     return len(text) // CHARS_PER_TOKEN + 1
 
 
-def schema(criterion, task_ids=None):
+def schema(criterion: Criterion, task_ids: Sequence[int] | None = None) -> dict[str, Any]:
     """The reply's JSON schema. At task level it names every task sent, each
     with the criterion's scale as its enum, so a valid reply has exactly one
     score per task, no more, no fewer."""
     scale = {"type": "integer", "enum": list(range(criterion.min, criterion.max + 1))}
+    first: tuple[str, dict[str, Any]]
     if task_ids is None:
         first = ("score", scale)
     else:
@@ -62,7 +68,7 @@ def schema(criterion, task_ids=None):
     }
 
 
-def system_prompt(criterion, level="occupation"):
+def system_prompt(criterion: Criterion, level: str = "occupation") -> str:
     scale = f"an integer from {criterion.min} to {criterion.max}"
     head = (
         "You score occupations described in the US Bureau of Labor Statistics Occupational Outlook "
@@ -83,16 +89,19 @@ def system_prompt(criterion, level="occupation"):
     )
 
 
-def prompt_hash(criterion, effort=None, level="occupation"):
+def prompt_hash(criterion: Criterion, effort: str | None = None, level: str = "occupation") -> str:
     """Identifies everything about the request except the model and the
     occupation (at task level, the tasks sent are part of the occupation)."""
-    fields = {"system": system_prompt(criterion, level), "schema": schema(criterion, None if level == "occupation" else [0])}
+    fields: dict[str, Any] = {
+        "system": system_prompt(criterion, level),
+        "schema": schema(criterion, None if level == "occupation" else [0]),
+    }
     if effort:
         fields["effort"] = effort
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
-def _cut(text, chars):
+def _cut(text: str, chars: int) -> str:
     """At most ``chars`` characters of text, ending at a paragraph or word."""
     if len(text) <= chars:
         return text
@@ -103,24 +112,25 @@ def _cut(text, chars):
     return cut[: max(end, 0)].rstrip() + " […]"
 
 
-def shares(sizes, budget):
+def shares(sizes: Mapping[str, int], budget: int) -> dict[str, int]:
     """Characters each section may keep: a section shorter than an equal
     share keeps all of itself and leaves the rest to the longer ones, so a
     long list of specialties cannot crowd out the work environment."""
-    out, left = {}, max(budget, 0)
+    out: dict[str, int] = {}
+    left = max(budget, 0)
     for i, (key, size) in enumerate(sorted(sizes.items(), key=lambda item: item[1])):
         out[key] = min(size, left // (len(sizes) - i))
         left -= out[key]
     return out
 
 
-def plain(text):
+def plain(text: str | None) -> str:
     """A section without the lines that say nothing about the work."""
     text = LEAD_INS.sub("", TABLE_ROW.sub("", text or ""))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def _head(row):
+def _head(row: Mapping[str, Any]) -> str:
     facts = [
         (
             "Median pay",
@@ -134,7 +144,7 @@ def _head(row):
     return f"Occupation: {row['title']}\n" + "".join(f"{k}: {v}\n" for k, v in facts if v)
 
 
-def occupation_text(row, max_tokens=1000):
+def occupation_text(row: Mapping[str, Any], max_tokens: int = 1000) -> str:
     """The user message for one occupation (a dict of its data.db columns)."""
     head = _head(row)
     bodies = {key: plain(row.get(key)) for key, _ in SECTIONS}
@@ -148,7 +158,7 @@ def occupation_text(row, max_tokens=1000):
     return "".join(parts)
 
 
-def task_text(row, chosen):
+def task_text(row: Mapping[str, Any], chosen: Iterable[tasks.Task]) -> str:
     """The user message at task level: the occupation's facts, BLS's one-line
     description of it, and its tasks, [(task_id, task_type, text)]."""
     described = plain(row.get("what_they_do")).split("\n\n")[0]
@@ -156,17 +166,26 @@ def task_text(row, chosen):
     return f"{_head(row)}\n{described}\n\n## Tasks\n\n{lines}"
 
 
-def input_hash(text):
+def input_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def request(criterion, model, text, *, max_tokens, cache_min_tokens, effort=None, task_ids=None):
+def request(
+    criterion: Criterion,
+    model: str,
+    text: str,
+    *,
+    max_tokens: int,
+    cache_min_tokens: int,
+    effort: str | None = None,
+    task_ids: Sequence[int] | None = None,
+) -> dict[str, Any]:
     """Keyword arguments for ``client.messages.create`` (and batch params);
     ``task_ids`` makes it a task-level request."""
-    system = {"type": "text", "text": system_prompt(criterion, "occupation" if task_ids is None else "task")}
+    system: dict[str, Any] = {"type": "text", "text": system_prompt(criterion, "occupation" if task_ids is None else "task")}
     if estimate_tokens(system["text"]) >= cache_min_tokens:
         system["cache_control"] = {"type": "ephemeral"}
-    output = {"format": {"type": "json_schema", "schema": schema(criterion, task_ids)}}
+    output: dict[str, Any] = {"format": {"type": "json_schema", "schema": schema(criterion, task_ids)}}
     if effort:
         output["effort"] = effort  # less thinking, fewer output tokens, on models that think
     return {

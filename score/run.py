@@ -7,17 +7,33 @@ a run killed outright is marked so by the next, replies that arrive after
 Ctrl-C are still saved, and a batch is recorded before it is sent.
 """
 
+from __future__ import annotations
+
 import contextlib
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import anthropic
+import sqlite_utils
+from anthropic.types import Message
+from anthropic.types.messages import MessageBatchIndividualResponse
+from anthropic.types.messages.batch_create_params import Request
 
 from . import llm, prompt, store, tasks
+from .criteria import Criterion
+from .prices import Price
+from .tasks import Task
 
 try:
     import fcntl
 except ImportError:  # Windows: no lock, one scorer at a time is up to the user
-    fcntl = None
+    LOCKS = False
+else:
+    LOCKS = True
 
 # Replies are a score and one to three sentences; thinking, where a model
 # does it, comes on top. At task level each task adds its id and score.
@@ -32,33 +48,33 @@ class Job:
     slug: str
     text: str
     input_hash: str
-    tasks: tuple = ()  # at task level, (task_id, task_type, text) for each task sent
+    tasks: tuple[Task, ...] = ()  # at task level, (task_id, task_type, text) for each task sent
 
     @property
-    def task_ids(self):
+    def task_ids(self) -> list[int]:
         return [t[0] for t in self.tasks]
 
 
 @dataclass
 class Plan:
-    criterion: object
+    criterion: Criterion
     model: str
-    price: object
+    price: Price
     prompt_hash: str
     config: str
-    jobs: list
+    jobs: list[Job]
     skipped: int
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     waiting: int = 0  # in a batch already sent, paid for and not collected yet
     level: str = "occupation"
     sample: int = 1
-    no_tasks: list = field(default_factory=list)  # at task level, occupations O*NET gives no task
+    no_tasks: list[str] = field(default_factory=list)  # at task level, occupations O*NET gives no task
 
     @property
-    def task_level(self):
+    def task_level(self) -> bool:
         return self.level == "task"
 
-    def request(self, job):
+    def request(self, job: Job) -> dict[str, Any]:
         return prompt.request(
             self.criterion,
             self.model,
@@ -69,22 +85,23 @@ class Plan:
             task_ids=job.task_ids if self.task_level else None,
         )
 
-    def check(self, message, task_ids):
+    def check(self, message: Message, task_ids: Sequence[int] | None) -> tuple[float, str, dict[int, int] | None]:
         """(score, rationale, {task_id: score} or None) from a reply; at task
         level the score is the tasks' weighted mean (score.tasks)."""
-        if not self.task_level:
+        # Only occupation-level batch requests are recorded without task ids.
+        if not self.task_level or task_ids is None:
             score, rationale = llm.check_reply(message, self.criterion)
             return score, rationale, None
         scores, rationale = llm.check_reply(message, self.criterion, task_ids)
         return tasks.aggregate(scores, self.params["task_types"]), rationale, scores
 
-    def estimate_input_tokens(self, job):
+    def estimate_input_tokens(self, job: Job) -> int:
         return prompt.estimate_tokens(prompt.system_prompt(self.criterion, self.level)) + prompt.estimate_tokens(job.text)
 
-    def expected_output_tokens(self, job):
+    def expected_output_tokens(self, job: Job) -> int:
         return EXPECTED_OUTPUT_TOKENS + TOKENS_PER_TASK * len(job.tasks)
 
-    def expected_cost(self, batch=False):
+    def expected_cost(self, batch: bool = False) -> tuple[dict[str, int], float]:
         """What the planned calls should cost, for --dry-run: priced call by
         call, as prices can depend on a request's length."""
         calls = [
@@ -93,7 +110,7 @@ class Plan:
         usage = {key: sum(c[key] for c in calls) for key in ("input_tokens", "output_tokens")}
         return usage, sum(self.price.cost(c, batch=batch) for c in calls)
 
-    def worst_cost(self, job, batch=False):
+    def worst_cost(self, job: Job, batch: bool = False) -> float:
         """The most one call can cost: a pessimistic token count (a third more
         than the estimate) and a reply as long as max_tokens allows."""
         usage = {
@@ -104,21 +121,21 @@ class Plan:
 
 
 def plan(
-    db,
-    criterion,
-    model,
-    price,
+    db: sqlite_utils.Database,
+    criterion: Criterion,
+    model: str,
+    price: Price,
     *,
-    only=(),
-    limit=None,
-    force=False,
-    max_input_tokens=1000,
-    max_tokens=2048,
-    effort=None,
-    level="occupation",
-    sample=1,
-    max_tasks=tasks.DEFAULT_MAX_TASKS,
-):
+    only: Sequence[str] = (),
+    limit: int | None = None,
+    force: bool = False,
+    max_input_tokens: int = 1000,
+    max_tokens: int = 2048,
+    effort: str | None = None,
+    level: str = "occupation",
+    sample: int = 1,
+    max_tasks: int = tasks.DEFAULT_MAX_TASKS,
+) -> Plan:
     """What this run has to score: every occupation with a job count (or the
     ones named), minus those already scored under the same config and text
     and those waiting in a batch of the same config. Reads only.
@@ -139,9 +156,11 @@ def plan(
             raise ValueError(f"not in data.db (or no job count): {', '.join(unknown)}")
         rows = [r for r in rows if r["slug"] in set(only)]
     done, in_batch = _settled(db, config, force)
-    params = {"max_tokens": max_tokens, "effort": effort, "max_input_tokens": max_input_tokens, "force": force}
+    params: dict[str, Any] = {"max_tokens": max_tokens, "effort": effort, "max_input_tokens": max_input_tokens, "force": force}
     params |= {"max_tasks": max_tasks, "tasks": by_slug, "task_types": {t[0]: t[1] for ts in by_slug.values() for t in ts}}
-    jobs, skipped, waiting, no_tasks = [], 0, 0, []
+    jobs: list[Job] = []
+    no_tasks: list[str] = []
+    skipped = waiting = 0
     for row in rows:
         job = make_job(row, level, params)
         if job is None:
@@ -157,7 +176,7 @@ def plan(
     return Plan(criterion, model, price, prompt_hash, config, jobs, skipped, params, waiting, level, sample, no_tasks)
 
 
-def make_job(row, level, params):
+def make_job(row: Mapping[str, Any], level: str, params: Mapping[str, Any]) -> Job | None:
     """What is sent for one occupation (a dict of its data.db columns), or
     None at task level when it has no tasks."""
     if level == "task":
@@ -177,14 +196,23 @@ class Reply:
 
     score: float | None = None
     rationale: str | None = None
-    tasks: dict | None = None
-    usage: dict = field(default_factory=dict)
+    tasks: dict[int, int] | None = None
+    usage: dict[str, int] = field(default_factory=dict)
     cost: float = 0.0
     error: str | None = None
     raw: str | None = None
 
 
-def score_one(client, the_plan, job, *, throttle, budget, attempts=2, log=None):
+def score_one(
+    client: anthropic.Anthropic,
+    the_plan: Plan,
+    job: Job,
+    *,
+    throttle: llm.Throttle,
+    budget: llm.Budget,
+    attempts: int = 2,
+    log: Callable[[str], object] | None = None,
+) -> Reply:
     """Score one occupation: a call, and one more if the reply is invalid.
     Raises llm.OverBudget when even the first call does not fit."""
     reply = Reply()
@@ -232,8 +260,8 @@ class Outcome:
     batch_cost: float = 0.0
 
 
-def _save(db, the_plan, run_id, job, reply, outcome):
-    if reply.error is None:
+def _save(db: sqlite_utils.Database, the_plan: Plan, run_id: int, job: Job, reply: Reply, outcome: Outcome) -> None:
+    if reply.score is not None:  # set only on a valid reply, which clears the error
         store.save_score(
             db,
             run_id,
@@ -247,12 +275,23 @@ def _save(db, the_plan, run_id, job, reply, outcome):
             tasks=reply.tasks,
         )
         outcome.scored += 1
-    else:
+    elif reply.error is not None:
         store.save_failure(db, run_id, job.slug, reply.error, reply.raw, reply.usage, reply.cost)
         outcome.failed += 1
 
 
-def run_concurrent(db, client, the_plan, run_id, *, concurrency, budget, throttle, progress=None, log=None):
+def run_concurrent(
+    db: sqlite_utils.Database,
+    client: anthropic.Anthropic,
+    the_plan: Plan,
+    run_id: int,
+    *,
+    concurrency: int,
+    budget: llm.Budget,
+    throttle: llm.Throttle,
+    progress: Callable[[str, float], object] | None = None,
+    log: Callable[[str], object] | None = None,
+) -> Outcome:
     """Score the plan's jobs with ``concurrency`` calls in flight, saving each
     result from this thread as it completes.
 
@@ -262,16 +301,16 @@ def run_concurrent(db, client, the_plan, run_id, *, concurrency, budget, throttl
     outcome = Outcome()
     todo = iter(the_plan.jobs)
     pool = ThreadPoolExecutor(max_workers=concurrency)
-    running = {}
+    running: dict[Future[Reply], Job] = {}
 
-    def submit():
+    def submit() -> None:
         while not throttle.stop.is_set() and len(running) < concurrency:
             job = next(todo, None)
             if job is None:
                 return
             running[pool.submit(score_one, client, the_plan, job, throttle=throttle, budget=budget, log=log)] = job
 
-    def collect(future):
+    def collect(future: Future[Reply]) -> None:
         job = running.pop(future)
         try:
             reply = future.result()
@@ -315,7 +354,14 @@ def run_concurrent(db, client, the_plan, run_id, *, concurrency, budget, throttl
     return outcome
 
 
-def _reconcile(db, client, record, *, throttle, log):
+def _reconcile(
+    db: sqlite_utils.Database,
+    client: anthropic.Anthropic,
+    record: Mapping[str, Any],
+    *,
+    throttle: llm.Throttle,
+    log: Callable[[str], object],
+) -> str | None:
     """A batch recorded as submitting: the run that sent it died before it
     heard back. If the API has a batch of that size made since, it is ours;
     if not, the request never arrived and the record is dropped."""
@@ -334,8 +380,18 @@ def _reconcile(db, client, record, *, throttle, log):
     return None
 
 
-def _submit(db, client, the_plan, run_id, *, budget, throttle, log):
-    jobs, reserved = [], 0.0
+def _submit(
+    db: sqlite_utils.Database,
+    client: anthropic.Anthropic,
+    the_plan: Plan,
+    run_id: int,
+    *,
+    budget: llm.Budget,
+    throttle: llm.Throttle,
+    log: Callable[[str], object],
+) -> tuple[str | None, float, bool]:
+    jobs: list[Job] = []
+    reserved = 0.0
     for job in the_plan.jobs:
         worst = the_plan.worst_cost(job, batch=True)
         if not budget.reserve(worst):
@@ -345,7 +401,8 @@ def _submit(db, client, the_plan, run_id, *, budget, throttle, log):
     if not jobs:
         return None, 0.0, False
     local_id = store.batch_submitting(db, run_id, the_plan.config, jobs)
-    requests = [{"custom_id": job.slug, "params": the_plan.request(job)} for job in jobs]
+    # prompt.request builds its params as a plain dict, the shape the SDK's TypedDict describes.
+    requests = cast(list[Request], [{"custom_id": job.slug, "params": the_plan.request(job)} for job in jobs])
     try:
         batch = llm.retrying(
             lambda: client.messages.batches.create(requests=requests), throttle=throttle, log=log, what=" sending the batch"
@@ -358,14 +415,26 @@ def _submit(db, client, the_plan, run_id, *, budget, throttle, log):
     return batch.id, reserved, len(jobs) < len(the_plan.jobs)
 
 
-def run_batch(db, client, the_plan, run_id, *, budget, throttle, poll_interval=30.0, wait_for_results=True, log=print):
+def run_batch(
+    db: sqlite_utils.Database,
+    client: anthropic.Anthropic,
+    the_plan: Plan,
+    run_id: int,
+    *,
+    budget: llm.Budget,
+    throttle: llm.Throttle,
+    poll_interval: float = 30.0,
+    wait_for_results: bool = True,
+    log: Callable[[str], object] = print,
+) -> Outcome:
     """Score the plan as a Message Batch (half price), or go on with the one
     this config already has under way. The batch is recorded before it is
     sent and its id as soon as it is known, so no interruption pays for a
     second one; results are saved one by one, each marked collected."""
     outcome = Outcome()
     pending = store.pending_batches(db, the_plan.config)
-    batch_id, reserved = None, 0.0
+    batch_id: str | None = None
+    reserved = 0.0
     for record in pending:
         if record["status"] == "submitting":
             batch_id = _reconcile(db, client, record, throttle=throttle, log=log)
@@ -403,11 +472,15 @@ def run_batch(db, client, the_plan, run_id, *, budget, throttle, poll_interval=3
 
     requested = store.batch_requests(db, batch_id)
     jobs_by_slug = {job.slug: job for job in the_plan.jobs}
-    retry = []
-    results = llm.retrying(
-        lambda: client.messages.batches.results(batch_id), throttle=throttle, log=log, what=f" fetching the results of {batch_id}"
+    retry: list[str] = []
+    results = iter(
+        llm.retrying(
+            lambda: client.messages.batches.results(batch_id),
+            throttle=throttle,
+            log=log,
+            what=f" fetching the results of {batch_id}",
+        )
     )
-    results = iter(results)
     while True:
         try:
             result = next(results)
@@ -439,14 +512,23 @@ def run_batch(db, client, the_plan, run_id, *, budget, throttle, poll_interval=3
     return outcome
 
 
-def _collect(db, the_plan, batch_id, run_id, result, requested, outcome, retry, log):
+def _collect(
+    db: sqlite_utils.Database,
+    the_plan: Plan,
+    batch_id: str,
+    run_id: int,
+    result: MessageBatchIndividualResponse,
+    requested: Mapping[str, tuple[str, bool, list[int] | None]],
+    outcome: Outcome,
+    retry: list[str],
+    log: Callable[[str], object],
+) -> None:
     """Save one batch result, unless an earlier, interrupted download did."""
     slug, name = result.custom_id, the_plan.criterion.name
     if slug not in requested or requested[slug][1]:
         return
-    kind = result.result.type
-    if kind != "succeeded":
-        store.save_batch_result(db, batch_id, run_id, name, slug, error=f"batch request {kind}")
+    if result.result.type != "succeeded":
+        store.save_batch_result(db, batch_id, run_id, name, slug, error=f"batch request {result.result.type}")
         outcome.failed += 1
         return
     message = result.result.message
@@ -476,13 +558,13 @@ def _collect(db, the_plan, batch_id, run_id, result, requested, outcome, retry, 
     outcome.scored += 1
 
 
-def _job_for(db, the_plan, slug, input_hash):
+def _job_for(db: sqlite_utils.Database, the_plan: Plan, slug: str, input_hash: str) -> Job | None:
     """The job for an occupation that was in the batch (and so not in this
     run's plan), if its text is still what was sent."""
-    row = db.execute("select * from occupations where slug = ?", [slug]).fetchone()
-    if row is None:
+    values = db.execute("select * from occupations where slug = ?", [slug]).fetchone()
+    if values is None:
         return None
-    row = dict(zip([d[0] for d in db.execute("select * from occupations limit 0").description], row))
+    row = dict(zip([d[0] for d in db.execute("select * from occupations limit 0").description], values))
     job = make_job(row, the_plan.level, the_plan.params)
     return job if job is not None and job.input_hash == input_hash else None
 
@@ -495,12 +577,12 @@ class Busy(RuntimeError):
 
 
 @contextlib.contextmanager
-def one_scorer(db_path):
+def one_scorer(db_path: str | Path) -> Iterator[None]:
     """Hold an exclusive lock on the database file for the whole run, so a
     second scorer stops at once instead of paying for the same occupations.
     The lock is the file's own (flock, separate from SQLite's locks) and goes
     with the process, however it ends."""
-    if fcntl is None:
+    if not LOCKS:
         yield
         return
     with open(db_path, "rb") as handle:
@@ -527,10 +609,10 @@ class Result:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
-    failures: list = field(default_factory=list)  # (slug, error) for each occupation not scored
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (slug, error) for each occupation not scored
 
     @property
-    def exit_code(self):
+    def exit_code(self) -> int:
         """0: all done (or a batch sent and waiting); 3: some scores saved,
         not all; 1: nothing saved and something left; 130: interrupted."""
         if self.status in ("complete", "submitted"):
@@ -539,7 +621,7 @@ class Result:
             return 130
         return 3 if self.scored else 1
 
-    def line(self):
+    def line(self) -> str:
         who = f"run {self.run_id} {self.status}" if self.run_id else self.status
         text = (
             f"{who}: {self.scored} scored, {self.failed} failed, {self.skipped} already scored; "
@@ -551,20 +633,20 @@ class Result:
 
 
 def execute(
-    db,
-    db_path,
-    the_plan,
+    db: sqlite_utils.Database,
+    db_path: str | Path,
+    the_plan: Plan,
     *,
-    client,
-    batch=False,
-    wait_for_results=True,
-    concurrency=8,
-    max_cost=None,
-    poll_interval=30.0,
-    retry_wait=1.0,
-    log=print,
-    progress=None,
-):
+    client: anthropic.Anthropic,
+    batch: bool = False,
+    wait_for_results: bool = True,
+    concurrency: int = 8,
+    max_cost: float | None = None,
+    poll_interval: float = 30.0,
+    retry_wait: float = 1.0,
+    log: Callable[[str], object] = print,
+    progress: Callable[[str, float], object] | None = None,
+) -> Result:
     """A whole run: take the database, close runs that died, start a run,
     score, finish it whatever happens, and return its Result.
 
@@ -630,7 +712,7 @@ def execute(
         return result_of(db, run_id, waiting=the_plan.waiting)
 
 
-def _settled(db, config, force=False):
+def _settled(db: sqlite_utils.Database, config: str, force: bool = False) -> tuple[dict[str, str], set[str]]:
     """What needs no call: {slug: input hash} already scored under this config
     (nothing, with --force) and the slugs waiting in a sent batch."""
     ready = store.has_tables(db)
@@ -638,15 +720,15 @@ def _settled(db, config, force=False):
     return done, store.pending_slugs(db, config) if ready else set()
 
 
-def _drop_done_since_planned(db, the_plan):
+def _drop_done_since_planned(db: sqlite_utils.Database, the_plan: Plan) -> None:
     """The plan was made before the lock was taken: a scorer that finished in
     between may have scored some of it."""
     done, in_batch = _settled(db, the_plan.config, the_plan.params["force"])
     the_plan.jobs = [j for j in the_plan.jobs if j.slug not in in_batch and done.get(j.slug) != j.input_hash]
 
 
-def result_of(db, run_id, waiting=0):
-    row = db["runs"].get(run_id)
+def result_of(db: sqlite_utils.Database, run_id: int, waiting: int = 0) -> Result:
+    row = db.table("runs").get(run_id)
     failures = db.execute("select slug, error from score_failures where run_id = ? order by slug", [run_id]).fetchall()
     return Result(
         run_id,
@@ -662,14 +744,14 @@ def result_of(db, run_id, waiting=0):
     )
 
 
-def make_client(api_key, timeout):
+def make_client(api_key: str | None, timeout: float) -> anthropic.Anthropic:
     """The SDK client; it reads ANTHROPIC_BASE_URL itself. Retries are ours."""
     import anthropic
 
     return anthropic.Anthropic(api_key=api_key, max_retries=0, timeout=timeout)
 
 
-def clean_key(value):
+def clean_key(value: str | None) -> str | None:
     """The API key as pasted, or None: surrounding whitespace (a trailing
     newline from a secrets file) is dropped; anything else odd is refused."""
     key = (value or "").strip()

@@ -7,10 +7,21 @@ only adds what is missing or stale, and ``current_scores`` takes, for each
 occupation, the newest score of the criterion's current config.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+import sqlite_utils
 
 from pipeline.db import ensure_schema, now
+
+from .criteria import Criterion
+
+if TYPE_CHECKING:
+    from .run import Job  # run imports this module
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS criteria (
@@ -122,7 +133,7 @@ WHERE s.run_id = (
 PENDING = ("submitting", "submitted")
 
 
-def ensure(db):
+def ensure(db: sqlite_utils.Database) -> None:
     """The scorer's tables, brought up to date; runs made before runs had
     labels are given theirs."""
     ensure_schema(db, SCHEMA)
@@ -134,12 +145,12 @@ def ensure(db):
     refresh_views(db)
 
 
-def has_tables(db):
+def has_tables(db: sqlite_utils.Database) -> bool:
     """True when the scorer's tables exist (a read-only command cannot make them)."""
     return db["runs"].exists() and db["criteria"].exists()
 
 
-def refresh_views(db):
+def refresh_views(db: sqlite_utils.Database) -> None:
     """``occupation_scores``: every occupation with its current score for each
     criterion side by side, one column per criterion, so it is rebuilt
     whenever a criterion is added."""
@@ -158,7 +169,7 @@ def refresh_views(db):
             db.execute(view)
 
 
-def run_name(run):
+def run_name(run: Mapping[str, Any]) -> str:
     """How a run (a row of runs, as a dict) is named to readers, stored as
     ``runs.label`` when the run starts: its model,
     level and sample, or its source. A row from before levels and samples
@@ -171,14 +182,14 @@ def run_name(run):
     return name
 
 
-def config_hash(criterion, kind, model_or_source, prompt_hash, sample=1):
+def config_hash(criterion: str, kind: str, model_or_source: str | None, prompt_hash: str, sample: int = 1) -> str:
     """Sample 2, 3, ... of a model are configs of their own (sample 1 keeps
     the hash runs had before samples existed)."""
     fields = [criterion, kind, model_or_source, prompt_hash] + ([sample] if sample != 1 else [])
     return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
-def save_criterion(db, criterion):
+def save_criterion(db: sqlite_utils.Database, criterion: Criterion) -> None:
     """Record the criterion as it is now (keeping its current run)."""
     row = {
         "name": criterion.name,
@@ -192,35 +203,35 @@ def save_criterion(db, criterion):
         "rubric": criterion.rubric,
     }
     with db.atomic():
-        db["criteria"].upsert(row, pk="name")
+        db.table("criteria").upsert(row, pk="name")
     refresh_views(db)
 
 
-def scale_of(criterion):
+def scale_of(criterion: Criterion) -> str:
     """The scale and tiers a run was made on, kept with the run: the file may
     change later, and the run's scores must still be read on their own scale."""
     return json.dumps({"min": criterion.min, "max": criterion.max, "tiers": [t.__dict__ for t in criterion.tiers]})
 
 
 def start_run(
-    db,
+    db: sqlite_utils.Database,
     *,
-    criterion,
-    kind,
-    model=None,
-    source=None,
-    prompt_hash,
-    batch=False,
-    max_cost=None,
-    level="occupation",
-    sample=1,
-    config=None,
-):
+    criterion: Criterion,
+    kind: str,
+    model: str | None = None,
+    source: str | None = None,
+    prompt_hash: str,
+    batch: bool = False,
+    max_cost: float | None = None,
+    level: str = "occupation",
+    sample: int = 1,
+    config: str | None = None,
+) -> tuple[int, str]:
     """``criterion`` is a criteria.Criterion; returns (run id, config)."""
     config = config or config_hash(criterion.name, kind, model or source, prompt_hash, sample)
     with db.atomic():
         run_id = (
-            db["runs"]
+            db.table("runs")
             .insert(
                 {
                     "criterion": criterion.name,
@@ -241,10 +252,11 @@ def start_run(
             )
             .last_pk
         )
-    return run_id, config
+    # sqlite-utils types last_pk as optional: it is None only before an insert.
+    return cast(int, run_id), config
 
 
-def close_stale_runs(db):
+def close_stale_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Runs still marked running when no scorer holds the database were
     killed (SIGKILL, a lost machine): mark them so, and return them."""
     stale = list(db.query("select id, scored from runs where status = 'running' order by id"))
@@ -254,14 +266,14 @@ def close_stale_runs(db):
     return stale
 
 
-def finish_run(db, run_id, status, make_current=True, **counts):
+def finish_run(db: sqlite_utils.Database, run_id: int, status: str, make_current: bool = True, **counts: int) -> None:
     with db.atomic():
-        db["runs"].update(run_id, {"finished": now(), "status": status, **counts})
+        db.table("runs").update(run_id, {"finished": now(), "status": status, **counts})
     if make_current:
         maybe_make_current(db, run_id)
 
 
-def add_usage(db, run_id, usage, cost):
+def add_usage(db: sqlite_utils.Database, run_id: int, usage: Mapping[str, int], cost: float) -> None:
     db.execute(
         "update runs set input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, "
         "cache_write_tokens = cache_write_tokens + ?, cache_read_tokens = cache_read_tokens + ?, cost_usd = cost_usd + ? "
@@ -277,11 +289,22 @@ def add_usage(db, run_id, usage, cost):
     )
 
 
-def save_score(db, run_id, criterion, slug, score, rationale, input_hash, usage, cost, tasks=None):
+def save_score(
+    db: sqlite_utils.Database,
+    run_id: int,
+    criterion: str,
+    slug: str,
+    score: float,
+    rationale: str | None,
+    input_hash: str | None,
+    usage: Mapping[str, int],
+    cost: float,
+    tasks: Mapping[int, int] | None = None,
+) -> None:
     """One score (with its task scores, {task_id: score}, at task level) and
     the tokens it took, in one transaction."""
     with db.atomic():
-        db["scores"].insert(
+        db.table("scores").insert(
             {
                 "run_id": run_id,
                 "slug": slug,
@@ -297,21 +320,23 @@ def save_score(db, run_id, criterion, slug, score, rationale, input_hash, usage,
         )
         if tasks:
             db.execute("delete from task_scores where run_id = ? and slug = ?", [run_id, slug])
-            db["task_scores"].insert_all(
+            db.table("task_scores").insert_all(
                 {"run_id": run_id, "slug": slug, "task_id": t, "score": v} for t, v in sorted(tasks.items())
             )
         add_usage(db, run_id, usage, cost)
         db.execute("update runs set scored = scored + 1 where id = ?", [run_id])
 
 
-def save_failure(db, run_id, slug, error, reply, usage, cost):
+def save_failure(
+    db: sqlite_utils.Database, run_id: int, slug: str, error: str, reply: str | None, usage: Mapping[str, int], cost: float
+) -> None:
     with db.atomic():
-        db["score_failures"].insert({"run_id": run_id, "slug": slug, "error": error, "reply": reply}, replace=True)
+        db.table("score_failures").insert({"run_id": run_id, "slug": slug, "error": error, "reply": reply}, replace=True)
         add_usage(db, run_id, usage, cost)
         db.execute("update runs set failed = failed + 1 where id = ?", [run_id])
 
 
-def fresh_scores(db, config):
+def fresh_scores(db: sqlite_utils.Database, config: str) -> dict[str, str]:
     """{slug: input_hash} of every score already made under this config."""
     rows = db.execute(
         "select s.slug, s.input_hash from scores s join runs r on r.id = s.run_id where r.config = ? order by s.run_id",
@@ -320,7 +345,7 @@ def fresh_scores(db, config):
     return {slug: input_hash for slug, input_hash in rows}
 
 
-def coverage(db, config):
+def coverage(db: sqlite_utils.Database, config: str) -> int:
     """How many occupations that can be scored (those with a job count) this
     config has scores for; an import may also cover the one that cannot."""
     return db.execute(
@@ -330,7 +355,7 @@ def coverage(db, config):
     ).fetchone()[0]
 
 
-def maybe_make_current(db, run_id):
+def maybe_make_current(db: sqlite_utils.Database, run_id: int) -> bool:
     """A run becomes its criterion's current one when its config covers at least
     as many occupations as the current config does; a small trial run of a new
     model or rubric does not replace a complete layer."""
@@ -346,7 +371,7 @@ def maybe_make_current(db, run_id):
     return False
 
 
-def set_current(db, run_id):
+def set_current(db: sqlite_utils.Database, run_id: int) -> str:
     row = db.execute("select criterion from runs where id = ?", [run_id]).fetchone()
     if row is None:
         raise ValueError(f"no run {run_id}")
@@ -355,10 +380,10 @@ def set_current(db, run_id):
     return row[0]
 
 
-def save_imported(db, run_id, criterion, scores):
+def save_imported(db: sqlite_utils.Database, run_id: int, criterion: str, scores: Mapping[str, tuple[float, str | None]]) -> None:
     """An import's scores, {slug: (score, rationale)}, in one transaction."""
     with db.atomic():
-        db["scores"].insert_all(
+        db.table("scores").insert_all(
             {"run_id": run_id, "slug": slug, "criterion": criterion, "score": score, "rationale": rationale}
             for slug, (score, rationale) in sorted(scores.items())
         )
@@ -369,15 +394,15 @@ def save_imported(db, run_id, criterion, scores):
 # while sending can find it again instead of paying for a second one.
 
 
-def batch_submitting(db, run_id, config, jobs):
+def batch_submitting(db: sqlite_utils.Database, run_id: int, config: str, jobs: Sequence[Job]) -> str:
     local_id = f"submitting-{run_id}"
     with db.atomic():
-        db["batches"].insert(
+        db.table("batches").insert(
             {"id": local_id, "run_id": run_id, "config": config, "created": now(), "status": "submitting", "requests": len(jobs)},
             replace=True,
         )
         db.execute("delete from batch_requests where batch_id = ?", [local_id])
-        db["batch_requests"].insert_all(
+        db.table("batch_requests").insert_all(
             {
                 "batch_id": local_id,
                 "slug": j.slug,
@@ -389,30 +414,30 @@ def batch_submitting(db, run_id, config, jobs):
     return local_id
 
 
-def batch_submitted(db, local_id, batch_id):
+def batch_submitted(db: sqlite_utils.Database, local_id: str, batch_id: str) -> None:
     with db.atomic():
         db.execute("update batches set id = ?, status = 'submitted' where id = ?", [batch_id, local_id])
         db.execute("update batch_requests set batch_id = ? where batch_id = ?", [batch_id, local_id])
 
 
-def forget_batch(db, local_id):
+def forget_batch(db: sqlite_utils.Database, local_id: str) -> None:
     """A "submitting" record whose batch never reached the API."""
     with db.atomic():
         db.execute("delete from batch_requests where batch_id = ?", [local_id])
         db.execute("delete from batches where id = ?", [local_id])
 
 
-def set_batch_status(db, batch_id, status):
+def set_batch_status(db: sqlite_utils.Database, batch_id: str, status: str) -> None:
     with db.atomic():
         db.execute("update batches set status = ? where id = ?", [status, batch_id])
 
 
-def pending_batches(db, config):
+def pending_batches(db: sqlite_utils.Database, config: str) -> list[dict[str, Any]]:
     marks = ", ".join("?" for _ in PENDING)
     return list(db.query(f"select * from batches where config = ? and status in ({marks}) order by created", [config, *PENDING]))
 
 
-def pending_slugs(db, config):
+def pending_slugs(db: sqlite_utils.Database, config: str) -> set[str]:
     """Occupations waiting in a sent batch of this config: paid for, not yet
     collected. (A batch still "submitting" is settled by the next --batch
     run, which plans its occupations again if the batch never arrived.)"""
@@ -429,7 +454,7 @@ def pending_slugs(db, config):
     }
 
 
-def batch_requests(db, batch_id):
+def batch_requests(db: sqlite_utils.Database, batch_id: str) -> dict[str, tuple[str, bool, list[int] | None]]:
     """{slug: (input_hash, collected, task ids sent or None)} for one batch."""
     return {
         slug: (digest, bool(done), json.loads(ids) if ids else None)
@@ -440,20 +465,20 @@ def batch_requests(db, batch_id):
 
 
 def save_batch_result(
-    db,
-    batch_id,
-    run_id,
-    criterion,
-    slug,
+    db: sqlite_utils.Database,
+    batch_id: str,
+    run_id: int,
+    criterion: str,
+    slug: str,
     *,
-    score=None,
-    rationale=None,
-    input_hash=None,
-    error=None,
-    usage=None,
-    cost=0.0,
-    tasks=None,
-):
+    score: float | None = None,
+    rationale: str | None = None,
+    input_hash: str | None = None,
+    error: str | None = None,
+    usage: Mapping[str, int] | None = None,
+    cost: float = 0.0,
+    tasks: Mapping[int, int] | None = None,
+) -> None:
     """One batch result (a score, a failure, or only its usage when it will
     be retried), marked collected in the same transaction, so a download cut
     short and started again neither stores a score twice nor counts its cost twice."""

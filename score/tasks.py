@@ -20,32 +20,42 @@ weighted mean lies within its tasks' range, so the occupation's score is
 never above its most exposed task or below its least.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 from itertools import zip_longest
+
+import sqlite_utils
 
 CORE_WEIGHT = 2.0
 OTHER_WEIGHT = 1.0
 DEFAULT_MAX_TASKS = 40
 KIND_ORDER = ("Core", "Supplemental", None)
 
+# (task_id, task_type, text, onet_soc_code): a task as loaded, see load().
+OnetTask = tuple[int, str | None, str, str]
+# (task_id, task_type, text): a task as sent.
+Task = tuple[int, str | None, str]
+
 
 class NoTasks(LookupError):
     """data.db has no tasks table: the task level needs ``python -m measures``."""
 
 
-def weight(task_type):
+def weight(task_type: str | None) -> float:
     return CORE_WEIGHT if task_type == "Core" else OTHER_WEIGHT
 
 
-def key(task_id):
+def key(task_id: int) -> str:
     """The name of a task's property in the response schema."""
     return f"t{task_id}"
 
 
-def load(db):
+def load(db: sqlite_utils.Database) -> dict[str, list[OnetTask]]:
     """{slug: [(task_id, task_type, text, onet_soc_code)]} for every occupation with tasks."""
     if not db["tasks"].exists():
         raise NoTasks("data.db has no tasks table: run python -m measures first (it loads the O*NET tasks)")
-    out = {}
+    out: dict[str, list[OnetTask]] = {}
     for slug, task_id, task_type, text, code in db.execute(
         "select slug, task_id, task_type, task, onet_soc_code from tasks order by slug, onet_soc_code, task_id"
     ):
@@ -56,23 +66,24 @@ def load(db):
     return out
 
 
-def select(rows, max_tasks=DEFAULT_MAX_TASKS):
+def select(rows: Iterable[OnetTask], max_tasks: int = DEFAULT_MAX_TASKS) -> list[Task]:
     """The tasks one request carries, [(task_id, task_type, text)], in the order sent."""
-    seen, by_kind = set(), {kind: {} for kind in KIND_ORDER}
+    seen: set[str] = set()
+    by_kind: dict[str | None, dict[str, list[Task]]] = {kind: {} for kind in KIND_ORDER}
     for task_id, task_type, text, code in rows:
         norm = " ".join(text.lower().split())
         if norm in seen:
             continue
         seen.add(norm)
         by_kind[task_type].setdefault(code, []).append((task_id, task_type, text))
-    chosen = []
+    chosen: list[Task] = []
     for kind in KIND_ORDER:
         for turn in zip_longest(*by_kind[kind].values()):
             chosen += [task for task in turn if task is not None]
     return chosen[:max_tasks]
 
 
-def aggregate(scores, types):
+def aggregate(scores: Mapping[int, float], types: Mapping[int, str | None]) -> float:
     """The occupation's score from {task_id: score} and {task_id: task_type},
     rounded to one decimal."""
     total = sum(weight(types.get(t)) for t in scores)

@@ -41,8 +41,8 @@ def test_the_top_of_the_scale(data, by_slug):
     counts = labels("medical-transcriptionists")
     assert card.why[0] == "No reason came with this score."
     assert card.why[1].startswith(f"Of its {sum(counts.values())} O*NET tasks, people judged {counts['E1']} directly exposed")
-    assert re.search(r"Published research ranks it (near the top|above the middle) of US occupations", card.research)
-    assert card.agreement.startswith("This score puts it at the ")
+    assert re.match(r"ranked (near the top|above the middle) of US occupations: 6 main published measures", card.research)
+    assert card.agreement == "This score is the 100th percentile of 342: in line with research."
     # Less exposed work scores at least a fifth of the scale lower, lowest first, three at most.
     scores = [a.score for a in card.alternatives]
     assert 1 <= len(scores) <= 3 and scores == sorted(scores) and all(s <= 8 for s in scores)
@@ -55,7 +55,8 @@ def test_the_bottom_of_the_scale(data, by_slug):
     assert card.score == "1 of 10, minimal"
     assert "below the middle" in card.research or "near the bottom" in card.research
     assert card.alternatives == []  # nothing can score a fifth of the scale below 1
-    assert "not exposed (such as “" in card.why[1]
+    assert card.why[1].endswith("127 not exposed.")
+    assert card.examples.startswith("For example, “") and card.examples.endswith("(not exposed).")
 
 
 def test_examples_are_chosen_by_rule_core_tasks_first_in_onet_order(data, by_slug):
@@ -65,7 +66,7 @@ def test_examples_are_chosen_by_rule_core_tasks_first_in_onet_order(data, by_slu
             "select task from tasks where slug = 'registered-nurses' and human_label = 'E1' "
             "order by task_type != 'Core', onet_soc_code, task_id limit 1"
         ).fetchone()[0]
-    quoted = re.search(r"directly exposed to language models \(such as “([^”]+)”\)", card.why[1]).group(1)
+    quoted = re.match(r"For example, “([^”]+)” \(directly exposed\)", card.examples).group(1)
     assert first.startswith(quoted.rstrip("…").rstrip())
 
 
@@ -93,7 +94,7 @@ def test_no_tasks_no_measures_no_percentile(data, by_slug):
         "No reason came with this score.",
         "O*NET lists no rated tasks for it, so there is no task evidence to show instead.",
     ]
-    assert card.research == "No published measure of AI exposure reaches this occupation."
+    assert card.research == "no published measure of AI exposure reaches this occupation."
     assert card.agreement is None
     without_evidence = copy.deepcopy(data)
     without_evidence["evidence"] = None
@@ -107,7 +108,7 @@ def test_no_job_count_military_careers(data, by_slug):
     # karpathy/jobs scored it; it has no tasks or measures, and the card says so rather than showing dashes.
     assert card.score == "4 of 10, moderate"
     assert card.why[1] == "O*NET lists no rated tasks for it, so there is no task evidence to show instead."
-    assert card.research == "No published measure of AI exposure reaches this occupation."
+    assert card.research == "no published measure of AI exposure reaches this occupation."
     unscored = copy.deepcopy(data)
     unscored["criteria"][0]["scores"].pop("military-careers")
     card = answer_card(unscored, by_slug["military-careers"], unscored["criteria"][0], by_slug)

@@ -86,12 +86,12 @@ def load(db_path: str | Path) -> SiteData:
         similar.setdefault(s["slug"], []).append(s["similar_slug"])
     aliases = rows(conn, "select alias, slug from aliases order by alias, slug")
     # O*NET's related occupations, loaded by python -m measures: Primary ones only, as the space is checked against.
-    related: dict[str, list[str]] = {}
+    onet_related: dict[str, list[str]] = {}
     if "onet_related" in tables:
         for r in rows(
             conn, "select slug, related_slug from onet_related where tier like 'Primary%' order by slug, tier, related_slug"
         ):
-            related.setdefault(r["slug"], []).append(r["related_slug"])
+            onet_related.setdefault(r["slug"], []).append(r["related_slug"])
     # What else each page says; absent from a database scraped before the parser read it.
     extra: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for table, order in (
@@ -112,7 +112,7 @@ def load(db_path: str | Path) -> SiteData:
         "criteria": criteria,
         "projections": projections,
         "similar": similar,
-        "related": related,
+        "related": onet_related,
         "aliases": aliases,
         "edition": edition,
         "space": space,

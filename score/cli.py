@@ -432,25 +432,30 @@ class _progress:
     show_default=True,
     help="What the rows are keyed by: OOH slug, or SOC code (averaged into occupations by employment).",
 )
+@click.option(
+    "--source-url",
+    metavar="URL",
+    help="Where the source publishes how it made the scores (https://), linked beside them on the site.",
+)
 @db_option
 @criteria_dir_option
-def import_command(file: str, name: str, source: str, key: str, db_path: str, criteria_dir: str) -> None:
+def import_command(file: str, name: str, source: str, key: str, source_url: str | None, db_path: str, criteria_dir: str) -> None:
     """Import published scores from a CSV or JSON file as a run.
 
     The file needs a key column (slug, or soc_code) and a score column (score,
     or the criterion's name); a rationale column is kept if present. Every
     score is checked against the criterion's scale. Importing the same file
-    again does nothing.
+    again writes no score (a --source-url the run lacked is recorded).
 
     Example:
 
-        python -m score import scores.csv --criterion ai_exposure --source "Example Lab, 2026"
+        python -m score import scores.csv --criterion ai_exposure --source "Example Lab, 2026" --source-url https://example.org/method
     """
     criterion = load_criterion(name, criteria_dir)
     db = open_db(db_path)
     store.save_criterion(db, criterion)
     try:
-        run_id, count, unmatched = importer.import_scores(db, file, criterion, source=source, key=key)
+        run_id, count, unmatched = importer.import_scores(db, file, criterion, source=source, key=key, source_url=source_url)
     except (importer.ImportError_, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     if count == 0:

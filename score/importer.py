@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -100,16 +101,27 @@ def by_soc(db: sqlite_utils.Database, scores: Mapping[str, tuple[float, str | No
 
 
 def import_scores(
-    db: sqlite_utils.Database, path: str | Path, criterion: Criterion, *, source: str, key: str = "slug"
+    db: sqlite_utils.Database,
+    path: str | Path,
+    criterion: Criterion,
+    *,
+    source: str,
+    key: str = "slug",
+    source_url: str | None = None,
 ) -> tuple[int, int, list[str]]:
     """Returns (run_id, imported, unmatched SOC codes). When this exact file
-    was already imported for this criterion and source, nothing is written
-    and the earlier run's id comes back with imported = 0."""
+    was already imported for this criterion and source, no score is written
+    and the earlier run's id comes back with imported = 0 (a ``source_url``
+    it did not have is recorded)."""
+    if source_url is not None and not re.fullmatch(r"https://[^\s\"'<>]+", source_url):
+        raise ImportError_(f"--source-url must be an https:// address (got {source_url!r})")
     rows, file_hash = read_rows(path)
     scores = parse_scores(rows, criterion, key, Path(path).name)
     config = store.config_hash(criterion.name, "import", source, file_hash)
-    existing = db.execute("select id from runs where config = ? and status = 'complete'", [config]).fetchone()
+    existing = db.execute("select id, source_url from runs where config = ? and status = 'complete'", [config]).fetchone()
     if existing:
+        if source_url and existing[1] != source_url:
+            store.set_source_url(db, existing[0], source_url)
         return existing[0], 0, []
     known = {r[0] for r in db.execute("select slug from occupations")}
     matched: Mapping[str, tuple[float, str | None]]
@@ -126,6 +138,8 @@ def import_scores(
         used = {r[0] for r in db.execute("select distinct soc_code from projections where soc_code is not null")}
         unmatched = sorted(set(scores) - used)
     run_id, _ = store.start_run(db, criterion=criterion, kind="import", source=source, prompt_hash=file_hash)
+    if source_url:
+        store.set_source_url(db, run_id, source_url)
     store.save_imported(db, run_id, criterion.name, matched)
     store.finish_run(db, run_id, "complete", scored=len(matched))
     return run_id, len(matched), unmatched if key == "soc" else []

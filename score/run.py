@@ -664,6 +664,14 @@ def execute(
         if not the_plan.jobs and not (batch and store.pending_batches(db, the_plan.config)):
             return Result(None, "complete", skipped=the_plan.skipped, waiting=the_plan.waiting)
         llm.check_access(client, the_plan.model, throttle=throttle, log=log)
+        effort = the_plan.params.get("effort")
+        store.save_prompt(
+            db,
+            the_plan.prompt_hash,
+            prompt.system_prompt(the_plan.criterion, the_plan.level),
+            prompt.schema(the_plan.criterion, None if the_plan.level == "occupation" else [0]),
+            effort,
+        )
         run_id, _ = store.start_run(
             db,
             criterion=the_plan.criterion,

@@ -60,7 +60,14 @@ CREATE TABLE IF NOT EXISTS runs (
     scale TEXT,
     level TEXT NOT NULL DEFAULT 'occupation',
     sample INTEGER NOT NULL DEFAULT 1,
-    label TEXT
+    label TEXT,
+    source_url TEXT
+);
+CREATE TABLE IF NOT EXISTS prompts (
+    prompt_hash TEXT PRIMARY KEY,
+    system TEXT NOT NULL,
+    schema TEXT NOT NULL,
+    effort TEXT
 );
 CREATE TABLE IF NOT EXISTS scores (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -254,6 +261,22 @@ def start_run(
         )
     # sqlite-utils types last_pk as optional: it is None only before an insert.
     return cast(int, run_id), config
+
+
+def save_prompt(db: sqlite_utils.Database, prompt_hash: str, system: str, schema: dict[str, Any], effort: str | None) -> None:
+    """Keep the exact prompt a run was made with (its system prompt holds the
+    criterion's rubric as it was then), so an old run always shows what made
+    it, whatever the criterion file says now."""
+    with db.atomic():
+        db.execute(
+            "insert or ignore into prompts values (?, ?, ?, ?)", [prompt_hash, system, json.dumps(schema, sort_keys=True), effort]
+        )
+
+
+def set_source_url(db: sqlite_utils.Database, run_id: int, url: str) -> None:
+    """Where an imported run's source publishes its own method."""
+    with db.atomic():
+        db.execute("update runs set source_url = ? where id = ?", [url, run_id])
 
 
 def close_stale_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:

@@ -352,6 +352,60 @@ def test_a_changed_scale_reads_old_scores_on_their_own_scale(tmp_path):
     assert page.count("<rect") >= 11 and 'viewBox="0 0 440 130"' in page
 
 
+def test_a_run_made_here_shows_the_prompt_it_was_made_with_after_the_rubric_changes(tmp_path):
+    # Provenance: a model run keeps its exact prompt; the criterion page shows
+    # that prompt for the run on the map, whatever the criterion file says now.
+    from score import criteria, prompt, store
+
+    path = tmp_path / "data.db"
+    shutil.copy(ROOT / "data.db", path)
+    db = sqlite_utils.Database(path)
+    folder = tmp_path / "criteria"
+    folder.mkdir()
+    (folder / "ai_exposure.md").write_text((ROOT / "score" / "criteria" / "ai_exposure.md").read_text())
+    criterion = criteria.load("ai_exposure", folder)
+    store.ensure(db)
+    store.save_criterion(db, criterion)
+    hashed = prompt.prompt_hash(criterion)
+    store.save_prompt(db, hashed, prompt.system_prompt(criterion), prompt.schema(criterion), None)
+    run_id, _ = store.start_run(db, criterion=criterion, kind="model", model="claude-haiku-5-5", prompt_hash=hashed)
+    for (slug,) in db.execute("select slug from occupations").fetchall():
+        store.save_score(db, run_id, "ai_exposure", slug, 3, "Mostly paperwork, some of it on site.", "h", {}, 0.0)
+    store.finish_run(db, run_id, "complete", scored=342)
+    assert db.table("criteria").get("ai_exposure")["current_run"] == run_id
+    (folder / "ai_exposure.md").write_text(
+        (folder / "ai_exposure.md").read_text().replace("Use the whole scale:", "Use the whole scale, a new rubric line:")
+    )
+    store.save_criterion(db, criteria.load("ai_exposure", folder))
+    assert run_build(path, tmp_path / "site").exit_code == 0
+    page = (tmp_path / "site" / "criteria" / "ai_exposure.html").read_text()
+    provenance = page[page.index('id="provenance"') : page.index("<h2>Distribution</h2>")]
+    assert "made here by the language model <strong>claude-haiku-5-5</strong>" in provenance
+    assert "Use the whole scale:" in provenance and "a new rubric line" not in provenance
+    assert "a new rubric line" in page[page.index("<h2>The rubric</h2>") :]
+    nurses = (tmp_path / "site" / "occupations" / "registered-nurses.html").read_text()
+    assert "In the model&#39;s words: Mostly paperwork, some of it on site." in nurses
+    assert "with this site&#39;s rubric" in nurses
+
+
+def test_an_imported_run_links_to_its_sources_method_and_says_the_rubric_did_not_make_it(site, tmp_path):
+    page = (site / "criteria" / "ai_exposure.html").read_text()
+    provenance = page[page.index('id="provenance"') : page.index("<h2>Distribution</h2>")]
+    assert '<a href="https://github.com/karpathy/jobs">how they were made</a>' in provenance
+    assert "not with the rubric on this page" in provenance and "it made none of these scores" in provenance
+    rows = list(__import__("csv").DictReader((site / "data" / "occupations.csv").open()))
+    assert {r["ai_exposure_made_by"] for r in rows} == {
+        "karpathy/jobs, Gemini 3 Flash, 2026, with its own prompt (not this site's rubric)"
+    }
+    # A tampered address never becomes a link.
+    path = tmp_path / "data.db"
+    shutil.copy(ROOT / "data.db", path)
+    with sqlite_utils.Database(path).conn as conn:
+        conn.execute("update runs set source_url = 'javascript:alert(1)'")
+    assert run_build(path, tmp_path / "out").exit_code == 0
+    assert "javascript:" not in (tmp_path / "out" / "criteria" / "ai_exposure.html").read_text()
+
+
 def test_occupation_pages_give_openings_pay_ranges_employers_and_industry_pay(site):
     nurses = (site / "occupations" / "registered-nurses.html").read_text()
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", nurses))

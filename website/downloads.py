@@ -8,6 +8,7 @@ import io
 import json
 from typing import Any
 
+from .answer import made_by_short
 from .load import SiteData
 
 
@@ -54,6 +55,7 @@ def downloads(data: SiteData) -> tuple[str, str]:
             score = c["scores"].get(o["slug"])
             record[c["name"]] = score["score"] if score else None
             record[f"{c['name']}_rationale"] = score["rationale"] if score else None
+            record[f"{c['name']}_made_by"] = made_by_short(c["run"]) if score else None
         records.append(record)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")

@@ -72,6 +72,9 @@ def load(db_path: str | Path) -> SiteData:
                 "prompt_hash": run["prompt_hash"],
                 "level": run.get("level") or "occupation",
                 "label": run["label"] or run["model"] or run["source"],
+                # Where an imported run's source publishes its method; only an https address is ever a link.
+                "source_url": run.get("source_url") if str(run.get("source_url") or "").startswith("https://") else None,
+                "prompt": prompt_of(conn, tables, run),
             }
             c["scores"] = {
                 r["slug"]: r for r in rows(conn, "select * from current_scores where criterion = ? order by slug", (c["name"],))
@@ -121,12 +124,25 @@ def load(db_path: str | Path) -> SiteData:
     }
 
 
+def prompt_of(conn: sqlite3.Connection, tables: set[str], run: dict[str, Any]) -> dict[str, Any] | None:
+    """The exact prompt a model run was made with, as python -m score kept it."""
+    if run["kind"] != "model" or "prompts" not in tables:
+        return None
+    found = rows(conn, "select * from prompts where prompt_hash = ?", (run["prompt_hash"],))
+    return found[0] if found else None
+
+
 def load_runs(conn: sqlite3.Connection, tables: set[str], c: dict[str, Any]) -> dict[str, Any]:
     """What a criterion's runs add to its pages: the current run's task
     scores (at task level), each task-level run against people's and GPT-4's
     task labels, and, with two or more complete runs, every occupation's
     score from each and how far the runs agree."""
     out: dict[str, Any] = {"tasks": {}, "task_agreement": [], "members": [], "by_run": {}, "run_agreement": []}
+    # Every run of the criterion, newest first, with the prompt each model run was made with.
+    out["history"] = [
+        {**r, "prompt": prompt_of(conn, tables, r)}
+        for r in rows(conn, "select * from runs where criterion = ? order by id desc", (c["name"],))
+    ]
     if c["run"]["level"] == "task" and {"task_scores", "tasks"} <= tables:
         for r in rows(
             conn,

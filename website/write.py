@@ -125,6 +125,7 @@ def build(db_path: str | Path, out: str | Path, base_path: str = "/", site_url: 
             histogram=histogram(c),
             total=len(c["scores"]),
             current_criterion=c["name"],
+            on_map=on_map,
         )
     csv_text, json_text = downloads(data)
     files["data/occupations.csv"] = csv_text

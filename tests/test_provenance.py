@@ -40,3 +40,22 @@ def test_the_committed_import_names_its_source_and_method():
             "label": "karpathy/jobs, Gemini 3 Flash, 2026",
         }
     ]
+
+
+def test_a_model_run_keeps_the_prompt_it_sent(tmp_path, fake, db_path):
+    from score import criteria, prompt
+
+    result = CliRunner(env=fake.env()).invoke(
+        cli,
+        ["run", "--criterion", "ai_exposure", "--model", "claude-haiku-5-5", "--only", "registered-nurses", "--db", str(db_path)],
+    )
+    assert result.exit_code == 0, result.output
+    db = sqlite_utils.Database(db_path)
+    run = db.execute("select prompt_hash from runs where kind = 'model'").fetchone()[0]
+    criterion = criteria.load("ai_exposure")
+    assert run == prompt.prompt_hash(criterion)
+    system, schema = db.execute("select system, schema from prompts where prompt_hash = ?", [run]).fetchone()
+    # What was kept is what was sent: the system prompt the fake API received.
+    assert system == prompt.system_prompt(criterion)
+    assert fake.state.requests and fake.state.requests[-1]["system"][0]["text"] == system
+    assert '"enum": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]' in schema

@@ -55,7 +55,7 @@ def main(db_path: str, out: str, base_path: str, site_url: str | None, smoke: bo
 
         python build.py --base-path /worklens/ --serve
     """
-    count = build(db_path, out, base_path, site_url)
+    count = build(db_path, out, base_path, site_url, log=lambda line: click.echo(line, err=True))
     click.echo(f"built {count} files in {out}")
     if smoke:
         problems = check(out, base_path)

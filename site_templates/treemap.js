@@ -181,10 +181,10 @@ const start = function () {
         tile.dataset.slug = o.slug;
         tile.setAttribute("aria-describedby", label.id);
         const at = edges(leaf, group), under = leaf.y0 === group.y0 ? labelHeight * lines.get(group.data.name) : 0;
-        const w = at.x1 - at.x0, h = at.y1 - at.y0 - under;
+        const w = Math.max(0, at.x1 - at.x0), h = at.y1 - at.y0 - under;  // a sliver narrower than its lines is drawn as none
         // One style write per tile: its place and its colour.
         const colour = fill(l, o);
-        tile.style.cssText = `left:${pct(at.x0, width)};top:${pct(at.y0, height)};width:${pct(w, width)};height:${pct(at.y1 - at.y0, height)};background:${colour}`;
+        tile.style.cssText = `left:${pct(at.x0, width)};top:${pct(at.y0, height)};width:${pct(w, width)};height:${pct(Math.max(0, at.y1 - at.y0), height)};background:${colour}`;
         // A name wherever a line of it fits, its value too where two lines do.
         const line = small ? 13 : 14, withValue = w >= 34 && h >= 2 * line + 2;
         if (w >= 34 && h >= line + 2) {

@@ -53,7 +53,11 @@ def test_every_page_is_there(site):
     expected += [f"occupations/{s}.html" for s in slugs] + [f"criteria/{c}.html" for c in criteria]
     missing = [p for p in expected if not (site / p).is_file()]
     assert missing == []
-    assert (site / "data" / "data.db").read_bytes() == (ROOT / "data.db").read_bytes()
+    # The download holds what data.db holds, copied by SQLite's backup API (its header's counters are its own).
+    import sqlite3
+
+    published, source = (sqlite3.connect(path) for path in (site / "data" / "data.db", ROOT / "data.db"))
+    assert list(published.iterdump()) == list(source.iterdump())
 
 
 def pages(site):
@@ -564,3 +568,103 @@ def test_a_database_scraped_before_later_columns_still_builds(tmp_path):
     assert result.exit_code == 0, result.output
     nurses = (tmp_path / "site" / "occupations" / "registered-nurses.html").read_text()
     assert "Registered Nurses" in nurses
+
+
+def test_values_no_occupation_can_have_are_set_aside_with_a_line_each(tmp_path):
+    path = tmp_path / "data.db"
+    shutil.copy(ROOT / "data.db", path)
+    with sqlite_utils.Database(path).conn as conn:
+        conn.execute("update occupations set jobs = 0 where slug = 'actors'")
+        conn.execute("update occupations set jobs = 1e308 where slug = 'roofers'")
+        conn.execute("update occupations set jobs = 'many' where slug = 'dancers-and-choreographers'")
+        conn.execute("update occupations set jobs = -5 where slug = 'chefs-and-head-cooks'")
+        conn.execute("update occupations set url = 'javascript:alert(1)' where slug = 'registered-nurses'")
+        conn.execute("update scores set score = 1e308 where slug = 'cashiers'")
+        conn.execute("update scores set score = 'NaN' where slug = 'tellers'")
+    result = CliRunner().invoke(build.main, ["--db", str(path), "--out", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.output
+    said = result.stderr if hasattr(result, "stderr") else result.output
+    assert "set aside jobs of actors, chefs-and-head-cooks, dancers-and-choreographers, roofers" in said
+    assert "set aside the address of registered-nurses: not an https:// address" in said
+    assert "set aside 2 ai_exposure scores off its scale of 0 to 10: cashiers, tellers" in said
+    home = (tmp_path / "site" / "index.html").read_text()
+    assert home.count('class="tile') == 341 - 4  # no tile for a job count no occupation can have
+    download = json.loads((tmp_path / "site" / "data" / "occupations.json").read_text())
+    assert {o["slug"]: o["url"] for o in download}["registered-nurses"] is None
+    assert all(o["url"] is None or o["url"].startswith("https://") for o in download)
+    assert {o["slug"]: o["ai_exposure"] for o in download}["cashiers"] is None
+
+
+@pytest.mark.parametrize(
+    "sql, said",
+    [
+        ("update criteria set tiers = '[]'", "set aside the criterion ai_exposure: it has no tiers"),
+        (
+            "update criteria set max = 0",
+            "set aside the criterion ai_exposure: its scale runs from 0 to 0",
+        ),
+    ],
+)
+def test_a_criterion_that_cannot_be_drawn_is_left_out_with_one_line(tmp_path, sql, said):
+    path = tmp_path / "data.db"
+    shutil.copy(ROOT / "data.db", path)
+    with sqlite_utils.Database(path).conn as conn:
+        conn.execute(sql)
+    result = CliRunner().invoke(build.main, ["--db", str(path), "--out", str(tmp_path / "site")])
+    assert result.exit_code == 0 and said in result.output
+    assert not (tmp_path / "site" / "criteria" / "ai_exposure.html").exists()
+
+
+def test_an_empty_edition_is_one_line(tmp_path):
+    path = tmp_path / "data.db"
+    shutil.copy(ROOT / "data.db", path)
+    with sqlite_utils.Database(path).conn as conn:
+        conn.execute("delete from edition")
+    result = CliRunner().invoke(build.main, ["--db", str(path), "--out", str(tmp_path / "site")])
+    assert result.exit_code == 1
+    assert (
+        result.output.strip().splitlines()[-1]
+        == f"Error: {path} does not say which edition of the Handbook it holds: run python -m scrape"
+    )
+
+
+def test_the_database_published_is_the_snapshot_the_pages_were_read_from(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "data.db"
+    shutil.copy(ROOT / "data.db", path)
+    # A writer is mid-change: it has written but not committed.
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("begin immediate")
+    writer.execute("update occupations set title = 'Half-written' where slug = 'actors'")
+    try:
+        result = run_build(path, tmp_path / "site")
+    finally:
+        writer.execute("rollback")
+        writer.close()
+    assert result.exit_code == 0, result.output
+    copy = sqlite3.connect(tmp_path / "site" / "data" / "data.db")
+    assert copy.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("select title from occupations where slug = 'actors'").fetchone()[0] == "Actors"
+    assert copy.execute("select count(*) from scores").fetchone()[0] == 342
+
+
+def test_the_preview_server_answers_a_nul_byte_with_404_not_a_traceback(site, capfd):
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from website.serve import preview_server
+
+    server = preview_server(site, "/worklens/", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/worklens/%00.html")
+        assert refused.value.code == 404
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/worklens/about.html").status == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capfd.readouterr().err

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import BuildError
+from .sound import number_in, set_aside
 
 # Everything the site shows: occupations, criteria with their runs and scores, the evidence, the space.
 SiteData = dict[str, Any]
@@ -27,8 +28,11 @@ def rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> li
     return [dict(r) for r in conn.execute(sql, params)]
 
 
-def load(db_path: str | Path) -> SiteData:
-    """Everything the site shows, as plain Python data."""
+def load(db_path: str | Path, publish_to: Path | None = None) -> SiteData:
+    """Everything the site shows, as plain Python data, read in one read
+    transaction; ``publish_to`` gets a copy of the database as that same
+    snapshot (SQLite's backup API), checked whole. Values no occupation can
+    have are set aside (see ``sound``), each kind said in ``warnings``."""
     if not Path(db_path).is_file():
         raise BuildError(f"{db_path} does not exist: run python -m scrape first")
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
@@ -46,7 +50,10 @@ def load(db_path: str | Path) -> SiteData:
         if not isinstance(o["slug"], str) or not SLUG.fullmatch(o["slug"]):
             raise BuildError(f"{db_path} has an occupation slug that is not a plain name: {o['slug']!r}")
     tables = {r[0] for r in conn.execute("select name from sqlite_master")}
-    edition = rows(conn, "select base_year, projection_year from edition")[0]
+    found = rows(conn, "select base_year, projection_year from edition") if "edition" in tables else []
+    if not found or not all(number_in(found[0][k], 1900, 2200, whole=True) for k in ("base_year", "projection_year")):
+        raise BuildError(f"{db_path} does not say which edition of the Handbook it holds: run python -m scrape")
+    edition = found[0]
     criteria = []
     if {"criteria", "current_scores"} <= tables:
         for c in rows(conn, "select * from criteria where current_run is not null order by name"):
@@ -109,8 +116,10 @@ def load(db_path: str | Path) -> SiteData:
                 extra[table].setdefault(r["slug"], []).append(r)
     space = load_space(conn, tables)
     evidence = load_evidence(conn, tables, criteria)
+    if publish_to is not None:
+        publish(conn, publish_to)
     conn.close()
-    return {
+    data: SiteData = {
         "occupations": occupations,
         "criteria": criteria,
         "projections": projections,
@@ -122,6 +131,22 @@ def load(db_path: str | Path) -> SiteData:
         "evidence": evidence,
         **extra,
     }
+    data["warnings"] = set_aside(data)
+    return data
+
+
+def publish(conn: sqlite3.Connection, path: Path) -> None:
+    """The database as the pages read it, for download: copied by SQLite's
+    backup API inside the same read transaction, then checked whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    copy = sqlite3.connect(path)
+    try:
+        conn.backup(copy)
+        problem = copy.execute("pragma integrity_check").fetchone()[0]
+    finally:
+        copy.close()
+    if problem != "ok":
+        raise BuildError(f"the copy of the database for download failed SQLite's integrity check: {problem}")
 
 
 def prompt_of(conn: sqlite3.Connection, tables: set[str], run: dict[str, Any]) -> dict[str, Any] | None:

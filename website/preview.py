@@ -35,6 +35,8 @@ def preview_png(tiles: list[list[Any]]) -> bytes:
             start = (row * width + x0) * 3
             pixels[start : start + (x1 - x0) * 3] = colour * (x1 - x0)
 
+    # A tile the script placed nowhere (a sliver of no width) is not drawn.
+    tiles = [tile for tile in tiles if all(isinstance(v, (int, float)) for v in tile[:4])]
     boxes = [(left * width / 100, top * height / 100, w * width / 100, h * height / 100) for left, top, w, h, *_ in tiles]
     groups: dict[str, list[float]] = {}
     for (x, y, w, h), tile in zip(boxes, tiles):

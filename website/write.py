@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -40,7 +41,9 @@ def ours_to_replace(folder: Path) -> None:
         )
 
 
-def build(db_path: str | Path, out: str | Path, base_path: str = "/", site_url: str | None = None) -> int:
+def build(
+    db_path: str | Path, out: str | Path, base_path: str = "/", site_url: str | None = None, log: Callable[[str], object] = print
+) -> int:
     """Write the site to ``out``; returns the number of files written.
     ``site_url`` (https://...) makes link previews' image address absolute."""
     if not base_path.startswith("/") or not base_path.endswith("/"):
@@ -55,9 +58,11 @@ def build(db_path: str | Path, out: str | Path, base_path: str = "/", site_url: 
     tmp = out.with_name(out.name + ".tmp")
     for folder in (out, tmp):
         ours_to_replace(folder)
-    data = load(db_path)
-    env = environment(base_path)
     shutil.rmtree(tmp, ignore_errors=True)
+    data = load(db_path, publish_to=tmp / "data" / "data.db")
+    for line in data["warnings"]:
+        log(line)
+    env = environment(base_path)
     files: dict[str, str] = {}
 
     env.globals["nav_criteria"] = [{"name": c["name"], "title": c["title"]} for c in data["criteria"]]
@@ -144,7 +149,6 @@ def build(db_path: str | Path, out: str | Path, base_path: str = "/", site_url: 
         path = tmp / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    shutil.copyfile(db_path, tmp / "data" / "data.db")
     (tmp / "preview.png").write_bytes(preview_png(first["tiles"]))
     (tmp / MARKER).write_text("Made by build.py; the next build replaces this whole folder.\n")
     # Swap in the new site only once it is complete: a failed build leaves

@@ -1,0 +1,118 @@
+"""Values no occupation can have, set aside before anything is drawn.
+
+data.db is read as it is, and it may have been changed by hand or by a tool
+that knows nothing of what the figures mean. A value no occupation can have
+(a job count of zero, of 10^308 or of text; a score off its criterion's
+scale, infinite or not a number; a percentile outside 0 to 100; an address
+that is not https) is left out of the site as if BLS or the scorer had given
+none, and said in one line each. A criterion whose scale cannot be drawn is
+left out whole. What the pages then show is only what could be true.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+# The largest figure any occupation could have: the US has about 170 million jobs.
+MAX_JOBS = 400_000_000
+MAX_YEARLY_PAY = 10_000_000
+MAX_HOURLY_PAY = 5_000.0
+# What each occupation's figure may be: (lowest, highest, whole numbers only).
+FIGURES: dict[str, tuple[float, float, bool]] = {
+    "jobs": (1, MAX_JOBS, True),
+    "projected_jobs": (0, MAX_JOBS, True),
+    "employment_change": (-MAX_JOBS, MAX_JOBS, True),
+    "openings": (0, MAX_JOBS, True),
+    "median_pay_annual": (1, MAX_YEARLY_PAY, False),
+    "median_pay_hourly": (0.01, MAX_HOURLY_PAY, False),
+    "outlook_pct": (-100, 1000, True),
+    "pay_p10_annual": (1, MAX_YEARLY_PAY, False),
+    "pay_p90_annual": (1, MAX_YEARLY_PAY, False),
+    "pay_p10_hourly": (0.01, MAX_HOURLY_PAY, False),
+    "pay_p90_hourly": (0.01, MAX_HOURLY_PAY, False),
+}
+
+
+def number_in(value: Any, low: float, high: float, whole: bool = False) -> bool:
+    """A real number (not a bool, not text) from ``low`` to ``high``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if not math.isfinite(value) or not low <= value <= high:
+        return False
+    return not whole or float(value).is_integer()
+
+
+def listed(slugs: list[str]) -> str:
+    return ", ".join(slugs[:5]) + (f" and {len(slugs) - 5} more" if len(slugs) > 5 else "")
+
+
+def scale_problem(criterion: dict[str, Any]) -> str | None:
+    """Why a criterion's scale cannot be drawn, or None."""
+    low, high, tiers = criterion.get("min"), criterion.get("max"), criterion.get("tiers")
+    if not (isinstance(low, int) and isinstance(high, int)) or isinstance(low, bool) or isinstance(high, bool) or low >= high:
+        return f"its scale runs from {low!r} to {high!r}"
+    if not isinstance(tiers, list) or not tiers:
+        return "it has no tiers"
+    for tier in tiers:
+        if not (
+            isinstance(tier, dict)
+            and isinstance(tier.get("name"), str)
+            and number_in(tier.get("min"), low, high, whole=True)
+            and number_in(tier.get("max"), low, high, whole=True)
+        ):
+            return f"a tier is not a name with a range on its scale: {tier!r}"
+    return None
+
+
+def set_aside(data: dict[str, Any]) -> list[str]:
+    """Clean ``data`` (as ``load`` reads it) in place; return one line for
+    each kind of value set aside."""
+    said = []
+    for column, (low, high, whole) in FIGURES.items():
+        bad = [o["slug"] for o in data["occupations"] if o[column] is not None and not number_in(o[column], low, high, whole)]
+        for o in data["occupations"]:
+            if o["slug"] in bad:
+                o[column] = None
+        if bad:
+            said.append(f"set aside {column} of {listed(bad)}: not a figure an occupation can have")
+    bad = [o["slug"] for o in data["occupations"] if o["url"] is not None and not str(o["url"]).startswith("https://")]
+    for o in data["occupations"]:
+        if o["slug"] in bad:
+            o["url"] = None
+    if bad:
+        said.append(f"set aside the address of {listed(bad)}: not an https:// address")
+    kept = []
+    for c in data["criteria"]:
+        problem = scale_problem(c)
+        if problem:
+            said.append(f"set aside the criterion {c['name']}: {problem}")
+            continue
+        bad = [s for s, row in c["scores"].items() if not number_in(row["score"], c["min"], c["max"])]
+        for slug in bad:
+            del c["scores"][slug]
+            c["percentiles"].pop(slug, None)
+        if bad:
+            said.append(f"set aside {len(bad)} {c['name']} scores off its scale of {c['min']} to {c['max']}: {listed(bad)}")
+        kept.append(c)
+    data["criteria"] = kept
+    evidence = data["evidence"]
+    if evidence:
+        for m in evidence["measures"]:
+            bad = [s for s, v in m["values"].items() if not number_in(v["percentile"], 0, 100)]
+            for slug in bad:
+                del m["values"][slug]
+            if bad:
+                said.append(
+                    f"set aside {len(bad)} values of the measure {m['name']} with no percentile from 0 to 100: {listed(bad)}"
+                )
+        bad = [
+            s
+            for s, c in evidence["consensus"].items()
+            if not all(number_in(c[k], 0, 100) for k in ("low", "median", "high", "spread"))
+        ]
+        for slug in bad:
+            del evidence["consensus"][slug]
+        if bad:
+            said.append(f"set aside the published measures' summary of {listed(bad)}: not percentiles from 0 to 100")
+    return said

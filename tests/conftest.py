@@ -1,19 +1,90 @@
+"""What the tests share: where things are, the servers and databases they run
+against, and the commands as a user types them.
+
+The suite runs in parallel (pytest-xdist, set in pyproject.toml): a fixture of
+session scope is made once per worker, except the scrape of the local OOH copy,
+made once per run and read by every worker. Tests that share a costly fixture
+of module scope, or the browser, run on one worker (see
+pytest_collection_modifyitems)."""
+
+import contextlib
 import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import databases
 import pytest
+import sqlite_utils
+from click.testing import CliRunner
 from servers import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # The faithful local copy of the OOH that sits beside the project (see README).
 BLS_COPY = Path(os.environ.get("OOH_LOCAL_COPY", ROOT.parent / "shared" / "bls-ooh"))
+# The published datasets the measures stage reads (see its README).
+SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
+# What tests pass to score run, so that only the test of back-off waits for it in real time.
+QUICK_RETRY = ("--retry-wait", "0.01")
 
 
 def need_bls_copy():
     if not (BLS_COPY / "ooh" / "a-z-index.htm").is_file():
         pytest.skip(f"the local copy of the OOH is not at {BLS_COPY} (set OOH_LOCAL_COPY to its folder)")
     return BLS_COPY
+
+
+def need_reference(name="README.md"):
+    """A file of the published reference data beside the project, or a skip saying where it should be."""
+    path = SHARED_REFERENCE / name
+    if not path.exists():
+        pytest.skip(f"the published reference data is not at {path}")
+    return path
+
+
+# Running in parallel ------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep together, on one worker, the tests that share what is costly to
+    make: every test of the browser (one Chromium), and the tests of a module
+    that share a fixture of module scope (a built site, a Datasette, a scored
+    database). The others go wherever a worker is free."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        if "browser" in info.names_closure:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def run_dir(tmp_path_factory):
+    """A folder for this run of the suite that every worker shares."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextlib.contextmanager
+def only_one_worker(lock_file):
+    """Hold ``lock_file`` so that one worker at a time goes on."""
+    import fcntl
+
+    with open(lock_file, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# Servers ---------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -32,11 +103,65 @@ def bls_site():
     server.close()
 
 
+@dataclass(frozen=True)
+class Scrape:
+    """One scrape of the whole local OOH copy: read it, never write to it."""
+
+    db: Path
+    cache: Path
+    exit_code: int
+    output: str
+
+
+@pytest.fixture(scope="session")
+def bls_scrape(tmp_path_factory):
+    """``python -m scrape`` over real HTTP against all 342 pages of the local
+    OOH copy, once for the whole run: the first worker to ask scrapes, the
+    others wait for it and read what it wrote."""
+    from scrape.cli import main
+
+    copy = need_bls_copy()
+    folder = run_dir(tmp_path_factory) / "bls-scrape"
+    result = folder / "result.txt"
+    with only_one_worker(run_dir(tmp_path_factory) / "bls-scrape.lock"):
+        if not result.is_file():
+            folder.mkdir(exist_ok=True)
+            server = Server(copy)
+            try:
+                done = CliRunner().invoke(
+                    main,
+                    ["--base-url", server.url, "--db", str(folder / "data.db"), "--cache", str(folder / "cache"), "--delay", "0"],
+                )
+            finally:
+                server.close()
+            result.write_text(f"{done.exit_code}\n{done.output}")
+    code, output = result.read_text().split("\n", 1)
+    return Scrape(folder / "data.db", folder / "cache", int(code), output)
+
+
+@pytest.fixture
+def fake():
+    """The fake Messages API on loopback (tests/fake_anthropic.py)."""
+    from fake_anthropic import FakeAnthropic
+
+    server = FakeAnthropic()
+    yield server
+    server.close()
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# A browser -------------------------------------------------------------------
+
+
 def chromium_path():
     """Debian's Chromium, installed here on first use where the machine allows."""
-    import shutil
-    import subprocess
-
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     if path:
         return path
@@ -63,31 +188,51 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(tmp_path_factory):
     playwright_api = pytest.importorskip("playwright.sync_api")
-    executable = chromium_path()
+    # Two workers must not install Chromium at once.
+    with only_one_worker(run_dir(tmp_path_factory) / "chromium.lock"):
+        executable = chromium_path()
     with playwright_api.sync_playwright() as p:
         instance = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
 
 
-def project_copy(destination):
-    """The project's tracked files copied to ``destination``, with the
-    installed node_modules linked in, as a fork would have them."""
-    import shutil
-    import subprocess
+# Databases ---------------------------------------------------------------------
 
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    for name in filter(None, files.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    if (ROOT / "node_modules").is_dir():
-        (destination / "node_modules").symlink_to(ROOT / "node_modules")
-    return destination
+
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory):
+    """The small databases of databases.py, made once per worker."""
+    folder = tmp_path_factory.mktemp("databases")
+    return {
+        "unscored": databases.unscored(ROOT / "data.db", folder / "unscored.db"),
+        "sample": databases.sample(ROOT / "data.db", folder / "sample.db"),
+    }
+
+
+@pytest.fixture
+def db_path(tmp_path, database_templates):
+    """A copy of the committed data.db without any scores yet."""
+    return Path(shutil.copy(database_templates["unscored"], tmp_path / "data.db"))
+
+
+@pytest.fixture
+def sample_path(tmp_path, database_templates):
+    """``db_path`` with twenty occupations (databases.SAMPLE), for tests of
+    what a stage does with every occupation it has."""
+    return Path(shutil.copy(database_templates["sample"], tmp_path / "data.db"))
+
+
+@pytest.fixture
+def committed_copy(tmp_path):
+    """A copy of the committed data.db, scores and all."""
+    return Path(shutil.copy(ROOT / "data.db", tmp_path / "data.db"))
+
+
+def rows(db_path, sql, params=()):
+    return list(sqlite_utils.Database(db_path).query(sql, params))
 
 
 def count_rows(db_path, table):
@@ -103,47 +248,62 @@ def count_rows(db_path, table):
         return 0
 
 
+def saved(db_path):
+    """Scores saved so far, while a scorer may still be running."""
+    return count_rows(db_path, "scores")
+
+
 def wait_until(condition, seconds=30):
     """Poll ``condition`` until it is true or ``seconds`` pass (for killing a run midway)."""
-    import time
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not condition():
         time.sleep(0.05)
 
 
-@pytest.fixture
-def fake():
-    """The fake Messages API on loopback (tests/fake_anthropic.py)."""
-    from fake_anthropic import FakeAnthropic
-
-    server = FakeAnthropic()
-    yield server
-    server.close()
+# The commands, as a user runs them ----------------------------------------------
 
 
-@pytest.fixture
-def db_path(tmp_path):
-    """A copy of the committed data.db without any scores yet."""
-    import shutil
+def only(*slugs):
+    return [arg for slug in slugs for arg in ("--only", slug)]
 
-    import sqlite_utils
 
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
-    db = sqlite_utils.Database(path)
-    for table in (
-        "task_agreement",
-        "run_agreement",
-        "task_scores",
-        "scores",
-        "score_failures",
-        "batch_requests",
-        "batches",
-        "runs",
-        "criteria",
-    ):
-        if db[table].exists():
-            db.execute(f"delete from [{table}]")
-    db.conn.commit()
-    return path
+def score(fake, db_path, *args, env=None):
+    """``python -m score ARGS --db DB`` in this process, with the fake API's
+    address and key when ``fake`` is given; ``score run`` waits
+    QUICK_RETRY before a retry unless the test says otherwise."""
+    from score.cli import cli
+
+    environment = fake.env() if fake else {}
+    environment.update(env or {})
+    if args[0] == "run" and "--retry-wait" not in args:
+        args = (*args, *QUICK_RETRY)
+    return CliRunner(env=environment).invoke(cli, [*args, "--db", str(db_path)])
+
+
+def score_command(db_path, *args):
+    """``python -m score run --criterion ai_exposure ARGS``, for a process of its own to interrupt or kill."""
+    return [sys.executable, "-m", "score", "run", "--criterion", "ai_exposure", "--db", str(db_path), *QUICK_RETRY, *args]
+
+
+def agree(db_path):
+    """``python -m compare``, as a user runs it after scoring."""
+    from compare.cli import cli
+
+    result = CliRunner().invoke(cli, ["--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def project_copy(destination):
+    """The project's tracked files copied to ``destination``, with the
+    installed node_modules linked in, as a fork would have them."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for name in filter(None, files.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    if (ROOT / "node_modules").is_dir():
+        (destination / "node_modules").symlink_to(ROOT / "node_modules")
+    return destination

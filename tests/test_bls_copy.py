@@ -1,12 +1,11 @@
 """The real scraper over real HTTP against all 342 pages of the local OOH copy,
 and the committed data.db checked against what it produces."""
 
+import sqlite3
+
 import pytest
 import sqlite_utils
-from click.testing import CliRunner
 from conftest import ROOT
-
-from scrape.cli import main
 
 TABLES = (
     "occupations",
@@ -22,14 +21,11 @@ TABLES = (
 )
 
 
-@pytest.fixture(scope="session")
-def scraped(bls_site, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("bls")
-    result = CliRunner().invoke(
-        main, ["--base-url", bls_site.url, "--db", str(tmp / "data.db"), "--cache", str(tmp / "cache"), "--delay", "0"]
-    )
-    assert result.exit_code == 0, result.output
-    return sqlite_utils.Database(tmp / "data.db"), result.output
+@pytest.fixture
+def scraped(bls_scrape):
+    """The run's one scrape of the local OOH copy (conftest.bls_scrape), read only."""
+    assert bls_scrape.exit_code == 0, bls_scrape.output
+    return sqlite_utils.Database(sqlite3.connect(f"{bls_scrape.db.as_uri()}?mode=ro", uri=True)), bls_scrape.output
 
 
 def test_totals(scraped):

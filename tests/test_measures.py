@@ -10,48 +10,21 @@ import numpy as np
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, SHARED_REFERENCE, need_reference
+from databases import soc_pages
 
 from compare import ranks
 from compare import refresh as compare_refresh
 from measures import definitions, load
 from measures.cli import cli
-from scrape import store as scrape_store
 
 REFERENCE = FIXTURES / "reference"
 DEFINITIONS = REFERENCE / "measures.toml"
-SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
-
-# slug: [(soc_code, level, employment)], in page order; the level-0 rows give the total.
-PAGES = {
-    "detailed-one": [("11-1011", 0, 100)],
-    "two-codes": [(None, 0, 300), ("15-1252", 1, 200), ("15-1253", 1, 100)],
-    "broad-only": [("17-3010", 0, 50)],
-    "nem-code": [("25-9045", 0, 80)],
-    "partly": [(None, 0, 100), ("41-2011", 1, 60), ("41-2012", 1, 40)],
-    "unreached": [("99-9999", 0, 10)],
-    "no-soc": [],
-}
 
 
 def make_db(path):
-    db = sqlite_utils.Database(path)
-    db.executescript(scrape_store.SCHEMA)
-    for slug, rows in PAGES.items():
-        db["occupations"].insert(
-            {
-                "slug": slug,
-                "title": slug.replace("-", " ").title(),
-                "category": "test",
-                "url": f"https://www.bls.gov/ooh/test/{slug}.htm",
-                "jobs": rows[0][2] if rows else None,
-            }
-        )
-        for i, (soc, level, employment) in enumerate(rows):
-            db["projections"].insert(
-                {"slug": slug, "row": i, "soc_code": soc, "title": soc or "total", "level": level, "employment_base": employment}
-            )
-    return db
+    """The occupations and SOC codes of databases.SOC_PAGES, one join rule each."""
+    return sqlite_utils.Database(soc_pages(path))
 
 
 @pytest.fixture
@@ -304,12 +277,10 @@ def test_karpathy_scores_track_gpt4_beta_as_published():
     assert n >= 335 and 0.85 <= rho <= 0.91 and low < rho < high
 
 
-def test_loading_the_shared_reference_again_changes_nothing(tmp_path):
-    if not (SHARED_REFERENCE / "README.md").is_file():
-        pytest.skip(f"the published reference data is not at {SHARED_REFERENCE}")
-    shutil.copy(ROOT / "data.db", tmp_path / "data.db")
-    result = CliRunner().invoke(cli, ["--reference", str(SHARED_REFERENCE), "--db", str(tmp_path / "data.db")])
+def test_loading_the_shared_reference_again_changes_nothing(committed_copy):
+    need_reference()
+    result = CliRunner().invoke(cli, ["--reference", str(SHARED_REFERENCE), "--db", str(committed_copy)])
     assert result.exit_code == 0, result.output
     assert "nothing changed" in result.output
-    with sqlite3.connect(tmp_path / "data.db") as conn:
+    with sqlite3.connect(committed_copy) as conn:
         assert conn.execute("select count(*) from measure_values where measure = 'eloundou_gpt4'").fetchone()[0] == 341

@@ -7,32 +7,17 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import time
 
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from conftest import ROOT, count_rows, wait_until
+from conftest import ROOT, count_rows, need_reference, only, rows, saved, score, score_command, wait_until
 
 from score import criteria, prices, prompt
 from score.cli import cli
 
 SOME = ["actuaries", "dentists", "roofers", "registered-nurses", "software-developers"]
-
-
-def score(fake, db_path, *args, env=None):
-    environment = fake.env() if fake else {}
-    environment.update(env or {})
-    return CliRunner(env=environment).invoke(cli, [*args, "--db", str(db_path)])
-
-
-def rows(db_path, sql, params=()):
-    return list(sqlite_utils.Database(db_path).query(sql, params))
-
-
-def only(*slugs):
-    return [arg for slug in slugs for arg in ("--only", slug)]
 
 
 def test_run_scores_and_records_provenance(fake, db_path):
@@ -157,13 +142,29 @@ def test_a_changed_rubric_rescores(fake, db_path, tmp_path):
     assert "Weigh the most time-consuming" in rows(db_path, "select rubric from criteria")[0]["rubric"]
 
 
-@pytest.mark.parametrize("fault", ["429", "529", "500"])
-def test_rate_limits_and_server_errors_are_retried(fake, db_path, fault):
+@pytest.mark.parametrize(
+    "fault, retry_after, retry_wait, said",
+    [
+        # The server's Retry-After wins over --retry-wait: the one test that waits for a retry in real time.
+        ("429", "1", "0.01", "HTTP 429; retrying in 1s"),
+        # Without one, the first retry waits --retry-wait, 1 s unless it is given.
+        ("529", None, "0.01", "HTTP 529; retrying in 0.01s"),
+        ("500", None, "0.01", "HTTP 500; retrying in 0.01s"),
+    ],
+)
+def test_rate_limits_and_server_errors_are_retried(fake, db_path, fault, retry_after, retry_wait, said):
+    fake.state.retry_after = retry_after
     fake.state.fault(fault)
-    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"), "--concurrency", "1")
+    started = time.monotonic()
+    result = score(
+        fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"), "--concurrency", "1", "--retry-wait", retry_wait
+    )
     assert result.exit_code == 0, result.output
-    assert f"HTTP {fault}; retrying in 1s" in result.output
+    assert said in result.output
     assert len(fake.state.requests) == 2 and len(rows(db_path, "select * from scores")) == 1
+    if retry_after:
+        assert time.monotonic() - started >= float(retry_after)
+    assert {p.name: p.default for p in cli.commands["run"].params}["retry_wait"] == 1.0
 
 
 def test_slow_reply_past_the_timeout_is_retried(fake, db_path):
@@ -219,9 +220,10 @@ def test_budget_stops_before_it_is_exceeded(fake, db_path):
 
 def test_killed_midway_and_resumed(fake, db_path):
     fake.state.delay = 0.2
-    command = [sys.executable, "-m", "score", "run", "--criterion", "ai_exposure", "--db", str(db_path), "--concurrency", "2"]
     env = {**os.environ, **fake.env()}
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        score_command(db_path), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     wait_until(lambda: saved(db_path) >= 6)
     process.send_signal(signal.SIGINT)
     output = process.communicate(timeout=30)[0]
@@ -233,15 +235,11 @@ def test_killed_midway_and_resumed(fake, db_path):
 
     fake.state.delay = 0
     fake.state.requests.clear()
-    finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert finished.returncode == 0, finished.stderr
+    finished = score(fake, db_path, "run", "--criterion", "ai_exposure")  # the same command again
+    assert finished.exit_code == 0, finished.output
     assert f"{341 - done} scored, 0 failed, {done} already scored" in finished.stdout
     assert len(fake.state.requests) == 341 - done
     assert len(rows(db_path, "select distinct slug from scores")) == 341
-
-
-def saved(db_path):
-    return count_rows(db_path, "scores")
 
 
 def test_batch_mode_scores_at_half_price(fake, db_path):
@@ -259,22 +257,11 @@ def test_batch_mode_scores_at_half_price(fake, db_path):
 
 def test_batch_interrupted_while_polling_resumes_the_same_batch(fake, db_path):
     fake.state.polls_until_ended = 10**6
-    command = [
-        sys.executable,
-        "-m",
-        "score",
-        "run",
-        "--criterion",
-        "ai_exposure",
-        "--db",
-        str(db_path),
-        "--batch",
-        "--poll-interval",
-        "0.05",
-        *only(*SOME),
-    ]
+    args = ("--batch", "--poll-interval", "0.05", *only(*SOME))
     env = {**os.environ, **fake.env()}
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        score_command(db_path, *args), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     wait_until(lambda: count_rows(db_path, "batches") > 0)
     time.sleep(0.3)
     process.send_signal(signal.SIGINT)
@@ -283,8 +270,8 @@ def test_batch_interrupted_while_polling_resumes_the_same_batch(fake, db_path):
     assert saved(db_path) == 0
 
     fake.state.polls_until_ended = 0
-    finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
+    finished = score(fake, db_path, "run", "--criterion", "ai_exposure", *args)  # the same command again
+    assert finished.exit_code == 0, finished.output
     assert "resuming batch msgbatch_fake_0001" in finished.stderr
     assert fake.state.batch_creations == 1
     assert saved(db_path) == 5
@@ -292,9 +279,7 @@ def test_batch_interrupted_while_polling_resumes_the_same_batch(fake, db_path):
 
 
 def test_import_reference_scores_as_the_current_run(db_path):
-    reference = ROOT.parent / "shared" / "reference" / "karpathy-jobs-ai-exposure.csv"
-    if not reference.exists():
-        pytest.skip(f"the reference scores are not at {reference}")
+    reference = need_reference("karpathy-jobs-ai-exposure.csv")
     result = score(
         None, db_path, "import", str(reference), "--criterion", "ai_exposure", "--source", "karpathy/jobs, Gemini 3 Flash, 2026"
     )
@@ -317,9 +302,7 @@ def test_import_by_soc_code_round_trips_the_reference_scores(db_path, tmp_path):
     """Spread the published slug scores onto each occupation's SOC codes, import
     them by SOC, and get the same scores back: exactly where an occupation has
     one SOC code, as an employment-weighted mean where codes are shared."""
-    reference = ROOT.parent / "shared" / "reference" / "karpathy-jobs-ai-exposure.csv"
-    if not reference.exists():
-        pytest.skip(f"the reference scores are not at {reference}")
+    reference = need_reference("karpathy-jobs-ai-exposure.csv")
     import csv
 
     by_slug = {r["slug"]: int(r["score"]) for r in csv.DictReader(reference.open())}
@@ -365,9 +348,7 @@ def test_import_rejects_bad_files_with_one_line(db_path, tmp_path):
 
 
 def test_a_trial_run_does_not_replace_a_complete_layer(fake, db_path):
-    reference = ROOT.parent / "shared" / "reference" / "karpathy-jobs-ai-exposure.csv"
-    if not reference.exists():
-        pytest.skip(f"the reference scores are not at {reference}")
+    reference = need_reference("karpathy-jobs-ai-exposure.csv")
     score(
         None, db_path, "import", str(reference), "--criterion", "ai_exposure", "--source", "karpathy/jobs, Gemini 3 Flash, 2026"
     )

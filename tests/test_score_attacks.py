@@ -13,37 +13,26 @@ import time
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from conftest import ROOT, wait_until
+from conftest import ROOT, free_port, only, rows, saved, score, score_command, wait_until
 from fake_anthropic import API_KEY as FAKE_KEY
-from test_score import SOME, only, rows, saved, score
 
 from score import prices
 from score.cli import cli
 
-
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def command(db_path, *args):
-    return [sys.executable, "-m", "score", "run", "--criterion", "ai_exposure", "--db", str(db_path), *args]
+SOME = ["actuaries", "dentists", "roofers", "registered-nurses", "software-developers"]
 
 
 def start(fake, db_path, *args, env=None):
+    """A scorer in a process of its own, to interrupt, kill or hold the database."""
     environment = {**os.environ, **fake.env(), **(env or {})}
     return subprocess.Popen(
-        command(db_path, *args), cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        score_command(db_path, *args), cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
 
 def finish(fake, db_path, *args):
-    return subprocess.run(
-        command(db_path, *args), cwd=ROOT, env={**os.environ, **fake.env()}, capture_output=True, text=True, timeout=120
-    )
+    """The run a user starts next, in this process: ``python -m score run --criterion ai_exposure ARGS``."""
+    return score(fake, db_path, "run", "--criterion", "ai_exposure", *args)
 
 
 def test_ctrl_c_saves_every_reply_already_paid_for(fake, db_path):
@@ -60,7 +49,7 @@ def test_ctrl_c_saves_every_reply_already_paid_for(fake, db_path):
     assert rows(db_path, "select status from runs")[0]["status"] == "interrupted"
     fake.state.delay = 0
     fake.state.requests.clear()
-    assert finish(fake, db_path).returncode == 0
+    assert finish(fake, db_path).exit_code == 0
     assert len(fake.state.requests) == 341 - answered  # nothing asked twice
 
 
@@ -99,7 +88,7 @@ def test_a_second_scorer_on_the_same_database_stops_at_once(fake, db_path):
     wait_until(lambda: saved(db_path) >= 1)
     other = next(m for m in prices.table()["models"] if m != prices.default_model())
     second = finish(fake, db_path, "--concurrency", "8", "--model", other)
-    assert second.returncode == 1
+    assert second.exit_code == 1
     assert (
         second.stderr.strip()
         == f"Error: another scorer is running on {db_path}; wait for it to finish (or stop it), then run again"
@@ -119,7 +108,7 @@ def test_killed_while_sending_a_batch_finds_it_again(fake, db_path):
     process.kill()
     process.wait()
     result = finish(fake, db_path, *only(*SOME), "--batch", "--poll-interval", "0")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     assert "found batch msgbatch_fake_0001" in result.stderr
     assert fake.state.batch_creations == 1  # not paid for twice
     assert saved(db_path) == 5
@@ -149,14 +138,14 @@ def test_a_batch_record_that_never_reached_the_api_is_dropped(fake, db_path):
     )
     db.conn.commit()
     fake.state.polls_until_ended = 0
-    plan = subprocess.run([*command(db_path, *only(*SOME), "--batch", "--dry-run")], cwd=ROOT, capture_output=True, text=True)
-    assert plan.returncode == 0
+    plan = score(None, db_path, "run", "--criterion", "ai_exposure", *only(*SOME), "--batch", "--dry-run")
+    assert plan.exit_code == 0, plan.output
     from score import criteria, prices, run
 
     the_plan = run.plan(db, criteria.load("ai_exposure"), prices.default_model(), prices.price(prices.default_model()), only=SOME)
     store.batch_submitting(db, 1, the_plan.config, the_plan.jobs)
     result = finish(fake, db_path, *only(*SOME), "--batch", "--poll-interval", "0")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     assert "never reached the API" in result.stderr
     assert fake.state.batch_creations == 1 and saved(db_path) == 5
 
@@ -164,14 +153,14 @@ def test_a_batch_record_that_never_reached_the_api_is_dropped(fake, db_path):
 def test_no_ordinary_run_pays_for_what_waits_in_a_batch(fake, db_path):
     fake.state.polls_until_ended = 10**6
     sent = finish(fake, db_path, *only(*SOME), "--batch", "--no-wait")
-    assert sent.returncode == 0, sent.stderr
+    assert sent.exit_code == 0, sent.stderr
     assert "run 1 submitted" in sent.stdout
     result = finish(fake, db_path, *only(*SOME))
-    assert result.returncode == 0
+    assert result.exit_code == 0
     assert "5 more wait in a batch already sent" in result.stdout
     assert fake.state.requests == []
     fake.state.polls_until_ended = 0
-    assert finish(fake, db_path, *only(*SOME), "--batch", "--poll-interval", "0").returncode == 0
+    assert finish(fake, db_path, *only(*SOME), "--batch", "--poll-interval", "0").exit_code == 0
     assert saved(db_path) == 5 and fake.state.batch_creations == 1
 
 
@@ -180,11 +169,11 @@ def test_a_results_download_cut_short_is_collected_once(fake, db_path):
     # Sent, checked, checked again by the SDK for the results' address, then the results drop after two.
     fake.state.batch_faults.extend([None, None, None, "cut"])
     first = finish(fake, db_path, *only(*SOME), "--batch", "--poll-interval", "0")
-    assert first.returncode == 3, first.stderr  # partial: some saved
+    assert first.exit_code == 3, first.stderr  # partial: some saved
     assert "were cut short" in first.stderr.strip().splitlines()[-1]
     assert 0 < saved(db_path) < 5
     second = finish(fake, db_path, *only(*SOME), "--batch", "--poll-interval", "0")
-    assert second.returncode == 0, second.stderr
+    assert second.exit_code == 0, second.stderr
     assert saved(db_path) == 5
     assert rows(db_path, "select count(*) as n from scores")[0]["n"] == 5
     spent = rows(db_path, "select sum(cost_usd) as c from runs")[0]["c"]
@@ -195,22 +184,22 @@ def test_a_529_while_polling_is_retried(fake, db_path):
     fake.state.polls_until_ended = 1
     fake.state.batch_faults.extend([None, "529", "529"])
     result = finish(fake, db_path, *only(*SOME), "--batch", "--poll-interval", "0")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     assert "HTTP 529 checking batch msgbatch_fake_0001; retrying" in result.stderr
     assert saved(db_path) == 5
 
 
 def test_a_batch_the_api_forgot_is_marked_lost_and_planned_again(fake, db_path):
     fake.state.polls_until_ended = 10**6
-    assert finish(fake, db_path, *only(*SOME), "--batch", "--no-wait").returncode == 0
+    assert finish(fake, db_path, *only(*SOME), "--batch", "--no-wait").exit_code == 0
     fake.state.batches.clear()
     lost = finish(fake, db_path, *only(*SOME), "--batch", "--poll-interval", "0")
-    assert lost.returncode == 1
+    assert lost.exit_code == 1
     assert "msgbatch_fake_0001 is not known to the API any more" in lost.stderr
     assert rows(db_path, "select status from batches") == [{"status": "lost"}]
     fake.state.polls_until_ended = 0
     again = finish(fake, db_path, *only(*SOME), "--batch", "--poll-interval", "0")
-    assert again.returncode == 0, again.stderr
+    assert again.exit_code == 0, again.stderr
     assert fake.state.batch_creations == 2 and saved(db_path) == 5
 
 
@@ -231,15 +220,16 @@ def test_a_key_with_a_trailing_newline_works_and_a_mangled_one_is_refused(fake, 
 
 def test_an_unreachable_api_is_one_line_before_any_run(db_path):
     started = time.monotonic()
-    result = subprocess.run(
-        command(db_path, *only(*SOME)),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"},
+    result = score(
+        None,
+        db_path,
+        "run",
+        "--criterion",
+        "ai_exposure",
+        *only(*SOME),
+        env={"ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"},
     )
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1].startswith("Error: the API could not be reached")
     assert "Traceback" not in result.stderr
     assert time.monotonic() - started < 60
@@ -255,7 +245,7 @@ def test_an_api_that_goes_away_midway_stops_the_run(db_path):
     )
     api.stdout.readline()  # listening
     env = {**os.environ, "ANTHROPIC_API_KEY": FAKE_KEY, "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}"}
-    process = subprocess.Popen(command(db_path, "--concurrency", "4"), cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(score_command(db_path, "--concurrency", "4"), cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
     wait_until(lambda: saved(db_path) >= 4)
     api.kill()
     api.wait()

@@ -2,8 +2,6 @@
 neighbours, an evaluation that beats both baselines, recomputed only when a
 text changes."""
 
-import shutil
-
 import numpy as np
 import pytest
 import sqlite_utils
@@ -12,13 +10,6 @@ from conftest import ROOT
 
 from space import embed
 from space.cli import cli
-
-
-@pytest.fixture
-def db_path(tmp_path):
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
-    return path
 
 
 def test_committed_space_covers_every_occupation():
@@ -47,12 +38,12 @@ def test_every_method_beats_both_baselines():
     assert recall[("tfidf-svd-128", "random", 10)] == pytest.approx(10 / 341, abs=1e-4)
 
 
-def test_embedding_again_gives_the_same_neighbours(db_path):
-    db = sqlite_utils.Database(db_path)
+def test_embedding_again_gives_the_same_neighbours(committed_copy):
+    db = sqlite_utils.Database(committed_copy)
     before = list(
         db.query("select slug, rank, other_slug from nearest_occupations where backend = 'tfidf-svd-128' order by 1, 2")
     )
-    result = CliRunner().invoke(cli, ["--backend", "tfidf", "--force", "--db", str(db_path)])
+    result = CliRunner().invoke(cli, ["--backend", "tfidf", "--force", "--db", str(committed_copy)])
     assert result.exit_code == 0, result.output
     assert "tfidf-svd-128: 342 occupations embedded" in result.output
     assert "nearest by description   @5: 0.409  @10: 0.601" in result.output
@@ -60,15 +51,15 @@ def test_embedding_again_gives_the_same_neighbours(db_path):
     assert after == before
 
 
-def test_nothing_is_recomputed_until_a_text_changes(db_path):
-    before = db_path.read_bytes()
-    unchanged = CliRunner().invoke(cli, ["--db", str(db_path)])
+def test_nothing_is_recomputed_until_a_text_changes(committed_copy):
+    before = committed_copy.read_bytes()
+    unchanged = CliRunner().invoke(cli, ["--db", str(committed_copy)])
     assert "342 occupations unchanged, vectors kept" in unchanged.output
-    assert db_path.read_bytes() == before
-    db = sqlite_utils.Database(db_path)
+    assert committed_copy.read_bytes() == before
+    db = sqlite_utils.Database(committed_copy)
     db.execute("update occupations set what_they_do = 'They tend bees and harvest honey.' where slug = 'actuaries'")
     db.conn.commit()
-    changed = CliRunner().invoke(cli, ["--db", str(db_path)])
+    changed = CliRunner().invoke(cli, ["--db", str(committed_copy)])
     assert "342 occupations embedded" in changed.output
     hashes = dict(db.execute("select slug, input_hash from embeddings where backend = 'tfidf-svd-128'").fetchall())
     assert hashes["actuaries"] == embed.text_hash(embed.document(db["occupations"].get("actuaries")))
@@ -86,8 +77,8 @@ def test_the_evaluation_counts_exactly():
     assert recall["nearest by description"][3] == recall["random"][3] == recall["same BLS category"][3] == 1.0
 
 
-def test_the_neural_backend_runs_offline_where_installed(db_path):
+def test_the_neural_backend_runs_offline_where_installed(committed_copy):
     pytest.importorskip("sentence_transformers", reason="the neural backend is an optional extra (pip install -e '.[neural]')")
-    result = CliRunner(env={"HF_HUB_OFFLINE": "1"}).invoke(cli, ["--backend", "minilm", "--force", "--db", str(db_path)])
+    result = CliRunner(env={"HF_HUB_OFFLINE": "1"}).invoke(cli, ["--backend", "minilm", "--force", "--db", str(committed_copy)])
     assert result.exit_code == 0, result.output
     assert "all-MiniLM-L6-v2: 342 occupations embedded" in result.output

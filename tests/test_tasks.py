@@ -3,6 +3,7 @@ real CLI and the real SDK against the fake Messages API, on a copy of data.db.""
 
 import json
 import re
+import shutil
 from html import unescape
 from types import SimpleNamespace
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from conftest import agree, only, rows, score
 
 from compare import ranks
 from compare import refresh as compare_refresh
@@ -19,23 +21,9 @@ from score.cli import cli
 SOME = ["actuaries", "roofers", "registered-nurses", "postsecondary-teachers"]
 
 
-def score(fake, db_path, *args):
-    return CliRunner(env=fake.env() if fake else {}).invoke(cli, [*args, "--db", str(db_path)])
-
-
-def agree(db_path):
-    """python -m compare, as a user runs it after scoring."""
-    from compare.cli import cli as compare_cli
-
-    return CliRunner().invoke(compare_cli, ["--db", str(db_path)])
-
-
-def only(*slugs):
-    return [arg for slug in slugs for arg in ("--only", slug)]
-
-
-def rows(db_path, sql, params=()):
-    return list(sqlite_utils.Database(db_path).query(sql, params))
+def scorable(db_path):
+    """The occupations a run must cover to be complete: those with a job count."""
+    return rows(db_path, "select count(*) as n from occupations where jobs is not null")[0]["n"]
 
 
 # Choosing tasks and adding them up ------------------------------------------
@@ -257,8 +245,8 @@ def fill_task_run(db, criterion, score_of_label):
     return run_id
 
 
-def test_task_agreement_measures_scores_against_the_labels(db_path):
-    db = sqlite_utils.Database(db_path)
+def test_task_agreement_measures_scores_against_the_labels(sample_path):
+    db = sqlite_utils.Database(sample_path)
     store.ensure(db)
     criterion = criteria.load("ai_exposure")
     store.save_criterion(db, criterion)
@@ -275,19 +263,21 @@ def test_task_agreement_measures_scores_against_the_labels(db_path):
     assert not any(compare_refresh.run(db).values())  # nothing changed, nothing written
 
 
-def test_runs_agree_and_a_consensus_is_their_median(fake, db_path):
+def test_runs_agree_and_a_consensus_is_their_median(fake, sample_path):
+    db_path = sample_path
+    n = scorable(db_path)
     models = ["--model", "claude-haiku-5-5", "--model", "claude-sonnet-5-5", "--model", "claude-opus-5-5"]
     assert score(fake, db_path, "run", "--criterion", "ai_exposure", *models).exit_code == 0
-    assert agree(db_path).exit_code == 0
+    agree(db_path)
     pairs = rows(db_path, "select * from run_agreement order by run_a, run_b")
     assert [(p["run_a"], p["run_b"]) for p in pairs] == [(1, 2), (1, 3), (2, 3)]
     a = dict((r["slug"], r["score"]) for r in rows(db_path, "select slug, score from scores where run_id = 1"))
     b = dict((r["slug"], r["score"]) for r in rows(db_path, "select slug, score from scores where run_id = 2"))
-    assert pairs[0]["n"] == 341 and pairs[0]["within_one"] == pytest.approx(
+    assert pairs[0]["n"] == n and pairs[0]["within_one"] == pytest.approx(
         round(sum(abs(a[s] - b[s]) <= 1 for s in a) / len(a), 3)
     )
     listing = score(None, db_path, "runs").output
-    assert f"runs 1 and 2 (ai_exposure, 341 occupations): Spearman {pairs[0]['spearman']:.2f}" in listing
+    assert f"runs 1 and 2 (ai_exposure, {n} occupations): Spearman {pairs[0]['spearman']:.2f}" in listing
 
     made = score(None, db_path, "consensus", "--criterion", "ai_exposure")
     assert made.exit_code == 0 and made.output.strip() == "run 4: the median of runs 1, 2, 3"
@@ -300,7 +290,7 @@ def test_runs_agree_and_a_consensus_is_their_median(fake, db_path):
     again = score(None, db_path, "consensus", "--criterion", "ai_exposure", "--use")
     assert again.stdout.strip() == "run 4 is already the median of runs 1, 2, 3 (now the current run)"
     assert rows(db_path, "select current_run from criteria")[0]["current_run"] == 4
-    assert agree(db_path).exit_code == 0
+    agree(db_path)
     # The consensus is not itself one of the runs it is compared with.
     assert all(4 not in (p["run_a"], p["run_b"]) for p in rows(db_path, "select * from run_agreement"))
 
@@ -316,27 +306,21 @@ def test_a_consensus_needs_two_complete_runs(fake, db_path):
 
 
 @pytest.fixture(scope="module")
-def scored(tmp_path_factory):
-    """A copy of data.db scored by the fake API: two models at task level and
-    the default model at occupation level, every occupation."""
-    import shutil
-
-    from conftest import ROOT
+def scored(tmp_path_factory, database_templates):
+    """The sample database (databases.SAMPLE) scored by the fake API: two
+    models at task level and the default model at occupation level, every
+    occupation, and compared."""
     from fake_anthropic import FakeAnthropic
 
     path = tmp_path_factory.mktemp("scored") / "data.db"
-    shutil.copy(ROOT / "data.db", path)
-    db = sqlite_utils.Database(path)
-    for table in ("task_agreement", "run_agreement", "task_scores", "scores", "runs", "criteria"):
-        db.execute(f"delete from [{table}]")
-    db.conn.commit()
+    shutil.copy(database_templates["sample"], path)
     fake = FakeAnthropic()
     try:
         both = ["--model", "claude-haiku-5-5", "--model", "claude-sonnet-5-5", "--concurrency", "16"]
         assert score(fake, path, "run", "--criterion", "ai_exposure", "--level", "task", *both).exit_code == 0
         assert score(fake, path, "run", "--criterion", "ai_exposure", "--concurrency", "16").exit_code == 0
         assert score(None, path, "use", "1").exit_code == 0  # the layer: Haiku's task-level run
-        assert agree(path).exit_code == 0
+        agree(path)
     finally:
         fake.close()
     return path
@@ -380,17 +364,15 @@ def test_pages_show_the_tasks_the_agreement_and_every_run(scored, tmp_path):
     assert "Checked against people's task labels" in page
     assert f"Against people's labels, over {human[2]:,} tasks: rank correlation (Spearman) {human[3]:.2f}" in page
     pair = db["run_agreement"].get(("ai_exposure", 1, 2))
-    assert f"claude-haiku-5-5, task level (1) claude-sonnet-5-5, task level (2) 341 {pair['spearman']:.2f}" in page
+    assert f"claude-haiku-5-5, task level (1) claude-sonnet-5-5, task level (2) {scorable(scored)} {pair['spearman']:.2f}" in page
 
 
 def test_a_consensus_can_be_the_layer(scored, tmp_path):
-    import shutil
-
     path = tmp_path / "consensus.db"
     shutil.copy(scored, path)
     made = score(None, path, "consensus", "--criterion", "ai_exposure", "--use")
     assert made.exit_code == 0 and "now the current run" in made.output
-    assert agree(path).exit_code == 0
+    agree(path)
     out = build_site(path, tmp_path / "site")
     page = text_of((out / "criteria" / "ai_exposure.html").read_text())
     assert "The median of runs 1, 2, 3: each occupation's median score" in page

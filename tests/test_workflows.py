@@ -4,6 +4,7 @@ with a local OOH copy and the fake Messages API in place of the real ones."""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -168,7 +169,14 @@ def loopback_env(job, ooh, fake=None, **values):
     return env
 
 
-def test_refresh_workflow_end_to_end(fork, tmp_path):
+def warm_cache(fork, bls_scrape):
+    """The fork's cache/ as the run's one scrape of the OOH copy left it: the
+    workflow's scrape still asks for every page over HTTP, conditionally."""
+    shutil.copytree(bls_scrape.cache, fork / "cache")
+
+
+def test_refresh_workflow_end_to_end(fork, tmp_path, bls_scrape):
+    warm_cache(fork, bls_scrape)
     ooh = Server(need_bls_copy())
     fake = FakeAnthropic(polls_until_ended=2)  # still running when --no-wait looks
     job = workflow("refresh.yml")["jobs"]["refresh"]
@@ -194,7 +202,8 @@ def test_refresh_workflow_end_to_end(fork, tmp_path):
     assert 'href="/worklens/about.html"' in (fork / "_site" / "index.html").read_text()
 
 
-def test_refresh_without_a_key_says_so_and_commits_nothing(fork):
+def test_refresh_without_a_key_says_so_and_commits_nothing(fork, bls_scrape):
+    warm_cache(fork, bls_scrape)
     ooh = Server(need_bls_copy())
     job = workflow("refresh.yml")["jobs"]["refresh"]
     env = loopback_env(job, ooh, CRITERION="ai_exposure", MODEL="", BATCH="true")

@@ -1,6 +1,8 @@
 """What ``measures.toml`` may say, strictly checked: one table per measure,
-every field required, nothing unknown."""
+every field required, nothing unknown; and the table ``files``, where each
+reference file is published and its SHA-256."""
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -16,6 +18,10 @@ KEY_PATTERNS = {
     "isco08": re.compile(r"^\d{3,4}$"),
 }
 METHODS = ("rubric LLM", "human annotators", "usage logs", "ability mapping")
+FILES = "files"  # the table of reference files, not a measure
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+PATH = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+YEARS = (1900, 2100)
 
 
 class MeasureError(ValueError):
@@ -47,12 +53,38 @@ class Measure:
     caveats: str
 
 
+@dataclass(frozen=True)
+class SourceFile:
+    """A reference file: its place in the reference folder, where it is
+    published (at a pinned commit), and the SHA-256 of the file as the loader
+    reads it. ``sheet`` names the sheet of a workbook that is exported to
+    CSV (``columns``, where given, are the columns kept, in their order)."""
+
+    path: str
+    url: str
+    sha256: str
+    sheet: str | None = None
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Definitions:
+    measures: list[Measure]
+    files: list[SourceFile]
+
+
 def definitions(path: str | Path = MEASURES_FILE) -> list[Measure]:
     """Every measure in ``measures.toml``, strictly checked."""
+    return load_definitions(path).measures
+
+
+def load_definitions(path: str | Path = MEASURES_FILE) -> Definitions:
+    """Every measure and reference file in ``measures.toml``, strictly checked."""
     try:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise MeasureError(f"{Path(path).name}: {exc}") from None
+        raise MeasureError(f"{Path(path).name}: {str(exc)[:200]}") from None
+    files = source_files(raw.pop(FILES, {}), Path(path).name)
     # Each field's class, for isinstance() below (get_type_hints, unlike a
     # dataclass field's .type, is a class even were annotations postponed).
     wanted = {name: kind for name, kind in get_type_hints(Measure).items() if name != "name"}
@@ -89,9 +121,41 @@ def definitions(path: str | Path = MEASURES_FILE) -> list[Measure]:
             raise MeasureError(f"{where}: key_kind must be one of {', '.join(KEY_PATTERNS)}")
         if values["method"] not in METHODS:
             raise MeasureError(f"{where}: method must be one of {', '.join(METHODS)}")
+        if not (math.isfinite(values["min"]) and math.isfinite(values["max"])):
+            raise MeasureError(f"{where}: min and max must be finite numbers")
         if not values["min"] < values["max"]:
             raise MeasureError(f"{where}: min must be below max")
+        if not YEARS[0] <= values["year"] <= YEARS[1]:
+            raise MeasureError(f"{where}: year must be between {YEARS[0]} and {YEARS[1]}")
         if not values["source_url"].startswith("https://"):
             raise MeasureError(f"{where}: source_url must be an https:// address")
         out.append(Measure(name=name, **values))
+    return Definitions(out, files)
+
+
+def source_files(raw: Any, where: str) -> list[SourceFile]:
+    """The ``[files."PATH"]`` tables: url (https), sha256, and for a sheet
+    exported from a workbook, sheet and columns."""
+    if not isinstance(raw, dict):
+        raise MeasureError(f"{where} [{FILES}]: expected a table of files")
+    out = []
+    for path, table in raw.items():
+        here = f"{where} [{FILES}.{path!r}]"
+        if not PATH.match(path) or ".." in path.split("/"):
+            raise MeasureError(f"{here}: a file's path is a relative path inside the reference folder")
+        if not isinstance(table, dict):
+            raise MeasureError(f"{here}: expected a table")
+        unknown = set(table) - {"url", "sha256", "sheet", "columns"}
+        if unknown:
+            raise MeasureError(f"{here}: unknown {', '.join(sorted(unknown))}")
+        url, sha, sheet, columns = table.get("url"), table.get("sha256"), table.get("sheet"), table.get("columns", [])
+        if not isinstance(url, str) or not url.startswith("https://"):
+            raise MeasureError(f"{here}: url must be an https:// address")
+        if not isinstance(sha, str) or not SHA256.match(sha):
+            raise MeasureError(f"{here}: sha256 must be 64 lower-case hex digits")
+        if sheet is not None and not isinstance(sheet, str):
+            raise MeasureError(f"{here}: sheet must be a string")
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise MeasureError(f"{here}: columns must be a list of strings")
+        out.append(SourceFile(path, url, sha, sheet, tuple(columns)))
     return out

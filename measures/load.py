@@ -5,9 +5,10 @@ Everything is read and checked before anything is written."""
 
 from __future__ import annotations
 
-import csv
+import hashlib
+import json
 import statistics
-from collections.abc import Callable, Collection, Container, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from pipeline.db import replace_table
 from pipeline.ranks import percentiles
 
 from . import store
-from .definitions import KEY_PATTERNS, MEASURES_FILE, Measure, MeasureError, definitions
+from .definitions import KEY_PATTERNS, MEASURES_FILE, Definitions, Measure, MeasureError, load_definitions
+from .read import FileRecord, Reference
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
 MISSING = ("", "NA", "N/A", "NaN", "nan", "NULL")
@@ -33,6 +35,7 @@ ONET_OCCUPATIONS = "onet-29.1/occupation_data.txt"
 ONET_RELATED = "onet-29.1/related_occupations.txt"
 TASK_LABELS = "gpts-are-gpts/full_labelset.tsv"
 CROSSWALK_NEM = "crosswalks/bls_onet_soc_to_nem_ooh_2023.csv"
+MAIN = ".00"  # the O*NET-SOC code that stands for its whole SOC code
 
 # {slug: (leaves, total employment)}: see occupation_codes.
 Codes = dict[str, tuple[list[tuple[str, int | None]], int | None]]
@@ -42,40 +45,64 @@ ValueRow = tuple[str, str, float, float, str, float | None, str, int]
 TaskRow = tuple[str, str, int, str | None, str, str | None, str | None, str | None]
 
 
+# The join rules ------------------------------------------------------------------
+#
+# Written once here and applied the same way to every measure and to the
+# tasks; rule 1 places O*NET's related occupations too (docs/methodology.md
+# says them in words):
+#
+# 1. A SOC code on an OOH page takes the source's value for that very code
+#    wherever the source has it, a broad code (31-1120) as much as a detailed
+#    one; else, for a code BLS's projections use for several SOC codes
+#    (25-9045), those codes through BLS's O*NET-SOC to NEM crosswalk; else,
+#    for a broad or minor group, the source's detailed codes under it.
+# 2. Of the O*NET-SOC codes under one SOC code, the main code (.00) stands
+#    for it wherever the source has it; only where it has not do the
+#    detailed O*NET codes (.01, .02, ...) stand for it, together. This holds
+#    for O*NET-SOC measures (GPT-4 and human beta), for the tasks, and for
+#    the SOC 2010 to 2018 crosswalk: a 2018 code takes its .00-to-.00 rows
+#    whose 2010 code the source has, and only where there is none its other
+#    rows (an exact match is not diluted by "all other" specialty rows).
+
+JOINS = ("detailed", "nem", "broad")
+
+
+def main_codes(codes: Iterable[str]) -> list[str]:
+    """Rule 2: the main O*NET-SOC code (.00) of one SOC code where it is
+    among ``codes``, else all of them."""
+    every = sorted(codes)
+    main = [c for c in every if c.endswith(MAIN)]
+    return main or every
+
+
+def detailed_codes(code: str, universe: Collection[str], nem: Mapping[str, Sequence[str]]) -> tuple[list[str], str | None]:
+    """Rule 1: (codes in ``universe`` that stand for ``code``, how): the code
+    itself wherever the source has it, a broad code included; else the SOC
+    codes BLS's crosswalk gives for a matrix code; else, for a broad or
+    minor group (17-3010, 39-2000), the detailed codes that share its digits
+    up to its trailing zeros."""
+    if code in universe:
+        return [code], "detailed"
+    found = [c for c in nem.get(code, ()) if c in universe]
+    if found:
+        return found, "nem"
+    if code.endswith("0"):
+        prefix = code.rstrip("0")
+        return sorted(c for c in universe if c.startswith(prefix) and not c.endswith("0")), "broad"
+    return [], None
+
+
 # Reading the reference folder ------------------------------------------------
 
 
-def read_table(reference: str | Path, name: str) -> list[dict[str, str]]:
-    """Rows of a CSV, or of a tab-separated file (.tsv, .txt), as dicts."""
-    path = Path(reference) / name
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise MeasureError(f"{name} is not in {reference}: give the reference folder with --reference") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MeasureError(f"{name}: cannot be read ({exc})") from None
-    delimiter = "," if path.suffix.lower() == ".csv" else "\t"
-    return list(csv.DictReader(text.splitlines(), delimiter=delimiter))
-
-
-def column(rows: list[dict[str, str]], name: str, file: str) -> str:
-    if rows and name not in rows[0]:
-        raise MeasureError(f"{file}: no column {name!r} (columns: {', '.join(k for k in rows[0] if k)})")
-    return name
-
-
-def raw_values(measure: Measure, reference: str | Path) -> dict[str, float]:
+def raw_values(measure: Measure, reference: Reference) -> dict[str, float]:
     """{code: value} as the file gives it, each value checked against the range."""
-    rows = read_table(reference, measure.file)
-    if not rows:
-        raise MeasureError(f"{measure.file}: no rows")
-    key, value = column(rows, measure.key, measure.file), column(rows, measure.value, measure.file)
     pattern = KEY_PATTERNS[measure.key_kind]
     out: dict[str, float] = {}
-    for line, row in enumerate(rows, 2):
-        code, text = (row.get(key) or "").strip(), (row.get(value) or "").strip()
+    for line, row in reference.rows(measure.file, [measure.key, measure.value]):
+        code, text = row[measure.key].strip(), row[measure.value].strip()
         if not pattern.match(code):
-            raise MeasureError(f"{measure.file}: line {line}: {code!r} is not a {measure.key_kind} code")
+            raise MeasureError(f"{measure.file}: line {line}: {code[:40]!r} is not a {measure.key_kind} code")
         if measure.key_kind == "isco08":
             code = code.zfill(4)
         if text in MISSING:
@@ -83,8 +110,8 @@ def raw_values(measure: Measure, reference: str | Path) -> dict[str, float]:
         try:
             number = float(text)
         except ValueError:
-            raise MeasureError(f"{measure.file}: line {line} ({code}): {text!r} is not a number") from None
-        if not measure.min <= number <= measure.max:  # also false for NaN
+            raise MeasureError(f"{measure.file}: line {line} ({code}): {text[:40]!r} is not a number") from None
+        if not measure.min <= number <= measure.max:  # also false for NaN and for infinities
             raise MeasureError(f"{measure.file}: line {line} ({code}): {text} is outside {measure.min:g} to {measure.max:g}")
         if code in out and out[code] != number:
             raise MeasureError(f"{measure.file}: line {line}: {code} has two different values")
@@ -92,35 +119,56 @@ def raw_values(measure: Measure, reference: str | Path) -> dict[str, float]:
     return out
 
 
-def soc2010_links(reference: str | Path) -> dict[str, dict[str, int]]:
-    """{SOC 2018 code: {SOC 2010 code: links}}: the O*NET taxonomy crosswalk
-    reduced to six-digit codes, counting the O*NET-SOC links between them."""
-    links: dict[str, dict[str, int]] = {}
-    for row in read_table(reference, CROSSWALK_2010):
-        old, new = row["O*NET-SOC 2010 Code"][:7], row["O*NET-SOC 2019 Code"][:7]
-        links.setdefault(new, {}).setdefault(old, 0)
-        links[new][old] += 1
+def code_column(reference: Reference, name: str, line: int, text: str, kind: str, column: str) -> str:
+    """``text`` stripped, or a one-line error where it is not a code of ``kind``."""
+    code = text.strip()
+    if not KEY_PATTERNS[kind].match(code):
+        raise MeasureError(f"{name}: line {line}: {column} {code[:40]!r} is not a{'n' if kind[0] in 'aeio' else ''} {kind} code")
+    return code
+
+
+def task_id(name: str, line: int, text: str) -> int:
+    """An O*NET task id: an integer, written "12" or "12.0"."""
+    try:
+        number = float(text)
+    except ValueError:
+        number = float("nan")
+    if not number.is_integer() or not 0 < number < 2**31:
+        raise MeasureError(f"{name}: line {line}: task id {text.strip()[:40]!r} is not a whole number")
+    return int(number)
+
+
+def soc2010_links(reference: Reference) -> dict[str, list[tuple[str, bool]]]:
+    """{SOC 2018 code: [(SOC 2010 code, main)]}: one item per row of the O*NET
+    taxonomy crosswalk, reduced to six-digit codes; main where the row links
+    two main O*NET codes (.00 to .00)."""
+    columns = ["O*NET-SOC 2010 Code", "O*NET-SOC 2019 Code"]
+    links: dict[str, list[tuple[str, bool]]] = {}
+    for line, row in reference.rows(CROSSWALK_2010, columns):
+        old, new = (code_column(reference, CROSSWALK_2010, line, row[c], "onet", c) for c in columns)
+        links.setdefault(new[:7], []).append((old[:7], old.endswith(MAIN) and new.endswith(MAIN)))
     return links
 
 
-def isco_links(reference: str | Path) -> dict[str, list[tuple[str, bool]]]:
+def isco_links(reference: Reference) -> dict[str, list[tuple[str, bool]]]:
     """{SOC 2010 code: [(ISCO-08 code, partial)]} from the BLS crosswalk."""
     links: dict[str, list[tuple[str, bool]]] = {}
-    for row in read_table(reference, CROSSWALK_ISCO):
-        links.setdefault(row["2010 SOC Code"].strip(), []).append(
-            (row["ISCO-08 Code"].strip().zfill(4), bool(row["part"].strip()))
-        )
+    for line, row in reference.rows(CROSSWALK_ISCO, ["ISCO-08 Code", "part", "2010 SOC Code"]):
+        isco = code_column(reference, CROSSWALK_ISCO, line, row["ISCO-08 Code"], "isco08", "ISCO-08 Code").zfill(4)
+        soc = code_column(reference, CROSSWALK_ISCO, line, row["2010 SOC Code"], "soc2010", "2010 SOC Code")
+        links.setdefault(soc, []).append((isco, bool(row["part"].strip())))
     return links
 
 
-def to_soc2018(measure: Measure, values: dict[str, float], reference: str | Path) -> dict[str, tuple[float, bool]]:
+def to_soc2018(measure: Measure, values: dict[str, float], reference: Reference) -> dict[str, tuple[float, bool]]:
     """{SOC 2018 code: (value, partial)} from the file's own codes.
 
-    O*NET-SOC codes take their ``.00`` code where it has a value, else the
-    mean of the detailed O*NET codes under the SOC code. SOC 2010 codes reach
-    2018 weighted by their O*NET links. ISCO-08 codes reach SOC 2010 with
-    equal weight for every linked code, and the result is marked partial
-    where any link is a partial match."""
+    O*NET-SOC codes take the main O*NET code rule (main_codes). SOC 2010
+    codes reach 2018 weighted by their O*NET links, through the rows that
+    rule keeps (the .00-to-.00 rows where the source has their 2010 code).
+    ISCO-08 codes reach SOC 2010 with equal weight for every
+    linked code, and the result is marked partial where any link is a
+    partial match."""
     kind = measure.key_kind
     if kind == "soc2018":
         return {code: (v, False) for code, v in values.items()}
@@ -128,7 +176,7 @@ def to_soc2018(measure: Measure, values: dict[str, float], reference: str | Path
         by_soc: dict[str, dict[str, float]] = {}
         for code, v in values.items():
             by_soc.setdefault(code[:7], {})[code] = v
-        return {soc: (codes.get(soc + ".00", statistics.fmean(codes.values())), False) for soc, codes in by_soc.items()}
+        return {soc: (statistics.fmean(codes[c] for c in main_codes(codes)), False) for soc, codes in by_soc.items()}
     soc2010: dict[str, tuple[float, bool]]
     if kind == "isco08":
         soc2010 = {}
@@ -139,11 +187,13 @@ def to_soc2018(measure: Measure, values: dict[str, float], reference: str | Path
     else:
         soc2010 = {code: (v, False) for code, v in values.items()}
     out: dict[str, tuple[float, bool]] = {}
-    for new, olds in soc2010_links(reference).items():
-        found = [(soc2010[old], n) for old, n in olds.items() if old in soc2010]
-        if found:
-            weight = sum(n for _, n in found)
-            out[new] = (sum(v * n for (v, _), n in found) / weight, any(p for (_, p), _ in found))
+    for new, rows in soc2010_links(reference).items():
+        # Rule 2: the .00-to-.00 rows where the source has their 2010 code,
+        # else every row it has; a 2010 code counts once for each row kept.
+        valued = [(old, main) for old, main in rows if old in soc2010]
+        kept = [old for old, main in valued if main] or [old for old, _ in valued]
+        if kept:
+            out[new] = (statistics.fmean(soc2010[old][0] for old in kept), any(soc2010[old][1] for old in kept))
     return out
 
 
@@ -175,30 +225,16 @@ def occupation_codes(db: sqlite_utils.Database) -> Codes:
     return out
 
 
-def nem_links(reference: str | Path) -> dict[str, list[str]]:
+def nem_links(reference: Reference) -> dict[str, list[str]]:
     """{NEM code: [SOC codes]} for the codes BLS's projections use that stand
     for several SOC codes (25-9045 for 25-9042, 25-9043 and 25-9049), from
     the BLS O*NET-SOC to National Employment Matrix crosswalk."""
     links: dict[str, set[str]] = {}
-    for row in read_table(reference, CROSSWALK_NEM):
-        links.setdefault(row["NEM Code"].strip(), set()).add(row["O*NET-SOC Code"][:7])
+    for line, row in reference.rows(CROSSWALK_NEM, ["O*NET-SOC Code", "NEM Code"]):
+        onet = code_column(reference, CROSSWALK_NEM, line, row["O*NET-SOC Code"], "onet", "O*NET-SOC Code")
+        nem = code_column(reference, CROSSWALK_NEM, line, row["NEM Code"], "soc2018", "NEM Code")
+        links.setdefault(nem, set()).add(onet[:7])
     return {nem: sorted(codes) for nem, codes in links.items() if codes != {nem}}
-
-
-def detailed_codes(code: str, universe: Collection[str], nem: Mapping[str, Sequence[str]]) -> tuple[list[str], str | None]:
-    """(codes in ``universe`` that stand for ``code``, how): the code itself;
-    else the SOC codes BLS's crosswalk gives for a matrix code; else, for a
-    broad or minor group (17-3010, 39-2000), the detailed codes that share
-    its digits up to its trailing zeros."""
-    if code in universe and not code.endswith("0"):
-        return [code], "detailed"
-    found = [c for c in nem.get(code, ()) if c in universe]
-    if found:
-        return found, "nem"
-    if code.endswith("0"):
-        prefix = code.rstrip("0")
-        return sorted(c for c in universe if c.startswith(prefix) and not c.endswith("0")), "broad"
-    return [], None
 
 
 def reach(
@@ -230,12 +266,12 @@ def reach(
         value = sum(p[0] * w for p, w in zip(parts, weights)) / sum(weights)
         share = min(1.0, sum(weights) / total) if total else None
     codes = sorted({c for p in parts for c in p[2]})
-    join = max((p[4] for p in parts), key=("detailed", "nem", "broad").index)
+    join = max((p[4] for p in parts), key=JOINS.index)
     return value, codes, share, join, any(p[3] for p in parts)
 
 
 def measure_rows(
-    measure: Measure, reference: str | Path, codes: Codes, jobs: Mapping[str, int | None], nem: Mapping[str, Sequence[str]]
+    measure: Measure, reference: Reference, codes: Codes, jobs: Mapping[str, int | None], nem: Mapping[str, Sequence[str]]
 ) -> tuple[dict[str, Any], list[ValueRow]]:
     """(the measure's row, its value rows) for the occupations it reaches."""
     soc_values = to_soc2018(measure, raw_values(measure, reference), reference)
@@ -269,53 +305,78 @@ def measure_rows(
     return row, values
 
 
-def onet_task_rows(reference: str | Path, codes: Codes, nem: Mapping[str, Sequence[str]]) -> list[TaskRow]:
-    """Each occupation's O*NET 29.1 tasks with the GPTs-are-GPTs labels."""
-    titles = {r["O*NET-SOC Code"]: r["Title"] for r in read_table(reference, ONET_OCCUPATIONS)}
+def onet_titles(reference: Reference) -> dict[str, str]:
+    """{O*NET-SOC code: title} of every O*NET 29.1 occupation."""
+    out = {}
+    for line, row in reference.rows(ONET_OCCUPATIONS, ["O*NET-SOC Code", "Title"]):
+        out[code_column(reference, ONET_OCCUPATIONS, line, row["O*NET-SOC Code"], "onet", "O*NET-SOC Code")] = row["Title"]
+    return out
+
+
+def task_labels(reference: Reference) -> dict[tuple[str, int], tuple[str | None, str | None]]:
+    """{(O*NET-SOC code, task id): (people's label, GPT-4's label)} from GPTs-are-GPTs."""
     labels: dict[tuple[str, int], tuple[str | None, str | None]] = {}
-    for r in read_table(reference, TASK_LABELS):
-        try:
-            key = (r["O*NET-SOC Code"], int(float(r["Task ID"])))
-        except (KeyError, ValueError):
-            continue
-        human, gpt4 = r.get("human_exposure_agg"), r.get("gpt4_exposure")
-        labels[key] = (human if human in LABELS else None, gpt4 if gpt4 in LABELS else None)
-    by_soc: dict[str, list[dict[str, str]]] = {}
-    for r in read_table(reference, ONET_TASKS):
-        by_soc.setdefault(r["O*NET-SOC Code"][:7], []).append(r)
+    columns = ["O*NET-SOC Code", "Task ID", "human_exposure_agg", "gpt4_exposure"]
+    for line, r in reference.rows(TASK_LABELS, columns):
+        onet = code_column(reference, TASK_LABELS, line, r["O*NET-SOC Code"], "onet", "O*NET-SOC Code")
+        human, gpt4 = r["human_exposure_agg"], r["gpt4_exposure"]
+        labels[(onet, task_id(TASK_LABELS, line, r["Task ID"]))] = (
+            human if human in LABELS else None,
+            gpt4 if gpt4 in LABELS else None,
+        )
+    return labels
+
+
+def onet_task_rows(reference: Reference, codes: Codes, nem: Mapping[str, Sequence[str]]) -> list[TaskRow]:
+    """Each occupation's O*NET 29.1 tasks with the GPTs-are-GPTs labels: for
+    each of its SOC codes, the tasks of the O*NET codes the main O*NET code
+    rule keeps (main_codes), as for the O*NET-SOC measures."""
+    titles = onet_titles(reference)
+    labels = task_labels(reference)
+    by_soc: dict[str, dict[str, list[tuple[int, str, str | None]]]] = {}
+    for line, r in reference.rows(ONET_TASKS, ["O*NET-SOC Code", "Task ID", "Task", "Task Type"]):
+        onet = code_column(reference, ONET_TASKS, line, r["O*NET-SOC Code"], "onet", "O*NET-SOC Code")
+        task = " ".join(r["Task"].split())
+        if not task:
+            raise MeasureError(f"{ONET_TASKS}: line {line}: the task has no text")
+        by_soc.setdefault(onet[:7], {}).setdefault(onet, []).append(
+            (task_id(ONET_TASKS, line, r["Task ID"]), task, r["Task Type"] or None)
+        )
     out: list[TaskRow] = []
     for slug, (leaves, _) in sorted(codes.items()):
         seen = set()
         for code, _ in leaves:
             for soc in detailed_codes(code, by_soc, nem)[0]:
-                for r in by_soc[soc]:
-                    onet, task_id = r["O*NET-SOC Code"], int(r["Task ID"])
-                    if (onet, task_id) in seen:
-                        continue
-                    seen.add((onet, task_id))
-                    human, gpt4 = labels.get((onet, task_id), (None, None))
-                    out.append(
-                        (slug, onet, task_id, titles.get(onet), " ".join(r["Task"].split()), r["Task Type"] or None, human, gpt4)
-                    )
+                for onet in main_codes(by_soc[soc]):
+                    for number, task, kind in by_soc[soc][onet]:
+                        if (onet, number) in seen:
+                            continue
+                        seen.add((onet, number))
+                        human, gpt4 = labels.get((onet, number), (None, None))
+                        out.append((slug, onet, number, titles.get(onet), task, kind, human, gpt4))
     return sorted(out)
 
 
-def related_rows(reference: str | Path, codes: Codes, nem: Mapping[str, Sequence[str]]) -> list[tuple[str, str, str]]:
+def related_rows(
+    reference: Reference, codes: Codes, nem: Mapping[str, Sequence[str]], titles: Collection[str]
+) -> list[tuple[str, str, str]]:
     """O*NET's related-occupation pairs between two different OOH
     occupations, each pair at its closest tier."""
     slugs_for: dict[str, set[str]] = {}
-    universe = {r["O*NET-SOC Code"][:7] for r in read_table(reference, ONET_OCCUPATIONS)}
+    universe = {code[:7] for code in titles}
     for slug, (leaves, _) in codes.items():
         for code, _ in leaves:
             for soc in detailed_codes(code, universe, nem)[0]:
                 slugs_for.setdefault(soc, set()).add(slug)
     best: dict[tuple[str, str], str] = {}
-    for r in read_table(reference, ONET_RELATED):
+    columns = ["O*NET-SOC Code", "Related O*NET-SOC Code", "Relatedness Tier"]
+    for line, r in reference.rows(ONET_RELATED, columns):
+        one, other = (code_column(reference, ONET_RELATED, line, r[c], "onet", c) for c in columns[:2])
         tier = r["Relatedness Tier"]
         if tier not in TIERS:
             continue
-        for a in slugs_for.get(r["O*NET-SOC Code"][:7], ()):
-            for b in slugs_for.get(r["Related O*NET-SOC Code"][:7], ()):
+        for a in slugs_for.get(one[:7], ()):
+            for b in slugs_for.get(other[:7], ()):
                 if a != b and ((a, b) not in best or TIERS.index(tier) < TIERS.index(best[(a, b)])):
                     best[(a, b)] = tier
     return sorted((a, b, tier) for (a, b), tier in best.items())
@@ -335,34 +396,111 @@ def spread_rows(values: Sequence[ValueRow], included: Container[str]) -> list[tu
     ]
 
 
+# The manifest ------------------------------------------------------------------
+
+# The manifest's rows for what data.db and the definitions give the load.
+DB_INPUTS = "data.db: projections and jobs"
+DEFINITIONS_INPUT = "measures.toml"
+
+
+def inputs_record(db: sqlite_utils.Database, definitions_file: str | Path) -> list[FileRecord]:
+    """Manifest rows for the load's other inputs: the SOC codes, employment
+    and jobs it reads from data.db, and the definitions file."""
+    digest = hashlib.sha256()
+    count = 0
+    for row in db.execute("select slug, row, soc_code, level, employment_base from projections order by slug, row"):
+        digest.update(json.dumps(row).encode())
+        count += 1
+    for row in db.execute("select slug, jobs from occupations order by slug"):
+        digest.update(json.dumps(row).encode())
+        count += 1
+    text = Path(definitions_file).read_bytes()
+    return [
+        FileRecord(DB_INPUTS, digest.hexdigest(), 0, count, True),
+        FileRecord(DEFINITIONS_INPUT, hashlib.sha256(text).hexdigest(), len(text), text.count(b"\n"), text.endswith(b"\n")),
+    ]
+
+
+def stored_manifest(db: sqlite_utils.Database) -> dict[str, FileRecord]:
+    if not db["measure_files"].exists():
+        return {}
+    return {
+        r[0]: FileRecord(r[0], r[1], r[2], r[3], bool(r[4]))
+        for r in db.execute("select file, sha256, bytes, rows, ends_with_newline from measure_files")
+    }
+
+
+def check_against_manifest(read: Iterable[FileRecord], stored: Mapping[str, FileRecord]) -> None:
+    """Refuse a file that is shorter than the one loaded before (fewer rows),
+    or that now ends mid-line where that one ended with a line: a truncated
+    file. Raises MeasureError naming the first."""
+    for record in read:
+        before = stored.get(record.file)
+        if before is None or before.sha256 == record.sha256:
+            continue
+        if record.rows < before.rows:
+            raise MeasureError(
+                f"{record.file} has {record.rows:,} rows where the file loaded before had {before.rows:,}: "
+                "refused as truncated (--accept-shorter loads it)"
+            )
+        if before.ends_with_newline and not record.ends_with_newline:
+            raise MeasureError(f"{record.file} ends mid-line where the file loaded before did not: refused as truncated")
+
+
+def up_to_date(db: sqlite_utils.Database, found: Definitions, definitions_file: str | Path) -> bool:
+    """True when data.db already holds a load of exactly the files the
+    definitions pin, from the same SOC codes, jobs and definitions: a load
+    would change nothing, so nothing needs fetching."""
+    stored = stored_manifest(db)
+    if not stored or not found.files:
+        return False
+    wanted = {f.path: f.sha256 for f in found.files}
+    wanted |= {r.file: r.sha256 for r in inputs_record(db, definitions_file)}
+    return {name: r.sha256 for name, r in stored.items()} == wanted
+
+
 def run(
     db: sqlite_utils.Database,
     reference: str | Path = DEFAULT_REFERENCE,
     definitions_file: str | Path = MEASURES_FILE,
     log: Callable[[str], object] = lambda message: None,
+    *,
+    accept_shorter: bool = False,
 ) -> dict[str, bool]:
     """Load every measure, the tasks and the related occupations from
-    ``reference`` into data.db. Returns {table: changed?}. Everything is read
-    and checked before anything is written, so a bad file changes nothing."""
-    reference = Path(reference)
-    if not reference.is_dir():
-        raise MeasureError(f"the reference folder {reference} does not exist: give it with --reference")
-    found = definitions(definitions_file)
+    ``reference`` into data.db. Returns {table: changed?}. Every definition,
+    file and clash is read and checked before anything is written, so a bad
+    file changes nothing."""
+    folder = Path(reference)
+    if not folder.is_dir():
+        raise MeasureError(f"the reference folder {folder} does not exist: give it with --reference")
+    found = load_definitions(definitions_file)
+    if db["criteria"].exists():
+        clash = sorted({m.name for m in found.measures} & {r[0] for r in db.execute("select name from criteria")})
+        if clash:
+            raise MeasureError(f"measure {clash[0]} has the name of a criterion: rename one in measures.toml (nothing written)")
+    source = Reference(folder)
     codes = occupation_codes(db)
-    nem = nem_links(reference)
+    nem = nem_links(source)
     jobs = dict(db.execute("select slug, jobs from occupations").fetchall())
     measure_table: list[tuple[Any, ...]] = []
     values: list[ValueRow] = []
-    for measure in found:
-        row, rows = measure_rows(measure, reference, codes, jobs, nem)
+    notes: list[str] = []  # said once everything is read and checked, so an error is the only line
+    for measure in found.measures:
+        row, rows = measure_rows(measure, source, codes, jobs, nem)
         measure_table.append(tuple(row.values()))
         values += rows
-        log(f"{measure.name}: {row['occupations']} occupations, {row['jobs_share']:.1%} of jobs")
-    tasks = onet_task_rows(reference, codes, nem)
-    log(f"tasks: {len(tasks):,} O*NET tasks of {len({t[0] for t in tasks})} occupations")
-    related = related_rows(reference, codes, nem)
-    log(f"related occupations: {len(related):,} O*NET pairs between OOH occupations")
-    spread = spread_rows(values, {m.name for m in found if m.consensus})
+        notes.append(f"{measure.name}: {row['occupations']} occupations, {row['jobs_share']:.1%} of jobs")
+    tasks = onet_task_rows(source, codes, nem)
+    notes.append(f"tasks: {len(tasks):,} O*NET tasks of {len({t[0] for t in tasks})} occupations")
+    related = related_rows(source, codes, nem, onet_titles(source))
+    notes.append(f"related occupations: {len(related):,} O*NET pairs between OOH occupations")
+    spread = spread_rows(values, {m.name for m in found.measures if m.consensus})
+    if not accept_shorter:
+        check_against_manifest(source.read.values(), stored_manifest(db))
+    manifest = sorted([*source.read.values(), *inputs_record(db, definitions_file)], key=lambda r: r.file)
+    for note in notes:
+        log(note)
     store.ensure(db)
     changed = {}
     tables: dict[str, Sequence[Sequence[Any]]] = {
@@ -371,6 +509,7 @@ def run(
         "measure_consensus": spread,
         "tasks": tasks,
         "onet_related": related,
+        "measure_files": [(r.file, r.sha256, r.bytes, r.rows, int(r.ends_with_newline)) for r in manifest],
     }
     with db.atomic():
         for table, found_rows in tables.items():

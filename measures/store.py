@@ -69,6 +69,13 @@ CREATE TABLE IF NOT EXISTS onet_related (
     tier TEXT NOT NULL,
     PRIMARY KEY (slug, related_slug)
 );
+CREATE TABLE IF NOT EXISTS measure_files (
+    file TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    ends_with_newline INTEGER NOT NULL
+);
 CREATE INDEX IF NOT EXISTS measure_values_slug ON measure_values(slug);
 """
 

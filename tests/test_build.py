@@ -462,56 +462,65 @@ def test_the_footer_names_the_edition_in_the_database(tmp_path):
 
 
 def test_a_social_preview_image_and_link_preview_tags(site, tmp_path):
-    import struct
-    import zlib
+    from PIL import Image
 
-    png = (site / "preview.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (1200, 630)
-    # A real picture of the map: decoded, it has many colours, not a blank.
-    body = zlib.decompress(png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8])
-    assert len(body) == height * (1 + 3 * width)
-    assert len({body[i : i + 3] for i in range(1, len(body), 3 * 97)}) > 20
+    with Image.open(site / "preview.png") as image:
+        assert image.format == "PNG" and image.size == (1200, 630)
+        # A real picture of the map: many colours, not a blank.
+        assert len(image.convert("RGB").getcolors(1 << 16) or []) > 20
     home = (site / "index.html").read_text()
     assert '<meta property="og:image" content="/worklens/preview.png">' in home
     assert '<meta name="twitter:card" content="summary_large_image">' in home
     assert '<meta property="og:title" content="worklens: the US labour market, occupation by occupation">' in home
     nurses = (site / "occupations" / "registered-nurses.html").read_text()
     assert '<meta property="og:title" content="Registered Nurses · worklens">' in nurses
+    assert '<meta property="og:image" content="/worklens/previews/registered-nurses.png">' in nurses
+    assert 'content="Registered Nurses: AI exposure, 0 to 10: 4 of 10, moderate;' in nurses
     # With the public address, the image's address is absolute, as link previews need.
     result = run_build(ROOT / "data.db", tmp_path / "public", "--site-url", "https://example.org/worklens/")
     assert result.exit_code == 0, result.output
     assert 'content="https://example.org/worklens/preview.png"' in (tmp_path / "public" / "index.html").read_text()
+    public_nurses = (tmp_path / "public" / "occupations" / "registered-nurses.html").read_text()
+    assert 'content="https://example.org/worklens/previews/registered-nurses.png"' in public_nurses
     refused = run_build(ROOT / "data.db", tmp_path / "bad", "--site-url", 'javascript:alert(1)"')
     assert refused.exit_code == 1 and "--site-url must be an https:// address" in refused.output
 
 
-def test_the_preview_is_the_map_the_page_arrives_with(site):
-    import struct
-    import zlib
-
-    from website.preview import PREVIEW_SIZE, rgb
-
-    png = (site / "preview.png").read_bytes()
-    width, height = PREVIEW_SIZE
-    body = zlib.decompress(png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8])
-    assert struct.unpack(">II", png[16:24]) == (width, height)
-
-    def pixel(x, y):
-        start = y * (1 + 3 * width) + 1 + 3 * x
-        return body[start : start + 3]
-
-    home = (site / "index.html").read_text()
-    tiles = re.findall(
-        r'<a class="tile[^"]*" href="[^"]+" style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%;background:(#\w+)"',
+def tiles_of(home):
+    found = re.findall(
+        r'<a class="tile[^"]*" href="[^"]*/occupations/([^".]+)\.html" style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%;background:(#\w+)"',
         home,
     )
+    return [(slug, float(x), float(y), float(w), float(h), colour) for slug, x, y, w, h, colour in found]
+
+
+def close(a, b, by=12):
+    return max(abs(p - q) for p, q in zip(a, b)) <= by
+
+
+def test_the_previews_draw_the_map_the_page_arrives_with(site):
+    from PIL import Image
+
+    from website.preview import HIGHLIGHT, MAP_BOX, rgb
+
+    tiles = tiles_of((site / "index.html").read_text())
     assert len(tiles) == 341
-    for left, top, w, h, colour in tiles:
-        if float(w) * width / 100 > 4 and float(h) * height / 100 > 4:
-            centre = (float(left) + float(w) / 2) * width / 100, (float(top) + float(h) / 2) * height / 100
-            assert pixel(int(centre[0]), int(centre[1])) == rgb(colour)
+    with Image.open(site / "preview.png") as image:
+        home = image.convert("RGB")
+    map_height = 630 - 128  # the sentence is written beneath the map
+    for _, x, y, w, h, colour in tiles:
+        if w * 12 > 5 and h * map_height / 100 > 5:  # colours are rounded to the picture's palette
+            centre = (int((x + w / 2) * 12), int((y + h / 2) * map_height / 100))
+            assert close(home.getpixel(centre), rgb(colour)), centre
+    # Every occupation has its own preview, its tile ringed where it sits on the map.
+    left, top, width, height = MAP_BOX
+    for slug, x, y, w, h, _ in tiles[:40]:
+        with Image.open(site / "previews" / f"{slug}.png") as image:
+            own = image.convert("RGB")
+        assert own.size == (1200, 630)
+        ring = (int(left + 1 + x * width / 100) - 3, int(top + 1 + (y + h / 2) * height / 100))
+        assert close(own.getpixel(ring), HIGHLIGHT), slug
+    assert len(list((site / "previews").glob("*.png"))) == 342
 
 
 def test_the_map_is_laid_out_by_the_page_script_alone():

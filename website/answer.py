@@ -59,6 +59,7 @@ class Card:
     question: str  # e.g. "How exposed is this job to AI?"
     score: str | None  # "4 of 10, moderate"; None when not scored
     made_by: str  # who made the score, with which prompt, when
+    made_by_short: str  # the same in brief
     why: list[str]  # one or two plain sentences
     examples: str | None  # tasks quoted as examples of what people judged, where the why is theirs
     research: str | None  # where published research places it
@@ -217,54 +218,51 @@ def answer_card(data: SiteData, o: dict[str, Any], criterion: dict[str, Any], by
     question = f"{criterion['title']}, {criterion['min']} to {criterion['max']}"
     row = criterion["scores"].get(o["slug"])
     research = research_words(consensus)
+    brief_research = (
+        f"Published research: {percentile_text(consensus['low'])} to {percentile_text(consensus['high'])} percentile"
+        if consensus
+        else "No published measure reaches it."
+    )
+    who, brief_who = made_by(criterion["run"]), made_by_short(criterion["run"])
     if row is None:
         why = [
             "BLS gives no count of its jobs, so it is not on the map and no score was made for it."
             if o["jobs"] is None
             else "The run shown gave it no score."
         ]
-        if task_sentence(tasks):
-            why.append(task_sentence(tasks) or "")
-        short = [research or "no published measure reaches it."]
+        told = task_sentence(tasks)
+        if told:
+            why.append(told)
         return Card(
-            criterion["name"],
-            criterion["max"],
-            question,
-            None,
-            made_by(criterion["run"]),
-            why,
-            None,
-            research,
-            None,
-            [],
-            CAVEAT,
-            short,
+            criterion=criterion["name"],
+            max=criterion["max"],
+            question=question,
+            score=None,
+            made_by=who,
+            made_by_short=brief_who,
+            why=why,
+            examples=None,
+            research=research,
+            agreement=None,
+            short=[brief_research],
         )
     score = float(row["score"])
-    why = []
     if row["rationale"]:
-        why.append(f"In the model's words: {row['rationale']}")
+        why = [f"In the model's words: {row['rationale']}"]
     else:
-        why.append("No reason came with this score.")
+        why = ["No reason came with this score."]
         why.append(task_sentence(tasks) or "O*NET lists no rated tasks for it, so there is no task evidence to show instead.")
-    agreement = agreement_words(criterion["percentiles"].get(o["slug"]), len(criterion["percentiles"]), consensus)
-    brief_research = (
-        f"Research: {percentile_text(consensus['low'])}–{percentile_text(consensus['high'])} percentile"
-        if consensus
-        else "No published measure reaches it."
-    )
-    short = [brief_research, row["rationale"] or why[-1]]
     return Card(
-        criterion["name"],
-        criterion["max"],
-        question,
-        score_words(criterion, score),
-        made_by(criterion["run"]),
-        why,
-        None if row["rationale"] else task_examples(tasks),
-        research if research else "no published measure of AI exposure reaches this occupation.",
-        agreement,
-        alternatives(data, o, criterion, score, by_slug),
-        CAVEAT,
-        short,
+        criterion=criterion["name"],
+        max=criterion["max"],
+        question=question,
+        score=score_words(criterion, score),
+        made_by=who,
+        made_by_short=brief_who,
+        why=why,
+        examples=None if row["rationale"] else task_examples(tasks),
+        research=research or "no published measure of AI exposure reaches this occupation.",
+        agreement=agreement_words(criterion["percentiles"].get(o["slug"]), len(criterion["percentiles"]), consensus),
+        alternatives=alternatives(data, o, criterion, score, by_slug),
+        short=[brief_research, row["rationale"] or why[-1]],
     )

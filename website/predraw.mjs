@@ -50,7 +50,7 @@ const doc = dom.window.document, map = doc.getElementById("treemap");
 // script makes the map one Tab stop when it starts.
 for (const node of map.querySelectorAll("[tabindex]")) node.removeAttribute("tabindex");
 const box = style => ["left", "top", "width", "height"].map(k => parseFloat(style[k]));
-const tiles = [...map.querySelectorAll(".tile")].map(t => [...box(t.style), t.style.background, t.getAttribute("aria-describedby")]);
+const tiles = [...map.querySelectorAll(".tile")].map(t => [...box(t.style), t.style.background, t.getAttribute("aria-describedby"), t.dataset.slug]);
 // What the script adds for itself and for screen readers it redraws at once;
 // the page arrives without it, a sixth lighter: each tile's link text is its
 // name and value. Styles lose the spaces jsdom writes.

@@ -25,7 +25,7 @@ class FirstView(TypedDict):
     map: str  # the map's inner HTML: groups and tiles, placed in percent of the map
     legend: str  # the legend's inner HTML
     headline: str  # the sentence above the map
-    tiles: list[list[Any]]  # [left %, top %, width %, height %, CSS colour, group id] per tile
+    tiles: list[list[Any]]  # [left %, top %, width %, height %, CSS colour, group id, slug] per tile
 
 
 def first_view(page: str) -> FirstView:

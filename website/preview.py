@@ -1,55 +1,179 @@
-"""The link preview: the map as the page first shows it, as a PNG drawn
-without a browser from the tiles ``predraw`` placed."""
+"""Link previews, drawn without a browser (Pillow, with the font it ships):
+the home page's is the map as the page first shows it, with the sentence
+above the map; each occupation's gives its title, its score and who made it,
+where published research places it, and where it sits on the map. Both are
+drawn from the tiles ``predraw`` placed, so they show the page's own map.
+The same data gives the same bytes."""
 
 from __future__ import annotations
 
+import io
 import re
-import struct
-import zlib
 from typing import Any
 
+from PIL import Image, ImageDraw, ImageFont
+
 PREVIEW_SIZE = (1200, 630)  # what link previews show at full width
-GROUP_EDGE = bytes.fromhex("1d1d1f")  # shows between groups, as the page's group borders do
+GROUP_EDGE = (29, 29, 31)  # shows between groups, as the page's group borders do
+INK, MUTED, PANEL = (29, 29, 31), (95, 99, 104), (246, 246, 244)
+HIGHLIGHT = (255, 191, 0)  # the focus ring's yellow: where the occupation sits
 
 
-def rgb(colour: str) -> bytes:
-    """A CSS colour as the page's script writes it (rgb(r, g, b) or #rrggbb) -> 3 bytes."""
-    if colour.startswith("#") and len(colour) == 7:
-        return bytes.fromhex(colour[1:])
+def rgb(colour: str) -> tuple[int, int, int]:
+    """A CSS colour as the page's script writes it (rgb(r, g, b) or #rrggbb)."""
+    if re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+        return (int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16))
     found = [int(v) for v in re.findall(r"\d+", colour)[:3]]
     if len(found) != 3 or any(v > 255 for v in found):
-        return bytes.fromhex("d9d9d9")
-    return bytes(found)
+        return (217, 217, 217)
+    return (found[0], found[1], found[2])
 
 
-def preview_png(tiles: list[list[Any]]) -> bytes:
-    """The first view's tiles ([left %, top %, width %, height %, colour,
-    group id]) stretched to 1200 x 630: a PNG, byte for byte the same for
-    the same tiles."""
-    width, height = PREVIEW_SIZE
-    pixels = bytearray(b"\xff" * width * height * 3)
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
 
-    def fill(x0: float, y0: float, x1: float, y1: float, colour: bytes) -> None:
-        x0, x1 = max(0, round(x0)), min(width, round(x1))
-        for row in range(max(0, round(y0)), min(height, round(y1))):
-            start = (row * width + x0) * 3
-            pixels[start : start + (x1 - x0) * 3] = colour * (x1 - x0)
 
-    # A tile the script placed nowhere (a sliver of no width) is not drawn.
-    tiles = [tile for tile in tiles if all(isinstance(v, (int, float)) for v in tile[:4])]
-    boxes = [(left * width / 100, top * height / 100, w * width / 100, h * height / 100) for left, top, w, h, *_ in tiles]
+def placed(tiles: list[list[Any]]) -> list[list[Any]]:
+    """The tiles the script placed somewhere (a sliver of no width is not drawn)."""
+    return [tile for tile in tiles if all(isinstance(v, (int, float)) for v in tile[:4])]
+
+
+def draw_map(draw: ImageDraw.ImageDraw, tiles: list[list[Any]], box: tuple[int, int, int, int]) -> None:
+    """The map's tiles ([left %, top %, width %, height %, colour, group id,
+    slug]) stretched into ``box``."""
+    x, y, width, height = box
+    scaled = [
+        (x + left * width / 100, y + top * height / 100, w * width / 100, h * height / 100) for left, top, w, h, *_ in tiles
+    ]
     groups: dict[str, list[float]] = {}
-    for (x, y, w, h), tile in zip(boxes, tiles):
-        box = groups.setdefault(tile[5] or "", [x, y, x + w, y + h])
-        box[:] = [min(box[0], x), min(box[1], y), max(box[2], x + w), max(box[3], y + h)]
+    for (tx, ty, w, h), tile in zip(scaled, tiles):
+        edge = groups.setdefault(str(tile[5]), [tx, ty, tx + w, ty + h])
+        edge[:] = [min(edge[0], tx), min(edge[1], ty), max(edge[2], tx + w), max(edge[3], ty + h)]
     for x0, y0, x1, y1 in groups.values():
-        fill(x0 - 1, y0 - 1, x1 + 1, y1 + 1, GROUP_EDGE)
-    for (x, y, w, h), tile in zip(boxes, tiles):
-        fill(x, y, x + w, y + h, rgb(tile[4]))
-    rows = b"".join(b"\x00" + bytes(pixels[r * width * 3 : (r + 1) * width * 3]) for r in range(height))
+        draw.rectangle((round(x0) - 1, round(y0) - 1, round(x1), round(y1)), fill=GROUP_EDGE)
+    for (tx, ty, w, h), tile in zip(scaled, tiles):
+        if w >= 1 and h >= 1:
+            draw.rectangle((round(tx), round(ty), round(tx + w) - 1, round(ty + h) - 1), fill=rgb(str(tile[4])))
 
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+def png(image: Image.Image, palette: Image.Image | None = None) -> bytes:
+    """As a PNG of at most 128 colours: the picture is flat colour and
+    lettering, so this loses nothing a reader sees and keeps it small. With
+    ``palette`` (an image in P mode) its colours are used, which is many
+    times quicker than choosing them afresh."""
+    out = io.BytesIO()
+    if palette is None:
+        few = image.quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    else:
+        few = image.quantize(palette=palette, dither=Image.Dither.NONE)
+    few.save(out, format="PNG", compress_level=3)
+    return out.getvalue()
+
+
+def wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int, lines: int) -> list[str]:
+    """``text`` in lines no wider than ``width`` at ``size``, at most
+    ``lines`` of them, the last ending in an ellipsis when it is cut."""
+    face, out, line = font(size), [], ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and draw.textlength(trial, font=face) > width:
+            out.append(line)
+            line = word
+        else:
+            line = trial
+    out.append(line)
+    if len(out) > lines:
+        out = out[:lines]
+        while out[-1] and draw.textlength(out[-1] + "…", font=face) > width:
+            out[-1] = out[-1].rsplit(" ", 1)[0] if " " in out[-1] else out[-1][:-1]
+        out[-1] += "…"
+    return out
+
+
+def home_preview(tiles: list[list[Any]], headline: str, lede: str) -> bytes:
+    """The map as the page first shows it, with its sentence beneath."""
+    width, height = PREVIEW_SIZE
+    image = Image.new("RGB", PREVIEW_SIZE, "white")
+    draw = ImageDraw.Draw(image)
+    band = 128
+    draw_map(draw, placed(tiles), (0, 0, width, height - band))
+    draw.rectangle((0, height - band, width, height), fill=PANEL)
+    y = height - band + 14
+    for line in wrap(draw, headline, 32, width - 64, 2):
+        draw.text((32, y), line, font=font(32), fill=INK)
+        y += 40
+    draw.text((32, height - 34), lede, font=font(22), fill=MUTED)
+    return png(image)
+
+
+MAP_BOX = (700, 120, 452, 300)  # where an occupation's preview shows the map: x, y, width, height
+
+
+SmallMap = tuple[Image.Image, dict[str, tuple[float, float, float, float]], Image.Image]
+
+
+def small_map(tiles: list[list[Any]]) -> SmallMap:
+    """The map at the size an occupation's preview shows it, drawn once;
+    where each occupation's tile is on it; and the colours every
+    occupation's preview is written in (the map's, and the lettering's on
+    white and the ring's)."""
+    x, y, width, height = MAP_BOX
+    image = Image.new("RGB", (width + 2, height + 2), "white")
+    kept = placed(tiles)
+    draw_map(ImageDraw.Draw(image), kept, (1, 1, width, height))
+    sample = Image.new("RGB", (width + 2, height + 2 + 60), "white")
+    sample.paste(image, (0, 0))
+    lettering = ImageDraw.Draw(sample)
+    for i, colour in enumerate((INK, MUTED, HIGHLIGHT)):
+        lettering.text((10 + 150 * i, height + 10), "Ag8", font=font(40), fill=colour)
+    palette = sample.quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    spots = {
+        str(t[6]): (
+            x + 1 + t[0] * width / 100,
+            y + 1 + t[1] * height / 100,
+            x + 1 + (t[0] + t[2]) * width / 100,
+            y + 1 + (t[1] + t[3]) * height / 100,
+        )
+        for t in kept
+        if len(t) > 6
+    }
+    return image, spots, palette
+
+
+def occupation_preview(
+    drawn_map: SmallMap,
+    slug: str,
+    title: str,
+    lines: list[tuple[str, int, tuple[int, int, int]]],
+    note: str,
+) -> bytes:
+    """One occupation's preview: its title and ``lines`` (text, size, colour)
+    on the left, the map (``small_map``) on the right with its tile ringed,
+    ``note`` under it."""
+    image = Image.new("RGB", PREVIEW_SIZE, "white")
+    draw = ImageDraw.Draw(image)
+    left = 56
+    y = 48
+    draw.text((left, y), "worklens", font=font(24), fill=MUTED)
+    y += 44
+    size = 54 if len(title) <= 40 else 44
+    for line in wrap(draw, title, size, 600, 3):
+        draw.text((left, y), line, font=font(size), fill=INK)
+        y += size + 10
+    y += 18
+    for text, size, colour in lines:
+        for line in wrap(draw, text, size, 600, 2):
+            draw.text((left, y), line, font=font(size), fill=colour)
+            y += size + 10
+        y += 8
+    box = MAP_BOX
+    picture, spots, palette = drawn_map
+    image.paste(picture, (box[0] - 1, box[1] - 1))
+    spot = spots.get(slug)
+    if spot:
+        x0, y0, x1, y1 = spot
+        draw.rectangle((round(x0) - 4, round(y0) - 4, round(x1) + 3, round(y1) + 3), outline=HIGHLIGHT, width=4)
+        draw.rectangle((round(x0) - 6, round(y0) - 6, round(x1) + 5, round(y1) + 5), outline=INK, width=2)
+    for i, line in enumerate(wrap(draw, note, 22, box[2], 3)):
+        draw.text((box[0], box[1] + box[3] + 16 + 28 * i), line, font=font(22), fill=MUTED)
+    return png(image, palette)

@@ -8,18 +8,19 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 from markupsafe import Markup
 
 from . import ROOT, TEMPLATES, BuildError
-from .answer import answer_card
+from .answer import Card, answer_card
 from .colours import BLUES, HEAT_FLOOR
 from .downloads import downloads, measure_download
 from .load import load
 from .pages import LABEL_TEXT, detail_data, evidence_page_data, histogram, home_data, occupation_evidence, similar_occupations
 from .predraw import first_view
-from .preview import preview_png
+from .preview import INK, MUTED, home_preview, occupation_preview, small_map
 from .render import D3_MODULES, environment, home_assets
 
 # Written into every built site; only a folder holding it is ever replaced.
@@ -59,6 +60,9 @@ def build(
     for folder in (out, tmp):
         ours_to_replace(folder)
     shutil.rmtree(tmp, ignore_errors=True)
+    # Marked as ours from the start: a build that fails midway leaves a folder the next one may replace.
+    tmp.mkdir(parents=True)
+    (tmp / MARKER).write_text("Made by build.py; the next build replaces this whole folder.\n")
     data = load(db_path, publish_to=tmp / "data" / "data.db")
     for line in data["warnings"]:
         log(line)
@@ -67,7 +71,9 @@ def build(
 
     env.globals["nav_criteria"] = [{"name": c["name"], "title": c["title"]} for c in data["criteria"]]
     env.globals["edition"] = data["edition"]
-    env.globals["preview"] = (site_url.rstrip("/") + "/" if site_url else base_path) + "preview.png"
+    # Link previews need the image's whole address where the site's is known.
+    public = site_url.rstrip("/") + "/" if site_url else base_path
+    env.globals["preview"] = public + "preview.png"
     env.globals["current_criterion"] = None
     env.globals["has_space"] = bool(data["space"])
     env.globals["has_evidence"] = bool(data["evidence"])
@@ -94,6 +100,7 @@ def build(
         scores = [(c, c["scores"].get(o["slug"])) for c in data["criteria"]]
         files[f"occupations/{o['slug']}.html"] = env.get_template("occupation.html").render(
             page="occupation",
+            preview=f"{public}previews/{o['slug']}.png",
             o=o,
             cards=cards[o["slug"]],
             scores=scores,
@@ -149,10 +156,33 @@ def build(
         path = tmp / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    (tmp / "preview.png").write_bytes(preview_png(first["tiles"]))
-    (tmp / MARKER).write_text("Made by build.py; the next build replaces this whole folder.\n")
+    lede = f"worklens · {on_map} occupations, {round(sum(o[3] for o in home['occupations']) / 1e6)} million jobs · BLS Occupational Outlook Handbook"
+    (tmp / "preview.png").write_bytes(home_preview(first["tiles"], first["headline"], lede))
+    drawn_map = small_map(first["tiles"])
+    (tmp / "previews").mkdir()
+    for o in data["occupations"]:
+        (tmp / "previews" / f"{o['slug']}.png").write_bytes(
+            occupation_preview(drawn_map, o["slug"], o["title"], *preview_words(o, cards[o["slug"]], on_map))
+        )
     # Swap in the new site only once it is complete: a failed build leaves
     # the previous one as it was.
+    written = sum(1 for path in tmp.rglob("*") if path.is_file() and path.name != MARKER)
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
-    return len(files) + 2
+    return written
+
+
+def preview_words(o: dict[str, Any], cards: list[Card], on_map: int) -> tuple[list[tuple[str, int, tuple[int, int, int]]], str]:
+    """What an occupation's link preview says: its first card's score, who
+    made it and what research says; and where the occupation is on the map."""
+    lines: list[tuple[str, int, tuple[int, int, int]]] = []
+    for card in cards[:1]:
+        lines.append((f"{card.question}: {card.score or 'not scored'}", 40, INK))
+        lines.append((card.made_by_short, 24, MUTED))
+        lines.append((card.short[0], 30, INK))
+    note = (
+        f"Where it sits on the map of {on_map} occupations, each sized by its jobs."
+        if o["jobs"] is not None
+        else "Not on the map: BLS gives no count of its jobs."
+    )
+    return lines, note

@@ -514,7 +514,7 @@ def test_the_previews_draw_the_map_the_page_arrives_with(site):
             assert close(home.getpixel(centre), rgb(colour)), centre
     # Every occupation has its own preview, its tile ringed where it sits on the map.
     left, top, width, height = MAP_BOX
-    for slug, x, y, w, h, _ in tiles[:40]:
+    for slug, x, y, _, h, _ in tiles[:40]:
         with Image.open(site / "previews" / f"{slug}.png") as image:
             own = image.convert("RGB")
         assert own.size == (1200, 630)

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PageElement, Tag
 
 # Bump when parsing changes, so pages parsed by an older parser are reparsed.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 TAB_SECTIONS = {
     "tab-1": "summary",
@@ -29,7 +29,14 @@ TAB_SECTIONS = {
 
 TAB_ID = re.compile(r"^tab-\d$")
 CHARTS = re.compile(r"<!-- CMS Bar Graph -->.*?<!-- CMS Bar Graph -->", re.S)
-OCCUPATION_PATH = re.compile(r"^/ooh/([a-z0-9-]+)/([a-z0-9-]+)\.htm$")
+# BLS writes some links with /OOH/ in capitals; they are the same pages.
+OCCUPATION_PATH = re.compile(r"^/ooh/([a-z0-9-]+)/([a-z0-9-]+)\.htm$", re.I)
+# The Occupational Employment and Wage Statistics publish no wage above a top
+# code: a wage at or above it is printed "equal to or greater than $239,200
+# per year or $115.00 per hour" (May 2024), and a 90th percentile at it,
+# which the pay sentence says as "more than $239,200", is a floor, not a
+# figure. A page that states the top code itself is read for it instead.
+TOP_CODE = {"annual": 239_200.0, "hourly": 115.00}
 
 
 class PageError(ValueError):
@@ -37,9 +44,10 @@ class PageError(ValueError):
 
 
 def occupation_path(href: str) -> tuple[str, str] | None:
-    """('category', 'slug') for an OOH occupation link, else None."""
+    """('category', 'slug') for an OOH occupation link, else None; the path
+    is read whatever its case (/OOH/ as /ooh/)."""
     match = OCCUPATION_PATH.match(urlsplit(href).path)
-    return (match[1], match[2]) if match else None
+    return (match[1].lower(), match[2].lower()) if match else None
 
 
 def _soup(html: str) -> BeautifulSoup:
@@ -177,26 +185,48 @@ def pay_shape(annual: int | None, hourly: float | None, note: str) -> dict[str, 
     }
 
 
-def parse_pay_tab(tab: Tag | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def top_codes(text: str) -> dict[str, float]:
+    """The wage top code as this page states it ("equal to or greater than
+    $239,200 per year or $115.00 per hour"), else TOP_CODE."""
+    codes = dict(TOP_CODE)
+    yearly = re.search(r"equal to or greater than \$([\d,]+) per year", text)
+    hourly = re.search(r"equal to or greater than (?:\$[\d,]+ per year or )?\$([\d,]+\.\d\d) per hour", text)
+    if yearly:
+        codes["annual"] = float(yearly.group(1).replace(",", ""))
+    if hourly:
+        codes["hourly"] = float(hourly.group(1).replace(",", ""))
+    return codes
+
+
+def parse_pay_tab(tab: Tag | None, top: Mapping[str, float] = TOP_CODE) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The Pay tab (a parsed node): each 10th and 90th percentile wage
     sentence (one per detailed occupation the page covers), annual or hourly
-    as the median before it says, and the median pay by industry where there
-    is such a table."""
+    and for the month the median before it gives ("May 2024"; a page whose
+    wage data were last updated earlier says so), with the 90th percentile
+    flagged where it is the top code (``top``); and the median pay by
+    industry where there is such a table."""
     text = _text(tab)
     ranges: list[dict[str, Any]] = []
     money = r"\$(\d[\d,]*(?:\.\d\d)?)"
     for spread in re.finditer(
         rf"lowest 10 percent earned less than {money}, and the highest 10 percent earned more than {money}", text
     ):
-        median = list(re.finditer(r"median (annual|hourly) wage for (.+?) was", text[: spread.start()]))
+        median = list(
+            re.finditer(
+                r"median (annual|hourly) wage for (.+?) was \$[\d,]+(?:\.\d\d)? in ([A-Z][a-z]+ \d{4})", text[: spread.start()]
+            )
+        )
         period = median[-1].group(1) if median else "annual"
+        p90 = _money(spread.group(2), period == "hourly")
         ranges.append(
             {
                 "row": len(ranges),
                 "occupation": median[-1].group(2) if median else None,
                 "period": period,
                 "p10": _money(spread.group(1), period == "hourly"),
-                "p90": _money(spread.group(2), period == "hourly"),
+                "p90": p90,
+                "as_of": median[-1].group(3) if median else None,
+                "p90_top_coded": int(p90 is not None and p90 >= top[period]),
             }
         )
     industries: list[dict[str, Any]] = []
@@ -223,7 +253,7 @@ def parse_employers(tab: Tag | None) -> list[dict[str, Any]]:
         rows.append(
             {
                 "row": len(rows),
-                "occupation": _phrase(intro, r"largest employers of (.+?) (?:were|was)"),
+                "occupation": _phrase(intro, r"largest employers of (.+?) (?:were|was)\b"),
                 "industry": industry,
                 "share_pct": _int(share.rstrip("%")),
             }
@@ -271,7 +301,8 @@ def text_links(articles: Mapping[str, Tag | None], slug: str) -> list[dict[str, 
             if target is None or target[1] in (slug, "home") or (section, target[1]) in seen:
                 continue
             seen.add((section, target[1]))
-            links.append({"section": section, "target_slug": target[1], "text": _text(a)})
+            # The text as it reads: BLS underlines part of a word in a span ("n<span>atural ...</span>s").
+            links.append({"section": section, "target_slug": target[1], "text": " ".join(a.get_text().split())})
     return links
 
 
@@ -475,6 +506,7 @@ def parse_occupation(html: str, path: str) -> dict[str, Any]:
         "pay_p90_annual": None,
         "pay_p10_hourly": None,
         "pay_p90_hourly": None,
+        "pay_p90_top_coded": None,
         "page_date": date.group(1) if date else None,
     }
     # Each tab once: searching the tree for one is most of what a find costs.
@@ -490,12 +522,13 @@ def parse_occupation(html: str, path: str) -> dict[str, Any]:
         facts, years = parse_quick_facts(quick_facts)
         occupation.update(facts)
 
-    ranges, industries = parse_pay_tab(tabs.get("tab-5"))
+    ranges, industries = parse_pay_tab(tabs.get("tab-5"), top_codes(html))
     # The occupation's own pay range, where the page gives one; a page that
     # covers several detailed occupations gives one each (all in pay_ranges).
     if len(ranges) == 1:
         occupation[f"pay_p10_{ranges[0]['period']}"] = ranges[0]["p10"]
         occupation[f"pay_p90_{ranges[0]['period']}"] = ranges[0]["p90"]
+        occupation["pay_p90_top_coded"] = ranges[0]["p90_top_coded"]
     employers = parse_employers(tabs.get("tab-3"))
     links = text_links(articles, slug)
 

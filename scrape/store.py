@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS occupations (
     pay_p10_annual INTEGER,
     pay_p90_annual INTEGER,
     pay_p10_hourly REAL,
-    pay_p90_hourly REAL
+    pay_p90_hourly REAL,
+    pay_p90_top_coded INTEGER
 );
 CREATE TABLE IF NOT EXISTS projections (
     slug TEXT NOT NULL REFERENCES occupations(slug),
@@ -95,6 +96,8 @@ CREATE TABLE IF NOT EXISTS pay_ranges (
     period TEXT NOT NULL,
     p10 REAL,
     p90 REAL,
+    as_of TEXT,
+    p90_top_coded INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (slug, row)
 );
 CREATE TABLE IF NOT EXISTS text_links (

@@ -44,6 +44,12 @@ CREATE TABLE IF NOT EXISTS measure_agreement (
     weighted REAL,
     weighted_low REAL,
     weighted_high REAL,
+    top_overlap REAL,
+    top_overlap_low REAL,
+    top_overlap_high REAL,
+    bottom_overlap REAL,
+    bottom_overlap_low REAL,
+    bottom_overlap_high REAL,
     PRIMARY KEY (a, b)
 );
 CREATE TABLE IF NOT EXISTS score_percentiles (

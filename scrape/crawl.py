@@ -7,12 +7,16 @@ Modified and pages already parsed by this parser are skipped.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+import sqlite_utils
 
 from . import fetch, parse, store
 
@@ -170,6 +174,11 @@ def crawl(
     db = stored or store.open_db(db_path)
     store.save_index(db, aliases)
     summary = Summary(pages=len(occupations))
+    if source.offline:
+        reparse(db, source, occupations, listed, summary, progress)
+        for problem in summary.problems:
+            log(problem)
+        return summary
     for occupation in progress(occupations) if progress else occupations:
         slug, path = occupation["slug"], occupation["path"]
 
@@ -212,3 +221,90 @@ def crawl(
     for problem in summary.problems:
         log(problem)
     return summary
+
+
+# Reparsing the cache (--offline) -------------------------------------------------
+
+
+def parse_page(item: tuple[str, str]) -> dict[str, Any] | str:
+    """One cached page parsed, or why it cannot be (a process pool's task)."""
+    html, path = item
+    try:
+        return parse.parse_occupation(html, path)
+    except parse.PageError as exc:
+        return str(exc)
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+        # Markup no OOH page has tripped the parser: this page is rejected, the others go on.
+        return f"could not be parsed ({type(exc).__name__}: {exc})"
+
+
+def workers() -> int:
+    """Processes to parse with: one per CPU this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# Pages each process should have before parsing in parallel pays for its start.
+PAGES_PER_WORKER = 16
+
+
+def parse_all(items: list[tuple[str, str]]) -> list[dict[str, Any] | str]:
+    """Every page parsed, in order: in parallel where more than one CPU is
+    free (and there is enough to share), else here."""
+    count = min(workers(), len(items) // PAGES_PER_WORKER)
+    if count < 2:
+        return [parse_page(item) for item in items]
+    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(parse_page, items, chunksize=8))
+
+
+def reparse(
+    db: sqlite_utils.Database,
+    source: Source,
+    occupations: Sequence[dict[str, str]],
+    listed: set[str],
+    summary: Summary,
+    progress: Callable[[list[dict[str, str]]], Iterable[dict[str, str]]] | None,
+) -> None:
+    """The cached pages, with no network: those the current parser has not
+    parsed yet (every one with --refresh) are parsed, in parallel where more
+    than one CPU is free, then checked and written in page order as one
+    transaction, the full-text index rebuilt once. The same rows as a page
+    at a time; a page rejected is rejected in the same way."""
+    todo: list[tuple[str, str, str]] = []  # path, sha, how it came
+    pages: list[tuple[str, str]] = []  # html, path
+    for occupation in progress(list(occupations)) if progress else occupations:
+        slug, path = occupation["slug"], occupation["path"]
+        try:
+            html, how, _ = source.get(path, lambda html: None)
+        except fetch.FetchError as exc:
+            summary.failed += 1
+            summary.problems.append(f"failed {path}: {exc}")
+            continue
+        sha = fetch.sha256(html)
+        if not source.refresh and store.page_is_current(db, slug, sha, parse.PARSER_VERSION):
+            setattr(summary, how, getattr(summary, how) + 1)
+            summary.up_to_date += 1
+            continue
+        todo.append((path, sha, how))
+        pages.append((html, path))
+    results = parse_all(pages)
+    with store.bulk(db):
+        for (path, sha, how), (html, _), parsed in zip(todo, pages, results):
+            try:
+                if isinstance(parsed, str):
+                    raise parse.PageError(parsed)
+                # Only links to pages the index lists are links to occupations.
+                parsed["text_links"] = [link for link in parsed["text_links"] if link["target_slug"] in listed]
+                store.check_page(db, parsed)
+                store.save_page(db, parsed, sha=sha, size=len(html.encode("utf-8")), parser_version=parse.PARSER_VERSION)
+            except (parse.PageError, store.WouldLoseData, store.EditionMismatch) as exc:
+                summary.rejected += 1
+                summary.problems.append(f"rejected {path}: {exc}")
+                continue
+            setattr(summary, how, getattr(summary, how) + 1)
+            summary.parsed += 1
+    if summary.parsed:
+        db.vacuum()

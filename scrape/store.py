@@ -7,7 +7,8 @@ leaves every page either fully written or untouched.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,28 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     if not fts.exists() or [c for c in fts.columns_dict if c != "rank"] != FTS_COLUMNS:
         db.table("occupations").enable_fts(FTS_COLUMNS, tokenize="porter", create_triggers=True, replace=True)
     return db
+
+
+@contextlib.contextmanager
+def bulk(db: sqlite_utils.Database) -> Iterator[None]:
+    """Many pages written as one transaction, with the full-text index
+    rebuilt once at the end rather than by its triggers row by row: the same
+    rows and the same index, for a fraction of the time. Each page is still
+    written whole or not at all (save_page's own block becomes a savepoint)."""
+    triggers = [
+        (name, sql)
+        for name, sql in db.execute(
+            "select name, sql from sqlite_master where type = 'trigger' and tbl_name = 'occupations' and name like 'occupations_a_'"
+        )
+    ]
+    with db.atomic():
+        for name, _ in triggers:
+            db.execute(f"DROP TRIGGER [{name}]")
+        yield
+        if triggers:
+            db.execute("INSERT INTO occupations_fts (occupations_fts) VALUES ('rebuild')")
+        for _, sql in triggers:
+            db.execute(sql)
 
 
 def page_is_current(db: sqlite_utils.Database, slug: str, sha: str, parser_version: int) -> bool:

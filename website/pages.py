@@ -101,6 +101,16 @@ LABEL_ORDER = {"E1": 0, "E2": 1, "E0": 2, None: 3}
 
 LABEL_TEXT = {"E1": "directly exposed", "E2": "exposed with tools", "E0": "not exposed", None: "not labelled"}
 
+# How each kind of published measure was made, in words anyone reads (the
+# measures stage's methods, measures.definitions.METHODS): what the
+# evidence names first, the measure's technical name second.
+METHOD_WORDS = {
+    "rubric LLM": "a language model rated its tasks",
+    "human annotators": "people rated its tasks",
+    "usage logs": "what people ask AI assistants",
+    "ability mapping": "AI progress matched to the abilities it uses",
+}
+
 
 def occupation_evidence(data: SiteData, slug: str, by_slug: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The Evidence section of one occupation's page: every criterion's score
@@ -123,6 +133,7 @@ def occupation_evidence(data: SiteData, slug: str, by_slug: dict[str, dict[str, 
                     "n": len(c["scores"]),
                     "source": c["run"]["model"] or c["run"]["source"],
                     "method": "rubric LLM (this site)",
+                    "plain": "the score shown on this site",
                 }
             )
     if not evidence:
@@ -142,6 +153,7 @@ def occupation_evidence(data: SiteData, slug: str, by_slug: dict[str, dict[str, 
                     "n": m["occupations"],
                     "source": f"{m['authors']}, {m['year']}",
                     "method": m["method"],
+                    "plain": f"{METHOD_WORDS.get(m['method'], m['method'])} ({m['authors'].split(' ')[0].rstrip(',')}, {m['year']})",
                     "citation": m["citation"],
                     "soc_codes": v["soc_codes"],
                     "share": v["employment_share"],
@@ -153,7 +165,7 @@ def occupation_evidence(data: SiteData, slug: str, by_slug: dict[str, dict[str, 
     verdict = []
     if consensus:
         verdict.append(
-            f"The {consensus['measures']} headline published measures place this occupation between the "
+            f"The {consensus['measures']} main published measures (marked ● below) place this occupation between the "
             f"{percentile_text(consensus['low'])} and the {percentile_text(consensus['high'])} percentile of US occupations "
             f"for exposure to AI, with a median at the {percentile_text(consensus['median'])}."
         )

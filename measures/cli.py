@@ -4,6 +4,7 @@ import click
 
 from pipeline.db import NotReady, open_db
 
+from . import fetch as fetching
 from . import load
 from .definitions import MEASURES_FILE, MeasureError
 
@@ -32,27 +33,69 @@ from .definitions import MEASURES_FILE, MeasureError
     type=click.Path(dir_okay=False),
     help="The database written by python -m scrape.",
 )
-def cli(reference: str, definitions_file: str, db_path: str) -> None:
+@click.option(
+    "--fetch",
+    is_flag=True,
+    help="Read the files from where they are published, at the commits and SHA-256 that measures.toml pins, "
+    "fetched into --cache where it lacks them (not from --reference). Fetches nothing when data.db already "
+    "holds a load of those files from the same SOC codes and jobs.",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False),
+    default=str(fetching.DEFAULT_CACHE),
+    show_default=True,
+    help="With --fetch: the folder the files are fetched into and read from.",
+)
+@click.option(
+    "--mirror",
+    metavar="URL",
+    help="With --fetch: fetch every file from URL/<its path> instead, a copy of the reference folder served "
+    "over https (files made from a published one, such as a sheet of a workbook, come only from a mirror).",
+)
+@click.option(
+    "--accept-shorter",
+    is_flag=True,
+    help="Load a file with fewer rows than the one loaded before (otherwise refused as truncated).",
+)
+def cli(
+    reference: str, definitions_file: str, db_path: str, fetch: bool, cache_dir: str, mirror: str | None, accept_shorter: bool
+) -> None:
     """Load published measures of AI exposure, O*NET tasks and related occupations.
 
     Reads each measure in measures/measures.toml from the reference folder and
     carries it to OOH occupations through the SOC codes on each page (weighted
-    by base-year employment; broad codes take their detailed codes; SOC 2010
-    and ISCO-08 through the crosswalks), never imputing one it does not reach.
+    by base-year employment; a broad code takes its own value where the
+    measure has one, else its detailed codes; O*NET's .00 code where the
+    measure has it; SOC 2010 and ISCO-08 through the crosswalks), never
+    imputing one it does not reach.
     Also loads each occupation's O*NET tasks with GPT-4's and people's
     exposure labels (task-level scoring reads them) and O*NET's related
     occupations (the labour space is checked against them). Writes tables
-    measures, measure_values, measure_consensus, tasks and onet_related.
+    measures, measure_values, measure_consensus, tasks, onet_related and
+    measure_files.
     Running it again with the same files writes nothing; python -m compare
     then says how the measures and our scores agree.
 
-    Example:
+    Every file is checked whole before anything is written, and recorded
+    (bytes, rows, SHA-256) in the table measure_files; a file with fewer
+    rows than the one loaded before is refused unless --accept-shorter.
+
+    Examples:
 
         python -m measures --reference ../shared/reference
+
+        python -m measures --fetch --mirror https://example.org/reference
     """
     try:
         db = open_db(db_path)
-        changed = load.run(db, reference, definitions_file, log=click.echo)
+        if fetch:
+            changed = load.run_fetched(
+                db, definitions_file, cache_dir, mirror=mirror, log=click.echo, accept_shorter=accept_shorter
+            )
+        else:
+            changed = load.run(db, reference, definitions_file, log=click.echo, accept_shorter=accept_shorter)
     except (NotReady, MeasureError) as exc:
         raise click.ClickException(str(exc)) from None
     written = [table for table, did in changed.items() if did]

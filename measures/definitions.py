@@ -55,16 +55,16 @@ class Measure:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A reference file: its place in the reference folder, where it is
-    published (at a pinned commit), and the SHA-256 of the file as the loader
-    reads it. ``sheet`` names the sheet of a workbook that is exported to
-    CSV (``columns``, where given, are the columns kept, in their order)."""
+    """A reference file: its place in the reference folder, the SHA-256 of
+    the file as the loader reads it, and where it is published byte for byte
+    at a pinned commit (``url``); a file made from a published one (a sheet
+    of a workbook exported to CSV) has no such address, only ``made_from``,
+    and is fetched from a mirror of the reference folder."""
 
     path: str
-    url: str
     sha256: str
-    sheet: str | None = None
-    columns: tuple[str, ...] = ()
+    url: str | None = None
+    made_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,8 @@ def load_definitions(path: str | Path = MEASURES_FILE) -> Definitions:
 
 
 def source_files(raw: Any, where: str) -> list[SourceFile]:
-    """The ``[files."PATH"]`` tables: url (https), sha256, and for a sheet
-    exported from a workbook, sheet and columns."""
+    """The ``[files."PATH"]`` tables: sha256, and url (https, or http on
+    loopback) or made_from."""
     if not isinstance(raw, dict):
         raise MeasureError(f"{where} [{FILES}]: expected a table of files")
     out = []
@@ -145,17 +145,22 @@ def source_files(raw: Any, where: str) -> list[SourceFile]:
             raise MeasureError(f"{here}: a file's path is a relative path inside the reference folder")
         if not isinstance(table, dict):
             raise MeasureError(f"{here}: expected a table")
-        unknown = set(table) - {"url", "sha256", "sheet", "columns"}
+        unknown = set(table) - {"url", "sha256", "made_from"}
         if unknown:
             raise MeasureError(f"{here}: unknown {', '.join(sorted(unknown))}")
-        url, sha, sheet, columns = table.get("url"), table.get("sha256"), table.get("sheet"), table.get("columns", [])
-        if not isinstance(url, str) or not url.startswith("https://"):
-            raise MeasureError(f"{here}: url must be an https:// address")
+        url, sha, made_from = table.get("url"), table.get("sha256"), table.get("made_from")
         if not isinstance(sha, str) or not SHA256.match(sha):
             raise MeasureError(f"{here}: sha256 must be 64 lower-case hex digits")
-        if sheet is not None and not isinstance(sheet, str):
-            raise MeasureError(f"{here}: sheet must be a string")
-        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-            raise MeasureError(f"{here}: columns must be a list of strings")
-        out.append(SourceFile(path, url, sha, sheet, tuple(columns)))
+        if (url is None) == (made_from is None):
+            raise MeasureError(f"{here}: give either url (where it is published as it is) or made_from")
+        if url is not None and not (isinstance(url, str) and fetchable(url)):
+            raise MeasureError(f"{here}: url must be an https:// address")
+        if made_from is not None and not isinstance(made_from, str):
+            raise MeasureError(f"{here}: made_from must be a string")
+        out.append(SourceFile(path, sha, url, made_from))
     return out
+
+
+def fetchable(url: str) -> bool:
+    """An https:// address, or an http:// one on loopback (a test's server)."""
+    return url.startswith("https://") or bool(re.match(r"^http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?/", url))

@@ -18,7 +18,7 @@ import sqlite_utils
 from pipeline.db import replace_table
 from pipeline.ranks import percentiles
 
-from . import store
+from . import fetch, store
 from .definitions import KEY_PATTERNS, MEASURES_FILE, Definitions, Measure, MeasureError, load_definitions
 from .read import FileRecord, Reference
 
@@ -518,3 +518,24 @@ def run(
     if any(changed.values()):
         db.vacuum()
     return changed
+
+
+def run_fetched(
+    db: sqlite_utils.Database,
+    definitions_file: str | Path = MEASURES_FILE,
+    cache: str | Path = fetch.DEFAULT_CACHE,
+    *,
+    mirror: str | None = None,
+    log: Callable[[str], object] = lambda message: None,
+    accept_shorter: bool = False,
+) -> dict[str, bool]:
+    """``run`` from the files measures.toml pins, fetched into ``cache`` where
+    it lacks them (fetch.fetch). Nothing is fetched when data.db already holds
+    a load of exactly those files from the same SOC codes, jobs and
+    definitions: a load would change nothing."""
+    found = load_definitions(definitions_file)
+    if up_to_date(db, found, definitions_file):
+        log("the pinned files are the ones loaded, from the same SOC codes and jobs: nothing to fetch")
+        return {}
+    folder = fetch.fetch(found.files, cache, mirror=mirror, log=log)
+    return run(db, folder, definitions_file, log, accept_shorter=accept_shorter)

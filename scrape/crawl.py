@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -250,14 +250,11 @@ def workers() -> int:
 PAGES_PER_WORKER = 16
 
 
-def parse_all(items: list[tuple[str, str]]) -> list[dict[str, Any] | str]:
-    """Every page parsed, in order: in parallel where more than one CPU is
-    free (and there is enough to share), else here."""
-    count = min(workers(), len(items) // PAGES_PER_WORKER)
-    if count < 2:
-        return [parse_page(item) for item in items]
-    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(parse_page, items, chunksize=8))
+def pool_for(pages: int) -> ProcessPoolExecutor | None:
+    """Processes to parse ``pages`` pages in, where more than one CPU is free
+    and there are enough pages to share; None to parse them here."""
+    count = min(workers(), pages // PAGES_PER_WORKER)
+    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) if count >= 2 else None
 
 
 def reparse(
@@ -273,33 +270,39 @@ def reparse(
     than one CPU is free, then checked and written in page order as one
     transaction, the full-text index rebuilt once. The same rows as a page
     at a time; a page rejected is rejected in the same way."""
-    todo: list[tuple[str, str, str]] = []  # path, sha, how it came
-    pages: list[tuple[str, str]] = []  # html, path
-    for occupation in progress(list(occupations)) if progress else occupations:
-        slug, path = occupation["slug"], occupation["path"]
-        try:
-            html, how, _ = source.get(path, lambda html: None)
-        except fetch.FetchError as exc:
-            summary.failed += 1
-            summary.problems.append(f"failed {path}: {exc}")
-            continue
-        sha = fetch.sha256(html)
-        if not source.refresh and store.page_is_current(db, slug, sha, parse.PARSER_VERSION):
-            setattr(summary, how, getattr(summary, how) + 1)
-            summary.up_to_date += 1
-            continue
-        todo.append((path, sha, how))
-        pages.append((html, path))
-    results = parse_all(pages)
+    todo: list[tuple[str, str, str, int]] = []  # path, sha, how it came, size in bytes
+    results: list[Future[dict[str, Any] | str] | dict[str, Any] | str] = []
+    pool = pool_for(len(occupations))
+    try:
+        # Each page goes to a parsing process as soon as it is read, so reading and parsing overlap.
+        for occupation in progress(list(occupations)) if progress else occupations:
+            slug, path = occupation["slug"], occupation["path"]
+            try:
+                html, how, _ = source.get(path, lambda html: None)
+            except fetch.FetchError as exc:
+                summary.failed += 1
+                summary.problems.append(f"failed {path}: {exc}")
+                continue
+            sha = fetch.sha256(html)
+            if not source.refresh and store.page_is_current(db, slug, sha, parse.PARSER_VERSION):
+                setattr(summary, how, getattr(summary, how) + 1)
+                summary.up_to_date += 1
+                continue
+            todo.append((path, sha, how, len(html.encode("utf-8"))))
+            results.append(pool.submit(parse_page, (html, path)) if pool else parse_page((html, path)))
+        parsed_pages = [r.result() if isinstance(r, Future) else r for r in results]
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     with store.bulk(db):
-        for (path, sha, how), (html, _), parsed in zip(todo, pages, results):
+        for (path, sha, how, size), parsed in zip(todo, parsed_pages):
             try:
                 if isinstance(parsed, str):
                     raise parse.PageError(parsed)
                 # Only links to pages the index lists are links to occupations.
                 parsed["text_links"] = [link for link in parsed["text_links"] if link["target_slug"] in listed]
                 store.check_page(db, parsed)
-                store.save_page(db, parsed, sha=sha, size=len(html.encode("utf-8")), parser_version=parse.PARSER_VERSION)
+                store.save_page(db, parsed, sha=sha, size=size, parser_version=parse.PARSER_VERSION)
             except (parse.PageError, store.WouldLoseData, store.EditionMismatch) as exc:
                 summary.rejected += 1
                 summary.problems.append(f"rejected {path}: {exc}")

@@ -3,6 +3,7 @@
 import click
 
 from pipeline.db import NotReady, open_db
+from pipeline.lock import Busy, writer
 
 from . import refresh
 from .measures import SameName
@@ -34,9 +35,10 @@ def cli(db_path: str) -> None:
         python -m compare
     """
     try:
-        db = open_db(db_path)
-        changed = refresh.run(db)
-    except (NotReady, SameName) as exc:
+        with writer(db_path, "python -m compare", log=lambda message: click.echo(message, err=True)):
+            db = open_db(db_path)
+            changed = refresh.run(db)
+    except (Busy, NotReady, SameName) as exc:
         raise click.ClickException(str(exc)) from None
     written = [table for table, did in changed.items() if did]
     click.echo(f"updated {', '.join(written)}" if written else "nothing changed")

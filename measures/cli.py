@@ -3,6 +3,7 @@
 import click
 
 from pipeline.db import NotReady, open_db
+from pipeline.lock import Busy, writer
 
 from . import fetch as fetching
 from . import load
@@ -89,14 +90,15 @@ def cli(
         python -m measures --fetch --mirror https://example.org/reference
     """
     try:
-        db = open_db(db_path)
-        if fetch:
-            changed = load.run_fetched(
-                db, definitions_file, cache_dir, mirror=mirror, log=click.echo, accept_shorter=accept_shorter
-            )
-        else:
-            changed = load.run(db, reference, definitions_file, log=click.echo, accept_shorter=accept_shorter)
-    except (NotReady, MeasureError) as exc:
+        with writer(db_path, "python -m measures", log=lambda message: click.echo(message, err=True)):
+            db = open_db(db_path)
+            if fetch:
+                changed = load.run_fetched(
+                    db, definitions_file, cache_dir, mirror=mirror, log=click.echo, accept_shorter=accept_shorter
+                )
+            else:
+                changed = load.run(db, reference, definitions_file, log=click.echo, accept_shorter=accept_shorter)
+    except (Busy, NotReady, MeasureError) as exc:
         raise click.ClickException(str(exc)) from None
     written = [table for table, did in changed.items() if did]
     click.echo(f"updated {', '.join(written)}" if written else "nothing changed")

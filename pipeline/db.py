@@ -12,6 +12,21 @@ from typing import Any
 
 import sqlite_utils
 
+# How long a statement waits for another connection's lock before SQLite says
+# "database is locked". A writer waits for readers to finish their read (a
+# build reads for a few seconds) and a reader for a writer's commit; 5 s,
+# Python's default, is shorter than a build's read, and a scorer that gives
+# up loses a reply it has paid for.
+BUSY_TIMEOUT = 60.0
+
+
+def connect(path: str | Path, *, write: bool = True) -> sqlite3.Connection:
+    """A connection to ``path`` with BUSY_TIMEOUT; ``write=False`` opens it
+    read-only."""
+    if write:
+        return sqlite3.connect(str(path), timeout=BUSY_TIMEOUT)
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+
 
 def now() -> str:
     """The time a stage records, in UTC to the second."""
@@ -81,10 +96,7 @@ def open_db(path: str | Path, *, write: bool = True) -> sqlite_utils.Database:
     touch)."""
     if not os.path.exists(path):
         raise NotReady(f"{path} does not exist: run python -m scrape first")
-    if write:
-        db = sqlite_utils.Database(path)
-    else:
-        db = sqlite_utils.Database(sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True))
+    db = sqlite_utils.Database(connect(path, write=write))
     try:
         if not db["occupations"].exists():
             raise NotReady(f"{path} has no occupations table: run python -m scrape first")

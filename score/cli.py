@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ import anthropic
 import click
 import sqlite_utils
 
+from pipeline import lock
 from pipeline.db import NotReady
 from pipeline.db import open_db as open_database
 
@@ -52,6 +54,17 @@ def open_db(path: str, write: bool = True) -> sqlite_utils.Database:
     except sqlite3.Error as exc:
         raise click.ClickException(f"{path} cannot be used: {exc}") from None
     return db
+
+
+@contextlib.contextmanager
+def writing(db_path: str, command: str, *, scorer: bool = False) -> Iterator[None]:
+    """Hold data.db's writer lock (pipeline.lock) for the block: another
+    command writing it is waited for, or this one stops with one line."""
+    try:
+        with lock.writer(db_path, command, scorer=scorer, log=lambda message: click.echo(message, err=True)):
+            yield
+    except lock.Busy as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 AGREEMENT_HINT = "run python -m compare to update how runs, scores and published measures agree"
@@ -233,7 +246,6 @@ def run_command(
         raise click.ClickException(
             "ANTHROPIC_API_KEY is not set: export your Anthropic API key, or add --dry-run to see the cost without calling the API"
         )
-    db = open_db(db_path, write=not dry_run)
     options: dict[str, Any] = {
         "only": only,
         "limit": limit,
@@ -246,7 +258,7 @@ def run_command(
     }
     runs_to_make = [(model, sample) for model in chosen for sample in range(1, samples + 1)]
     if dry_run:
-        _dry_run(db, criterion, runs_to_make, price_of, options, batch)
+        _dry_run(open_db(db_path, write=False), criterion, runs_to_make, price_of, options, batch)
         return
 
     def log(message: str) -> None:
@@ -255,27 +267,31 @@ def run_command(
     # A CI job that runs out of time is sent SIGTERM: stop as for Ctrl-C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     codes = []
-    for model, sample in runs_to_make:
-        the_plan = _plan(db, criterion, model, price_of[model], sample, options)
-        if len(runs_to_make) > 1:
-            click.echo(f"{model}{f', sample {sample}' if samples > 1 else ''}:")
-        codes.append(
-            _run_one(
-                db,
-                db_path,
-                the_plan,
-                client=run.make_client(api_key, timeout),
-                batch=batch,
-                wait_for_results=not no_wait,
-                concurrency=concurrency,
-                max_cost=max_cost,
-                poll_interval=poll_interval,
-                retry_wait=retry_wait,
-                log=log,
+    # One writer at a time: the lock is held from the first write (the
+    # scorer's tables brought up to date) to the last run's end.
+    with writing(db_path, "python -m score run", scorer=True):
+        db = open_db(db_path)
+        for model, sample in runs_to_make:
+            the_plan = _plan(db, criterion, model, price_of[model], sample, options)
+            if len(runs_to_make) > 1:
+                click.echo(f"{model}{f', sample {sample}' if samples > 1 else ''}:")
+            codes.append(
+                _run_one(
+                    db,
+                    db_path,
+                    the_plan,
+                    client=run.make_client(api_key, timeout),
+                    batch=batch,
+                    wait_for_results=not no_wait,
+                    concurrency=concurrency,
+                    max_cost=max_cost,
+                    poll_interval=poll_interval,
+                    retry_wait=retry_wait,
+                    log=log,
+                )
             )
-        )
-        if codes[-1] == 130:
-            break
+            if codes[-1] == 130:
+                break
     click.echo(AGREEMENT_HINT, err=True)
     sys.exit(combined_exit_code(codes))
 
@@ -452,12 +468,13 @@ def import_command(file: str, name: str, source: str, key: str, source_url: str 
         python -m score import scores.csv --criterion ai_exposure --source "Example Lab, 2026" --source-url https://example.org/method
     """
     criterion = load_criterion(name, criteria_dir)
-    db = open_db(db_path)
-    store.save_criterion(db, criterion)
-    try:
-        run_id, count, unmatched = importer.import_scores(db, file, criterion, source=source, key=key, source_url=source_url)
-    except (importer.ImportError_, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
+    with writing(db_path, "python -m score import"):
+        db = open_db(db_path)
+        store.save_criterion(db, criterion)
+        try:
+            run_id, count, unmatched = importer.import_scores(db, file, criterion, source=source, key=key, source_url=source_url)
+        except (importer.ImportError_, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
     if count == 0:
         click.echo(f"already imported as run {run_id}")
         return
@@ -543,15 +560,16 @@ def consensus_command(name: str, run_ids: tuple[int, ...], make_current: bool, d
         python -m score consensus --criterion ai_exposure --use
     """
     criterion = load_criterion(name, criteria_dir)
-    db = open_db(db_path)
-    store.save_criterion(db, criterion)
-    try:
-        run_id, made = consensus.store_median(db, criterion, set(run_ids))
-    except consensus.ConsensusError as exc:
-        raise click.ClickException(str(exc)) from None
-    if make_current:
-        store.set_current(db, run_id)
-        click.echo(AGREEMENT_HINT, err=True)
+    with writing(db_path, "python -m score consensus"):
+        db = open_db(db_path)
+        store.save_criterion(db, criterion)
+        try:
+            run_id, made = consensus.store_median(db, criterion, set(run_ids))
+        except consensus.ConsensusError as exc:
+            raise click.ClickException(str(exc)) from None
+        if make_current:
+            store.set_current(db, run_id)
+            click.echo(AGREEMENT_HINT, err=True)
     source = db.table("runs").get(run_id)["source"]
     state = " (now the current run)" if make_current else ""
     click.echo(f"run {run_id}: the {source}{state}" if made else f"run {run_id} is already the {source}{state}")
@@ -562,10 +580,11 @@ def consensus_command(name: str, run_ids: tuple[int, ...], make_current: bool, d
 @db_option
 def use(run_id: int, db_path: str) -> None:
     """Make RUN_ID the current run of its criterion (the one the site shows)."""
-    db = open_db(db_path)
-    try:
-        name = store.set_current(db, run_id)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+    with writing(db_path, "python -m score use"):
+        db = open_db(db_path)
+        try:
+            name = store.set_current(db, run_id)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"run {run_id} is now the current {name} run")
     click.echo(AGREEMENT_HINT, err=True)

@@ -2,15 +2,16 @@
 score it with one call per occupation (concurrently) or as one Message Batch,
 save every score as soon as it arrives, and say how it ended.
 
-Nothing paid for is paid for twice: one scorer holds a database at a time,
-a run killed outright is marked so by the next, replies that arrive after
-Ctrl-C are still saved, and a batch is recorded before it is sent.
+Nothing paid for is paid for twice: a scorer holds the database's writer
+lock (pipeline.lock) for the whole run, so no other command writes beside
+it; a run killed outright is marked so by the next; replies that arrive
+after Ctrl-C are still saved; and a batch is recorded before it is sent.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,17 +24,12 @@ from anthropic.types import Message
 from anthropic.types.messages import MessageBatchIndividualResponse
 from anthropic.types.messages.batch_create_params import Request
 
+from pipeline import lock
+
 from . import llm, prompt, store, tasks
 from .criteria import Criterion
 from .prices import Price
 from .tasks import Task
-
-try:
-    import fcntl
-except ImportError:  # Windows: no lock, one scorer at a time is up to the user
-    LOCKS = False
-else:
-    LOCKS = True
 
 # Replies are a score and one to three sentences; thinking, where a model
 # does it, comes on top. At task level each task adds its id and score.
@@ -572,28 +568,16 @@ def _job_for(db: sqlite_utils.Database, the_plan: Plan, slug: str, input_hash: s
 # --- a whole run -----------------------------------------------------------------
 
 
-class Busy(RuntimeError):
-    """Another scorer holds this database."""
+# Another command is writing the database (pipeline.lock): a second scorer
+# stops at once instead of paying for the same occupations.
+Busy = lock.Busy
 
 
-@contextlib.contextmanager
-def one_scorer(db_path: str | Path) -> Iterator[None]:
-    """Hold an exclusive lock on the database file for the whole run, so a
-    second scorer stops at once instead of paying for the same occupations.
-    The lock is the file's own (flock, separate from SQLite's locks) and goes
-    with the process, however it ends."""
-    if not LOCKS:
-        yield
-        return
-    with open(db_path, "rb") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise Busy(f"another scorer is running on {db_path}; wait for it to finish (or stop it), then run again") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def one_scorer(db_path: str | Path) -> contextlib.AbstractContextManager[None]:
+    """The database's writer lock, held as a scorer for the whole run: any
+    other writer stops at once rather than wait hours for it, and none can
+    hold a write transaction while replies are being saved."""
+    return lock.writer(db_path, "python -m score run", scorer=True)
 
 
 @dataclass

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator
 
 import click
 
+from pipeline.lock import Busy, writer
+
 from . import crawl as crawl_module
 from . import fetch, parse, store
 
@@ -133,7 +135,10 @@ def main(
         return _bar(items)
 
     try:
-        summary = crawl_module.crawl(db_path, source, only=only, progress=progress, log=log)
+        with writer(db_path, "python -m scrape", log=log):
+            summary = crawl_module.crawl(db_path, source, only=only, progress=progress, log=log)
+    except Busy as exc:
+        raise click.ClickException(str(exc)) from None
     except fetch.Refused as exc:
         raise click.ClickException(
             f"the server refused the request with HTTP 403 ({exc}). bls.gov blocks many automated clients: "

@@ -3,6 +3,7 @@
 import click
 
 from pipeline.db import NotReady, open_db
+from pipeline.lock import Busy, writer
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,9 +40,10 @@ def cli(backend: str, force: bool, db_path: str) -> None:
     from . import embed
 
     try:
-        db = open_db(db_path)
-        name, changed, results = embed.run(db, backend, force=force)
-    except (NotReady, embed.BackendMissing) as exc:
+        with writer(db_path, "python -m space", log=lambda message: click.echo(message, err=True)):
+            db = open_db(db_path)
+            name, changed, results = embed.run(db, backend, force=force)
+    except (Busy, NotReady, embed.BackendMissing) as exc:
         raise click.ClickException(str(exc)) from None
     count = db.execute("select count(*) from embeddings where backend = ?", [name]).fetchone()[0]
     click.echo(f"{name}: {count} occupations {'embedded' if changed else 'unchanged, vectors kept'}")

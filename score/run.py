@@ -5,7 +5,8 @@ save every score as soon as it arrives, and say how it ended.
 Nothing paid for is paid for twice: a scorer holds the database's writer
 lock (pipeline.lock) for the whole run, so no other command writes beside
 it; a run killed outright is marked so by the next; replies that arrive
-after Ctrl-C are still saved; and a batch is recorded before it is sent.
+after Ctrl-C are still saved; and a batch is recorded before it is sent,
+its requests named so that it is found again by the run of its own model.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
 import anthropic
 import sqlite_utils
 from anthropic.types import Message
-from anthropic.types.messages import MessageBatchIndividualResponse
+from anthropic.types.messages import MessageBatch, MessageBatchIndividualResponse
 from anthropic.types.messages.batch_create_params import Request
 
 from pipeline import lock
@@ -153,6 +155,7 @@ def plan(
         rows = [r for r in rows if r["slug"] in set(only)]
     done, in_batch = _settled(db, config, force)
     params: dict[str, Any] = {"max_tokens": max_tokens, "effort": effort, "max_input_tokens": max_input_tokens, "force": force}
+    params |= {"only": set(only), "limit": limit}
     params |= {"max_tasks": max_tasks, "tasks": by_slug, "task_types": {t[0]: t[1] for ts in by_slug.values() for t in ts}}
     jobs: list[Job] = []
     no_tasks: list[str] = []
@@ -350,6 +353,11 @@ def run_concurrent(
     return outcome
 
 
+class _StillProcessing(Exception):
+    """A batch that may be the one a killed run sent is still in progress,
+    and the run was told not to wait (--no-wait)."""
+
+
 def _reconcile(
     db: sqlite_utils.Database,
     client: anthropic.Anthropic,
@@ -357,23 +365,70 @@ def _reconcile(
     *,
     throttle: llm.Throttle,
     log: Callable[[str], object],
+    poll_interval: float,
+    wait_for_results: bool,
 ) -> str | None:
     """A batch recorded as submitting: the run that sent it died before it
-    heard back. If the API has a batch of that size made since, it is ours;
-    if not, the request never arrived and the record is dropped."""
-    since = datetime.fromisoformat(record["created"]) - timedelta(minutes=5)
+    heard back, perhaps after the API had made the batch. A batch on the API
+    is this record's only when its results carry exactly the record's request
+    ids, which name its configuration (model and sample included); size and
+    age only narrow the search. A candidate still in progress is waited for
+    (with --no-wait, raises _StillProcessing and leaves the record for the next
+    run). If none is ours, the request never arrived and the record is dropped."""
+    wanted = store.batch_custom_ids(db, record["id"])
+    ids, slugs = set(wanted), set(wanted.values())
+    since = datetime.fromisoformat(record["created"]) - timedelta(hours=1)  # the API's clock may differ from ours
     known = {r[0] for r in db.execute("select id from batches")}
     page = llm.retrying(lambda: client.messages.batches.list(limit=100), throttle=throttle, log=log, what=" listing batches")
-    for batch in page.data:
-        counts = batch.request_counts
-        total = counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired
-        if batch.id not in known and batch.created_at >= since and total == record["requests"]:
-            store.batch_submitted(db, record["id"], batch.id)
-            log(f"found batch {batch.id}, sent by a run that was stopped before it could record it")
-            return batch.id
+    candidates = [b for b in page.data if b.id not in known and b.created_at >= since and _size(b) == record["requests"]]
+    while candidates:
+        in_progress = []
+        for batch in candidates:
+            if batch.processing_status != "ended":
+                in_progress.append(batch.id)
+                continue
+            found = _result_ids(client, batch.id, throttle=throttle, log=log)
+            # A batch sent before requests had ids of their own carries bare slugs.
+            if found == ids or found == slugs:
+                store.batch_submitted(db, record["id"], batch.id)
+                log(f"found batch {batch.id}, sent by a run that was stopped before it could record it")
+                return batch.id
+        if not in_progress:
+            break
+        if not wait_for_results:
+            what = "a batch that may be" if len(in_progress) == 1 else f"{len(in_progress)} batches that may be"
+            log(f"{what} the one a stopped run sent still being processed")
+            raise _StillProcessing()
+        throttle.sleep(poll_interval)
+        candidates = [
+            llm.retrying(partial(client.messages.batches.retrieve, i), throttle=throttle, log=log, what=f" checking batch {i}")
+            for i in in_progress
+        ]
     store.forget_batch(db, record["id"])
     log("a batch recorded as being sent never reached the API; its occupations are planned again")
     return None
+
+
+def _size(batch: MessageBatch) -> int:
+    counts = batch.request_counts
+    return counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired
+
+
+def _result_ids(client: anthropic.Anthropic, batch_id: str, *, throttle: llm.Throttle, log: Callable[[str], object]) -> set[str]:
+    """The request ids in an ended batch's results (reading them costs nothing)."""
+    results = iter(
+        llm.retrying(
+            partial(client.messages.batches.results, batch_id), throttle=throttle, log=log, what=f" reading batch {batch_id}"
+        )
+    )
+    found: set[str] = set()
+    while True:
+        try:
+            found.add(next(results).custom_id)
+        except StopIteration:
+            return found
+        except Exception as exc:  # the SDK's HTTP library raises its own kinds mid-stream
+            raise llm.Fatal(f"the results of batch {batch_id} were cut short ({exc}); run again") from None
 
 
 def _submit(
@@ -397,8 +452,9 @@ def _submit(
     if not jobs:
         return None, 0.0, False
     local_id = store.batch_submitting(db, run_id, the_plan.config, jobs)
+    id_of = {slug: custom_id for custom_id, slug in store.batch_custom_ids(db, local_id).items()}
     # prompt.request builds its params as a plain dict, the shape the SDK's TypedDict describes.
-    requests = cast(list[Request], [{"custom_id": job.slug, "params": the_plan.request(job)} for job in jobs])
+    requests = cast(list[Request], [{"custom_id": id_of[job.slug], "params": the_plan.request(job)} for job in jobs])
     try:
         batch = llm.retrying(
             lambda: client.messages.batches.create(requests=requests), throttle=throttle, log=log, what=" sending the batch"
@@ -433,7 +489,22 @@ def run_batch(
     reserved = 0.0
     for record in pending:
         if record["status"] == "submitting":
-            batch_id = _reconcile(db, client, record, throttle=throttle, log=log)
+            sent = store.batch_requests(db, record["id"])
+            try:
+                batch_id = _reconcile(
+                    db,
+                    client,
+                    record,
+                    throttle=throttle,
+                    log=log,
+                    poll_interval=poll_interval,
+                    wait_for_results=wait_for_results,
+                )
+            except _StillProcessing:
+                outcome.status = "submitted"
+                return outcome
+            if batch_id is None:
+                _plan_again(db, the_plan, sent)
         else:
             batch_id = record["id"]
         if batch_id:
@@ -467,6 +538,7 @@ def run_batch(
         throttle.sleep(poll_interval)
 
     requested = store.batch_requests(db, batch_id)
+    slug_of = store.batch_custom_ids(db, batch_id)
     jobs_by_slug = {job.slug: job for job in the_plan.jobs}
     retry: list[str] = []
     results = iter(
@@ -484,7 +556,7 @@ def run_batch(
             break
         except Exception as exc:  # the SDK's HTTP library raises its own kinds mid-stream
             raise llm.Fatal(f"the results of batch {batch_id} were cut short ({exc}); run again to collect the rest") from None
-        _collect(db, the_plan, batch_id, run_id, result, requested, outcome, retry, log)
+        _collect(db, the_plan, batch_id, run_id, result, requested, slug_of, outcome, retry, log)
     store.set_batch_status(db, batch_id, "collected")
     budget.settle(reserved, outcome.batch_cost)
 
@@ -515,12 +587,15 @@ def _collect(
     run_id: int,
     result: MessageBatchIndividualResponse,
     requested: Mapping[str, tuple[str, bool, list[int] | None]],
+    slug_of: Mapping[str, str],
     outcome: Outcome,
     retry: list[str],
     log: Callable[[str], object],
 ) -> None:
-    """Save one batch result, unless an earlier, interrupted download did."""
-    slug, name = result.custom_id, the_plan.criterion.name
+    """Save one batch result, unless an earlier, interrupted download did.
+    ``slug_of`` reads its request id ({custom_id: slug}); a batch sent before
+    requests had ids of their own used the slugs themselves."""
+    slug, name = slug_of.get(result.custom_id, result.custom_id), the_plan.criterion.name
     if slug not in requested or requested[slug][1]:
         return
     if result.result.type != "succeeded":
@@ -554,15 +629,32 @@ def _collect(
     outcome.scored += 1
 
 
-def _job_for(db: sqlite_utils.Database, the_plan: Plan, slug: str, input_hash: str) -> Job | None:
-    """The job for an occupation that was in the batch (and so not in this
-    run's plan), if its text is still what was sent."""
+def _job_for(db: sqlite_utils.Database, the_plan: Plan, slug: str, input_hash: str | None = None) -> Job | None:
+    """The job for an occupation that was in a batch (and so not in this
+    run's plan), if its text is still what was sent (``input_hash``; any
+    text when None)."""
     values = db.execute("select * from occupations where slug = ?", [slug]).fetchone()
     if values is None:
         return None
     row = dict(zip([d[0] for d in db.execute("select * from occupations limit 0").description], values))
     job = make_job(row, the_plan.level, the_plan.params)
-    return job if job is not None and job.input_hash == input_hash else None
+    return job if job is not None and input_hash in (None, job.input_hash) else None
+
+
+def _plan_again(db: sqlite_utils.Database, the_plan: Plan, sent: Mapping[str, object]) -> None:
+    """The occupations of a batch record that never reached the API, left out
+    of the plan as waiting in it, are planned after all (those still stale)."""
+    done, in_batch = _settled(db, the_plan.config, the_plan.params["force"])
+    planned = {job.slug for job in the_plan.jobs}
+    only, limit = the_plan.params.get("only"), the_plan.params.get("limit")
+    for slug in sorted(sent):
+        if limit is not None and len(the_plan.jobs) >= limit:
+            break
+        skip = slug in planned or slug in in_batch or bool(only and slug not in only)
+        job = None if skip else _job_for(db, the_plan, slug)
+        if job is not None and done.get(slug) != job.input_hash:
+            the_plan.jobs.append(job)
+            the_plan.waiting = max(the_plan.waiting - 1, 0)
 
 
 # --- a whole run -----------------------------------------------------------------

@@ -414,7 +414,30 @@ def save_imported(db: sqlite_utils.Database, run_id: int, criterion: str, scores
 
 # --- Message Batches ---------------------------------------------------------
 # A batch is recorded as "submitting" before it is sent, so a run killed
-# while sending can find it again instead of paying for a second one.
+# while sending can find it again instead of paying for a second one. Each
+# request's custom_id names its occupation and, by a digest, the batch it was
+# sent in and its configuration (criterion, model, sample, prompt): a batch
+# found on the API is this record's only if its results carry exactly these
+# ids. (The API says of a batch still in progress only its size and age.)
+
+
+def custom_id(config: str, run_id: int, created: str, slug: str) -> str:
+    """The request id an occupation is sent with in a batch: its slug (cut
+    to 40 characters) and a digest of the batch record and the slug, within
+    the API's 64 characters of letters, digits, - and _."""
+    digest = hashlib.sha256(json.dumps([config, run_id, created, slug]).encode()).hexdigest()[:16]
+    return f"{slug[:40]}-{digest}"
+
+
+def batch_custom_ids(db: sqlite_utils.Database, batch_id: str) -> dict[str, str]:
+    """{custom_id: slug} for the requests of one batch record. (A batch sent
+    before requests had ids of their own was sent with each slug as its id.)"""
+    record = db.execute("select config, run_id, created from batches where id = ?", [batch_id]).fetchone()
+    if record is None:
+        return {}
+    slugs = [r[0] for r in db.execute("select slug from batch_requests where batch_id = ? order by slug", [batch_id])]
+    config, run_id, created = record
+    return {custom_id(config, run_id, created, slug): slug for slug in slugs}
 
 
 def batch_submitting(db: sqlite_utils.Database, run_id: int, config: str, jobs: Sequence[Job]) -> str:
@@ -461,10 +484,12 @@ def pending_batches(db: sqlite_utils.Database, config: str) -> list[dict[str, An
 
 
 def pending_slugs(db: sqlite_utils.Database, config: str) -> set[str]:
-    """Occupations waiting in a sent batch of this config: paid for, not yet
-    collected. (A batch still "submitting" is settled by the next --batch
-    run, which plans its occupations again if the batch never arrived.)"""
-    marks = "?"
+    """Occupations waiting in a sent batch of this config, paid for and not
+    yet collected, or in one recorded as being sent: the run that sent it may
+    have died after the API made it. No run but a --batch run, which settles
+    such a batch (and plans its occupations again if it never arrived), asks
+    for them."""
+    marks = ", ".join("?" for _ in PENDING)
     # A database not yet migrated (read-only, for --dry-run) has no collected column.
     collected = "q.collected" if "collected" in db["batch_requests"].columns_dict else "0"
     return {
@@ -472,7 +497,7 @@ def pending_slugs(db: sqlite_utils.Database, config: str) -> set[str]:
         for r in db.execute(
             f"select q.slug from batch_requests q join batches b on b.id = q.batch_id "
             f"where b.config = ? and b.status in ({marks}) and not {collected}",
-            [config, "submitted"],
+            [config, *PENDING],
         )
     }
 

@@ -146,3 +146,20 @@ def test_every_page_opens_with_its_card(tmp_path, data):
         card = html.index('<section class="answer"')
         assert card < html.index("<h2>BLS facts</h2>")
         assert "How it was made" in html[card:] and CAVEAT in html
+
+
+def test_the_evidence_speaks_plainly_and_has_a_glossary(tmp_path):
+    import build as command
+    from click.testing import CliRunner
+
+    assert CliRunner().invoke(command.main, ["--db", str(ROOT / "data.db"), "--out", str(tmp_path / "site")]).exit_code == 0
+    nurses = (tmp_path / "site" / "occupations" / "registered-nurses.html").read_text()
+    evidence = nurses[nurses.index('id="evidence-heading"') :]
+    # Plain words first, the technical names second, and a way to learn them.
+    assert "What published research says" in evidence and "people rated its tasks" in evidence
+    assert 'href="/evidence.html#glossary"' in evidence and 'href="/evidence.html#percentile"' in evidence
+    assert "partly matched through international occupation codes (ISCO-08)" in evidence
+    assert "main published measures (marked ● below)" in evidence
+    glossary = (tmp_path / "site" / "evidence.html").read_text()
+    for term in ("percentile", "task-labels", "beta", "aioe", "codes", "spearman", "interval"):
+        assert f'<dt id="{term}">' in glossary, term

@@ -421,7 +421,13 @@ def test_occupation_pages_give_openings_pay_ranges_employers_and_industry_pay(si
         r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "airline-and-commercial-pilots.html").read_text())
     )
     # One range per detailed occupation, and industry pay BLS gives as "or more" said as "at least".
-    assert "Pay range, commercial pilots $59,330 to $239,200 a year" in pilots
+    # A 90th percentile at the wage top code reads "at least", as the page says "more than".
+    assert "Pay range, commercial pilots $59,330 to at least $239,200 a year" in pilots
+    # A range from an older sentence says when it is from.
+    fishers = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "fishers-and-related-fishing-workers.html").read_text())
+    )
+    assert "$18,710 to $48,170 a year (10th to 90th percentile, as of May 2017: the page gives no later figures)" in fishers
     assert "Scheduled air transportation at least $239,200 a year" in pilots
     # A top-coded median says "at least" on its page and in the table.
     physicians = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "physicians-and-surgeons.html").read_text()))

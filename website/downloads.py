@@ -43,6 +43,7 @@ def downloads(data: SiteData) -> tuple[str, str]:
         "pay_p90_annual",
         "pay_p10_hourly",
         "pay_p90_hourly",
+        "pay_p90_top_coded",
         "entry_education",
         "work_experience",
         "training",

@@ -149,8 +149,9 @@ def test_every_page_opens_with_its_card(tmp_path, data):
 
 
 def test_the_evidence_speaks_plainly_and_has_a_glossary(tmp_path):
-    import build as command
     from click.testing import CliRunner
+
+    import build as command
 
     assert CliRunner().invoke(command.main, ["--db", str(ROOT / "data.db"), "--out", str(tmp_path / "site")]).exit_code == 0
     nurses = (tmp_path / "site" / "occupations" / "registered-nurses.html").read_text()

@@ -45,4 +45,6 @@ def cli(db_path: str) -> None:
     for a, b, n, rho, low, high in db.execute(
         "select a, b, n, spearman, spearman_low, spearman_high from measure_agreement where a_kind = 'criterion' order by spearman desc"
     ):
-        click.echo(f"{a} ~ {b}: Spearman {rho:.2f} (95% {low:.2f} to {high:.2f}) over {n} occupations")
+        # A side whose values are all equal has no ranks to correlate: no rho, no interval.
+        said = "n/a" if rho is None else f"{rho:.2f}" + ("" if low is None else f" (95% {low:.2f} to {high:.2f})")
+        click.echo(f"{a} ~ {b}: Spearman {said} over {n} occupations")

@@ -73,9 +73,14 @@ def quadratic_kappa(a: ArrayLike, b: ArrayLike, low: int, high: int) -> float | 
     """Cohen's kappa with quadratic weights for two raters' integer scores on
     the scale low..high: 1 is perfect agreement, 0 what chance gives (and
     what a rater who gives one score to everything gets). None when both
-    give the same one score, when nothing can be told."""
-    a, b = np.asarray(a, int) - low, np.asarray(b, int) - low
+    give the same one score, when nothing can be told, and when a score is
+    off the scale (a run made on a wider one, or a tampered row): no kappa
+    can be read on a scale the scores do not keep to."""
+    x, y = np.asarray(a, float), np.asarray(b, float)
     k = high - low + 1
+    if k < 2 or not len(x) or not all(np.isfinite(v).all() and (v >= low).all() and (v <= high).all() for v in (x, y)):
+        return None
+    a, b = x.astype(int) - low, y.astype(int) - low
     observed = np.zeros((k, k))
     np.add.at(observed, (a, b), 1)
     expected = np.outer(observed.sum(1), observed.sum(0)) / len(a)

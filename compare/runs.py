@@ -9,9 +9,9 @@ measures order them (its beta counts E1 fully and E2 by half). Spearman's
 rank correlation, with a 95% bootstrap interval over tasks, and the run's
 mean score on each label.
 
-``run_agreement``: every pair of complete runs of a criterion (the score
-stage's view ``complete_runs``: the newest run of each model, sample or
-source that covers every occupation with a job count): Spearman's rank
+``run_agreement``: every pair of complete runs of a criterion made on the
+same scale (the score stage's view ``complete_runs``: the newest run of each
+model, sample or source that covers every occupation with a job count): Spearman's rank
 correlation, the share of occupations within one point, and Cohen's kappa
 with quadratic weights (scores rounded to the scale's points).
 """
@@ -19,6 +19,7 @@ with quadratic weights (scores rounded to the scale's points).
 from __future__ import annotations
 
 import hashlib
+import json
 import statistics
 from typing import Any
 
@@ -63,14 +64,20 @@ def task_label_rows(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
     return rows
 
 
-def members(db: sqlite_utils.Database, criterion: str) -> list[tuple[int, dict[str, float]]]:
-    """[(run_id, {slug: score})]: the criterion's complete runs (the score
-    stage's view ``complete_runs``), oldest configuration first, each with
-    its configuration's newest score for every occupation with a job count."""
+def members(db: sqlite_utils.Database, criterion: str) -> list[tuple[int, tuple[int, int], dict[str, float]]]:
+    """[(run_id, (min, max), {slug: score})]: the criterion's complete runs
+    (the score stage's view ``complete_runs``), oldest configuration first,
+    each with the scale it was made on (``runs.scale``; the criterion's for
+    a run made before runs kept theirs) and its configuration's newest score
+    for every occupation with a job count."""
     scorable = {r[0] for r in db.execute("select slug from occupations where jobs is not null")}
+    default = db.execute("select min, max from criteria where name = ?", [criterion]).fetchone()
+    kept = "r.scale" if "scale" in db["runs"].columns_dict else "null"
     out = []
-    for config, newest in db.execute(
-        "select config, run_id from complete_runs where criterion = ? order by first_id", [criterion]
+    for config, newest, scale in db.execute(
+        f"select c.config, c.run_id, {kept} from complete_runs c join runs r on r.id = c.run_id "
+        "where c.criterion = ? order by c.first_id",
+        [criterion],
     ).fetchall():
         scores = dict(
             db.execute(
@@ -78,16 +85,31 @@ def members(db: sqlite_utils.Database, criterion: str) -> list[tuple[int, dict[s
                 [config],
             ).fetchall()
         )
-        out.append((newest, {s: scores[s] for s in scorable}))
+        out.append((newest, scale_of(scale, default), {s: scores[s] for s in scorable}))
     return out
 
 
+def scale_of(kept: str | None, default: tuple[int, int]) -> tuple[int, int]:
+    """(min, max) from a run's ``scale`` (JSON), or ``default``."""
+    try:
+        found = json.loads(kept) if kept else {}
+        return int(found["min"]), int(found["max"])
+    except (ValueError, TypeError, KeyError):
+        return int(default[0]), int(default[1])
+
+
 def run_pair_rows(db: sqlite_utils.Database) -> list[tuple[str, int, int, int, float | None, float, float | None]]:
+    """Every pair of complete runs of a criterion made on the same scale: a
+    point on a scale of 0 to 5 is not a point on one of 0 to 10, so runs on
+    two scales are not compared point by point (score consensus refuses to
+    mix them too)."""
     rows = []
-    for criterion, low, high in db.execute("select name, min, max from criteria order by name").fetchall():
+    for (criterion,) in db.execute("select name from criteria order by name").fetchall():
         found = members(db, criterion)
-        for i, (a, av) in enumerate(found):
-            for b, bv in found[i + 1 :]:
+        for i, (a, scale, av) in enumerate(found):
+            for b, other, bv in found[i + 1 :]:
+                if other != scale:
+                    continue
                 common = sorted(set(av) & set(bv))
                 x = np.array([float(av[s]) for s in common])
                 y = np.array([float(bv[s]) for s in common])
@@ -100,7 +122,7 @@ def run_pair_rows(db: sqlite_utils.Database) -> list[tuple[str, int, int, int, f
                         len(common),
                         None if np.isnan(rho) else round(rho, 3),
                         round(float(np.mean(np.abs(x - y) <= 1)), 3),
-                        quadratic_kappa(np.rint(x), np.rint(y), low, high),
+                        quadratic_kappa(np.rint(x), np.rint(y), *scale),
                     )
                 )
     return rows

@@ -233,8 +233,11 @@ def start_run(
     level: str = "occupation",
     sample: int = 1,
     config: str | None = None,
+    scale: str | None = None,
 ) -> tuple[int, str]:
-    """``criterion`` is a criteria.Criterion; returns (run id, config)."""
+    """``criterion`` is a criteria.Criterion; returns (run id, config). The
+    run is on the criterion's scale unless ``scale`` (as scale_of gives it)
+    says otherwise."""
     config = config or config_hash(criterion.name, kind, model or source, prompt_hash, sample)
     with db.atomic():
         run_id = (
@@ -251,7 +254,7 @@ def start_run(
                     "started": now(),
                     "status": "running",
                     "max_cost_usd": max_cost,
-                    "scale": scale_of(criterion),
+                    "scale": scale or scale_of(criterion),
                     "level": level,
                     "sample": sample,
                     "label": run_name({"model": model, "source": source, "level": level, "sample": sample}),

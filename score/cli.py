@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import sqlite3
@@ -588,3 +589,27 @@ def use(run_id: int, db_path: str) -> None:
             raise click.ClickException(str(exc)) from None
     click.echo(f"run {run_id} is now the current {name} run")
     click.echo(AGREEMENT_HINT, err=True)
+
+
+def main() -> None:
+    """``python -m score``: the commands as Click runs them, except that
+    Ctrl-C outside a run (a run says itself what it saved) is one line and
+    exit 130, as inside one."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        interrupted()
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        sys.exit(1)  # the reader of our output went away (| head)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def interrupted() -> None:
+    """Ctrl-C before or between runs: nothing under way to save."""
+    click.echo("interrupted", err=True)
+    sys.exit(130)

@@ -92,8 +92,10 @@ def main(
     """Scrape the BLS Occupational Outlook Handbook into a SQLite database.
 
     Fetches the A-Z index, then every occupation page it lists, and writes
-    what each says into data.db: occupations, projections,
-    similar_occupations, aliases and edition. Unchanged pages are not
+    what each says into data.db: occupations (with their full-text index
+    occupations_fts), projections, similar_occupations, aliases, employers,
+    industry_pay, pay_ranges, text_links, edition, and pages (what was
+    parsed, by which parser). Unchanged pages are not
     downloaded again (conditional GET) and pages already parsed are skipped,
     so a second run is quick and an interrupted run picks up where it stopped.
 

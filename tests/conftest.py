@@ -49,12 +49,24 @@ def need_reference(name="README.md"):
 # Running in parallel ------------------------------------------------------------
 
 
+# The modules whose tests take longest (a workflow or a fork end to end, the
+# labour space, the whole OOH): they start first, so that no worker is left
+# running one of them alone at the end. The rest keep their order.
+SLOWEST_FIRST = ("test_workflows", "test_fork", "test_space", "test_bls_copy", "test_docs", "test_types")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Keep together, on one worker, the tests that share what is costly to
     make: every test of the browser (one Chromium), and the tests of a module
     that share a fixture of module scope (a built site, a Datasette, a scored
-    database). The others go wherever a worker is free."""
+    database). The others go wherever a worker is free, the slowest first."""
+
+    def rank(item):
+        name = item.module.__name__ if hasattr(item, "module") else ""
+        return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module's tests stay in order, and together
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         if info is None:

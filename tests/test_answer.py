@@ -164,3 +164,19 @@ def test_the_evidence_speaks_plainly_and_has_a_glossary(tmp_path):
     glossary = (tmp_path / "site" / "evidence.html").read_text()
     for term in ("percentile", "task-labels", "beta", "aioe", "codes", "spearman", "interval"):
         assert f'<dt id="{term}">' in glossary, term
+
+
+def test_the_evidence_page_says_how_far_sources_agree_on_the_most_exposed_tenth(tmp_path):
+    from website.write import build
+
+    build(ROOT / "data.db", tmp_path / "site", log=lambda line: None)
+    page = (tmp_path / "site" / "evidence.html").read_text()
+    section = page[page.index('id="tenths"') : page.index("<details>", page.index('id="tenths"'))]
+    with sqlite3.connect(ROOT / "data.db") as conn:
+        low, high = conn.execute(
+            "select min(top_overlap), max(top_overlap) from measure_agreement where a_kind = 'measure' and b_kind = 'measure'"
+        ).fetchone()
+        pairs = conn.execute("select count(*) from measure_agreement where top_overlap is not null").fetchone()[0]
+    assert f"the most exposed tenths overlap by {round(low * 100)}% to {round(high * 100)}%" in section
+    assert section.count("<tr>") == pairs + 1
+    assert "<td>GPT-4 β</td><td>AIOE (language)</td>" in section or "<td>AIOE (language)</td><td>GPT-4 β</td>" in section

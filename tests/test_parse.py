@@ -178,7 +178,15 @@ def test_openings_pay_range_employers_and_industry_pay():
     )
     assert (occ["pay_period"], occ["pay_top_coded"], occ["pay_missing"]) == ("annual and hourly", 0, None)
     assert result["pay_ranges"] == [
-        {"row": 0, "occupation": "registered nurses", "period": "annual", "p10": 66030, "p90": 135320}
+        {
+            "row": 0,
+            "occupation": "registered nurses",
+            "period": "annual",
+            "p10": 66030,
+            "p90": 135320,
+            "as_of": "May 2024",
+            "p90_top_coded": 0,
+        }
     ]
     # The % sign is printed on the first row only; every share is a percent.
     assert [(e["industry"], e["share_pct"]) for e in result["employers"]] == [

@@ -62,11 +62,17 @@
     svgEl(svg, "line", {x1: px(0), y1: py(0), x2: px(100), y2: py(100), class: "diagonal"});
     svgEl(svg, "text", {x: px(100), y: height - 4, "text-anchor": "end", class: "axis-title"}, data.items[xi].short + " (percentile)");
     svgEl(svg, "text", {x: m.l + 4, y: m.t + 12, class: "axis-title"}, "↑ " + data.items[yi].short + " (percentile)");
+    // The picture is one image to a screen reader (its label, then the list
+    // below it); a dot opens its occupation's page for a pointer only, so
+    // that no link hides inside an image.
     for (const o of [...points].sort((a, b) => b[2] - a[2])) {
-      const a = svgEl(svg, "a", {href: base + "occupations/" + o[0] + ".html", tabindex: "-1"});
-      const dot = svgEl(a, "circle", {cx: px(o[3][xi]), cy: py(o[3][yi]), r: 1.5 + Math.sqrt(o[2]) / 160});
+      const dot = svgEl(svg, "circle", {cx: px(o[3][xi]), cy: py(o[3][yi]), r: 1.5 + Math.sqrt(o[2]) / 160, "data-slug": o[0]});
       svgEl(dot, "title", {}, `${o[1]}: ${ordinal(o[3][xi])} on ${data.items[xi].short}, ${ordinal(o[3][yi])} on ${data.items[yi].short}`);
     }
+    svg.addEventListener("click", e => {
+      const dot = e.target.closest("circle[data-slug]");
+      if (dot) location.assign(base + "occupations/" + dot.dataset.slug + ".html");
+    });
     plot.replaceChildren(svg);
 
     const pair = data.agreement[`${state.x}|${state.y}`] || data.agreement[`${state.y}|${state.x}`];

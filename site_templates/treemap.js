@@ -24,6 +24,7 @@ const start = function () {
   const occupations = data.occupations.map(row => {
     const o = Object.fromEntries(data.fields.map((field, i) => [field, row[i]]));
     o.categoryName = data.categories[o.category];
+    o.outlook_desc = data.outlooks[o.outlook_desc];
     return o;
   });
   const bySlug = new Map(occupations.map(o => [o.slug, o]));
@@ -50,14 +51,14 @@ const start = function () {
   const measureScheme = schemes[(data.criteria[0] || {}).colors] || schemes.viridis;
   const educationSteps = data.steps.split(" ").map(h => "#" + h);
   const layers = [
-    {id: "outlook", title: "Job outlook", short: "Outlook", ramp: k => -15 + 3 * k,
+    {id: "outlook", title: "Job outlook", short: "Outlook", unit: `projected change in jobs, ${data.years[0]}–${data.years[1]}`, ramp: k => -15 + 3 * k,
      value: o => o.outlook, text: v => (v > 0 ? "+" : "") + v + "%",
      // Purple for growth, orange for decline (d3's PuOr runs the other way):
      // a diverging scheme that stays readable with colour blindness.
      pos: v => clamp((v + 15) / 30), color: v => schemes.puor(1 - clamp((v + 15) / 30)),
      marks: [[-15, "≤ −15%"], [-5, "−5%"], [0, "0"], [5, "+5%"], [15, "≥ +15%"]]},
     {id: "pay", title: "Median pay", short: "Pay", ramp: k => payRange[0] * Math.pow(payRange[1] / payRange[0], k / 10),
-     value: o => o.pay, text: v => "$" + numbers.format(v), scaleNote: "log scale",
+     value: o => o.pay, text: v => "$" + numbers.format(v), unit: "yearly, log scale",
      pos: v => clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0])),
      color: v => schemes.viridis(clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]))),
      marks: [[25000, "≤ $25k"], [50000, "$50k"], [100000, "$100k"], [250000, "≥ $250k"]]},
@@ -67,7 +68,7 @@ const start = function () {
      // "varies" is a neutral outside the ramp.
      color: v => (v === data.varies ? "#b3a58f" : educationSteps[Math.min(v, educationSteps.length - 1)])},
     ...data.criteria.map((c, i) => ({
-      id: c.name, title: c.title, short: c.title, criterion: c,
+      id: c.name, title: c.title, short: c.title, criterion: c, unit: c.unit,
       value: o => o.scores[i], text: v => numbers.format(v) + " of " + c.max, brief: v => numbers.format(v),
       pos: v => clamp((v - c.min) / (c.max - c.min)), color: v => (schemes[c.colors] || schemes.viridis)(clamp((v - c.min) / (c.max - c.min))),
       ticks: [...Array(c.max - c.min + 1).keys()].map(k => k + c.min),
@@ -75,16 +76,16 @@ const start = function () {
       ramp: k => c.min + (c.max - c.min) * k / 10,
     })),
     ...data.measures.map((m, i) => ({
-      id: m.name, title: `${m.title} (${m.authors}, ${m.year})`, short: m.short, measure: m,
+      id: m.name, title: `${m.title} (${m.cite})`, short: m.short, measure: m, unit: `percentile among the ${m.occupations} occupations it reaches`,
       value: o => o.measures ? o.measures[i] : null, text: v => ordinal(v) + " percentile", brief: v => ordinal(v),
       pos: v => clamp(v / 100), color: v => measureScheme(clamp(v / 100)), ramp: k => 10 * k, bins: decileBins,
-      marks: [[0, "0th"], [25, "25th"], [50, "50th"], [75, "75th"], [100, "100th percentile"]],
+      marks: [[0, "0th"], [25, "25th"], [50, "50th"], [75, "75th"], [100, "100th"]],
     })),
     ...(data.measures.length ? [{
-      id: "disagreement", title: "How far apart the published measures place each occupation", short: "Disagreement",
+      id: "disagreement", title: "How far apart the published measures place each occupation", short: "Disagreement", unit: "percentile points",
       value: o => o.consensus ? o.consensus[2] - o.consensus[0] : null, text: v => v + " percentile points apart", brief: v => v + " pts",
       pos: v => clamp(v / 80), color: v => schemes.oranges(clamp(v / 80)), ramp: k => 8 * k,
-      marks: [[0, "they agree"], [40, "40"], [80, "80+ points apart"]],
+      marks: [[0, "0"], [40, "40"], [80, "80+"]],
       bins: [[0, 20, "<20"], [20, 40, "20–39"], [40, 60, "40–59"], [60, 80, "60–79"], [80, Infinity, "80+"]],
     }] : []),
   ];
@@ -154,6 +155,8 @@ const start = function () {
               y0: node.y0 * sy + inset(node.y0, group.y0), y1: node.y1 * sy - inset(node.y1, group.y1)};
     };
     const labelHeight = small ? 13 : 17;
+    fontFamily = fontFamily || getComputedStyle(document.body).fontFamily;
+    valueFont = `400 ${small ? 10 : 11}px ${fontFamily}`;
     // Nothing is kept aside for group names. Each name lies over the top of
     // its group, in as many lines as it needs there, and the tiles under it
     // start their text below it.
@@ -175,13 +178,15 @@ const start = function () {
       parts.append(label);
       for (const leaf of group.leaves()) {
         const o = leaf.data;
-        if (!leaf.value) continue;  // no figure to size it by
+        // No figure to size it by.
+        if (!leaf.value) continue;
         const tile = tileShape.cloneNode(false);
         tile.href = base + "occupations/" + o.slug + ".html";
         tile.dataset.slug = o.slug;
         tile.setAttribute("aria-describedby", label.id);
         const at = edges(leaf, group), under = leaf.y0 === group.y0 ? labelHeight * lines.get(group.data.name) : 0;
-        const w = Math.max(0, at.x1 - at.x0), h = at.y1 - at.y0 - under;  // a sliver narrower than its lines is drawn as none
+        // A sliver narrower than its lines is drawn as none.
+        const w = Math.max(0, at.x1 - at.x0), h = at.y1 - at.y0 - under;
         // One style write per tile: its place and its colour.
         const colour = fill(l, o);
         tile.style.cssText = `left:${pct(at.x0, width)};top:${pct(at.y0, height)};width:${pct(w, width)};height:${pct(Math.max(0, at.y1 - at.y0), height)};background:${colour}`;
@@ -194,6 +199,7 @@ const start = function () {
           tile.append(name);
         }
         if (withValue) tile.append(valueShape.cloneNode(false));
+        tile.room = w - 6;
         // Its text starts below its group's name, inside the tile, which never grows past its area.
         if (under && tile.firstChild) tile.firstChild.style.marginTop = under + "px";
         if (w < 8 || h < 8) tile.classList.add("tiny");
@@ -205,7 +211,8 @@ const start = function () {
     treemap.replaceChildren(parts);
     treemap.removeAttribute("data-predrawn");
     const current = tiles.get(state.selected) || tiles.values().next().value;
-    if (current) current.tabIndex = 0;  // the map is one Tab stop; arrow keys move within it
+    // The map is one Tab stop; arrow keys move within it.
+    if (current) current.tabIndex = 0;
     highlight();
   }
   const measure = document.createElement("canvas").getContext("2d");
@@ -235,16 +242,19 @@ const start = function () {
       while (words.length > 1 && !fits(words.join(" ") + "…")) words.pop();
       last = words.join(" ");
       while (last && !fits(last + "…")) last = last.slice(0, -1);
-      shown[shown.length - 1] = last ? last + "…" : "";  // too narrow for a letter: the border alone marks it
+      // Too narrow for a letter: the border alone marks it.
+      shown[shown.length - 1] = last ? last + "…" : "";
     }
     return shown.map(l => l.replace(/[,\s]+…$/, "…"));
   }
   const darkness = new Map();
+  // White text or black, whichever stands further from the tile's colour in
+  // WCAG's relative luminance: at worst 4.6:1, so every label reads.
   const isDark = colour => {
     if (!darkness.has(colour)) {
-      // HSL lightness: the mean of the largest and smallest channel.
       const rgb = colour[0] === "#" ? [1, 3, 5].map(i => parseInt(colour.slice(i, i + 2), 16)) : colour.match(/\d+/g).map(Number);
-      darkness.set(colour, (Math.max(...rgb) + Math.min(...rgb)) / 510 < 0.55);
+      const lum = rgb.map(c => (c /= 255) <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4).reduce((s, c, i) => s + c * [0.2126, 0.7152, 0.0722][i], 0);
+      darkness.set(colour, 1.05 / (lum + 0.05) > (lum + 0.05) / 0.05);
     }
     return darkness.get(colour);
   };
@@ -260,14 +270,21 @@ const start = function () {
       caption(tile, o, l, colour);
     }
   }
+  let valueFont = "";
   function caption(tile, o, l, colour) {
-    // What a tile says on layer l: its value in words for screen readers, in brief on the tile.
+    // What a tile says on layer l: its value in brief on the tile, where it
+    // fits whole (a figure cut short misleads), and in words for screen
+    // readers, after what the tile shows.
     const v = l.value(o);
     tile.classList.toggle("dark", isDark(colour));
-    const shown = v == null ? "no figure" : l.text(v), brief = v == null ? "—" : (l.brief || l.text)(v);
-    tile.setAttribute("aria-label", `${o.title}: ${numbers.format(o.jobs)} jobs; ${l.title}: ${shown}`);
-    const value = tile.lastChild;
-    if (value && value.className === "value") value.textContent = brief;
+    const shown = v == null ? "no figure" : l.text(v), value = tile.lastChild;
+    let brief = v == null ? "—" : (l.brief || l.text)(v);
+    measure.font = valueFont;
+    if (value && value.className === "value") brief = measure.measureText(brief).width <= tile.room ? brief : "";
+    else brief = "";
+    // A space before the value: without it the tile's text would read as one word with the name's last.
+    if (brief) value.textContent = " " + brief; else if (value) value.textContent = "";
+    tile.setAttribute("aria-label", `${o.title}${brief && ", " + brief}: ${l.title} ${shown}; ${numbers.format(o.jobs)} jobs`);
   }
 
   // 5. Tooltip: hover or focus on a computer, tap on a phone.
@@ -292,7 +309,7 @@ const start = function () {
     const dl = el("dl");
     for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {}, v));
     tooltip.append(dl);
-    if (l.measure) tooltip.append(el("p", {class: "muted"}, `${l.measure.title}: ${l.measure.authors}, ${l.measure.year}`));
+    if (l.measure) tooltip.append(el("p", {class: "muted"}, l.title));
     if (l.criterion) {
       // Why it has its score (the run's reason, or what people judged of its tasks), and who made it.
       const why = ((details.why || {})[l.criterion.name] || {})[o.slug];
@@ -355,7 +372,8 @@ const start = function () {
       const [x, y] = centre(tile.getBoundingClientRect());
       const along = (x - fx) * dir[0] + (y - fy) * dir[1], across = Math.abs((x - fx) * dir[1] + (y - fy) * dir[0]);
       if (along <= 0.5) continue;
-      const score = along + 2 * across;  // straight ahead before off to the side
+      // Straight ahead before off to the side.
+      const score = along + 2 * across;
       if (score < bestScore) { best = tile; bestScore = score; }
     }
     return best;
@@ -374,15 +392,32 @@ const start = function () {
     }
   }
 
-  // 6. Layer switch and legend.
-  const buttons = $("layer-buttons");
-  // The buttons and choices come with the page (index.html), so nothing moves when this script starts.
-  for (const b of buttons.children) {
-    b.setAttribute("aria-checked", String(b.dataset.layer === state.layer));
-    b.addEventListener("click", () => setLayer(b.dataset.layer));
+  // 6. Layer switch and legend. A radio group and a tab list are one Tab
+  // stop each, the arrow keys moving within them and choosing as they go.
+  const buttons = $("layer-buttons"), views = $("views");
+  function mark(group, attribute, on) {
+    const items = [...group.querySelectorAll("button")];
+    for (const b of items) { b.setAttribute(attribute, String(on(b))); b.tabIndex = on(b) ? 0 : -1; }
+    if (!items.some(on)) items[0].tabIndex = 0;
   }
-  const measureSelect = $("measure-layer");
-  if (measureSelect) measureSelect.addEventListener("change", () => { if (measureSelect.value) setLayer(measureSelect.value); });
+  function roving(group, choose) {
+    group.addEventListener("keydown", e => {
+      const items = [...group.querySelectorAll("button")], i = items.indexOf(e.target);
+      const step = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1}[e.key];
+      if (i < 0 || !step) return;
+      e.preventDefault();
+      const next = items[(i + step + items.length) % items.length];
+      choose(next);
+      next.focus();
+    });
+  }
+  // The buttons and choices come with the page (index.html), so nothing moves when this script starts.
+  mark(buttons, "aria-checked", b => b.dataset.layer === state.layer);
+  for (const b of buttons.children) b.addEventListener("click", () => setLayer(b.dataset.layer));
+  roving(buttons, b => setLayer(b.dataset.layer));
+  const layerSelect = $("layer-select");
+  layerSelect.value = state.layer;
+  layerSelect.addEventListener("change", () => setLayer(layerSelect.value));
   const sizeSelect = $("size-by");
   sizeSelect.value = state.size;
   sizeSelect.addEventListener("change", () => {
@@ -393,23 +428,21 @@ const start = function () {
   function setLayer(id, push = true) {
     state.layer = id;
     saveState(push);
-    for (const b of buttons.children) b.setAttribute("aria-checked", String(b.dataset.layer === id));
-    if (measureSelect) measureSelect.value = layerById.get(id).measure || id === "disagreement" ? id : "";
+    mark(buttons, "aria-checked", b => b.dataset.layer === id);
+    layerSelect.value = id;
     if (state.view === "treemap") recolour(); else draw();
     legend();
     stats();
     headline();
     if (state.selected && !tooltip.hidden) showTooltip(bySlug.get(state.selected), tiles.get(state.selected));
   }
-  // What the chart on screen is coloured by: the scatter is always coloured by its score.
-  const shownLayer = () => (state.view === "scatter" && !layer().criterion && data.criteria.length ? layerById.get(data.criteria[0].name) : layer());
   function legend() {
-    const l = shownLayer(), box = $("legend");
-    box.replaceChildren(el("span", {class: "legend-title"}, l.title + (l.criterion ? ` (${l.criterion.unit})` : l.measure ? `: percentile among the ${l.measure.occupations} occupations it reaches` : "")));
+    const l = layer(), box = $("legend");
+    box.replaceChildren(el("span", {class: "legend-title"}, l.title + (l.unit ? ` (${l.unit})` : "")));
     if (l.categorical) {
       data.education.forEach((name, i) => {
         const item = el("span", {class: "swatch"});
-        item.append(el("i", {style: `background:${l.color(i)}`}), document.createTextNode(i === data.varies ? "varies" : name));
+        item.append(el("i", {style: `background:${l.color(i)}`}), document.createTextNode(name));
         box.append(item);
       });
     } else {
@@ -423,163 +456,195 @@ const start = function () {
       }
       scale.append(ticks);
       box.append(scale);
-      if (l.scaleNote) box.append(el("span", {class: "muted"}, l.scaleNote));
     }
-    const none = el("span", {class: "swatch"});
-    none.append(el("i", {style: `background:${MISSING}`}), document.createTextNode("no figure"));
-    box.append(none);
+    // Grey is explained where some tile is grey.
+    if (occupations.some(o => l.value(o) == null)) {
+      const none = el("span", {class: "swatch"});
+      none.append(el("i", {style: `background:${MISSING}`}), document.createTextNode("no figure"));
+      box.append(none);
+    }
   }
 
   // The one sentence above the map: what this layer shows, from the data.
+  const sumJobs = list => list.reduce((s, o) => s + o.jobs, 0);
+  const totalJobs = sumJobs(occupations);
+  const share = list => percent(sumJobs(list), totalJobs);
+  const wages = list => money(list.reduce((s, o) => s + (o.pay ? o.pay * o.jobs : 0), 0));
+  const known = l => occupations.filter(o => l.value(o) != null);
+  const topTiers = l => l.criterion.tiers.slice(Math.floor(l.criterion.tiers.length / 2));
+  const degree = o => o.education >= data.degree && o.education !== data.varies;
   function headline() {
-    const l = layer(), total = occupations.reduce((s, o) => s + o.jobs, 0);
-    const share = list => oneDecimal.format((100 * list.reduce((s, o) => s + o.jobs, 0)) / total) + "% of jobs";
-    const wages = list => billions(list.reduce((s, o) => s + (o.pay ? o.pay * o.jobs : 0), 0));
-    const known = occupations.filter(o => l.value(o) != null);
+    const l = layer(), found = known(l);
     let text;
     if (l.criterion) {
-      const tiers = l.criterion.tiers, from = tiers[Math.floor(tiers.length / 2)];
-      const high = known.filter(o => l.value(o) >= from.min);
-      text = `Occupations scoring ${from.min} or more on ${l.criterion.title} (“${from.name}” and up) hold ${share(high)} and ${wages(high)} a year in wages.`;
+      const from = topTiers(l)[0], high = found.filter(o => l.value(o) >= from.min);
+      text = `Occupations scoring ${from.min} or more on ${l.criterion.title} (“${from.name}” and up) hold ${share(high)} of jobs and ${wages(high)} a year in wages.`;
     } else if (l.id === "outlook") {
-      text = `Occupations projected to grow 5% or more by ${data.years[1]} hold ${share(known.filter(o => o.outlook >= 5))}; those projected to shrink hold ${share(known.filter(o => o.outlook < 0))}.`;
+      text = `Occupations projected to grow 5% or more by ${data.years[1]} hold ${share(found.filter(o => o.outlook >= 5))} of jobs; those projected to shrink hold ${share(found.filter(o => o.outlook < 0))}.`;
     } else if (l.id === "pay") {
-      const sorted = [...known].sort((a, b) => a.pay - b.pay), half = known.reduce((s, o) => s + o.jobs, 0) / 2;
+      const sorted = [...found].sort((a, b) => a.pay - b.pay), half = sumJobs(found) / 2;
       let run = 0, median = null;
       for (const o of sorted) { run += o.jobs; if (run >= half) { median = o.pay; break; } }
       text = `Half of all jobs are in occupations whose median pay is below $${numbers.format(median)} a year.`;
     } else if (l.id === "education") {
-      const from = data.degree;
-      text = from == null ? "" : `${share(known.filter(o => o.education >= from && o.education !== data.varies)).replace(" of jobs", " of jobs are in occupations")} that need a bachelor's degree or more to enter.`;
+      text = data.degree == null ? "" : `${share(found.filter(degree))} of jobs are in occupations that need a bachelor's degree or more to enter.`;
+    } else if (!found.length) {
+      text = "Loading the published measures…";
     } else if (l.measure) {
-      text = known.length ? `Occupations in the top quarter on ${l.short} (${l.measure.authors.split(" ")[0]}, ${l.measure.year}) hold ${share(known.filter(o => l.value(o) >= 75))}.` : "Loading the published measures…";
+      text = `Occupations in the top quarter on ${l.short} (${l.measure.cite}) hold ${share(found.filter(o => l.value(o) >= 75))} of jobs.`;
     } else {
-      const apart = known.filter(o => l.value(o) >= 50);
-      text = known.length ? `The published measures place ${apart.length} occupations, with ${share(apart)}, 50 or more percentile points apart.` : "Loading the published measures…";
+      const apart = found.filter(o => l.value(o) >= 50);
+      text = `The published measures place ${apart.length} occupations, with ${share(apart)} of jobs, 50 or more percentile points apart.`;
     }
     $("headline").textContent = text;
   }
 
-  // 7. The stats panel follows the layer: averages, tiers, bands, a histogram.
-  const PAY_BANDS = [[0, 35000, "under $35,000"], [35000, 50000, "$35,000–49,999"], [50000, 75000, "$50,000–74,999"], [75000, 100000, "$75,000–99,999"], [100000, Infinity, "$100,000 or more"]];
-  const weighted = list => { const jobs = list.reduce((s, [, j]) => s + j, 0); return jobs ? list.reduce((s, [v, j]) => s + v * j, 0) / jobs : null; };
-  const mean = list => list.length ? list.reduce((s, [v]) => s + v, 0) / list.length : null;
-  const billions = v => (v >= 1e12 ? "$" + oneDecimal.format(v / 1e12) + " trn" : "$" + numbers.format(Math.round(v / 1e9)) + " bn");
-  // An average in the layer's own terms: dollars for pay, a percent for outlook.
-  const average = (l, v) => (v == null ? "—" : l.id === "pay" ? "$" + numbers.format(Math.round(v)) : l.id === "outlook" ? oneDecimal.format(v) + "%" : oneDecimal.format(v));
-  const millions = v => v >= 1e6 ? oneDecimal.format(v / 1e6) + "M" : numbers.format(Math.round(v / 1000)) + "k";
-  // The figures for this layer, as a strip of cards under the map.
+  // 7. The figures under the map, read at a glance: a few big numbers, each
+  // saying what it is of, then small labelled charts of the layer across
+  // all jobs, by pay and by education. None is a live region: a new layer
+  // is announced by the sentence above the map, not by every figure.
+  const PAY_BANDS = [[0, 35000, "Under $35k"], [35000, 50000, "$35k–50k"], [50000, 75000, "$50k–75k"], [75000, 100000, "$75k–100k"], [100000, Infinity, "$100k or more"]];
+  const weighted = (l, list) => { const jobs = sumJobs(list); return jobs ? list.reduce((s, o) => s + l.value(o) * o.jobs, 0) / jobs : null; };
+  const money = v => (v >= 1e12 ? "$" + oneDecimal.format(v / 1e12) + " trillion" : "$" + numbers.format(Math.round(v / 1e9)) + " billion");
+  // A share too small to show at one decimal says so, rather than 0.0%.
+  const percent = (part, whole) => (part && 1000 * part < whole ? "under 0.1%" : oneDecimal.format((100 * part) / whole) + "%");
+  // An average in the layer's own terms: dollars for pay, a percent for outlook, a score of its scale.
+  const average = (l, v) => (v == null ? "—" : l.id === "pay" ? "$" + numbers.format(Math.round(v / 100) * 100) : l.id === "outlook" ? (v > 0 ? "+" : "") + oneDecimal.format(v) + "%" : l.criterion ? oneDecimal.format(v) + " of " + l.criterion.max : (l.measure ? ordinal(v) : Math.round(v)));
   function stats() {
-    const l = layer(), panel = $("stats");
+    const l = layer(), panel = $("stats"), found = known(l), scored = `${found.length} of ${occupations.length}`;
     const card = (title, ...nodes) => {
       const section = el("section", {class: "card"});
-      section.append(el(title === l.title ? "h2" : "h3", {}, title), ...nodes);
-      return section;
+      section.append(el("h3", {}, title), ...nodes);
+      panel.append(section);
     };
-    panel.replaceChildren();
-    const known = occupations.filter(o => l.value(o) != null);
-    const totalJobs = occupations.reduce((s, o) => s + o.jobs, 0);
-    if (l.categorical) {
-      const table = statTable(["Education", "Jobs", "Share"]);
-      data.education.forEach((name, i) => {
-        const jobs = occupations.filter(o => o.education === i).reduce((s, o) => s + o.jobs, 0);
-        addRow(table, [name, millions(jobs), oneDecimal.format((100 * jobs) / totalJobs) + "%"]);
-      });
-      panel.append(card(l.title, table));
-      return;
-    }
-    const pairs = known.map(o => [l.value(o), o.jobs]);
-    const avg = el("dl", {class: "averages"});
-    avg.append(el("dt", {}, "Average, each occupation counted once"), el("dd", {"data-stat": "mean"}, average(l, mean(pairs))));
-    avg.append(el("dt", {}, "Average weighted by jobs"), el("dd", {"data-stat": "weighted"}, average(l, weighted(pairs))));
-    avg.append(el("dt", {}, "Occupations with a figure"), el("dd", {}, `${known.length} of ${occupations.length}`));
-    const first = card(l.title, avg);
-    panel.append(first);
-
+    const figures = (...pairs) => {
+      const dl = el("dl", {class: "figures"});
+      for (const [value, what, name] of pairs) {
+        const item = el("div");
+        item.append(el("dt", {}, what), el("dd", name ? {"data-stat": name} : {}, value));
+        dl.append(item);
+      }
+      return dl;
+    };
+    const where = test => share(found.filter(test));
+    const byGroup = (groups, of) => bars(groups.map(([name, members]) => {
+      const v = weighted(l, members.filter(o => l.value(o) != null));
+      return [name, v == null ? 0 : Math.max(0.02, l.pos(v)), average(l, v), v == null ? MISSING : l.color(v)];
+    }), of);
+    panel.replaceChildren(el("h2", {}, l.title));
+    if (!found.length) return;
     if (l.criterion) {
-      const tiers = statTable(["Tier", "Jobs", "Share", "Wages"]);
-      const inTier = t => known.filter(o => l.value(o) >= t.min && l.value(o) < t.max + 1);
-      for (const t of l.criterion.tiers) {
-        const members = inTier(t), jobs = members.reduce((s, o) => s + o.jobs, 0);
-        const wages = members.reduce((s, o) => s + (o.pay ? o.pay * o.jobs : 0), 0);
-        addRow(tiers, [`${t.name} (${t.min}${t.max > t.min ? "–" + t.max : ""})`, millions(jobs), oneDecimal.format((100 * jobs) / totalJobs) + "%", billions(wages)]);
-      }
-      const top = l.criterion.tiers.slice(Math.floor(l.criterion.tiers.length / 2));
-      const members = top.flatMap(inTier), jobs = members.reduce((s, o) => s + o.jobs, 0);
-      first.append(el("p", {"data-stat": "top-tiers"}, `From “${top[0].name}” up: ${numbers.format(jobs)} jobs (${oneDecimal.format((100 * jobs) / totalJobs)}%) and ${billions(members.reduce((s, o) => s + (o.pay ? o.pay * o.jobs : 0), 0))} a year in wages (where BLS gives a yearly median).`));
-      panel.append(card("Jobs by tier", tiers));
+      const from = topTiers(l)[0], high = found.filter(o => l.value(o) >= from.min);
+      card("At a glance", figures(
+        [average(l, weighted(l, found)), `${l.short} of the average job (weighted by jobs)`, "weighted"],
+        [share(high), `of jobs score ${from.min} or more (“${from.name}” and up)`, "top-tiers"],
+        [wages(high), "a year in wages paid in those jobs"],
+        [scored, "occupations scored"]));
+    } else if (l.id === "outlook") {
+      card("At a glance", figures(
+        [average(l, weighted(l, found)), `projected change in jobs, ${data.years[0]}–${data.years[1]} (all occupations, weighted by jobs)`, "weighted"],
+        [where(o => o.outlook >= 5), "of jobs in occupations projected to grow 5% or more"],
+        [where(o => o.outlook < 0), "of jobs in occupations projected to shrink"],
+        [scored, "occupations with a projection"]));
+    } else if (l.id === "pay") {
+      card("At a glance", figures(
+        [average(l, weighted(l, found)), "average yearly median pay, weighted by jobs", "weighted"],
+        [where(o => o.pay < 50000), "of jobs in occupations with a median under $50,000 a year"],
+        [where(o => o.pay >= 100000), "of jobs in occupations with a median of $100,000 or more"],
+        [scored, "occupations with a yearly median (the others are paid by the hour)"]));
+    } else if (l.categorical) {
+      card("At a glance", figures(
+        [where(degree), "of jobs need a bachelor's degree or more to enter"],
+        [where(o => o.education <= 1), "of jobs need a high school diploma or less"]));
+      card("Share of all jobs, by entry-level education", bars(data.education.map((name, i) => {
+        const jobs = sumJobs(occupations.filter(o => o.education === i));
+        return [name, jobs / totalJobs, percent(jobs, totalJobs), l.color(i)];
+      }), "share of jobs"));
+      return;
+    } else if (l.measure) {
+      card("At a glance", figures(
+        [where(o => l.value(o) >= 75), `of jobs in the occupations it places in the top quarter`],
+        [where(o => l.value(o) < 25), "of jobs in those in the bottom quarter"],
+        [scored, "occupations it reaches"]));
+    } else {
+      card("At a glance", figures(
+        [String(found.filter(o => l.value(o) >= 50).length), "occupations the measures place 50 or more percentile points apart"],
+        [Math.round(weighted(l, found)) + " points", "between the lowest and highest, for the average job (weighted by jobs)", "weighted"],
+        [scored, "occupations reached by at least two measures"]));
     }
-    if (l.id !== "pay") {
-      const bands = statTable(["Median pay", "Weighted average"]);
-      for (const [lo, hi, name] of PAY_BANDS) {
-        const v = weighted(known.filter(o => o.pay != null && o.pay >= lo && o.pay < hi).map(o => [l.value(o), o.jobs]));
-        addRow(bands, [name, average(l, v)]);
-      }
-      panel.append(card("By pay", bands));
-    }
-    const byEducation = statTable(["Education", "Weighted average"]);
-    data.education.forEach((name, i) => {
-      const v = weighted(known.filter(o => o.education === i).map(o => [l.value(o), o.jobs]));
-      addRow(byEducation, [name, average(l, v)]);
-    });
-    panel.append(card("By entry-level education", byEducation));
-    panel.append(card("Jobs at each value", histogram(l, known)));
+    card(`Share of all jobs, by ${l.criterion ? l.short + " score" : l.measure ? l.short + " percentile" : l.bins ? "points apart" : l.title.toLowerCase()}`, histogram(l, found));
+    if (l.id !== "pay") card(`${l.short}, by median pay`, byGroup(PAY_BANDS.map(([lo, hi, name]) => [name, found.filter(o => o.pay >= lo && o.pay < hi)]), "average, weighted by jobs"));
+    card(`${l.short}, by entry-level education`, byGroup(data.education.map((name, i) => [name, found.filter(o => o.education === i)]), "average, weighted by jobs"));
   }
-  function statTable(headings) {
-    const table = el("table", {class: "data compact"}), tr = el("tr");
-    for (const h of headings) tr.append(el("th", {scope: "col"}, h));
-    table.append(el("thead"), el("tbody"));
-    table.tHead.append(tr);
+  // Rows of a small bar chart: [label, length from 0 to 1, the figure, colour].
+  function bars(rows, of) {
+    const table = el("table", {class: "bars"});
+    table.append(el("caption", {class: "muted"}, of));
+    for (const [label, length, text, colour] of rows) {
+      const tr = el("tr"), td = el("td");
+      td.append(el("span", {class: "well"}, ""), el("span", {class: "num"}, text));
+      td.firstChild.append(el("span", {class: "fill", style: `width:${(100 * length).toFixed(1)}%;background:${colour}`}));
+      tr.append(el("th", {scope: "row"}, label), td);
+      table.append(tr);
+    }
     return table;
   }
-  function addRow(table, cells) {
-    const tr = el("tr");
-    cells.forEach((c, i) => tr.append(el(i ? "td" : "th", i ? {} : {scope: "row"}, c)));
-    table.tBodies[0].append(tr);
-  }
-  function histogram(l, known) {
+  function histogram(l, found) {
     const bins = l.bins ? l.bins : l.criterion ? l.ticks.map(t => [t, t + 1, String(t)])
       : l.id === "outlook" ? [[-Infinity, -5, "< −5%"], [-5, 0, "−5 to 0"], [0, 3, "0 to 2"], [3, 5, "3 to 4"], [5, 10, "5 to 9"], [10, Infinity, "≥ 10%"]]
       : [[0, 35000, "<35k"], [35000, 50000, "35–50k"], [50000, 75000, "50–75k"], [75000, 100000, "75–100k"], [100000, 150000, "100–150k"], [150000, Infinity, "≥150k"]];
-    const jobs = bins.map(([lo, hi]) => known.filter(o => l.value(o) >= lo && l.value(o) < hi).reduce((s, o) => s + o.jobs, 0));
+    const jobs = bins.map(([lo, hi]) => sumJobs(found.filter(o => l.value(o) >= lo && l.value(o) < hi)));
     const most = Math.max(...jobs, 1), w = 300, bar = w / bins.length;
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-    svg.setAttribute("viewBox", `0 0 ${w} 120`);
+    svg.setAttribute("viewBox", `0 0 ${w} 124`);
     svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", "Jobs at each value: " + bins.map((b, i) => `${b[2]}: ${numbers.format(jobs[i])}`).join("; "));
+    svg.setAttribute("aria-label", `Share of all jobs at each value of ${l.short}: ` + bins.map((b, i) => `${b[2]}: ${percent(jobs[i], totalJobs)}`).join("; "));
     bins.forEach(([lo, , name], i) => {
-      const h = 90 * jobs[i] / most;
-      const rect = document.createElementNS(svg.namespaceURI, "rect");
-      Object.entries({x: i * bar + 2, y: 95 - h, width: bar - 4, height: h, fill: l.color(Number.isFinite(lo) ? lo : (l.id === "outlook" ? -15 : 0))}).forEach(([k, v]) => rect.setAttribute(k, v));
-      const text = document.createElementNS(svg.namespaceURI, "text");
-      Object.entries({x: i * bar + bar / 2, y: 112, "text-anchor": "middle"}).forEach(([k, v]) => text.setAttribute(k, v));
-      text.textContent = name;
-      svg.append(rect, text);
+      const h = 80 * jobs[i] / most, x = i * bar + bar / 2;
+      svgEl(svg, "rect", {x: i * bar + 2, y: 100 - h, width: bar - 4, height: h, fill: l.color(Number.isFinite(lo) ? lo : (l.id === "outlook" ? -15 : 0))});
+      svgEl(svg, "text", {x, y: 96 - h, "text-anchor": "middle"}, Math.round((100 * jobs[i]) / totalJobs) + "%");
+      svgEl(svg, "text", {x, y: 116, "text-anchor": "middle", class: "axis"}, name);
     });
     return svg;
   }
 
-  // 8. Search over titles and the BLS A-Z index's other names.
+  // 8. Search over titles and the BLS A-Z index's other names ("RN",
+  // "Family Practice Medical Doctor"). A whole name first, then whole words
+  // ("nurse" is a whole word of "Nurses"), then the starts of words, then
+  // (from three letters) any part of one; among equals a title before
+  // another name, then the occupation with more jobs.
   const search = $("search"), results = $("search-results"), status = $("search-status");
+  const wordsOf = text => text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const whole = (w, t) => w === t || w === t + "s" || w === t + "es";
+  function rank(text, q, terms) {
+    const words = wordsOf(text);
+    if (words.join(" ") === terms.join(" ")) return 0;
+    if (terms.every(t => words.some(w => whole(w, t)))) return 1;
+    if (terms.every(t => words.some(w => w.startsWith(t)))) return 2;
+    return q.length > 2 && text.toLowerCase().includes(q) ? 3 : 9;
+  }
   function matches(q) {
     q = q.trim().toLowerCase();
-    if (!q) return [];
-    const found = new Map();
-    for (const o of occupations) if (o.title.toLowerCase().includes(q)) found.set(o.slug, o.title);
-    for (const [alias, slug] of details.aliases) {
-      if (!found.has(slug) && bySlug.has(slug) && alias.toLowerCase().includes(q)) found.set(slug, `${bySlug.get(slug).title} (“${alias}”)`);
-    }
+    const terms = wordsOf(q), best = new Map();
+    const consider = (slug, text, label, jobs, other) => {
+      const r = rank(text, q, terms) * 2 + other;
+      if (r < 18 && !(best.has(slug) && best.get(slug)[0] <= r)) best.set(slug, [r, label, jobs]);
+    };
+    if (!terms.length) return [];
+    for (const o of occupations) consider(o.slug, o.title, o.title, o.jobs, 0);
+    for (const [alias, slug] of details.aliases) if (bySlug.has(slug)) consider(slug, alias, `${bySlug.get(slug).title} (“${alias}”)`, bySlug.get(slug).jobs, 1);
     // Pages with no job count have no tile; they are found all the same, and open their page.
-    for (const [slug, title] of data.offmap) if (title.toLowerCase().includes(q)) found.set(slug, `${title} (not on the map: no job count)`);
-    return [...found];
+    for (const [slug, title] of data.offmap) consider(slug, title, `${title} (not on the map: no job count)`, 0, 0);
+    return [...best].sort((a, b) => a[1][0] - b[1][0] || b[1][2] - a[1][2]).map(([slug, [, label]]) => [slug, label]);
   }
   function highlight() {
-    const found = matches(state.q);
+    const found = matches(state.q), n = found.length;
     const hits = new Set(found.map(([slug]) => slug));
     for (const chart of [treemap, $("scatter-plot"), $("space-plot")]) {
       const was = chart.classList.contains("searching");
       chart.classList.toggle("searching", hits.size > 0);
-      if (!hits.size && !was) continue;  // nothing marked, nothing to mark
+      // Nothing marked, nothing to mark.
+      if (!hits.size && !was) continue;
       for (const item of chart.querySelectorAll("[data-slug]")) item.classList.toggle("match", hits.has(item.dataset.slug));
     }
     results.replaceChildren();
@@ -587,16 +652,22 @@ const start = function () {
       const li = el("li", {role: "option", tabindex: "-1", "data-slug": slug}, label);
       const open = () => (bySlug.has(slug) ? select(slug, true) : location.assign(base + "occupations/" + slug + ".html"));
       li.addEventListener("click", open);
-      li.addEventListener("keydown", e => { if (e.key === "Enter") open(); });
+      li.addEventListener("keydown", e => {
+        const to = {ArrowDown: li.nextSibling, ArrowUp: li.previousSibling || search}[e.key];
+        if (e.key === "Enter") open();
+        else if (e.key === "Escape") search.focus();
+        if (to) { e.preventDefault(); to.focus(); }
+      });
       results.append(li);
     }
-    status.textContent = state.q ? `${found.length} occupation${found.length === 1 ? "" : "s"} match “${state.q}”` : "";
+    status.textContent = !state.q.trim() ? "" : !n ? `No occupation matches “${state.q}”`
+      : `${n} ${n === 1 ? "occupation matches" : "occupations match"} “${state.q}”${n > 8 ? "; the first 8 are listed" : ""}`;
   }
   search.value = state.q;
   search.addEventListener("input", () => { state.q = search.value; saveState(); highlight(); });
   search.addEventListener("keydown", e => { if (e.key === "ArrowDown" && results.firstChild) { e.preventDefault(); results.firstChild.focus(); } });
 
-  // 9. Bubble charts, sized by jobs: score against median pay, and the labour space.
+  // 9. Bubble charts, sized by jobs: score against median pay, and the labor space.
   const ns = "http://www.w3.org/2000/svg";
   const svgEl = (parent, tag, attrs, text) => {
     const node = document.createElementNS(ns, tag);
@@ -637,37 +708,50 @@ const start = function () {
     for (const ch of text) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
     return (h >>> 0) / 4294967296;
   };
-  const scatterSelect = $("scatter-criterion");
-  scatterSelect.addEventListener("change", () => setLayer(scatterSelect.value));
+  // Score against pay: up the side, the score or measure chosen there (the
+  // layer itself when the layer is one); the colour, the layer, as on the
+  // map and in its legend. A sentence above the chart says which is which.
+  const scatterSelect = $("scatter-y");
+  const isScore = l => Boolean(l.criterion || l.measure || l.bins);
+  let scatterY = scatterSelect.value;
+  scatterSelect.addEventListener("change", () => {
+    scatterY = scatterSelect.value;
+    if (isScore(layer())) setLayer(scatterY); else draw();
+  });
   function drawScatter() {
-    const plot = $("scatter-plot"), c = layer().criterion || data.criteria[0];
-    if (!c) { plot.textContent = "No criterion has been scored yet."; return; }
-    scatterSelect.value = c.name;
-    const i = data.criteria.indexOf(c), l = layerById.get(c.name);
+    const plot = $("scatter-plot"), l = layer();
+    if (isScore(l)) scatterY = l.id;
+    const yl = layerById.get(scatterY);
+    if (!yl) { plot.textContent = "Nothing has been scored yet."; return; }
+    scatterSelect.value = yl.id;
+    if (!yl.criterion && !details.loaded) { plot.replaceChildren(el("p", {class: "muted"}, "Loading the published measures…")); return; }
+    const [lo, hi, step] = yl.criterion ? [yl.criterion.min, yl.criterion.max, Math.max(1, Math.round((yl.criterion.max - yl.criterion.min) / 5))] : [0, 100, 25];
     const width = plot.clientWidth || 600, height = Math.round(Math.min(520, width * 0.7)), m = {l: 44, r: 12, t: 10, b: 36};
     const px = v => m.l + (width - m.l - m.r) * clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]));
-    const py = v => height - m.b - (height - m.t - m.b) * (v - c.min) / (c.max - c.min);
-    const points = occupations.filter(o => o.pay != null && o.scores[i] != null);
+    const py = v => height - m.b - (height - m.t - m.b) * (v - lo) / (hi - lo);
+    const points = occupations.filter(o => o.pay != null && yl.value(o) != null);
     // Whole-number scores would stack bubbles in rows: spread each a little
     // up or down, by a fixed amount from its name, within its own score.
-    const jitter = o => (Number.isInteger(o.scores[i]) ? (hash(o.slug) - 0.5) * 0.7 : 0);
+    const jitter = o => (yl.criterion && Number.isInteger(yl.value(o)) ? (hash(o.slug) - 0.5) * 0.7 : 0);
+    const said = (k, o) => (k.value(o) == null ? "no figure" : k.text(k.value(o)));
     bubbles(plot, points, {
-      width, height, x: o => px(o.pay), y: o => py(o.scores[i] + jitter(o)), fill: o => l.color(o.scores[i]), labelled: 8,
-      label: `${c.title} against median pay; each bubble an occupation, sized by jobs`,
-      describe: o => `${o.title}: ${c.title} ${o.scores[i]}, median pay $${numbers.format(o.pay)}`,
+      width, height, x: o => px(o.pay), y: o => py(yl.value(o) + jitter(o)), fill: o => fill(l, o), labelled: 8,
+      label: `${yl.title} against median pay, colored by ${l.title}; each bubble an occupation, sized by jobs`,
+      describe: o => `${o.title}: ${yl.short} ${said(yl, o)}, median pay $${numbers.format(o.pay)}` + (l === yl ? "" : `, ${l.short} ${said(l, o)}`),
       axes: svg => {
         for (const t of [25000, 50000, 100000, 200000]) {
           svgEl(svg, "line", {x1: px(t), x2: px(t), y1: m.t, y2: height - m.b, class: "grid"});
           svgEl(svg, "text", {x: px(t), y: height - m.b + 16, "text-anchor": "middle"}, "$" + t / 1000 + "k");
         }
-        for (let v = c.min; v <= c.max; v += Math.max(1, Math.round((c.max - c.min) / 5))) {
+        for (let v = lo; v <= hi; v += step) {
           svgEl(svg, "line", {x1: m.l, x2: width - m.r, y1: py(v), y2: py(v), class: "grid"});
           svgEl(svg, "text", {x: m.l - 6, y: py(v) + 4, "text-anchor": "end"}, v);
         }
         svgEl(svg, "text", {x: width - m.r, y: height - 4, "text-anchor": "end", class: "axis-title"}, "Median yearly pay (log scale)");
-        svgEl(svg, "text", {x: 12, y: m.t, "text-anchor": "end", class: "axis-title", transform: `rotate(-90 12 ${m.t})`}, c.title);
+        svgEl(svg, "text", {x: 12, y: m.t, "text-anchor": "end", class: "axis-title", transform: `rotate(-90 12 ${m.t})`}, yl.short + (yl.unit && !yl.criterion ? ` (${yl.unit.split(" ")[0]})` : ""));
       },
     });
+    plot.prepend(el("p", {class: "scatter-says"}, `Up the side: ${yl.title}. Across: median yearly pay. Color: ${l === yl ? "the same" : l.title}, as in the legend. Each bubble is an occupation, sized by its jobs.`));
     plot.append(el("p", {class: "muted"}, `${points.length} occupations with a yearly median pay; those with only an hourly figure are left out.`));
   }
 
@@ -699,7 +783,9 @@ const start = function () {
       .sort((a, b) => b.jobs - a.jobs);
     for (const g of groups) {
       if (g.spread > 0.2 * Math.min(width, height)) continue;
-      const w = 6.2 * g.name.length, box = [g.cx - w / 2, g.cy - 9, g.cx + w / 2, g.cy + 5];
+      // Its width measured in its own type, with room around it, so no two names touch at any width.
+      measure.font = `700 11px ${fontFamily}`;
+      const w = measure.measureText(g.name).width + 8, box = [g.cx - w / 2, g.cy - 11, g.cx + w / 2, g.cy + 5];
       if (box[0] < 0 || box[2] > width || taken.some(t => box[0] < t[2] && t[0] < box[2] && box[1] < t[3] && t[1] < box[3])) continue;
       taken.push(box);
       svgEl(svg, "text", {x: g.cx, y: g.cy, "text-anchor": "middle", class: "region-label"}, g.name);
@@ -710,7 +796,7 @@ const start = function () {
   function setView(view, push = true) {
     state.view = view;
     saveState(push);
-    for (const b of document.querySelectorAll("[data-view]")) b.setAttribute("aria-selected", String(b.dataset.view === view));
+    mark(views, "aria-selected", b => b.dataset.view === view);
     treemap.hidden = view !== "treemap";
     $("scatter").hidden = view !== "scatter";
     $("space").hidden = view !== "space";
@@ -719,11 +805,11 @@ const start = function () {
     legend();
   }
   const draw = () => ({treemap: drawTreemap, scatter: drawScatter, space: drawSpace})[state.view]();
-  for (const b of document.querySelectorAll("[data-view]")) b.addEventListener("click", () => setView(b.dataset.view));
+  for (const b of views.children) b.addEventListener("click", () => setView(b.dataset.view));
+  roving(views, b => setView(b.dataset.view));
   document.addEventListener("keydown", e => { if (e.key === "Escape") hideTooltip(); });
   document.addEventListener("click", e => { if (!e.target.closest(".tile, .tooltip, #search-results, svg a")) hideTooltip(); });
 
-  if (measureSelect && (layer().measure || state.layer === "disagreement")) measureSelect.value = state.layer;
   legend();
   headline();
   setView(state.view, false);

@@ -30,9 +30,19 @@ EDUCATION = (
 def home_data(data: SiteData) -> dict[str, Any]:
     """Only what the home page needs to draw: one compact row per occupation.
     Rationales and aliases load after the first drawing, from data/."""
+    import re
+
+    def citation(authors: str, year: int) -> str:
+        # "Felten et al., 2021", or both names of two authors, written once for
+        # the selector and the script; what an author list says in brackets (the lab) is left out.
+        names = re.split(r",\s*|\s+and\s+", re.sub(r"\s*\(.*?\)", "", authors).strip())
+        return f"{names[0] if len(names) == 1 else ' and '.join(names) if len(names) == 2 else names[0] + ' et al.'}, {year}"
+
     categories = sorted({o["category_name"] or o["category"] for o in data["occupations"]})
     education = [e for e in EDUCATION if any(o["entry_education"] == e for o in data["occupations"])]
     measures = data["evidence"]["measures"] if data["evidence"] else []
+    # BLS's few words for an outlook, each said once: a row names its own by number.
+    outlooks = sorted({o["outlook_desc"] for o in data["occupations"] if o["outlook_desc"]})
     occupations = []
     for o in data["occupations"]:
         if o["jobs"] is None:
@@ -46,7 +56,7 @@ def home_data(data: SiteData) -> dict[str, Any]:
                 o["median_pay_annual"],
                 o["median_pay_hourly"],
                 o["outlook_pct"],
-                o["outlook_desc"],
+                outlooks.index(o["outlook_desc"]) if o["outlook_desc"] else None,
                 o["openings"],
                 1 if o["pay_top_coded"] else 0,
                 education.index(o["entry_education"]) if o["entry_education"] in education else None,
@@ -69,7 +79,9 @@ def home_data(data: SiteData) -> dict[str, Any]:
             "scores",
         ],
         "categories": categories,
-        "education": education,
+        "outlooks": outlooks,
+        # BLS's words, but for its "See How to Become One", which is no level of education.
+        "education": ["Varies (see its page)" if e == VARIES else e for e in education],
         # BLS's words, said once: the level that means no one typical path, and a bachelor's degree.
         "varies": education.index(VARIES) if VARIES in education else None,
         "degree": education.index(BACHELOR) if BACHELOR in education else None,
@@ -82,11 +94,15 @@ def home_data(data: SiteData) -> dict[str, Any]:
         },
         "steps": YLGNBU_STEPS[max(3, min(9, len([e for e in education if e != VARIES])))],
         "criteria": [
-            {k: c[k] for k in ("name", "title", "description", "unit", "min", "max", "colors", "tiers")}
+            {k: c[k] for k in ("name", "title", "unit", "min", "max", "colors")}
+            | {"tiers": [{k: t[k] for k in ("name", "min", "max")} for t in c["tiers"]]}
             | {"source": made_by_short(c["run"])}
             for c in data["criteria"]
         ],
-        "measures": [{k: m[k] for k in ("name", "short", "title", "authors", "year", "occupations")} for m in measures],
+        "measures": [
+            {k: m[k] for k in ("name", "short", "title", "year", "occupations")} | {"cite": citation(m["authors"], m["year"])}
+            for m in measures
+        ],
         "occupations": occupations,
         # Pages with no job count, so no tile: search still finds them.
         "offmap": [[o["slug"], o["title"]] for o in data["occupations"] if o["jobs"] is None],

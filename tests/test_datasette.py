@@ -2,7 +2,6 @@
 everything described, search, facets, views and canned queries."""
 
 import csv
-import socket
 import subprocess
 import sys
 import time
@@ -10,14 +9,12 @@ import time
 import pytest
 import requests
 import sqlite_utils
-from conftest import ROOT
+from conftest import ROOT, free_port, need_reference
 
 
 @pytest.fixture(scope="module")
 def datasette():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "datasette", "serve", "-i", "data.db", "-m", "metadata.yml", "-p", str(port), "-h", "127.0.0.1"],
         cwd=ROOT,
@@ -88,9 +85,7 @@ def test_facets(datasette):
 
 
 def test_occupation_scores_view_matches_the_reference(datasette):
-    reference = ROOT.parent / "shared" / "reference" / "karpathy-jobs-ai-exposure.csv"
-    if not reference.exists():
-        pytest.skip(f"the reference scores are not at {reference}")
+    reference = need_reference("karpathy-jobs-ai-exposure.csv")
     published = {r["slug"]: int(r["score"]) for r in csv.DictReader(reference.open())}
     view = get(datasette, "/data/occupation_scores.json", _size="max")
     assert len(view) == 342

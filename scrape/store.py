@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pipeline.db import ensure_schema
+from pipeline.db import connect, ensure_schema
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS occupations (
@@ -144,7 +144,8 @@ FTS_COLUMNS = ["title", "aliases", "summary", "what_they_do"]
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    db = sqlite_utils.Database(path)
+    # Waits for a lock as every stage does (pipeline.db.connect), not SQLite's default 5 s.
+    db = sqlite_utils.Database(connect(path))
     ensure_schema(db, SCHEMA)
     fts = db["occupations_fts"]
     if not fts.exists() or [c for c in fts.columns_dict if c != "rank"] != FTS_COLUMNS:

@@ -13,6 +13,8 @@ from typing import Any
 from . import BuildError
 from .sound import number_in, set_aside
 
+READ_WAIT = 60.0  # seconds, as pipeline.db waits (the site imports no stage, nor the library)
+
 # Everything the site shows: occupations, criteria with their runs and scores, the evidence, the space.
 SiteData = dict[str, Any]
 
@@ -35,7 +37,8 @@ def load(db_path: str | Path, publish_to: Path | None = None) -> SiteData:
     have are set aside (see ``sound``), each kind said in ``warnings``."""
     if not Path(db_path).is_file():
         raise BuildError(f"{db_path} does not exist: run python -m scrape first")
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    # A writer's commit holds the file for a moment: wait for it as long as the stages do, not SQLite's default 5 s.
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=READ_WAIT)
     conn.row_factory = sqlite3.Row
     # One read transaction: a stage writing meanwhile is seen whole or not at all.
     conn.execute("BEGIN")

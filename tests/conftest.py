@@ -2,12 +2,11 @@
 against, and the commands as a user types them.
 
 The suite runs in parallel (pytest-xdist, set in pyproject.toml): a fixture of
-session scope is made once per worker, except the scrape of the local OOH copy,
-made once per run and read by every worker. Tests that share a costly fixture
-of module scope, or the browser, run on one worker (see
-pytest_collection_modifyitems)."""
+session scope is made once per worker, except what once_per_run makes once for
+the whole run and every worker reads (the scrape of the local OOH copy, the
+site built from the committed data.db). The tests of a module that share a
+fixture of module scope run on one worker (see pytest_collection_modifyitems)."""
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -57,10 +56,11 @@ SLOWEST_FIRST = ("test_workflows", "test_fork", "test_space", "test_bls_copy", "
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Keep together, on one worker, the tests that share what is costly to
-    make: every test of the browser (one Chromium), and the tests of a module
-    that share a fixture of module scope (a built site, a Datasette, a scored
-    database). The others go wherever a worker is free, the slowest first."""
+    """Keep together, on one worker, the tests of a module that share a
+    fixture of module scope (a built site, a Datasette, a scored database),
+    so that it is made once. The others go wherever a worker is free, the
+    slowest first. A worker starts its own Chromium for the browser tests it
+    is given (fixture ``browser``)."""
 
     def rank(item):
         name = item.module.__name__ if hasattr(item, "module") else ""
@@ -69,11 +69,7 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=rank)  # stable: each module's tests stay in order, and together
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        if "browser" in info.names_closure:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-        elif any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+        if info is not None and any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
@@ -83,17 +79,22 @@ def run_dir(tmp_path_factory):
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-@contextlib.contextmanager
-def only_one_worker(lock_file):
-    """Hold ``lock_file`` so that one worker at a time goes on."""
+def once_per_run(tmp_path_factory, name, make):
+    """The folder ``name`` of this run, made by ``make(folder)`` the first
+    time any worker asks for it; the others wait for that worker, then read
+    what it made. Nothing may write to it after."""
     import fcntl
 
-    with open(lock_file, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    folder = run_dir(tmp_path_factory) / name
+    done = folder / ".made"
+    with open(run_dir(tmp_path_factory) / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
 
 
 # Servers ---------------------------------------------------------------------
@@ -133,22 +134,36 @@ def bls_scrape(tmp_path_factory):
     from scrape.cli import main
 
     copy = need_bls_copy()
-    folder = run_dir(tmp_path_factory) / "bls-scrape"
-    result = folder / "result.txt"
-    with only_one_worker(run_dir(tmp_path_factory) / "bls-scrape.lock"):
-        if not result.is_file():
-            folder.mkdir(exist_ok=True)
-            server = Server(copy)
-            try:
-                done = CliRunner().invoke(
-                    main,
-                    ["--base-url", server.url, "--db", str(folder / "data.db"), "--cache", str(folder / "cache"), "--delay", "0"],
-                )
-            finally:
-                server.close()
-            result.write_text(f"{done.exit_code}\n{done.output}")
-    code, output = result.read_text().split("\n", 1)
+
+    def make(folder):
+        server = Server(copy)
+        try:
+            done = CliRunner().invoke(
+                main,
+                ["--base-url", server.url, "--db", str(folder / "data.db"), "--cache", str(folder / "cache"), "--delay", "0"],
+            )
+        finally:
+            server.close()
+        (folder / "result.txt").write_text(f"{done.exit_code}\n{done.output}")
+
+    folder = once_per_run(tmp_path_factory, "bls-scrape", make)
+    code, output = (folder / "result.txt").read_text().split("\n", 1)
     return Scrape(folder / "data.db", folder / "cache", int(code), output)
+
+
+@pytest.fixture(scope="session")
+def committed_site(tmp_path_factory):
+    """``python build.py`` on the committed data.db, with no other option,
+    once for the whole run: the folder of the site, to serve or read, never
+    to write to."""
+
+    def make(folder):
+        import build
+
+        result = CliRunner().invoke(build.main, ["--db", str(ROOT / "data.db"), "--out", str(folder / "_site")])
+        assert result.exit_code == 0, result.output
+
+    return once_per_run(tmp_path_factory, "committed-site", make) / "_site"
 
 
 @pytest.fixture
@@ -202,9 +217,9 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory):
     playwright_api = pytest.importorskip("playwright.sync_api")
-    # Two workers must not install Chromium at once.
-    with only_one_worker(run_dir(tmp_path_factory) / "chromium.lock"):
-        executable = chromium_path()
+    # Installed, where it must be, by one worker for all.
+    once_per_run(tmp_path_factory, "chromium", lambda folder: chromium_path())
+    executable = chromium_path()
     with playwright_api.sync_playwright() as p:
         instance = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield instance

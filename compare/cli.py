@@ -2,6 +2,7 @@
 
 import click
 
+from pipeline.cli import db_option
 from pipeline.db import NotReady, open_db
 from pipeline.lock import Busy, writer
 
@@ -10,14 +11,7 @@ from .measures import SameName
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--db",
-    "db_path",
-    default="data.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The database the earlier stages wrote.",
-)
+@db_option("The database the earlier stages wrote.")
 def cli(db_path: str) -> None:
     """Say how every score, measure and run agrees with every other.
 

@@ -66,7 +66,7 @@ def task_label_rows(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
 
 def members(db: sqlite_utils.Database, criterion: str) -> list[tuple[int, tuple[int, int], dict[str, float]]]:
     """[(run_id, (min, max), {slug: score})]: the criterion's complete runs
-    (the score stage's view ``complete_runs``), oldest configuration first,
+    (the score stage's views ``complete_runs`` and ``config_scores``), oldest configuration first,
     each with the scale it was made on (``runs.scale``; the criterion's for
     a run made before runs kept theirs) and its configuration's newest score
     for every occupation with a job count."""
@@ -79,12 +79,7 @@ def members(db: sqlite_utils.Database, criterion: str) -> list[tuple[int, tuple[
         "where c.criterion = ? order by c.first_id",
         [criterion],
     ).fetchall():
-        scores = dict(
-            db.execute(
-                "select s.slug, s.score from scores s join runs r on r.id = s.run_id where r.config = ? order by s.run_id",
-                [config],
-            ).fetchall()
-        )
+        scores = dict(db.execute("select slug, score from config_scores where config = ?", [config]).fetchall())
         out.append((newest, scale_of(scale, default), {s: scores[s] for s in scorable}))
     return out
 

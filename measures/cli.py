@@ -2,6 +2,7 @@
 
 import click
 
+from pipeline.cli import db_option
 from pipeline.db import NotReady, open_db
 from pipeline.lock import Busy, writer
 
@@ -26,14 +27,7 @@ from .definitions import MEASURES_FILE, MeasureError
     show_default="measures/measures.toml",
     help="The file that describes each measure.",
 )
-@click.option(
-    "--db",
-    "db_path",
-    default="data.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The database written by python -m scrape.",
-)
+@db_option()
 @click.option(
     "--fetch",
     is_flag=True,

@@ -18,6 +18,7 @@ import click
 import sqlite_utils
 
 from pipeline import lock
+from pipeline.cli import db_option
 from pipeline.db import NotReady
 from pipeline.db import open_db as open_database
 
@@ -26,14 +27,7 @@ from . import consensus, criteria, importer, llm, prices, run, store, tasks
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # what click.progressbar returns; click names it nowhere public
 
-db_option = click.option(
-    "--db",
-    "db_path",
-    default="data.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The database written by python -m scrape.",
-)
+
 criteria_dir_option = click.option(
     "--criteria-dir",
     default=str(criteria.DEFAULT_DIR),
@@ -185,7 +179,7 @@ def criteria_command(criteria_dir: str) -> None:
     type=click.FloatRange(min=0, max=60),
     help="Seconds before retrying a call the API refused for now (429, 5xx, a dropped connection), doubled for each retry after; the server's Retry-After wins.",
 )
-@db_option
+@db_option()
 @criteria_dir_option
 def run_command(
     name: str,
@@ -454,7 +448,7 @@ class _progress:
     metavar="URL",
     help="Where the source publishes how it made the scores (https://), linked beside them on the site.",
 )
-@db_option
+@db_option()
 @criteria_dir_option
 def import_command(file: str, name: str, source: str, key: str, source_url: str | None, db_path: str, criteria_dir: str) -> None:
     """Import published scores from a CSV or JSON file as a run.
@@ -490,7 +484,7 @@ def import_command(file: str, name: str, source: str, key: str, source_url: str 
 
 @cli.command()
 @click.option("--criterion", "name", help="Only runs of this criterion.")
-@db_option
+@db_option()
 def runs(name: str | None, db_path: str) -> None:
     """List scoring runs: model or source, prompt hash, counts, tokens, cost."""
     db = open_db(db_path, write=False)
@@ -546,7 +540,7 @@ def runs(name: str | None, db_path: str) -> None:
 @click.option("--criterion", "name", required=True, help="Criterion name.")
 @click.option("--run", "run_ids", multiple=True, type=int, help="Only these complete runs (repeatable; default: all of them).")
 @click.option("--use", "make_current", is_flag=True, help="Make the consensus the current run (the layer the site shows).")
-@db_option
+@db_option()
 @criteria_dir_option
 def consensus_command(name: str, run_ids: tuple[int, ...], make_current: bool, db_path: str, criteria_dir: str) -> None:
     """Store the median of a criterion's complete runs as a run of its own.
@@ -578,7 +572,7 @@ def consensus_command(name: str, run_ids: tuple[int, ...], make_current: bool, d
 
 @cli.command()
 @click.argument("run_id", type=int)
-@db_option
+@db_option()
 def use(run_id: int, db_path: str) -> None:
     """Make RUN_ID the current run of its criterion (the one the site shows)."""
     with writing(db_path, "python -m score use"):

@@ -43,12 +43,7 @@ def complete_runs(db: sqlite_utils.Database, criterion: Criterion) -> list[Membe
         "where c.criterion = ? order by c.first_id",
         [criterion.name],
     ).fetchall():
-        scores = dict(
-            db.execute(
-                "select s.slug, s.score from scores s join runs r on r.id = s.run_id where r.config = ? order by s.run_id",
-                [config],
-            ).fetchall()
-        )
+        scores = dict(db.execute("select slug, score from config_scores where config = ?", [config]).fetchall())
         scale = scale or store.scale_of(criterion)
         try:
             found = json.loads(scale)

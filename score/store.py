@@ -112,6 +112,13 @@ CREATE TABLE IF NOT EXISTS batch_requests (
     PRIMARY KEY (batch_id, slug)
 );
 CREATE INDEX IF NOT EXISTS scores_slug ON scores(slug);
+CREATE VIEW IF NOT EXISTS config_scores AS
+SELECT r.criterion, r.config, s.slug, s.score, s.run_id
+FROM scores s JOIN runs r ON r.id = s.run_id
+WHERE s.run_id = (
+    SELECT max(s2.run_id) FROM scores s2 JOIN runs r2 ON r2.id = s2.run_id
+    WHERE r2.config = r.config AND s2.slug = s.slug
+);
 CREATE VIEW IF NOT EXISTS complete_runs AS
 SELECT r.criterion, r.config, max(r.id) AS run_id, min(r.id) AS first_id
 FROM runs r

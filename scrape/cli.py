@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 import click
 
+from pipeline.cli import db_option
 from pipeline.lock import Busy, writer
 
 from . import crawl as crawl_module
@@ -22,9 +23,7 @@ from . import fetch, parse, store
     show_default=True,
     help="Site to fetch from (env OOH_BASE_URL); a mirror or a local copy served over HTTP works too.",
 )
-@click.option(
-    "--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="SQLite database to write."
-)
+@db_option("SQLite database to write.")
 @click.option(
     "--cache",
     "cache_dir",

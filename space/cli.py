@@ -2,6 +2,7 @@
 
 import click
 
+from pipeline.cli import db_option
 from pipeline.db import NotReady, open_db
 from pipeline.lock import Busy, writer
 
@@ -15,14 +16,7 @@ from pipeline.lock import Busy, writer
     help="tfidf: TF-IDF and SVD (scikit-learn). minilm: all-MiniLM-L6-v2, offline (torch and sentence-transformers).",
 )
 @click.option("--force", is_flag=True, help="Compute again even if no occupation text changed.")
-@click.option(
-    "--db",
-    "db_path",
-    default="data.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The database written by python -m scrape.",
-)
+@db_option()
 def cli(backend: str, force: bool, db_path: str) -> None:
     """Place every occupation in a shared space by what its description says.
 

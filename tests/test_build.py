@@ -477,7 +477,7 @@ def test_a_social_preview_image_and_link_preview_tags(site, tmp_path):
     home = (site / "index.html").read_text()
     assert '<meta property="og:image" content="/worklens/preview.png">' in home
     assert '<meta name="twitter:card" content="summary_large_image">' in home
-    assert '<meta property="og:title" content="worklens: the US labour market, occupation by occupation">' in home
+    assert '<meta property="og:title" content="worklens: the US labor market, occupation by occupation">' in home
     nurses = (site / "occupations" / "registered-nurses.html").read_text()
     assert '<meta property="og:title" content="Registered Nurses · worklens">' in nurses
     assert '<meta property="og:image" content="/worklens/previews/registered-nurses.png">' in nurses

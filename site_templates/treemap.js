@@ -329,9 +329,10 @@ const start = function () {
     const ranges = (details.ranges || {})[o.slug];
     if (!ranges) return [];
     if (ranges.length > 1) return [["Pay range", `by detailed occupation (${ranges.length}) on its page`]];
-    const [low, high, hourly] = ranges[0];
+    const [low, high, hourly, topCoded] = ranges[0];
     const money = v => hourly ? "$" + v.toFixed(2) : "$" + numbers.format(v);
-    return [["Pay range", `${money(low)} to ${money(high)} ${hourly ? "an hour" : "a year"} (10th–90th pct.)`]];
+    // A 90th percentile at the wage survey's top code is "at least", as the page says "more than".
+    return [["Pay range", `${money(low)} to ${topCoded ? "at least " : ""}${money(high)} ${hourly ? "an hour" : "a year"} (10th–90th pct.)`]];
   }
   let touched = null, wasSelected = false;
   treemap.addEventListener("pointerover", e => { const t = e.target.closest(".tile"); if (t && e.pointerType === "mouse") showTooltip(bySlug.get(t.dataset.slug), t); });

@@ -408,6 +408,9 @@ def test_tooltip_gives_openings_pay_range_and_says_at_least_for_top_coded_pay(pa
     assert "$66,030 to $135,320 a year" in tooltip.inner_text()
     page.hover('.tile[data-slug="physicians-and-surgeons"]')
     assert "at least $239,200 a year" in tooltip.inner_text()
+    # A pay range whose 90th percentile is at the wage top code says so too.
+    page.hover('.tile[data-slug="architectural-and-engineering-managers"]')
+    assert "$111,450 to at least $239,200 a year (10th–90th pct.)" in tooltip.inner_text()
 
 
 @pytest.mark.parametrize("width", [390, 320])

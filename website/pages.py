@@ -294,9 +294,10 @@ def detail_data(data: SiteData, why: dict[str, dict[str, str]]) -> dict[str, Any
             if any(s in m["values"] for m in evidence["measures"])
         },
         "consensus": {s: [round(c["low"]), round(c["median"]), round(c["high"])] for s, c in evidence["consensus"].items()},
-        # 10th and 90th percentile pay, one pair per detailed occupation, and whether hourly.
+        # 10th and 90th percentile pay, one pair per detailed occupation, whether hourly, and whether the 90th is top-coded.
         "ranges": {
-            s: [[r["p10"], r["p90"], int(r["period"] == "hourly")] for r in ranges] for s, ranges in data["pay_ranges"].items()
+            s: [[r["p10"], r["p90"], int(r["period"] == "hourly"), int(bool(r["p90_top_coded"]))] for r in ranges]
+            for s, ranges in data["pay_ranges"].items()
         },
         "xy": {s: list(xy) for s, xy in data["space"]["layout"].items() if s in slugs} if data["space"] else {},
     }

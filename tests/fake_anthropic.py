@@ -17,7 +17,9 @@ import itertools
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from servers import LoopbackServer
 
 API_KEY = "test-key-not-a-secret"
 FAKE_NOTE = "Deterministic reply from the test server, not a model's judgement."
@@ -322,8 +324,7 @@ class FakeAnthropic:
     to queue faults and read what was asked."""
 
     def __init__(self, port=0, delay=0.0, polls_until_ended=2):
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = LoopbackServer(("127.0.0.1", port), Handler)
         self.httpd.state = State(delay=delay, polls_until_ended=polls_until_ended)
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()

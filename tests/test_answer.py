@@ -180,3 +180,13 @@ def test_the_evidence_page_says_how_far_sources_agree_on_the_most_exposed_tenth(
     assert f"the most exposed tenths overlap by {round(low * 100)}% to {round(high * 100)}%" in section
     assert section.count("<tr>") == pairs + 1
     assert "<td>GPT-4 β</td><td>AIOE (language)</td>" in section or "<td>AIOE (language)</td><td>GPT-4 β</td>" in section
+
+
+def test_the_heat_map_writes_every_figure_at_4_5_to_1():
+    from website.colours import BLUES, contrast
+    from website.pages import heat
+
+    for value in [None, *(i / 20 for i in range(-20, 21))]:
+        background, text = heat(value)
+        assert contrast(background, text) >= 4.5, (value, background, text)
+    assert {heat(1.0)[1], heat(0.5)[1]} == {"#ffffff", "#1d1d1f"} and BLUES[5] == heat(0.3 + 0.7 * 5 / 8)[0]

@@ -42,3 +42,24 @@ BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#217
 
 
 HEAT_FLOOR = 0.3  # correlations at or below this share the palest blue
+
+
+def luminance(colour: str) -> float:
+    """WCAG's relative luminance of a #rrggbb colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG's contrast ratio of two #rrggbb colours, 1 to 21."""
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+INK = "#1d1d1f"
+
+
+def text_on(background: str) -> str:
+    """White or ink, whichever reads better on ``background``."""
+    return "#ffffff" if contrast(background, "#ffffff") > contrast(background, INK) else INK

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .answer import made_by_short
-from .colours import BLUES, HEAT_FLOOR, RAMPS, YLGNBU_STEPS
+from .colours import BLUES, HEAT_FLOOR, RAMPS, YLGNBU_STEPS, text_on
 from .load import SiteData
 from .words import ORDINALS, percentile_text
 
@@ -314,10 +314,10 @@ def histogram(criterion: dict[str, Any]) -> list[dict[str, int]]:
 def heat(value: float | None) -> tuple[str, str]:
     """(background, text colour) for a correlation: darker is closer agreement."""
     if value is None:
-        return "#eeeeee", "#1d1d1f"
+        return "#eeeeee", text_on("#eeeeee")
     t = (value - HEAT_FLOOR) / (1 - HEAT_FLOOR)
     step = min(len(BLUES) - 1, max(0, round(t * (len(BLUES) - 1))))
-    return BLUES[step], "#ffffff" if step >= 5 else "#1d1d1f"
+    return BLUES[step], text_on(BLUES[step])
 
 
 # Why an occupation is listed as similar to another, in the order they are told.

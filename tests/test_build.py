@@ -683,3 +683,20 @@ def test_the_preview_server_answers_a_nul_byte_with_404_not_a_traceback(site, ca
         server.shutdown()
         server.server_close()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_current_run_whose_scores_are_all_equal_still_builds(tmp_path):
+    from click.testing import CliRunner as Runner
+
+    from compare.cli import cli as compare
+
+    path = tmp_path / "data.db"
+    shutil.copy(ROOT / "data.db", path)
+    with sqlite_utils.Database(path).conn as conn:
+        conn.execute("update scores set score = 5")
+    assert Runner().invoke(compare, ["--db", str(path)]).exit_code == 0
+    result = run_build(path, tmp_path / "site")
+    assert result.exit_code == 0, result.output
+    evidence = (tmp_path / "site" / "evidence.html").read_text()
+    assert "Spearman n/a" in evidence
+    assert "5 of 10, moderate" in (tmp_path / "site" / "occupations" / "roofers.html").read_text()

@@ -76,6 +76,8 @@ def environment(base_path: str) -> jinja2.Environment:
         else (f"${v:,.2f}" + (" an hour" if unit else "") if period == "hourly" else f"${v:,.0f}" + (" a year" if unit else ""))
     )
     env.filters["percentile"] = percentile_text
+    # A correlation to two places; none where a source gives every occupation the same value.
+    env.filters["corr"] = lambda v: "n/a" if v is None else f"{v:.2f}"
     # A tampered database must not turn a link into script: only https:// addresses become links.
     env.filters["https"] = lambda url: url if isinstance(url, str) and url.startswith("https://") else "#"
     # Rubrics are wrapped at ~100 columns in their files; let the browser wrap them instead.

@@ -114,3 +114,26 @@ def soc_pages(path, pages=SOC_PAGES):
             )
     db.conn.close()
     return path
+
+
+def pages_only(path, pages):
+    """A database with the scraper's schema holding only ``pages``:
+    {slug: [(soc_code, level, base-year employment), ...]}, the first row the
+    occupation's own (its job count), as its projections table lists them."""
+    db = sqlite_utils.Database(path)
+    db.executescript(scrape_store.SCHEMA)
+    for slug, rows in pages.items():
+        db["occupations"].insert(
+            {
+                "slug": slug,
+                "title": slug,
+                "category": "test",
+                "url": f"https://www.bls.gov/ooh/test/{slug}.htm",
+                "jobs": rows[0][2],
+            }
+        )
+        for i, (soc, level, employment) in enumerate(rows):
+            db["projections"].insert(
+                {"slug": slug, "row": i, "soc_code": soc, "title": soc or "total", "level": level, "employment_base": employment}
+            )
+    return db

@@ -6,10 +6,9 @@ tasks as for GPT-4's and people's beta."""
 from pathlib import Path
 
 import pytest
-import sqlite_utils
+from databases import pages_only
 
 from measures import load
-from scrape import store as scrape_store
 
 REFERENCE = Path(__file__).resolve().parent / "fixtures" / "reference"
 DEFINITIONS = REFERENCE / "measures.toml"
@@ -28,22 +27,7 @@ PAGES = {
 @pytest.fixture
 def db(tmp_path):
     """A database with the scraper's schema, holding only PAGES."""
-    db = sqlite_utils.Database(tmp_path / "data.db")
-    db.executescript(scrape_store.SCHEMA)
-    for slug, rows in PAGES.items():
-        db["occupations"].insert(
-            {
-                "slug": slug,
-                "title": slug,
-                "category": "test",
-                "url": f"https://www.bls.gov/ooh/test/{slug}.htm",
-                "jobs": rows[0][2],
-            }
-        )
-        for i, (soc, level, employment) in enumerate(rows):
-            db["projections"].insert(
-                {"slug": slug, "row": i, "soc_code": soc, "title": soc or "total", "level": level, "employment_base": employment}
-            )
+    db = pages_only(tmp_path / "data.db", PAGES)
     load.run(db, REFERENCE, DEFINITIONS)
     return db
 

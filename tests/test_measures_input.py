@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from databases import pages_only
 
 from measures import load
 from measures.cli import cli
-from scrape import store as scrape_store
 
 REFERENCE = Path(__file__).resolve().parent / "fixtures" / "reference"
 PAGES = {
@@ -29,23 +29,7 @@ PAGES = {
 
 
 def make_db(path):
-    db = sqlite_utils.Database(path)
-    db.executescript(scrape_store.SCHEMA)
-    for slug, rows in PAGES.items():
-        db["occupations"].insert(
-            {
-                "slug": slug,
-                "title": slug,
-                "category": "test",
-                "url": f"https://www.bls.gov/ooh/test/{slug}.htm",
-                "jobs": rows[0][2],
-            }
-        )
-        for i, (soc, level, employment) in enumerate(rows):
-            db["projections"].insert(
-                {"slug": slug, "row": i, "soc_code": soc, "title": soc or "total", "level": level, "employment_base": employment}
-            )
-    return db
+    return pages_only(path, PAGES)
 
 
 @pytest.fixture

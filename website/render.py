@@ -42,7 +42,7 @@ def home_assets() -> dict[str, Any]:
     # D3 goes in as it comes, its copyright line included.
     scripts = [inline((ROOT / "node_modules" / m / "dist" / f"{m}.min.js").read_text(), "script", m) for m in D3_MODULES]
     scripts.append(inline(without_comment_lines((TEMPLATES / "treemap.js").read_text()), "script", "treemap.js"))
-    return {"css": inline((TEMPLATES / "site.css").read_text(), "style", "site.css"), "scripts": scripts}
+    return {"css": inline(without_css_comments((TEMPLATES / "site.css").read_text()), "style", "site.css"), "scripts": scripts}
 
 
 def without_comment_lines(script: str) -> str:
@@ -53,7 +53,14 @@ def without_comment_lines(script: str) -> str:
     lines = script.split("\n")
     if any(line.count("`") % 2 for line in lines):
         raise BuildError("a script has a `template string` that spans lines; keep each on one line")
-    return "\n".join(line for line in lines if not line.lstrip().startswith("//"))
+    # Indentation goes too: no string spans lines, so none is inside one.
+    return "\n".join(line.lstrip() for line in lines if not line.lstrip().startswith("//"))
+
+
+def without_css_comments(css: str) -> str:
+    """``css`` less its comments, which are for the people who read site.css
+    (the file other pages load keeps them)."""
+    return re.sub(r"/\*.*?\*/\s*", "", css, flags=re.S)
 
 
 def environment(base_path: str) -> jinja2.Environment:

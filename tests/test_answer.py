@@ -190,3 +190,15 @@ def test_the_heat_map_writes_every_figure_at_4_5_to_1():
         background, text = heat(value)
         assert contrast(background, text) >= 4.5, (value, background, text)
     assert {heat(1.0)[1], heat(0.5)[1]} == {"#ffffff", "#1d1d1f"} and BLUES[5] == heat(0.3 + 0.7 * 5 / 8)[0]
+
+
+def test_military_careers_explains_each_missing_piece(tmp_path):
+    from website.write import build
+
+    build(ROOT / "data.db", tmp_path / "site", log=lambda line: None)
+    page = (tmp_path / "site" / "occupations" / "military-careers.html").read_text()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "one of the Handbook's 342 pages but not one of the 341 occupations on the map" in text
+    assert "Number of jobs, 2024 not given by BLS" in text and "Job outlook, 2024–34 not given by BLS" in text
+    assert "No published measure of exposure to AI reaches this occupation" in text
+    assert "Sources: </p>" not in page and "<td>—</td>" not in page

@@ -236,6 +236,7 @@ def database_templates(tmp_path_factory):
     return {
         "unscored": databases.unscored(ROOT / "data.db", folder / "unscored.db"),
         "sample": databases.sample(ROOT / "data.db", folder / "sample.db"),
+        "scored_sample": databases.scored_sample(ROOT / "data.db", folder / "scored_sample.db"),
     }
 
 
@@ -250,6 +251,14 @@ def sample_path(tmp_path, database_templates):
     """``db_path`` with twenty occupations (databases.SAMPLE), for tests of
     what a stage does with every occupation it has."""
     return Path(shutil.copy(database_templates["sample"], tmp_path / "data.db"))
+
+
+@pytest.fixture
+def small_copy(tmp_path, database_templates):
+    """A copy of the committed data.db, scores and all, with only the twenty
+    occupations of databases.SAMPLE: for tests of what the build makes of
+    what data.db says, at a fraction of a full build's time."""
+    return Path(shutil.copy(database_templates["scored_sample"], tmp_path / "data.db"))
 
 
 @pytest.fixture

@@ -10,11 +10,8 @@ tests/screenshots/."""
 import re
 
 import pytest
-from click.testing import CliRunner
 from conftest import ROOT
 from servers import Server
-
-import build
 
 SHOTS = ROOT / "tests" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -43,11 +40,9 @@ const contrast = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - 
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site") / "_site"
-    result = CliRunner().invoke(build.main, ["--db", str(ROOT / "data.db"), "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    server = Server(out)
+def site(committed_site):
+    """The site built once for the whole run from the committed data.db, served on loopback."""
+    server = Server(committed_site)
     yield server.url
     server.close()
 

@@ -121,7 +121,7 @@ def test_a_script_that_would_close_its_element_is_refused():
         inline("let s = '</SCRIPT><img src=x onerror=alert(1)>'", "script", "x.js")
 
 
-def test_the_check_catches_broken_links_and_foreign_assets(site, tmp_path):
+def test_the_check_catches_broken_links_and_foreign_assets(site, tmp_path, small_copy):
     broken = tmp_path / "broken"
     shutil.copytree(site, broken)
     (broken / "occupations" / "actors.html").unlink()
@@ -130,7 +130,7 @@ def test_the_check_catches_broken_links_and_foreign_assets(site, tmp_path):
     problems = check(broken, "/worklens/")
     assert any("links to /worklens/occupations/actors.html, which does not exist" in p for p in problems)
     assert "about.html loads https://cdn.example.org/d3.js from another host" in problems
-    result = CliRunner().invoke(build.main, ["--db", str(ROOT / "data.db"), "--out", str(tmp_path / "ok"), "--check"])
+    result = CliRunner().invoke(build.main, ["--db", str(small_copy), "--out", str(tmp_path / "ok"), "--check"])
     assert result.exit_code == 0 and "every page, link and asset resolves" in result.output
 
 
@@ -159,9 +159,9 @@ def digest(folder):
     }
 
 
-def test_same_database_same_bytes(tmp_path):
-    assert run_build(ROOT / "data.db", tmp_path / "a").exit_code == 0
-    assert run_build(ROOT / "data.db", tmp_path / "b").exit_code == 0
+def test_same_database_same_bytes(tmp_path, small_copy):
+    assert run_build(small_copy, tmp_path / "a").exit_code == 0
+    assert run_build(small_copy, tmp_path / "b").exit_code == 0
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
 
 
@@ -238,9 +238,8 @@ def jinja_escape(text):
     return str(markupsafe.escape(text))
 
 
-def test_a_tampered_measure_cannot_inject_script_or_links(tmp_path):
-    path = tmp_path / "evil.db"
-    shutil.copy(ROOT / "data.db", path)
+def test_a_tampered_measure_cannot_inject_script_or_links(tmp_path, small_copy):
+    path = small_copy
     db = sqlite_utils.Database(path)
     db.execute("update measures set source_url = 'javascript:alert(1)', citation = ? where name = 'eloundou_gpt4'", [EVIL_TITLE])
     db.execute("update tasks set task = ? where slug = 'registered-nurses'", [EVIL_RATIONALE])
@@ -254,11 +253,11 @@ def test_a_tampered_measure_cannot_inject_script_or_links(tmp_path):
     assert 'href="javascript:' not in page and "<img src=x" not in page and "&lt;img src=x onerror" in page
 
 
-def test_out_is_replaced_only_if_a_build_made_it(tmp_path):
+def test_out_is_replaced_only_if_a_build_made_it(tmp_path, small_copy):
     precious = tmp_path / "repo"
     precious.mkdir()
     (precious / "notes.txt").write_text("mine")
-    result = run_build(ROOT / "data.db", precious)
+    result = run_build(small_copy, precious)
     assert result.exit_code == 1
     assert result.output.strip() == (
         f"Error: {precious} holds files build.py did not make (no .worklens-site in it), so it is not replaced; "
@@ -268,12 +267,12 @@ def test_out_is_replaced_only_if_a_build_made_it(tmp_path):
     # The same for a leftover folder beside it that the build would use for its work.
     (tmp_path / "site.tmp").mkdir()
     (tmp_path / "site.tmp" / "data.db").write_text("not ours")
-    assert run_build(ROOT / "data.db", tmp_path / "site").exit_code == 1
+    assert run_build(small_copy, tmp_path / "site").exit_code == 1
     assert (tmp_path / "site.tmp" / "data.db").read_text() == "not ours"
     # A folder an earlier build made is replaced, again and again.
     out = tmp_path / "fresh"
-    assert run_build(ROOT / "data.db", out).exit_code == 0
-    assert run_build(ROOT / "data.db", out).exit_code == 0
+    assert run_build(small_copy, out).exit_code == 0
+    assert run_build(small_copy, out).exit_code == 0
     assert (out / ".worklens-site").is_file() and (out / "index.html").is_file()
 
 
@@ -392,7 +391,7 @@ def test_a_run_made_here_shows_the_prompt_it_was_made_with_after_the_rubric_chan
     assert "with this site&#39;s rubric" in nurses
 
 
-def test_an_imported_run_links_to_its_sources_method_and_says_the_rubric_did_not_make_it(site, tmp_path):
+def test_an_imported_run_links_to_its_sources_method_and_says_the_rubric_did_not_make_it(site, tmp_path, small_copy):
     page = (site / "criteria" / "ai_exposure.html").read_text()
     provenance = page[page.index('id="provenance"') : page.index("<h2>Distribution</h2>")]
     assert '<a href="https://github.com/karpathy/jobs">how they were made</a>' in provenance
@@ -402,8 +401,7 @@ def test_an_imported_run_links_to_its_sources_method_and_says_the_rubric_did_not
         "karpathy/jobs, Gemini 3 Flash, 2026, with its own prompt (not this site's rubric)"
     }
     # A tampered address never becomes a link.
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
+    path = small_copy
     with sqlite_utils.Database(path).conn as conn:
         conn.execute("update runs set source_url = 'javascript:alert(1)'")
     assert run_build(path, tmp_path / "out").exit_code == 0
@@ -585,25 +583,24 @@ def test_a_database_scraped_before_later_columns_still_builds(tmp_path):
     assert "Registered Nurses" in nurses
 
 
-def test_values_no_occupation_can_have_are_set_aside_with_a_line_each(tmp_path):
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
+def test_values_no_occupation_can_have_are_set_aside_with_a_line_each(tmp_path, small_copy):
+    path = small_copy
     with sqlite_utils.Database(path).conn as conn:
         conn.execute("update occupations set jobs = 0 where slug = 'actors'")
         conn.execute("update occupations set jobs = 1e308 where slug = 'roofers'")
-        conn.execute("update occupations set jobs = 'many' where slug = 'dancers-and-choreographers'")
+        conn.execute("update occupations set jobs = 'many' where slug = 'electricians'")
         conn.execute("update occupations set jobs = -5 where slug = 'chefs-and-head-cooks'")
         conn.execute("update occupations set url = 'javascript:alert(1)' where slug = 'registered-nurses'")
         conn.execute("update scores set score = 1e308 where slug = 'cashiers'")
-        conn.execute("update scores set score = 'NaN' where slug = 'tellers'")
+        conn.execute("update scores set score = 'NaN' where slug = 'dentists'")
     result = CliRunner().invoke(build.main, ["--db", str(path), "--out", str(tmp_path / "site")])
     assert result.exit_code == 0, result.output
     said = result.stderr if hasattr(result, "stderr") else result.output
-    assert "set aside jobs of actors, chefs-and-head-cooks, dancers-and-choreographers, roofers" in said
+    assert "set aside jobs of actors, chefs-and-head-cooks, electricians, roofers" in said
     assert "set aside the address of registered-nurses: not an https:// address" in said
-    assert "set aside 2 ai_exposure scores off its scale of 0 to 10: cashiers, tellers" in said
+    assert "set aside 2 ai_exposure scores off its scale of 0 to 10: cashiers, dentists" in said
     home = (tmp_path / "site" / "index.html").read_text()
-    assert home.count('class="tile') == 341 - 4  # no tile for a job count no occupation can have
+    assert home.count('class="tile') == 19 - 4  # no tile for a job count no occupation can have
     download = json.loads((tmp_path / "site" / "data" / "occupations.json").read_text())
     assert {o["slug"]: o["url"] for o in download}["registered-nurses"] is None
     assert all(o["url"] is None or o["url"].startswith("https://") for o in download)
@@ -620,9 +617,8 @@ def test_values_no_occupation_can_have_are_set_aside_with_a_line_each(tmp_path):
         ),
     ],
 )
-def test_a_criterion_that_cannot_be_drawn_is_left_out_with_one_line(tmp_path, sql, said):
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
+def test_a_criterion_that_cannot_be_drawn_is_left_out_with_one_line(tmp_path, small_copy, sql, said):
+    path = small_copy
     with sqlite_utils.Database(path).conn as conn:
         conn.execute(sql)
     result = CliRunner().invoke(build.main, ["--db", str(path), "--out", str(tmp_path / "site")])
@@ -630,9 +626,8 @@ def test_a_criterion_that_cannot_be_drawn_is_left_out_with_one_line(tmp_path, sq
     assert not (tmp_path / "site" / "criteria" / "ai_exposure.html").exists()
 
 
-def test_an_empty_edition_is_one_line(tmp_path):
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
+def test_an_empty_edition_is_one_line(tmp_path, small_copy):
+    path = small_copy
     with sqlite_utils.Database(path).conn as conn:
         conn.execute("delete from edition")
     result = CliRunner().invoke(build.main, ["--db", str(path), "--out", str(tmp_path / "site")])
@@ -643,11 +638,10 @@ def test_an_empty_edition_is_one_line(tmp_path):
     )
 
 
-def test_the_database_published_is_the_snapshot_the_pages_were_read_from(tmp_path):
+def test_the_database_published_is_the_snapshot_the_pages_were_read_from(tmp_path, small_copy):
     import sqlite3
 
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
+    path = small_copy
     # A writer is mid-change: it has written but not committed.
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("begin immediate")
@@ -661,7 +655,7 @@ def test_the_database_published_is_the_snapshot_the_pages_were_read_from(tmp_pat
     copy = sqlite3.connect(tmp_path / "site" / "data" / "data.db")
     assert copy.execute("pragma integrity_check").fetchone()[0] == "ok"
     assert copy.execute("select title from occupations where slug = 'actors'").fetchone()[0] == "Actors"
-    assert copy.execute("select count(*) from scores").fetchone()[0] == 342
+    assert copy.execute("select count(*) from scores").fetchone()[0] == 20
 
 
 def test_the_preview_server_answers_a_nul_byte_with_404_not_a_traceback(site, capfd):
@@ -685,13 +679,12 @@ def test_the_preview_server_answers_a_nul_byte_with_404_not_a_traceback(site, ca
     assert "Traceback" not in capfd.readouterr().err
 
 
-def test_a_current_run_whose_scores_are_all_equal_still_builds(tmp_path):
+def test_a_current_run_whose_scores_are_all_equal_still_builds(tmp_path, small_copy):
     from click.testing import CliRunner as Runner
 
     from compare.cli import cli as compare
 
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
+    path = small_copy
     with sqlite_utils.Database(path).conn as conn:
         conn.execute("update scores set score = 5")
     assert Runner().invoke(compare, ["--db", str(path)]).exit_code == 0

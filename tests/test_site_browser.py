@@ -16,11 +16,9 @@ SHOTS = ROOT / "tests" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site") / "_site"
-    result = CliRunner().invoke(build.main, ["--db", str(ROOT / "data.db"), "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    server = Server(out)
+def site(committed_site):
+    """The site built once for the whole run from the committed data.db, served on loopback."""
+    server = Server(committed_site)
     yield server.url
     server.close()
 

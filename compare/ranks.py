@@ -48,10 +48,12 @@ def spearman(a: NDArray[Any], b: NDArray[Any], w: ArrayLike | None = None) -> fl
     return float(rho) if rho.ndim == 0 else rho
 
 
-def agreement(a: NDArray[Any], b: NDArray[Any], w: NDArray[np.floating], seed: int) -> tuple[float | None, ...]:
+def agreement(a: NDArray[Any], b: NDArray[Any], w: NDArray[np.floating] | None, seed: int) -> tuple[float | None, ...]:
     """(rho, low, high, weighted rho, low, high): Spearman's rank correlation,
     plain and job-weighted, each with a 95% bootstrap interval over
-    occupations (percentile method, resampling with a fixed seed)."""
+    occupations (percentile method, resampling with a fixed seed). With no
+    weights ``w``, only the plain three: a second pass with every weight 1
+    would give them again at twice the cost."""
     # Only the order matters: as small integers the resamples sort by radix, many times faster.
     a, b = (
         np.unique(x, return_inverse=True)[1].astype(np.int16 if len(x) <= np.iinfo(np.int16).max else np.int64) for x in (a, b)
@@ -59,7 +61,7 @@ def agreement(a: NDArray[Any], b: NDArray[Any], w: NDArray[np.floating], seed: i
     rng = np.random.default_rng(seed)
     i = rng.integers(0, len(a), (BOOTSTRAP, len(a)))
     out: list[float] = []
-    for weights in (np.ones(len(a)), w):
+    for weights in (np.ones(len(a)),) if w is None else (np.ones(len(a)), w):
         # spearman gives a float for one sample and an array for a stack of resamples.
         rho = float(spearman(a, b, weights))
         sample = np.asarray(spearman(a[i], b[i], weights[i]))

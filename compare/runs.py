@@ -56,7 +56,7 @@ def task_label_rows(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
             rho = low = high = None
             if len(labelled) >= 3:
                 seed = int(hashlib.sha256(f"{run_id}\0{labeller}".encode()).hexdigest()[:8], 16)
-                rho, low, high = agreement(scores, ranks, np.ones(len(scores)), seed)[:3]
+                rho, low, high = agreement(scores, ranks, None, seed)
             by_label = {label: [s for s, lab in labelled if lab == label] for label in ("E0", "E2", "E1")}
             means = [round(statistics.fmean(v), 2) if v else None for v in by_label.values()]
             counts = [len(v) for v in by_label.values()]

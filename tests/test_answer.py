@@ -137,40 +137,29 @@ def test_who_made_a_score_in_plain_words():
     )
 
 
-def test_every_page_opens_with_its_card(tmp_path, data):
-    from website.write import build
-
-    build(ROOT / "data.db", tmp_path / "site")
+def test_every_page_opens_with_its_card(committed_site, data):
     for o in data["occupations"]:
-        html = (tmp_path / "site" / "occupations" / f"{o['slug']}.html").read_text()
+        html = (committed_site / "occupations" / f"{o['slug']}.html").read_text()
         card = html.index('<section class="answer"')
         assert card < html.index("<h2>BLS facts</h2>")
         assert "How it was made" in html[card:] and CAVEAT in html
 
 
-def test_the_evidence_speaks_plainly_and_has_a_glossary(tmp_path):
-    from click.testing import CliRunner
-
-    import build as command
-
-    assert CliRunner().invoke(command.main, ["--db", str(ROOT / "data.db"), "--out", str(tmp_path / "site")]).exit_code == 0
-    nurses = (tmp_path / "site" / "occupations" / "registered-nurses.html").read_text()
+def test_the_evidence_speaks_plainly_and_has_a_glossary(committed_site):
+    nurses = (committed_site / "occupations" / "registered-nurses.html").read_text()
     evidence = nurses[nurses.index('id="evidence-heading"') :]
     # Plain words first, the technical names second, and a way to learn them.
     assert "What published research says" in evidence and "people rated its tasks" in evidence
     assert 'href="/evidence.html#glossary"' in evidence and 'href="/evidence.html#percentile"' in evidence
     assert "partly matched through international occupation codes (ISCO-08)" in evidence
     assert "main published measures (marked ● below)" in evidence
-    glossary = (tmp_path / "site" / "evidence.html").read_text()
+    glossary = (committed_site / "evidence.html").read_text()
     for term in ("percentile", "task-labels", "beta", "aioe", "codes", "spearman", "interval"):
         assert f'<dt id="{term}">' in glossary, term
 
 
-def test_the_evidence_page_says_how_far_sources_agree_on_the_most_exposed_tenth(tmp_path):
-    from website.write import build
-
-    build(ROOT / "data.db", tmp_path / "site", log=lambda line: None)
-    page = (tmp_path / "site" / "evidence.html").read_text()
+def test_the_evidence_page_says_how_far_sources_agree_on_the_most_exposed_tenth(committed_site):
+    page = (committed_site / "evidence.html").read_text()
     section = page[page.index('id="tenths"') : page.index("<details>", page.index('id="tenths"'))]
     with sqlite3.connect(ROOT / "data.db") as conn:
         low, high = conn.execute(
@@ -192,11 +181,8 @@ def test_the_heat_map_writes_every_figure_at_4_5_to_1():
     assert {heat(1.0)[1], heat(0.5)[1]} == {"#ffffff", "#1d1d1f"} and BLUES[5] == heat(0.3 + 0.7 * 5 / 8)[0]
 
 
-def test_military_careers_explains_each_missing_piece(tmp_path):
-    from website.write import build
-
-    build(ROOT / "data.db", tmp_path / "site", log=lambda line: None)
-    page = (tmp_path / "site" / "occupations" / "military-careers.html").read_text()
+def test_military_careers_explains_each_missing_piece(committed_site):
+    page = (committed_site / "occupations" / "military-careers.html").read_text()
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "one of the Handbook's 342 pages but not one of the 341 occupations on the map" in text
     assert "Number of jobs, 2024 not given by BLS" in text and "Job outlook, 2024–34 not given by BLS" in text

@@ -4,16 +4,12 @@ range keeps the month its sentence is for, an occupation's name is not cut
 at a "was" inside a word, links are found whatever the case of their path,
 and link texts read as they do on the page."""
 
-import os
-from pathlib import Path
-
 import pytest
 import sqlite_utils
 from bs4 import BeautifulSoup
+from conftest import BLS_COPY
 
 from scrape import parse, store
-
-BLS_COPY = Path(os.environ.get("OOH_LOCAL_COPY", Path(__file__).resolve().parent.parent.parent / "shared" / "bls-ooh"))
 
 
 def tab(html):

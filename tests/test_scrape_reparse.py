@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from servers import Server
 
 from scrape import crawl, store
 from scrape.cli import main
@@ -18,11 +19,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture
 def cached(tmp_path):
     """The fixture pages scraped once over loopback, a page at a time: the cache and the database."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from servers import Server
-
     server = Server(FIXTURES / "ooh")
     try:
         result = CliRunner().invoke(

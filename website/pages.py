@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .answer import made_by_short
@@ -27,17 +28,17 @@ EDUCATION = (
 )
 
 
+def citation(authors: str, year: int) -> str:
+    """ "Felten et al., 2021", or both names of two authors, written once for
+    the selector and the script; what an author list says in brackets (the
+    lab) is left out."""
+    names = re.split(r",\s*|\s+and\s+", re.sub(r"\s*\(.*?\)", "", authors).strip())
+    return f"{names[0] if len(names) == 1 else ' and '.join(names) if len(names) == 2 else names[0] + ' et al.'}, {year}"
+
+
 def home_data(data: SiteData) -> dict[str, Any]:
     """Only what the home page needs to draw: one compact row per occupation.
     Rationales and aliases load after the first drawing, from data/."""
-    import re
-
-    def citation(authors: str, year: int) -> str:
-        # "Felten et al., 2021", or both names of two authors, written once for
-        # the selector and the script; what an author list says in brackets (the lab) is left out.
-        names = re.split(r",\s*|\s+and\s+", re.sub(r"\s*\(.*?\)", "", authors).strip())
-        return f"{names[0] if len(names) == 1 else ' and '.join(names) if len(names) == 2 else names[0] + ' et al.'}, {year}"
-
     categories = sorted({o["category_name"] or o["category"] for o in data["occupations"]})
     education = [e for e in EDUCATION if any(o["entry_education"] == e for o in data["occupations"])]
     measures = data["evidence"]["measures"] if data["evidence"] else []

@@ -46,6 +46,16 @@ class Summary:
         parts += [f"{self.rejected} rejected", f"{self.failed} failed"]
         return ", ".join(parts) + f"; {self.parsed} parsed, {self.up_to_date} already up to date"
 
+    def done(self, how: str, outcome: str) -> None:
+        """A page came ``how`` (fetched, unchanged, imported) and was ``outcome`` (parsed or up_to_date)."""
+        setattr(self, how, getattr(self, how) + 1)
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def problem(self, kind: str, path: str, exc: Exception) -> None:
+        """A page was ``kind`` (rejected or failed): counted, and said once the run ends."""
+        setattr(self, kind, getattr(self, kind) + 1)
+        self.problems.append(f"{kind} {path}: {exc}")
+
 
 class Source:
     """Where pages come from: HTTP with a cache, or a folder of saved pages.
@@ -200,22 +210,18 @@ def crawl(
             html, how, parsed = source.get(path, check)
             sha = fetch.sha256(html)
             if not source.refresh and store.page_is_current(db, slug, sha, parse.PARSER_VERSION):
-                setattr(summary, how, getattr(summary, how) + 1)
-                summary.up_to_date += 1
+                summary.done(how, "up_to_date")
                 continue
             store.save_page(
                 db, parsed or check(html), sha=sha, size=len(html.encode("utf-8")), parser_version=parse.PARSER_VERSION
             )
         except (parse.PageError, store.WouldLoseData, store.EditionMismatch) as exc:
-            summary.rejected += 1
-            summary.problems.append(f"rejected {path}: {exc}")
+            summary.problem("rejected", path, exc)
             continue
         except fetch.FetchError as exc:
-            summary.failed += 1
-            summary.problems.append(f"failed {path}: {exc}")
+            summary.problem("failed", path, exc)
             continue
-        setattr(summary, how, getattr(summary, how) + 1)
-        summary.parsed += 1
+        summary.done(how, "parsed")
     if summary.parsed:
         db.vacuum()  # FTS updates leave free pages behind; the committed file should stay small
     for problem in summary.problems:
@@ -280,13 +286,11 @@ def reparse(
             try:
                 html, how, _ = source.get(path, lambda html: None)
             except fetch.FetchError as exc:
-                summary.failed += 1
-                summary.problems.append(f"failed {path}: {exc}")
+                summary.problem("failed", path, exc)
                 continue
             sha = fetch.sha256(html)
             if not source.refresh and store.page_is_current(db, slug, sha, parse.PARSER_VERSION):
-                setattr(summary, how, getattr(summary, how) + 1)
-                summary.up_to_date += 1
+                summary.done(how, "up_to_date")
                 continue
             todo.append((path, sha, how, len(html.encode("utf-8"))))
             results.append(pool.submit(parse_page, (html, path)) if pool else parse_page((html, path)))
@@ -304,10 +308,8 @@ def reparse(
                 store.check_page(db, parsed)
                 store.save_page(db, parsed, sha=sha, size=size, parser_version=parse.PARSER_VERSION)
             except (parse.PageError, store.WouldLoseData, store.EditionMismatch) as exc:
-                summary.rejected += 1
-                summary.problems.append(f"rejected {path}: {exc}")
+                summary.problem("rejected", path, exc)
                 continue
-            setattr(summary, how, getattr(summary, how) + 1)
-            summary.parsed += 1
+            summary.done(how, "parsed")
     if summary.parsed:
         db.vacuum()

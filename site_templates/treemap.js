@@ -146,8 +146,9 @@ const start = function () {
     const root = d3.hierarchy({children: groups}).sum(d => (d.children ? 0 : sizeOf(d) || 0)).sort((a, b) => b.value - a.value);
     d3.treemap().size([shapeWidth, shapeHeight])(root);
     const sx = width / shapeWidth, sy = height / shapeHeight;
-    // Across to a hundredth of a percent, down (the shorter side) to a tenth: within half a pixel either way, and a lighter page.
-    const pct = (v, of, places = 2) => +(100 * v / of).toFixed(places) + "%";
+    // To a tenth of a percent, and across a wide map to a hundredth: within
+    // half a pixel either way on any map up to 1000 px long on that side, and a lighter page.
+    const pct = (v, of, places = 1) => +(100 * v / of).toFixed(places) + "%", across = small ? 1 : 2;
     // Exact areas: a tile gives up half a pixel on each side to the white
     // line between it and its neighbours, a whole one at its group's edge.
     const edges = (node, group) => {
@@ -174,8 +175,7 @@ const start = function () {
       if (shown.join(" ") === group.data.name) label.textContent = group.data.name;
       else label.append(el("span", {"aria-hidden": "true"}, shown.join(" ")), el("span", {class: "sr"}, group.data.name));
       const box = {x0: group.x0 * sx + 0.5, x1: group.x1 * sx - 0.5, y0: group.y0 * sy + 0.5};
-      label.style.cssText = `left:${pct(box.x0, width)};top:${pct(box.y0, height, 1)};width:${pct(box.x1 - box.x0, width)};height:${labelHeight * lines.get(group.data.name)}px`;
-      label.title = group.data.name;
+      label.style.cssText = `left:${pct(box.x0, width, across)};top:${pct(box.y0, height)};width:${pct(box.x1 - box.x0, width, across)};height:${labelHeight * lines.get(group.data.name)}px`;
       parts.append(label);
       for (const leaf of group.leaves()) {
         const o = leaf.data;
@@ -190,7 +190,7 @@ const start = function () {
         const w = Math.max(0, at.x1 - at.x0), h = at.y1 - at.y0 - under;
         // One style write per tile: its place and its colour.
         const colour = fill(l, o);
-        tile.style.cssText = `left:${pct(at.x0, width)};top:${pct(at.y0, height, 1)};width:${pct(w, width)};height:${pct(Math.max(0, at.y1 - at.y0), height, 1)};background:${colour}`;
+        tile.style.cssText = `left:${pct(at.x0, width, across)};top:${pct(at.y0, height)};width:${pct(w, width, across)};height:${pct(Math.max(0, at.y1 - at.y0), height)};background:${colour}`;
         // A name wherever a line of it fits, its value too where two lines do.
         const line = small ? 13 : 14, withValue = w >= 34 && h >= 2 * line + 2;
         if (w >= 34 && h >= line + 2) {

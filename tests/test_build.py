@@ -14,7 +14,7 @@ from conftest import ROOT
 import build
 from website import BuildError
 from website.check import check
-from website.render import inline, without_comment_lines
+from website.render import esbuild, inline
 from website.write import build as build_site
 
 EVIL_TITLE = '</script><script>alert("title")</script><!--'
@@ -69,8 +69,9 @@ def test_every_internal_link_resolves_and_nothing_loads_from_another_host(site):
     css = (site / "assets" / "site.css").read_text()
     assert "url(" not in css and "@import" not in css
     home = (site / "index.html").read_text()
-    script = home[home.index("const start = function") :]
-    assert not re.search(r"fetch\((?!base)", script)  # fetches only the site's own files
+    # Fetches only the site's own files: every fetch starts at the site's base address, whatever the name it is given.
+    base = re.search(r"(\w+)=document\.body\.dataset\.base", home)
+    assert base and home.count("fetch(") == home.count(f"fetch({base[1]}+") >= 1
     for text in [home, *(a.read_text() for a in (site / "assets").glob("*.js"))]:
         assert "import(" not in text
 
@@ -79,8 +80,12 @@ def test_the_home_page_draws_with_nothing_more_to_fetch(site):
     home = (site / "index.html").read_text()
     # Its styles and scripts are written in; other pages share the stylesheet as a file.
     assert "<style>" in home and 'rel="stylesheet"' not in home and "<script src=" not in home
-    assert "d3.treemap" in home and "function drawTreemap" in home
+    assert "d3.treemap()" in home and 'getPropertyValue("--shape")' in home
     assert "// https://d3js.org/d3-hierarchy/ v3.1.2 Copyright 2010-2021 Mike Bostock" in home  # D3's licence asks for it
+    # Made small: no comments, no indentation, and of D3 only the layout the map uses.
+    styles, *scripts = re.findall(r"<(?:style|script)>(.*?)</(?:style|script)>", home, re.S)
+    assert "// The " not in home and "\n" not in styles.strip() + max(scripts, key=len).strip()
+    assert "d3.pack" not in home and "d3.stratify" not in home
     assert 'rel="stylesheet" href="/worklens/assets/site.css"' in (site / "about.html").read_text()
 
 
@@ -88,7 +93,11 @@ def test_the_home_page_arrives_with_its_first_view_drawn(site):
     home = (site / "index.html").read_text()
     treemap = home[home.index('<div id="treemap"') : home.index("</div>\n    <script>", home.index('<div id="treemap"'))]
     assert "data-predrawn" in treemap
-    assert treemap.count('class="tile') == 341 and treemap.count('class="group"') == 24
+    # Drawn in both of the script's shapes, each tall part just after its wide one.
+    assert treemap.count('class="tile') == 2 * 341 and treemap.count('class="group"') == treemap.count('class="group tall"') == 24
+    nurses = 'class="tile{}" href="/worklens/occupations/registered-nurses.html"'
+    assert re.search(f"<a {nurses.format('')}[^>]*>.*?</a><a {nurses.format(' tall')}", treemap)
+    assert ' id="' not in treemap[treemap.index(">") :]  # the script's group ids, which two copies would repeat
     assert '<a class="tile" href="/worklens/occupations/registered-nurses.html"' in treemap
     # Its sentence and legend are the first criterion's, as treemap.js writes them (it drew them).
     assert re.search(r'<p id="headline"[^>]*>Occupations scoring 6 or more on AI exposure .* hold [\d.]+% of jobs', home)
@@ -103,16 +112,14 @@ def test_without_a_criterion_the_page_arrives_with_the_outlook_drawn(tmp_path):
         conn.execute("update criteria set current_run = null")
     build_site(db, tmp_path / "site")
     home = (tmp_path / "site" / "index.html").read_text()
-    assert home.count('class="tile') == 341
+    assert home.count('class="tile') == 2 * 341
     assert re.search(r'<p id="headline"[^>]*>Occupations projected to grow 5% or more by 2034 hold', home)
     assert '<button type="button" role="radio" data-layer="outlook" aria-checked="true">' in home
 
 
-def test_comment_lines_leave_the_page_and_nothing_else_does():
-    script = 'const a = 1;\n  // why\nconst url = "http://x"; // kept\n'
-    assert without_comment_lines(script) == 'const a = 1;\nconst url = "http://x"; // kept\n'
-    with pytest.raises(BuildError, match="spans lines"):
-        without_comment_lines("const s = `one\n// two`;")
+def test_what_esbuild_refuses_stops_the_build_with_one_line():
+    with pytest.raises(BuildError, match=r"^esbuild could not make broken.js small: .*Expected"):
+        esbuild("const = ;", "broken.js", "--minify")
 
 
 def test_a_script_that_would_close_its_element_is_refused():
@@ -492,7 +499,8 @@ def test_a_social_preview_image_and_link_preview_tags(site, tmp_path):
 
 def tiles_of(home):
     found = re.findall(
-        r'<a class="tile[^"]*" href="[^"]*/occupations/([^".]+)\.html" style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%;background:(#\w+)"',
+        r'<a class="(?![^"]*\btall\b)tile[^"]*" href="[^"]*/occupations/([^".]+)\.html" '
+        r'style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%;background:(#\w+)"',
         home,
     )
     return [(slug, float(x), float(y), float(w), float(h), colour) for slug, x, y, w, h, colour in found]
@@ -600,7 +608,8 @@ def test_values_no_occupation_can_have_are_set_aside_with_a_line_each(tmp_path, 
     assert "set aside the address of registered-nurses: not an https:// address" in said
     assert "set aside 2 ai_exposure scores off its scale of 0 to 10: cashiers, dentists" in said
     home = (tmp_path / "site" / "index.html").read_text()
-    assert home.count('class="tile') == 19 - 4  # no tile for a job count no occupation can have
+    # No tile, wide or tall, for a job count no occupation can have.
+    assert len(re.findall(r'class="tile[^"]*"', home)) == 2 * (19 - 4)
     download = json.loads((tmp_path / "site" / "data" / "occupations.json").read_text())
     assert {o["slug"]: o["url"] for o in download}["registered-nurses"] is None
     assert all(o["url"] is None or o["url"].startswith("https://") for o in download)

@@ -17,29 +17,26 @@ from typing import Any, TypedDict
 from . import ROOT, BuildError
 
 SCRIPT = ROOT / "website" / "predraw.mjs"
-# The wide box of treemap.js's SHAPES: the map on a computer, and the shape the first view is drawn in.
-WIDE = (1248, 640)
 
 
 class FirstView(TypedDict):
-    map: str  # the map's inner HTML: groups and tiles, placed in percent of the map
+    map: str  # the map's inner HTML: groups and tiles, placed in percent of the map, in each of its shapes
     legend: str  # the legend's inner HTML
     headline: str  # the sentence above the map
-    tiles: list[list[Any]]  # [left %, top %, width %, height %, CSS colour, group id, slug] per tile
+    tiles: list[list[Any]]  # [left %, top %, width %, height %, CSS colour, group id, slug] per tile of the wide map
 
 
 def first_view(page: str) -> FirstView:
     """What treemap.js draws on ``page`` (the rendered home page, its map
-    empty) in the wide box, before anyone has chosen a layer, size or view."""
+    empty) in each of its boxes, wide and tall, before anyone has chosen a
+    layer, size or view."""
     node = shutil.which("node")
     if node is None:
         raise BuildError("Node.js is needed to draw the map's first view: install it (and run npm ci)")
     if not (ROOT / "node_modules" / "jsdom").is_dir():
         raise BuildError("jsdom is not installed, so the map's first view cannot be drawn: run npm ci first")
     try:
-        done = subprocess.run(
-            [node, str(SCRIPT), json.dumps(WIDE)], input=page, capture_output=True, text=True, timeout=120, cwd=ROOT
-        )
+        done = subprocess.run([node, str(SCRIPT)], input=page, capture_output=True, text=True, timeout=120, cwd=ROOT)
     except subprocess.TimeoutExpired:
         raise BuildError("drawing the map's first view took over 120 s; it was stopped") from None
     if done.returncode != 0:

@@ -859,8 +859,20 @@ const start = function () {
 // The page arrives with its first view already drawn (this script, run when
 // the site was built), unless the address asks for another view, when the
 // script under the map cleared it. Then this starts once that map is on
-// screen, and draws it again: the same layout, to the pixel, with the page's
-// own fonts and what a pointer, the keyboard and a screen reader need.
-if (document.getElementById("treemap").childElementCount) requestAnimationFrame(() => setTimeout(start));
-else start();
+// screen (the browser's first paint with content), and draws it again: the
+// same layout, to the pixel, with the page's own fonts and what a pointer,
+// the keyboard and a screen reader need. Started any sooner, it holds up
+// the frame that shows the map.
+if (!document.getElementById("treemap").childElementCount) start();
+else {
+  let started = false;
+  const go = () => { if (!started) { started = true; setTimeout(start); } };
+  if ((self.PerformanceObserver && PerformanceObserver.supportedEntryTypes || []).includes("paint")) {
+    new PerformanceObserver((entries, observer) => {
+      if (entries.getEntries().some(e => e.name === "first-contentful-paint")) { observer.disconnect(); go(); }
+    }).observe({type: "paint", buffered: true});
+  } else requestAnimationFrame(go);
+  // A page opened in a tab out of sight paints nothing until it is shown; it need not wait to start.
+  setTimeout(go, 3000);
+}
 }

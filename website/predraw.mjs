@@ -9,11 +9,10 @@
 // names and addresses it has just sent, and the second costs little more
 // than its places); the stylesheet shows the one the map's width calls for.
 //
-// Reads the rendered home page on standard input (the shapes it reads from
-// treemap.js, where they are written); writes JSON: the
-// inner HTML of the map, its legend and the sentence above it, and each
-// wide tile's box (percent of the map) and colour, which the link preview is
-// drawn from.
+// Reads the rendered home page on standard input, and the shapes from
+// treemap.js, where they are written; writes JSON: the inner HTML of the
+// map, its legend and the sentence above it, and each wide tile's box
+// (percent of the map) and colour, which the link preview is drawn from.
 import { readFileSync } from "node:fs";
 import { JSDOM, VirtualConsole } from "jsdom";
 
@@ -76,13 +75,12 @@ function draw(shape, [width, height]) {
   for (const node of map.querySelectorAll(".group")) node.removeAttribute("id");
   for (const node of doc.querySelectorAll("#treemap [style], #legend [style]")) node.setAttribute("style", node.getAttribute("style").replace(/;\s*$/, "").replace(/([:;])\s+/g, "$1")
     .replace(/rgb\((\d+), (\d+), (\d+)\)/g, (_, ...c) => "#" + c.slice(0, 3).map(v => (+v).toString(16).padStart(2, "0")).join("")));
-  const drawn = {
+  return {
     parts: [...map.children],
     legend: doc.getElementById("legend").innerHTML,
     headline: doc.getElementById("headline").textContent,
     tiles,
   };
-  return drawn;
 }
 
 const wide = draw("wide", shapes.wide), tall = draw("tall", shapes.tall);

@@ -15,6 +15,7 @@ from .words import percentile_text
 
 # Only the layout comes from D3; colours are the ramps below, blended by treemap.js.
 D3_MODULES = ("d3-hierarchy",)
+ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 
 
 def script_json(value: Any) -> str:
@@ -51,9 +52,6 @@ def home_assets() -> dict[str, Any]:
     scripts.append(inline(esbuild((TEMPLATES / "treemap.js").read_text(), "treemap.js", "--minify"), "script", "treemap.js"))
     css = esbuild((TEMPLATES / "site.css").read_text(), "site.css", "--loader=css", "--minify")
     return {"css": inline(css, "style", "site.css"), "scripts": scripts}
-
-
-ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 
 
 def esbuild(source: str, name: str, *options: str) -> str:

@@ -576,4 +576,9 @@ def test_every_occupation_page_answers_first_on_the_first_screen(browser, site, 
                     assert box[1] <= height, (slug, part, box)
         if slug == "registered-nurses":
             shot(page, f"occupation-card-{width}.png")
+        # Each source's name beside its dot is whole, on two lines where one is too narrow.
+        cut = page.evaluate(
+            "[...document.querySelectorAll('.dot-label')].filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"
+        )
+        assert cut == [], (slug, cut)
     context.close()

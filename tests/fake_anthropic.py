@@ -15,6 +15,7 @@ batch requests, a 529, a batch made but answered late, results cut short.
 import hashlib
 import itertools
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
@@ -254,6 +255,12 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.state.next_batch_fault()
         if fault == "529":
             return self.error(529, "overloaded_error", "overloaded", {"retry-after": "0"})
+        # As the Batches API: each request's custom_id is 1 to 64 letters, digits, - or _, and one of its kind.
+        ids = [request.get("custom_id") for request in body["requests"]]
+        bad = [i for i in ids if not isinstance(i, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", i)]
+        if bad or len(set(ids)) < len(ids):
+            problem = f"custom_id {bad[0]!r} does not match ^[a-zA-Z0-9_-]{{1,64}}$" if bad else "custom_id values must be unique"
+            return self.error(400, "invalid_request_error", f"requests: {problem}")
         for request in body["requests"]:
             problem = check_request(request["params"])
             if problem:

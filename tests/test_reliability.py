@@ -211,7 +211,7 @@ def test_batches_killed_while_being_sent_are_each_adopted_by_their_own_model(fak
     assert cheap != dear
 
 
-def test_batch_request_ids_fit_the_api(db_path):
+def test_batch_request_ids_fit_the_api(fake, db_path):
     from score import store
 
     longest = rows(db_path, "select slug from occupations order by length(slug) desc limit 1")[0]["slug"]
@@ -219,6 +219,12 @@ def test_batch_request_ids_fit_the_api(db_path):
     made = store.custom_id("config", 1, "2026-01-01T00:00:00+00:00", longest)
     assert len(made) <= 64 and made.startswith(longest[:40]) and made.replace("-", "").isalnum()
     assert made != store.custom_id("another config", 1, "2026-01-01T00:00:00+00:00", longest)
+    # The fake API refuses an id the real one would (1 to 64 letters, digits, - or _): a batch with that occupation goes through.
+    result = score(
+        fake, db_path, "run", "--criterion", "ai_exposure", *only(longest, "roofers"), "--batch", "--poll-interval", "0"
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(r["slug"] for r in rows(db_path, "select slug from scores")) == sorted([longest, "roofers"])
 
 
 # 3. Scales and levels ---------------------------------------------------------

@@ -188,7 +188,7 @@ def painting(browser, page, site):
 def coloured(jpeg):
     """How many pixels of a frame are coloured (the map's ramps are; text,
     white and grey are not)."""
-    hue, saturation, value = Image.open(io.BytesIO(jpeg)).convert("HSV").split()
+    _, saturation, value = Image.open(io.BytesIO(jpeg)).convert("HSV").split()
     both = ImageChops.multiply(saturation.point(lambda v: 255 if v > 40 else 0), value.point(lambda v: 255 if v > 60 else 0))
     return both.histogram()[255]
 

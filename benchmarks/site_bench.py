@@ -214,7 +214,8 @@ def canvas_page(index_html, shell=False):
     data = index_html[
         index_html.index('<script id="data"') : index_html.index("</script>", index_html.index('<script id="data"')) + 9
     ]
-    scripts = "".join(f"<script>{script}</script>" for script in home_assets()["scripts"][:-1])
+    inlined = home_assets()["scripts"]
+    scripts = "".join(f"<script>{script}</script>" for script in inlined[:-1])
     drawing = f"""<canvas id="c"></canvas>{data}{scripts}
 <script>
 const data = JSON.parse(document.getElementById("data").textContent);
@@ -247,7 +248,7 @@ document.documentElement.dataset.drawn = String(Math.round(performance.now()));
         return f'<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">{drawing}</body></html>'
     # Our page less everything from the map to the end of its scripts (the data, D3, treemap.js), the canvas in the map's place.
     end = index_html.index('<script id="data"')
-    for _ in range(1 + len(home_assets()["scripts"])):
+    for _ in range(1 + len(inlined)):
         end = index_html.index("</script>", end) + len("</script>")
     return index_html[: index_html.index('<div id="treemap"')] + drawing + index_html[end:]
 

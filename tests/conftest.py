@@ -126,24 +126,27 @@ class Scrape:
     output: str
 
 
+def scrape_over_loopback(pages, db, cache):
+    """python -m scrape, in process, over the OOH pages in the folder
+    ``pages`` served on loopback; its click result."""
+    from scrape.cli import main
+
+    server = Server(pages)
+    try:
+        return CliRunner().invoke(main, ["--base-url", server.url, "--db", str(db), "--cache", str(cache), "--delay", "0"])
+    finally:
+        server.close()
+
+
 @pytest.fixture(scope="session")
 def bls_scrape(tmp_path_factory):
     """``python -m scrape`` over real HTTP against all 342 pages of the local
     OOH copy, once for the whole run: the first worker to ask scrapes, the
     others wait for it and read what it wrote."""
-    from scrape.cli import main
-
     copy = need_bls_copy()
 
     def make(folder):
-        server = Server(copy)
-        try:
-            done = CliRunner().invoke(
-                main,
-                ["--base-url", server.url, "--db", str(folder / "data.db"), "--cache", str(folder / "cache"), "--delay", "0"],
-            )
-        finally:
-            server.close()
+        done = scrape_over_loopback(copy, folder / "data.db", folder / "cache")
         (folder / "result.txt").write_text(f"{done.exit_code}\n{done.output}")
 
     folder = once_per_run(tmp_path_factory, "bls-scrape", make)

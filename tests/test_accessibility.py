@@ -8,6 +8,7 @@ keyboard; and the page without its script. Screenshots go to
 tests/screenshots/."""
 
 import re
+from contextlib import contextmanager
 
 import pytest
 from conftest import ROOT
@@ -47,7 +48,10 @@ def site(committed_site):
     server.close()
 
 
+@contextmanager
 def visit(browser, site, path, width, script=True):
+    """The page at ``path`` in a phone or computer window ``width`` wide, its
+    browser context closed when the block ends."""
     context = browser.new_context(
         viewport={"width": width, "height": SIZES[width]},
         is_mobile=width < 600,
@@ -57,10 +61,13 @@ def visit(browser, site, path, width, script=True):
     page = context.new_page()
     page.problems = []
     page.on("pageerror", lambda e: page.problems.append(str(e)))
-    page.goto(site + path)
-    if script and (path == "/" or path.startswith("/?")):
-        page.wait_for_function("document.documentElement.dataset.details === 'loaded'")
-    return page
+    try:
+        page.goto(site + path)
+        if script and (path == "/" or path.startswith("/?")):
+            page.wait_for_function("document.documentElement.dataset.details === 'loaded'")
+        yield page
+    finally:
+        context.close()
 
 
 def shot(page, name):
@@ -92,13 +99,10 @@ def set_layer(page, layer):
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("name", PAGES)
 def test_axe_finds_nothing_serious_on_any_page(browser, site, name, width):
-    page = visit(browser, site, PAGES[name], width)
-    try:
+    with visit(browser, site, PAGES[name], width) as page:
         problems = axe(page)
         assert problems == {}, problems
         assert page.problems == []
-    finally:
-        page.context.close()
 
 
 def test_axe_is_the_pinned_package_not_a_download():
@@ -112,8 +116,7 @@ def test_axe_is_the_pinned_package_not_a_download():
 
 @pytest.mark.parametrize("width", [1280, 390, 320])
 def test_every_tile_label_on_every_layer_reads_at_4_5_to_1_and_no_value_is_cut(browser, site, width):
-    page = visit(browser, site, "/", width)
-    try:
+    with visit(browser, site, "/", width) as page:
         for layer in layers(page):
             set_layer(page, layer)
             bad = page.evaluate(
@@ -130,13 +133,10 @@ def test_every_tile_label_on_every_layer_reads_at_4_5_to_1_and_no_value_is_cut(b
             # No value ends in an ellipsis: one that does not fit is left out whole.
             values = page.eval_on_selector_all(".tile .value", "vs => vs.map(v => v.textContent)")
             assert not any("…" in v for v in values), layer
-    finally:
-        page.context.close()
 
 
 def test_the_focus_ring_stands_out_from_every_tile(browser, site):
-    page = visit(browser, site, "/?layer=pay", 1280)
-    try:
+    with visit(browser, site, "/?layer=pay", 1280) as page:
         page.locator("#views button[aria-selected=true]").focus()
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.classList.contains('tile')")
@@ -155,14 +155,11 @@ def test_the_focus_ring_stands_out_from_every_tile(browser, site):
             )
             assert worst >= 3, layer
         shot(page, "a11y-focus-ring.png")
-    finally:
-        page.context.close()
 
 
 @pytest.mark.parametrize("width", [1280, 390, 320])
 def test_legend_labels_never_overlap(browser, site, width):
-    page = visit(browser, site, "/", width)
-    try:
+    with visit(browser, site, "/", width) as page:
         for layer in layers(page):
             set_layer(page, layer)
             boxes = page.eval_on_selector_all(
@@ -177,13 +174,10 @@ def test_legend_labels_never_overlap(browser, site, width):
         if width == 320:
             set_layer(page, "disagreement")
             shot(page, "a11y-legend-320.png")
-    finally:
-        page.context.close()
 
 
 def test_citations_are_well_formed(browser, site):
-    page = visit(browser, site, "/?layer=eloundou_gpt4", 1280)
-    try:
+    with visit(browser, site, "/?layer=eloundou_gpt4", 1280) as page:
         options = page.eval_on_selector_all("#layer-select option, #scatter-y option", "os => os.map(o => o.textContent)")
         texts = options + [page.inner_text("#headline"), page.inner_text("#legend"), page.inner_text("main")]
         assert not any(",," in t or ", ," in t for t in texts)
@@ -191,8 +185,6 @@ def test_citations_are_well_formed(browser, site):
         assert len(cited) >= 9 * 2
         assert all(re.search(r"\((\w[\w-]*( et al\.| and \w[\w-]*)?), \d{4}\)$", o) for o in cited), cited
         assert "GPT-4 β (Eloundou et al., 2024)" in options
-    finally:
-        page.context.close()
 
 
 # 3. Phones: the first screen ------------------------------------------------------
@@ -200,8 +192,7 @@ def test_citations_are_well_formed(browser, site):
 
 @pytest.mark.parametrize("width", [1280, 390, 320])
 def test_the_map_and_compact_controls_share_the_first_screen(browser, site, width):
-    page = visit(browser, site, "/", width)
-    try:
+    with visit(browser, site, "/", width) as page:
         height = SIZES[width]
         controls = ["#layer-select", "#size-by", "#search", "#views"]
         if width >= 700:
@@ -213,14 +204,11 @@ def test_the_map_and_compact_controls_share_the_first_screen(browser, site, widt
         assert map_top + 150 < height, map_top
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         shot(page, f"a11y-first-screen-{width}.png")
-    finally:
-        page.context.close()
 
 
 @pytest.mark.parametrize("width", [1280, 390, 320])
 def test_each_control_changes_what_is_in_view_below_it(browser, site, width):
-    page = visit(browser, site, "/", width)
-    try:
+    with visit(browser, site, "/", width) as page:
         height = SIZES[width]
         in_view = "s => { const b = document.querySelector(s).getBoundingClientRect(); return b.height > 0 && b.top < innerHeight && b.bottom > 0; }"
         set_layer(page, "pay")
@@ -236,8 +224,6 @@ def test_each_control_changes_what_is_in_view_below_it(browser, site, width):
         assert box["y"] + box["height"] <= height
         assert box["y"] >= page.locator("#search").bounding_box()["y"]
         shot(page, f"a11y-search-{width}.png")
-    finally:
-        page.context.close()
 
 
 # 4. Search -----------------------------------------------------------------------
@@ -245,8 +231,7 @@ def test_each_control_changes_what_is_in_view_below_it(browser, site, width):
 
 @pytest.mark.parametrize("width", [1280, 390, 320])
 def test_search_ranks_whole_words_and_everyday_names_first(browser, site, width):
-    page = visit(browser, site, "/", width)
-    try:
+    with visit(browser, site, "/", width) as page:
 
         def results(query):
             page.fill("#search", query)
@@ -270,8 +255,6 @@ def test_search_ranks_whole_words_and_everyday_names_first(browser, site, width)
         assert status == "No occupation matches “zzqx”"
         _, status = results("teacher")
         assert re.fullmatch(r"\d+ occupations match “teacher”; the first 8 are listed", status)
-    finally:
-        page.context.close()
 
 
 # 5. Figures under the map -----------------------------------------------------------
@@ -279,8 +262,7 @@ def test_search_ranks_whole_words_and_everyday_names_first(browser, site, width)
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_figures_say_what_they_are_of_and_nothing_always_true(browser, site, width):
-    page = visit(browser, site, "/", width)
-    try:
+    with visit(browser, site, "/", width) as page:
         for layer in layers(page):
             set_layer(page, layer)
             page.wait_for_function("document.querySelector('#stats .figures')")
@@ -302,8 +284,6 @@ def test_the_figures_say_what_they_are_of_and_nothing_always_true(browser, site,
             set_layer(page, "ai_exposure")
             page.locator("#stats").scroll_into_view_if_needed()
             shot(page, "a11y-figures-1280.png")
-    finally:
-        page.context.close()
 
 
 # 6. The table --------------------------------------------------------------------
@@ -311,8 +291,7 @@ def test_the_figures_say_what_they_are_of_and_nothing_always_true(browser, site,
 
 @pytest.mark.parametrize("width", [1280, 390, 320])
 def test_the_table_shows_hourly_pay_keeps_its_headings_and_filters(browser, site, width):
-    page = visit(browser, site, "/table.html", width)
-    try:
+    with visit(browser, site, "/table.html", width) as page:
         actors = page.locator("tbody tr", has_text="Actors").first.inner_text()
         assert "$23.33 an hour" in actors
         # The first sort by a score puts the highest first.
@@ -331,16 +310,13 @@ def test_the_table_shows_hourly_pay_keeps_its_headings_and_filters(browser, site
         assert page.inner_text("#filter-status") == f"{shown} of 342 occupations shown"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         shot(page, f"a11y-table-{width}.png")
-    finally:
-        page.context.close()
 
 
 # 7. Keyboard and screen readers ---------------------------------------------------
 
 
 def test_few_tab_stops_before_the_map_and_no_link_among_the_tabs(browser, site):
-    page = visit(browser, site, "/", 1280)
-    try:
+    with visit(browser, site, "/", 1280) as page:
         page.locator("body").focus()
         stops = 0
         while stops < 20 and not page.evaluate("document.activeElement.classList.contains('tile')"):
@@ -365,8 +341,6 @@ def test_few_tab_stops_before_the_map_and_no_link_among_the_tabs(browser, site):
         # Live regions: one sentence and the search count, never a table.
         live = page.eval_on_selector_all("[aria-live]", "els => els.map(e => e.id)")
         assert sorted(live) == ["headline", "search-status"]
-    finally:
-        page.context.close()
 
 
 # 8. Without the script; words -----------------------------------------------------
@@ -374,8 +348,7 @@ def test_few_tab_stops_before_the_map_and_no_link_among_the_tabs(browser, site):
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_without_the_script_its_controls_are_hidden_and_a_note_says_so(browser, site, width):
-    page = visit(browser, site, "/", width, script=False)
-    try:
+    with visit(browser, site, "/", width, script=False) as page:
         for selector in ("#layer-buttons", "#layer-select", "#search", "#views"):
             assert not page.locator(selector).is_visible(), selector
         assert "need the script" in page.inner_text("main")
@@ -385,13 +358,10 @@ def test_without_the_script_its_controls_are_hidden_and_a_note_says_so(browser, 
         assert not page.locator("#filter").is_visible()
         assert "Select a column heading" not in page.inner_text("main")
         shot(page, f"a11y-no-script-{width}.png")
-    finally:
-        page.context.close()
 
 
 def test_us_spelling_and_plain_money(browser, site):
-    page = visit(browser, site, "/", 1280)
-    try:
+    with visit(browser, site, "/", 1280) as page:
         texts = [page.title(), page.inner_text("body")]
         for path in ("/table.html", "/space.html", "/about.html", "/404.html"):
             page.goto(site + path)
@@ -404,8 +374,6 @@ def test_us_spelling_and_plain_money(browser, site):
             assert not re.search(r"\b(labour|colour\w*|favour\w*|neighbour\w*|licence\w*)\b", text, re.I), text[:200]
             assert not re.search(r"\d (trn|bn)\b", text), text[:200]
         assert any("trillion" in t for t in texts)
-    finally:
-        page.context.close()
 
 
 # 9. Score against pay and the labor space --------------------------------------------
@@ -413,8 +381,7 @@ def test_us_spelling_and_plain_money(browser, site):
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_score_against_pay_is_colored_by_the_layer_and_offers_every_score(browser, site, width):
-    page = visit(browser, site, "/?view=scatter&layer=outlook", width)
-    try:
+    with visit(browser, site, "/?view=scatter&layer=outlook", width) as page:
         options = page.eval_on_selector_all("#scatter-y option", "os => os.map(o => o.value)")
         criteria = page.evaluate("JSON.parse(document.getElementById('data').textContent).criteria.map(c => c.name)")
         measures = page.evaluate("JSON.parse(document.getElementById('data').textContent).measures.map(m => m.name)")
@@ -432,14 +399,11 @@ def test_score_against_pay_is_colored_by_the_layer_and_offers_every_score(browse
         assert "Up the side: Observed exposure in Claude usage" in page.inner_text(".scatter-says")
         assert page.inner_text(".legend-title").startswith("Job outlook")  # still the layer's colors
         shot(page, f"a11y-scatter-{width}.png")
-    finally:
-        page.context.close()
 
 
 @pytest.mark.parametrize("width", [1280, 390, 320])
 def test_the_labor_space_link_opens_the_picture_with_its_method_below_and_names_apart(browser, site, width):
-    page = visit(browser, site, "/about.html", width)
-    try:
+    with visit(browser, site, "/about.html", width) as page:
         page.locator("header nav a", has_text="Labor space").click()
         page.wait_for_function("document.documentElement.dataset.details === 'loaded'")
         page.wait_for_selector("#space-plot svg")
@@ -456,5 +420,3 @@ def test_the_labor_space_link_opens_the_picture_with_its_method_below_and_names_
             for b in labels[i + 1 :]:
                 assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
         shot(page, f"a11y-space-{width}.png")
-    finally:
-        page.context.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from servers import Server
+from conftest import scrape_over_loopback
 
 from scrape import crawl, store
 from scrape.cli import main
@@ -19,14 +19,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture
 def cached(tmp_path):
     """The fixture pages scraped once over loopback, a page at a time: the cache and the database."""
-    server = Server(FIXTURES / "ooh")
-    try:
-        result = CliRunner().invoke(
-            main,
-            ["--base-url", server.url, "--db", str(tmp_path / "online.db"), "--cache", str(tmp_path / "cache"), "--delay", "0"],
-        )
-    finally:
-        server.close()
+    result = scrape_over_loopback(FIXTURES / "ooh", tmp_path / "online.db", tmp_path / "cache")
     assert result.exit_code == 0, result.output
     return tmp_path
 

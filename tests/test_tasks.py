@@ -273,9 +273,7 @@ def test_runs_agree_and_a_consensus_is_their_median(fake, sample_path):
     assert [(p["run_a"], p["run_b"]) for p in pairs] == [(1, 2), (1, 3), (2, 3)]
     a = dict((r["slug"], r["score"]) for r in rows(db_path, "select slug, score from scores where run_id = 1"))
     b = dict((r["slug"], r["score"]) for r in rows(db_path, "select slug, score from scores where run_id = 2"))
-    assert pairs[0]["n"] == n and pairs[0]["within_one"] == pytest.approx(
-        sum(abs(a[s] - b[s]) <= 1 for s in a) / len(a)
-    )
+    assert pairs[0]["n"] == n and pairs[0]["within_one"] == pytest.approx(sum(abs(a[s] - b[s]) <= 1 for s in a) / len(a))
     listing = score(None, db_path, "runs").output
     assert f"runs 1 and 2 (ai_exposure, {n} occupations): Spearman {pairs[0]['spearman']:.2f}" in listing
 

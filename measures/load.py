@@ -526,6 +526,8 @@ def run_fetched(
     cache: str | Path = fetch.DEFAULT_CACHE,
     *,
     mirror: str | None = None,
+    base_url: str | None = None,
+    deadline: float = fetch.DEADLINE,
     log: Callable[[str], object] = lambda message: None,
     accept_shorter: bool = False,
 ) -> dict[str, bool]:
@@ -537,5 +539,5 @@ def run_fetched(
     if up_to_date(db, found, definitions_file):
         log("the pinned files are the ones loaded, from the same SOC codes and jobs: nothing to fetch")
         return {}
-    folder = fetch.fetch(found.files, cache, mirror=mirror, log=log)
+    folder = fetch.fetch(found.files, cache, mirror=mirror, base_url=base_url, deadline=deadline, log=log)
     return run(db, folder, definitions_file, log, accept_shorter=accept_shorter)

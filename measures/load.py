@@ -15,8 +15,9 @@ from typing import Any
 
 import sqlite_utils
 
-from pipeline.db import replace_table
+from pipeline.db import Row, replace_table
 from pipeline.ranks import percentiles
+from pipeline.soc import MAIN, Page, main_codes, pages, parts, reach
 
 from . import fetch, store
 from .definitions import KEY_PATTERNS, MEASURES_FILE, Definitions, Measure, MeasureError, load_definitions
@@ -35,61 +36,10 @@ ONET_OCCUPATIONS = "onet-29.1/occupation_data.txt"
 ONET_RELATED = "onet-29.1/related_occupations.txt"
 TASK_LABELS = "gpts-are-gpts/full_labelset.tsv"
 CROSSWALK_NEM = "crosswalks/bls_onet_soc_to_nem_ooh_2023.csv"
-MAIN = ".00"  # the O*NET-SOC code that stands for its whole SOC code
 
-# {slug: (leaves, total employment)}: see occupation_codes.
-Codes = dict[str, tuple[list[tuple[str, int | None]], int | None]]
-# measure, slug, value, percentile, SOC codes, employment share, join, partial: a row of measure_values.
-ValueRow = tuple[str, str, float, float, str, float | None, str, int]
-# slug, O*NET-SOC code, task id, O*NET title, task, task type, people's label, GPT-4's label: a row of tasks.
-TaskRow = tuple[str, str, int, str | None, str, str | None, str | None, str | None]
-
-
-# The join rules ------------------------------------------------------------------
-#
-# Written once here and applied the same way to every measure and to the
-# tasks; rule 1 places O*NET's related occupations too (docs/methodology.md
-# says them in words):
-#
-# 1. A SOC code on an OOH page takes the source's value for that very code
-#    wherever the source has it, a broad code (31-1120) as much as a detailed
-#    one; else, for a code BLS's projections use for several SOC codes
-#    (25-9045), those codes through BLS's O*NET-SOC to NEM crosswalk; else,
-#    for a broad or minor group, the source's detailed codes under it.
-# 2. Of the O*NET-SOC codes under one SOC code, the main code (.00) stands
-#    for it wherever the source has it; only where it has not do the
-#    detailed O*NET codes (.01, .02, ...) stand for it, together. This holds
-#    for O*NET-SOC measures (GPT-4 and human beta), for the tasks, and for
-#    the SOC 2010 to 2018 crosswalk: a 2018 code takes its .00-to-.00 rows
-#    whose 2010 code the source has, and only where there is none its other
-#    rows (an exact match is not diluted by "all other" specialty rows).
-
-JOINS = ("detailed", "nem", "broad")
-
-
-def main_codes(codes: Iterable[str]) -> list[str]:
-    """Rule 2: the main O*NET-SOC code (.00) of one SOC code where it is
-    among ``codes``, else all of them."""
-    every = sorted(codes)
-    main = [c for c in every if c.endswith(MAIN)]
-    return main or every
-
-
-def detailed_codes(code: str, universe: Collection[str], nem: Mapping[str, Sequence[str]]) -> tuple[list[str], str | None]:
-    """Rule 1: (codes in ``universe`` that stand for ``code``, how): the code
-    itself wherever the source has it, a broad code included; else the SOC
-    codes BLS's crosswalk gives for a matrix code; else, for a broad or
-    minor group (17-3010, 39-2000), the detailed codes that share its digits
-    up to its trailing zeros."""
-    if code in universe:
-        return [code], "detailed"
-    found = [c for c in nem.get(code, ()) if c in universe]
-    if found:
-        return found, "nem"
-    if code.endswith("0"):
-        prefix = code.rstrip("0")
-        return sorted(c for c in universe if c.startswith(prefix) and not c.endswith("0")), "broad"
-    return [], None
+# The join rules are pipeline/soc.py's, the one SOC join every stage uses:
+# applied the same way to every measure, to the tasks and their work
+# activities, the titles, the technology and O*NET's related occupations.
 
 
 # Reading the reference folder ------------------------------------------------
@@ -200,31 +150,6 @@ def to_soc2018(measure: Measure, values: dict[str, float], reference: Reference)
 # Reaching OOH occupations ------------------------------------------------------
 
 
-def occupation_codes(db: sqlite_utils.Database) -> Codes:
-    """{slug: (leaves, total employment)}: the SOC codes of each occupation that
-    have no more detailed code below them on its page, with their base-year
-    employment, and the page's total employment (its level-0 rows)."""
-    by_slug: dict[str, list[dict[str, Any]]] = {}
-    for row in db.query("select slug, row, soc_code, level, employment_base from projections order by slug, row"):
-        by_slug.setdefault(row["slug"], []).append(row)
-    out: Codes = {}
-    for slug, rows in by_slug.items():
-        leaves = []
-        for i, row in enumerate(rows):
-            if not row["soc_code"]:
-                continue
-            below = []
-            for later in rows[i + 1 :]:
-                if later["level"] <= row["level"]:
-                    break
-                below.append(later)
-            if not any(b["soc_code"] for b in below):
-                leaves.append((row["soc_code"], row["employment_base"]))
-        totals = [r["employment_base"] for r in rows if r["level"] == 0]
-        out[slug] = (leaves, sum(totals) if totals and None not in totals else None)
-    return out
-
-
 def nem_links(reference: Reference) -> dict[str, list[str]]:
     """{NEM code: [SOC codes]} for the codes BLS's projections use that stand
     for several SOC codes (25-9045 for 25-9042, 25-9043 and 25-9049), from
@@ -237,62 +162,29 @@ def nem_links(reference: Reference) -> dict[str, list[str]]:
     return {nem: sorted(codes) for nem, codes in links.items() if codes != {nem}}
 
 
-def reach(
-    leaves: Sequence[tuple[str, int | None]],
-    total: int | None,
-    soc_values: Mapping[str, tuple[float, bool]],
-    nem: Mapping[str, Sequence[str]],
-) -> tuple[float, list[str], float | None, str, bool] | None:
-    """The occupation's value from its SOC codes' values, weighted by their
-    base-year employment; None when no code has a value. Returns (value,
-    codes used, share of employment covered, join, partial), where join is
-    the widest step taken: detailed, nem or broad."""
-    parts = []
-    for code, employment in leaves:
-        codes, how = detailed_codes(code, soc_values, nem)
-        if codes and how is not None:
-            parts.append(
-                (statistics.fmean(soc_values[c][0] for c in codes), employment, codes, any(soc_values[c][1] for c in codes), how)
-            )
-    if not parts:
-        return None
-    # A part whose employment is unknown cannot be weighted: then each part counts the same.
-    weights = [p[1] for p in parts if p[1] is not None]
-    share: float | None
-    if len(weights) < len(parts) or not sum(weights):
-        value = statistics.fmean(p[0] for p in parts)
-        share = None
-    else:
-        value = sum(p[0] * w for p, w in zip(parts, weights)) / sum(weights)
-        share = min(1.0, sum(weights) / total) if total else None
-    codes = sorted({c for p in parts for c in p[2]})
-    join = max((p[4] for p in parts), key=JOINS.index)
-    return value, codes, share, join, any(p[3] for p in parts)
-
-
 def measure_rows(
-    measure: Measure, reference: Reference, codes: Codes, jobs: Mapping[str, int | None], nem: Mapping[str, Sequence[str]]
-) -> tuple[dict[str, Any], list[ValueRow]]:
-    """(the measure's row, its value rows) for the occupations it reaches."""
+    measure: Measure,
+    reference: Reference,
+    codes: Mapping[str, Page],
+    jobs: Mapping[str, int | None],
+    nem: Mapping[str, Sequence[str]],
+) -> tuple[Row, list[Row]]:
+    """(the measure's row, its rows of measure_values) for the occupations it reaches."""
     soc_values = to_soc2018(measure, raw_values(measure, reference), reference)
-    reached: dict[str, tuple[float, list[str], float | None, str, bool]] = {}
-    for slug, (leaves, total) in codes.items():
-        found = reach(leaves, total, soc_values, nem)
-        if found:
-            reached[slug] = found
-    pct = percentiles({s: r[0] for s, r in reached.items()})
-    values: list[ValueRow] = [
-        (
-            measure.name,
-            slug,
-            round(value, 6),
-            pct[slug],
-            " ".join(used),
-            None if share is None else round(share, 4),
-            join,
-            int(partial),
-        )
-        for slug, (value, used, share, join, partial) in sorted(reached.items())
+    reached = {slug: found for slug, page in codes.items() if (found := reach(page, soc_values, nem))}
+    pct = percentiles({s: r.value for s, r in reached.items()})
+    values: list[Row] = [
+        {
+            "measure": measure.name,
+            "slug": slug,
+            "value": round(r.value, 6),
+            "percentile": pct[slug],
+            "soc_codes": " ".join(r.codes),
+            "employment_share": None if r.share is None else round(r.share, 4),
+            "join_kind": r.join,
+            "partial": int(r.partial),
+        }
+        for slug, r in sorted(reached.items())
     ]
     covered = sum(jobs.get(s) or 0 for s in reached)
     row: dict[str, Any] = {f.name: getattr(measure, f.name) for f in fields(Measure)}
@@ -327,7 +219,7 @@ def task_labels(reference: Reference) -> dict[tuple[str, int], tuple[str | None,
     return labels
 
 
-def onet_task_rows(reference: Reference, codes: Codes, nem: Mapping[str, Sequence[str]]) -> list[TaskRow]:
+def onet_task_rows(reference: Reference, codes: Mapping[str, Page], nem: Mapping[str, Sequence[str]]) -> list[Row]:
     """Each occupation's O*NET 29.1 tasks with the GPTs-are-GPTs labels: for
     each of its SOC codes, the tasks of the O*NET codes the main O*NET code
     rule keeps (main_codes), as for the O*NET-SOC measures."""
@@ -342,11 +234,11 @@ def onet_task_rows(reference: Reference, codes: Codes, nem: Mapping[str, Sequenc
         by_soc.setdefault(onet[:7], {}).setdefault(onet, []).append(
             (task_id(ONET_TASKS, line, r["Task ID"]), task, r["Task Type"] or None)
         )
-    out: list[TaskRow] = []
-    for slug, (leaves, _) in sorted(codes.items()):
+    out: list[tuple[str, str, int, str | None, str, str | None, str | None, str | None]] = []
+    for slug, page in sorted(codes.items()):
         seen = set()
-        for code, _ in leaves:
-            for soc in detailed_codes(code, by_soc, nem)[0]:
+        for part in parts(page, by_soc, nem):
+            for soc in part.codes:
                 for onet in main_codes(by_soc[soc]):
                     for number, task, kind in by_soc[soc][onet]:
                         if (onet, number) in seen:
@@ -354,20 +246,26 @@ def onet_task_rows(reference: Reference, codes: Codes, nem: Mapping[str, Sequenc
                         seen.add((onet, number))
                         human, gpt4 = labels.get((onet, number), (None, None))
                         out.append((slug, onet, number, titles.get(onet), task, kind, human, gpt4))
-    return sorted(out)
+    columns = ("slug", "onet_soc_code", "task_id", "onet_title", "task", "task_type", "human_label", "gpt4_label")
+    return [dict(zip(columns, row)) for row in sorted(out)]
+
+
+def slugs_by_soc(codes: Mapping[str, Page], universe: Collection[str], nem: Mapping[str, Sequence[str]]) -> dict[str, set[str]]:
+    """{SOC code of a source: the occupations it reaches}, by rule 1."""
+    out: dict[str, set[str]] = {}
+    for slug, page in codes.items():
+        for part in parts(page, universe, nem):
+            for soc in part.codes:
+                out.setdefault(soc, set()).add(slug)
+    return out
 
 
 def related_rows(
-    reference: Reference, codes: Codes, nem: Mapping[str, Sequence[str]], titles: Collection[str]
-) -> list[tuple[str, str, str]]:
+    reference: Reference, codes: Mapping[str, Page], nem: Mapping[str, Sequence[str]], titles: Collection[str]
+) -> list[Row]:
     """O*NET's related-occupation pairs between two different OOH
     occupations, each pair at its closest tier."""
-    slugs_for: dict[str, set[str]] = {}
-    universe = {code[:7] for code in titles}
-    for slug, (leaves, _) in codes.items():
-        for code, _ in leaves:
-            for soc in detailed_codes(code, universe, nem)[0]:
-                slugs_for.setdefault(soc, set()).add(slug)
+    slugs_for = slugs_by_soc(codes, {code[:7] for code in titles}, nem)
     best: dict[tuple[str, str], str] = {}
     columns = ["O*NET-SOC Code", "Related O*NET-SOC Code", "Relatedness Tier"]
     for line, r in reference.rows(ONET_RELATED, columns):
@@ -379,18 +277,25 @@ def related_rows(
             for b in slugs_for.get(other[:7], ()):
                 if a != b and ((a, b) not in best or TIERS.index(tier) < TIERS.index(best[(a, b)])):
                     best[(a, b)] = tier
-    return sorted((a, b, tier) for (a, b), tier in best.items())
+    return [{"slug": a, "related_slug": b, "tier": tier} for (a, b), tier in sorted(best.items())]
 
 
-def spread_rows(values: Sequence[ValueRow], included: Container[str]) -> list[tuple[str, int, float, float, float, float]]:
+def spread_rows(values: Sequence[Row], included: Container[str]) -> list[Row]:
     """Per occupation, the median, lowest and highest percentile among the
     consensus measures, and the spread between the two extremes."""
     by_slug: dict[str, list[float]] = {}
-    for measure, slug, _, pct, *_ in values:
-        if measure in included:
-            by_slug.setdefault(slug, []).append(pct)
+    for row in values:
+        if row["measure"] in included:
+            by_slug.setdefault(row["slug"], []).append(row["percentile"])
     return [
-        (slug, len(p), round(statistics.median(p), 2), min(p), max(p), round(max(p) - min(p), 2))
+        {
+            "slug": slug,
+            "measures": len(p),
+            "median": round(statistics.median(p), 2),
+            "low": min(p),
+            "high": max(p),
+            "spread": round(max(p) - min(p), 2),
+        }
         for slug, p in sorted(by_slug.items())
         if len(p) >= CONSENSUS_MIN
     ]
@@ -480,19 +385,19 @@ def run(
         if clash:
             raise MeasureError(f"measure {clash[0]} has the name of a criterion: rename one in measures.toml (nothing written)")
     source = Reference(folder)
-    codes = occupation_codes(db)
+    codes = pages(db)
     nem = nem_links(source)
     jobs = dict(db.execute("select slug, jobs from occupations").fetchall())
-    measure_table: list[tuple[Any, ...]] = []
-    values: list[ValueRow] = []
+    measure_table: list[Row] = []
+    values: list[Row] = []
     notes: list[str] = []  # said once everything is read and checked, so an error is the only line
     for measure in found.measures:
         row, rows = measure_rows(measure, source, codes, jobs, nem)
-        measure_table.append(tuple(row.values()))
+        measure_table.append(row)
         values += rows
         notes.append(f"{measure.name}: {row['occupations']} occupations, {row['jobs_share']:.1%} of jobs")
     tasks = onet_task_rows(source, codes, nem)
-    notes.append(f"tasks: {len(tasks):,} O*NET tasks of {len({t[0] for t in tasks})} occupations")
+    notes.append(f"tasks: {len(tasks):,} O*NET tasks of {len({t['slug'] for t in tasks})} occupations")
     related = related_rows(source, codes, nem, onet_titles(source))
     notes.append(f"related occupations: {len(related):,} O*NET pairs between OOH occupations")
     spread = spread_rows(values, {m.name for m in found.measures if m.consensus})
@@ -503,13 +408,16 @@ def run(
         log(note)
     store.ensure(db)
     changed = {}
-    tables: dict[str, Sequence[Sequence[Any]]] = {
+    tables: dict[str, Sequence[Row]] = {
         "measures": measure_table,
         "measure_values": values,
         "measure_consensus": spread,
         "tasks": tasks,
         "onet_related": related,
-        "measure_files": [(r.file, r.sha256, r.bytes, r.rows, int(r.ends_with_newline)) for r in manifest],
+        "measure_files": [
+            {"file": r.file, "sha256": r.sha256, "bytes": r.bytes, "rows": r.rows, "ends_with_newline": int(r.ends_with_newline)}
+            for r in manifest
+        ],
     }
     with db.atomic():
         for table, found_rows in tables.items():

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from pipeline.db import ensure_schema, replace_table
+from pipeline.db import ensure_schema, named, replace_table, schema_columns
 
 if TYPE_CHECKING:
     # Only for annotations: numpy, like scikit-learn, is imported by the functions that use it.
@@ -299,7 +299,7 @@ def run(
             db.execute("delete from space_evaluation where backend = ?", [name])
             db.conn.executemany("insert into space_evaluation values (?, ?, ?, ?, ?, ?)", records)
     with db.atomic():
-        replace_table(db, "space_methods", method_rows(db))
+        replace_table(db, "space_methods", named(schema_columns(SCHEMA)["space_methods"], method_rows(db)))
     return name, changed, results
 
 

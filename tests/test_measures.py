@@ -286,3 +286,22 @@ def test_loading_the_shared_reference_again_changes_nothing(committed_copy):
     assert "nothing changed" in result.output
     with sqlite3.connect(committed_copy) as conn:
         assert conn.execute("select count(*) from measure_values where measure = 'eloundou_gpt4'").fetchone()[0] == 341
+
+
+def test_a_measures_table_an_older_version_made_gets_each_value_in_its_column(tmp_path):
+    """An older data.db whose measures table lacks a column in the middle
+    (year): the migration appends it, and every value still lands in the
+    column it belongs to, as in a fresh data.db."""
+    from measures import store
+    from pipeline.db import schema_columns
+
+    fresh = make_db(tmp_path / "fresh.db")
+    load.run(fresh, REFERENCE, DEFINITIONS)
+    old = make_db(tmp_path / "old.db")
+    columns = [c for c in schema_columns(store.SCHEMA)["measures"] if c != "year"]
+    old.execute(f"CREATE TABLE measures ({', '.join(columns)})")
+    load.run(old, REFERENCE, DEFINITIONS)
+    assert [c.name for c in old["measures"].columns][-1] == "year"
+    query = "select * from measures order by name"
+    assert list(old.query(query)) == list(fresh.query(query))
+    assert old.execute("select year, licence from measures where name = 'fixture_soc'").fetchone() == (2024, "CC0")

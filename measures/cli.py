@@ -82,7 +82,7 @@ def cli(
     deadline: float,
     accept_shorter: bool,
 ) -> None:
-    """Load published measures of AI exposure, O*NET tasks and related occupations.
+    """Load published measures of AI exposure, and O*NET's tasks, work activities, titles, technology and related occupations.
 
     Reads each measure in measures/measures.toml from the reference folder and
     carries it to OOH occupations through the SOC codes on each page (weighted
@@ -91,10 +91,13 @@ def cli(
     measure has it; SOC 2010 and ISCO-08 through the crosswalks), never
     imputing one it does not reach.
     Also loads each occupation's O*NET tasks with GPT-4's and people's
-    exposure labels (task-level scoring reads them) and O*NET's related
+    exposure labels (task-level scoring reads them), the work activities of
+    those tasks, the names people use for the occupation (O*NET's, alternate,
+    short and reported titles), the technology it uses, and O*NET's related
     occupations (the labour space is checked against them). Writes tables
-    measures, measure_values, measure_consensus, tasks, onet_related and
-    measure_files.
+    measures, measure_values, measure_consensus, tasks, work_activities,
+    task_activities, occupation_activities, occupation_titles,
+    occupation_technology, onet_related and measure_files.
     Running it again with the same files writes nothing; python -m compare
     then says how the measures and our scores agree.
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import statistics
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import fields
@@ -34,7 +35,21 @@ CROSSWALK_ISCO = "crosswalks/bls_isco08_to_soc2010.csv"
 ONET_TASKS = "onet-29.1/task_statements.txt"
 ONET_OCCUPATIONS = "onet-29.1/occupation_data.txt"
 ONET_RELATED = "onet-29.1/related_occupations.txt"
+ONET_ALTERNATE_TITLES = "onet-29.1/alternate_titles.txt"
+ONET_REPORTED_TITLES = "onet-29.1/sample_of_reported_titles.txt"
+ONET_TASK_ACTIVITIES = "onet-29.1/tasks_to_dwas.txt"
+ONET_ACTIVITIES = "onet-29.1/dwa_reference.txt"
+ONET_ACTIVITY_GROUPS = "onet-29.1/iwa_reference.txt"
+ONET_TECHNOLOGY = "onet-29.1/technology_skills.txt"
 TASK_LABELS = "gpts-are-gpts/full_labelset.tsv"
+# What a title of an occupation is, in the order a title found twice keeps the first:
+# an O*NET occupation's own title, a title workers reported, an alternate title, its short form ("CPA").
+TITLE_KINDS = ("onet", "reported", "alternate", "short")
+NO_SHORT_TITLE = "n/a"
+DWA_ID = re.compile(r"^4\.A\.\d\.[a-z]\.\d+\.I\d+\.D\d+$")  # a Detailed Work Activity: 4.A.2.a.4.I09.D03
+IWA_ID = re.compile(r"^4\.A\.\d\.[a-z]\.\d+\.I\d+$")  # an Intermediate Work Activity: 4.A.2.a.4.I09
+ELEMENT_ID = re.compile(r"^4\.A\.\d\.[a-z]\.\d+$")  # a Generalized Work Activity: 4.A.2.a.4
+COMMODITY = re.compile(r"^\d{8}$")  # a UNSPSC commodity code
 CROSSWALK_NEM = "crosswalks/bls_onet_soc_to_nem_ooh_2023.csv"
 
 # The join rules are pipeline/soc.py's, the one SOC join every stage uses:
@@ -301,6 +316,160 @@ def spread_rows(values: Sequence[Row], included: Container[str]) -> list[Row]:
     ]
 
 
+# The work itself: activities, titles, technology -----------------------------------
+
+
+def text_column(name: str, line: int, text: str, column: str) -> str:
+    """``text`` with its whitespace made single, or a one-line error where it is empty."""
+    found = " ".join(text.split())
+    if not found:
+        raise MeasureError(f"{name}: line {line}: {column} is empty")
+    return found
+
+
+def pattern_column(name: str, line: int, text: str, pattern: re.Pattern[str], column: str) -> str:
+    code = text.strip()
+    if not pattern.match(code):
+        raise MeasureError(f"{name}: line {line}: {column} {code[:40]!r} is not an O*NET {column}")
+    return code
+
+
+def activity_rows(reference: Reference) -> list[Row]:
+    """Every O*NET Detailed Work Activity with the Intermediate Work Activity
+    it belongs to: the table work_activities."""
+    groups = {}
+    for line, r in reference.rows(ONET_ACTIVITY_GROUPS, ["IWA ID", "IWA Title"]):
+        groups[pattern_column(ONET_ACTIVITY_GROUPS, line, r["IWA ID"], IWA_ID, "IWA ID")] = text_column(
+            ONET_ACTIVITY_GROUPS, line, r["IWA Title"], "IWA Title"
+        )
+    out = {}
+    for line, r in reference.rows(ONET_ACTIVITIES, ["Element ID", "IWA ID", "DWA ID", "DWA Title"]):
+        dwa = pattern_column(ONET_ACTIVITIES, line, r["DWA ID"], DWA_ID, "DWA ID")
+        iwa = pattern_column(ONET_ACTIVITIES, line, r["IWA ID"], IWA_ID, "IWA ID")
+        if iwa not in groups:
+            raise MeasureError(f"{ONET_ACTIVITIES}: line {line}: {dwa} belongs to {iwa}, which {ONET_ACTIVITY_GROUPS} lacks")
+        out[dwa] = {
+            "dwa_id": dwa,
+            "activity": text_column(ONET_ACTIVITIES, line, r["DWA Title"], "DWA Title"),
+            "iwa_id": iwa,
+            "iwa_title": groups[iwa],
+            "element_id": pattern_column(ONET_ACTIVITIES, line, r["Element ID"], ELEMENT_ID, "Element ID"),
+        }
+    return [out[d] for d in sorted(out)]
+
+
+def task_activity_rows(reference: Reference, tasks: Sequence[Row], activities: Collection[str]) -> list[Row]:
+    """The work activities of each occupation's tasks (the tasks table's
+    rows, so the same O*NET code rule): the table task_activities."""
+    links: dict[tuple[str, int], set[str]] = {}
+    for line, r in reference.rows(ONET_TASK_ACTIVITIES, ["O*NET-SOC Code", "Task ID", "DWA ID"]):
+        onet = code_column(reference, ONET_TASK_ACTIVITIES, line, r["O*NET-SOC Code"], "onet", "O*NET-SOC Code")
+        dwa = pattern_column(ONET_TASK_ACTIVITIES, line, r["DWA ID"], DWA_ID, "DWA ID")
+        if dwa not in activities:
+            raise MeasureError(f"{ONET_TASK_ACTIVITIES}: line {line}: {dwa} is not in {ONET_ACTIVITIES}")
+        links.setdefault((onet, task_id(ONET_TASK_ACTIVITIES, line, r["Task ID"])), set()).add(dwa)
+    return [
+        {"slug": t["slug"], "onet_soc_code": t["onet_soc_code"], "task_id": t["task_id"], "dwa_id": dwa}
+        for t in tasks
+        for dwa in sorted(links.get((t["onet_soc_code"], t["task_id"]), ()))
+    ]
+
+
+def occupation_activity_rows(tasks: Sequence[Row], task_activities: Sequence[Row]) -> list[Row]:
+    """Per occupation, each work activity its tasks carry, with how many of
+    its tasks carry it and what share of its tasks that is: the table
+    occupation_activities, most carried first."""
+    counts: dict[str, int] = {}
+    for t in tasks:
+        counts[t["slug"]] = counts.get(t["slug"], 0) + 1
+    carried: dict[tuple[str, str], int] = {}
+    for link in task_activities:
+        key = (link["slug"], link["dwa_id"])
+        carried[key] = carried.get(key, 0) + 1
+    return [
+        {"slug": slug, "dwa_id": dwa, "tasks": n, "share": round(n / counts[slug], 4)}
+        for (slug, dwa), n in sorted(carried.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1]))
+    ]
+
+
+def title_rows(
+    reference: Reference, codes: Mapping[str, Page], nem: Mapping[str, Sequence[str]], titles: Mapping[str, str]
+) -> list[Row]:
+    """The names of each occupation: the titles of the O*NET occupations
+    under the SOC codes it reaches, their alternate titles (and short forms)
+    and the titles workers reported, each title once per occupation (the
+    first kind in TITLE_KINDS, then the first O*NET code, keeps it). Every
+    O*NET code under a SOC code counts, not only its main one: a specialty's
+    names (Acute Care Nurses) are names of the occupation too."""
+    found: list[tuple[str, str, str]] = [(onet, "onet", title) for onet, title in titles.items()]
+    for line, r in reference.rows(ONET_ALTERNATE_TITLES, ["O*NET-SOC Code", "Alternate Title", "Short Title"]):
+        onet = code_column(reference, ONET_ALTERNATE_TITLES, line, r["O*NET-SOC Code"], "onet", "O*NET-SOC Code")
+        found.append((onet, "alternate", text_column(ONET_ALTERNATE_TITLES, line, r["Alternate Title"], "Alternate Title")))
+        short = " ".join(r["Short Title"].split())
+        if short and short != NO_SHORT_TITLE:
+            found.append((onet, "short", short))
+    for line, r in reference.rows(ONET_REPORTED_TITLES, ["O*NET-SOC Code", "Reported Job Title"]):
+        onet = code_column(reference, ONET_REPORTED_TITLES, line, r["O*NET-SOC Code"], "onet", "O*NET-SOC Code")
+        found.append((onet, "reported", text_column(ONET_REPORTED_TITLES, line, r["Reported Job Title"], "Reported Job Title")))
+    by_soc: dict[str, list[tuple[str, str, str]]] = {}
+    for onet, kind, title in found:
+        by_soc.setdefault(onet[:7], []).append((onet, kind, title))
+    out: list[Row] = []
+    for slug, socs in sorted(slugs_of(codes, by_soc, nem).items()):
+        named = sorted((TITLE_KINDS.index(kind), onet, title) for soc in socs for onet, kind, title in by_soc[soc])
+        seen = set()
+        for rank, onet, title in named:
+            if title.casefold() in seen:
+                continue
+            seen.add(title.casefold())
+            out.append({"slug": slug, "title": title, "kind": TITLE_KINDS[rank], "onet_soc_code": onet})
+    return out
+
+
+def slugs_of(codes: Mapping[str, Page], universe: Collection[str], nem: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """{slug: the SOC codes of a source that stand for its page's codes}, by rule 1."""
+    out = {}
+    for slug, page in codes.items():
+        socs = sorted({soc for part in parts(page, universe, nem) for soc in part.codes})
+        if socs:
+            out[slug] = socs
+    return out
+
+
+def technology_rows(reference: Reference, codes: Mapping[str, Page], nem: Mapping[str, Sequence[str]]) -> list[Row]:
+    """The software and technology each occupation uses, through the O*NET
+    codes the main O*NET code rule keeps (as for the tasks); an example named
+    under several of them once, flagged hot or in demand if any says so."""
+    by_soc: dict[str, dict[str, list[tuple[str, str, str, bool, bool]]]] = {}
+    columns = ["O*NET-SOC Code", "Example", "Commodity Code", "Commodity Title", "Hot Technology", "In Demand"]
+    for line, r in reference.rows(ONET_TECHNOLOGY, columns):
+        onet = code_column(reference, ONET_TECHNOLOGY, line, r["O*NET-SOC Code"], "onet", "O*NET-SOC Code")
+        flags = [r[c].strip() for c in columns[4:]]
+        if any(f not in ("Y", "N") for f in flags):
+            raise MeasureError(f"{ONET_TECHNOLOGY}: line {line}: Hot Technology and In Demand are Y or N")
+        by_soc.setdefault(onet[:7], {}).setdefault(onet, []).append(
+            (
+                text_column(ONET_TECHNOLOGY, line, r["Example"], "Example"),
+                pattern_column(ONET_TECHNOLOGY, line, r["Commodity Code"], COMMODITY, "Commodity Code"),
+                text_column(ONET_TECHNOLOGY, line, r["Commodity Title"], "Commodity Title"),
+                flags[0] == "Y",
+                flags[1] == "Y",
+            )
+        )
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for slug, socs in slugs_of(codes, by_soc, nem).items():
+        for soc in socs:
+            for onet in main_codes(by_soc[soc]):
+                for example, commodity, commodity_title, hot, in_demand in by_soc[soc][onet]:
+                    row = out.setdefault(
+                        (slug, commodity, example),
+                        {"slug": slug, "commodity_code": commodity, "commodity_title": commodity_title, "example": example},
+                    )
+                    row["hot"] = int(hot or bool(row.get("hot")))
+                    row["in_demand"] = int(in_demand or bool(row.get("in_demand")))
+    return [out[k] for k in sorted(out)]
+
+
 # The manifest ------------------------------------------------------------------
 
 # The manifest's rows for what data.db and the definitions give the load.
@@ -398,8 +567,20 @@ def run(
         notes.append(f"{measure.name}: {row['occupations']} occupations, {row['jobs_share']:.1%} of jobs")
     tasks = onet_task_rows(source, codes, nem)
     notes.append(f"tasks: {len(tasks):,} O*NET tasks of {len({t['slug'] for t in tasks})} occupations")
-    related = related_rows(source, codes, nem, onet_titles(source))
+    titles = onet_titles(source)
+    related = related_rows(source, codes, nem, titles)
     notes.append(f"related occupations: {len(related):,} O*NET pairs between OOH occupations")
+    activities = activity_rows(source)
+    task_activities = task_activity_rows(source, tasks, {a["dwa_id"] for a in activities})
+    occupation_activities = occupation_activity_rows(tasks, task_activities)
+    notes.append(
+        f"work activities: {len({a['dwa_id'] for a in occupation_activities}):,} of O*NET's {len(activities):,} "
+        f"carried by the tasks of {len({a['slug'] for a in occupation_activities})} occupations"
+    )
+    names = title_rows(source, codes, nem, titles)
+    notes.append(f"titles: {len(names):,} names of {len({n['slug'] for n in names})} occupations")
+    technology = technology_rows(source, codes, nem)
+    notes.append(f"technology: {len(technology):,} examples used in {len({t['slug'] for t in technology})} occupations")
     spread = spread_rows(values, {m.name for m in found.measures if m.consensus})
     if not accept_shorter:
         check_against_manifest(source.read.values(), stored_manifest(db))
@@ -414,6 +595,11 @@ def run(
         "measure_consensus": spread,
         "tasks": tasks,
         "onet_related": related,
+        "work_activities": activities,
+        "task_activities": task_activities,
+        "occupation_activities": occupation_activities,
+        "occupation_titles": names,
+        "occupation_technology": technology,
         "measure_files": [
             {"file": r.file, "sha256": r.sha256, "bytes": r.bytes, "rows": r.rows, "ends_with_newline": int(r.ends_with_newline)}
             for r in manifest

@@ -39,6 +39,12 @@ READ = [
     "onet-29.1/task_statements.txt",
     "onet-29.1/occupation_data.txt",
     "onet-29.1/related_occupations.txt",
+    "onet-29.1/alternate_titles.txt",
+    "onet-29.1/sample_of_reported_titles.txt",
+    "onet-29.1/tasks_to_dwas.txt",
+    "onet-29.1/dwa_reference.txt",
+    "onet-29.1/iwa_reference.txt",
+    "onet-29.1/technology_skills.txt",
     "gpts-are-gpts/full_labelset.tsv",
 ]
 # The fixture SOC 2018 measure as a workbook: a title row, then the header on row 2.
@@ -315,7 +321,19 @@ def publishers(folder, files):
     return folder
 
 
-MEASURE_TABLES = ("measures", "measure_values", "measure_consensus", "tasks", "onet_related", "measure_files")
+MEASURE_TABLES = (
+    "measures",
+    "measure_values",
+    "measure_consensus",
+    "tasks",
+    "onet_related",
+    "work_activities",
+    "task_activities",
+    "occupation_activities",
+    "occupation_titles",
+    "occupation_technology",
+    "measure_files",
+)
 
 
 def test_fetching_from_the_publishers_reproduces_the_committed_measures(tmp_path):

@@ -102,8 +102,10 @@ def cli(
     then says how the measures and our scores agree.
 
     Every file is checked whole before anything is written, and recorded
-    (bytes, rows, SHA-256) in the table measure_files; a file with fewer
-    rows than the one loaded before is refused unless --accept-shorter.
+    (bytes, rows, distinct keys, SHA-256) in the table measure_files; a file
+    with fewer keys than the one loaded before is refused unless
+    --accept-shorter, and one that now ends mid-line (cut inside a row or a
+    value) is refused always.
 
     Examples:
 

@@ -64,7 +64,7 @@ def raw_values(measure: Measure, reference: Reference) -> dict[str, float]:
     """{code: value} as the file gives it, each value checked against the range."""
     pattern = KEY_PATTERNS[measure.key_kind]
     out: dict[str, float] = {}
-    for line, row in reference.rows(measure.file, [measure.key, measure.value]):
+    for line, row in reference.rows(measure.file, [measure.key, measure.value], key=[measure.key]):
         code, text = row[measure.key].strip(), row[measure.value].strip()
         if not pattern.match(code):
             raise MeasureError(f"{measure.file}: line {line}: {code[:40]!r} is not a {measure.key_kind} code")
@@ -498,27 +498,42 @@ def inputs_record(db: sqlite_utils.Database, definitions_file: str | Path) -> li
 def stored_manifest(db: sqlite_utils.Database) -> dict[str, FileRecord]:
     if not db["measure_files"].exists():
         return {}
+    counted = "keys" in db["measure_files"].columns_dict
     return {
-        r[0]: FileRecord(r[0], r[1], r[2], r[3], bool(r[4]))
-        for r in db.execute("select file, sha256, bytes, rows, ends_with_newline from measure_files")
+        r["file"]: FileRecord(r["file"], r["sha256"], r["bytes"], r["rows"], bool(r["ends_with_newline"]), r.get("keys"))
+        for r in db.query(f"select file, sha256, bytes, rows, ends_with_newline{', keys' if counted else ''} from measure_files")
     }
 
 
-def check_against_manifest(read: Iterable[FileRecord], stored: Mapping[str, FileRecord]) -> None:
-    """Refuse a file that is shorter than the one loaded before (fewer rows),
-    or that now ends mid-line where that one ended with a line: a truncated
-    file. Raises MeasureError naming the first."""
+def check_against_manifest(read: Iterable[FileRecord], stored: Mapping[str, FileRecord], *, accept_shorter: bool = False) -> None:
+    """Refuse a file with fewer keys (codes, tasks, titles) than the one
+    loaded before, unless ``accept_shorter``: a truncated file, or one
+    padded back to its length with repeats of its own rows. Refuse, always,
+    a file that now ends mid-line where that one ended with a line: a file
+    cut inside a row or a value (0.0595 read as 0.0). Raises MeasureError
+    naming the first."""
     for record in read:
         before = stored.get(record.file)
         if before is None or before.sha256 == record.sha256:
             continue
-        if record.rows < before.rows:
+        if before.ends_with_newline and not record.ends_with_newline:
+            raise MeasureError(
+                f"{record.file} ends mid-line where the file loaded before did not: refused as cut short "
+                "(a value or a row may be cut; --accept-shorter does not load it)"
+            )
+        if accept_shorter:
+            continue
+        if before.keys is not None and record.keys is not None:
+            if record.keys < before.keys:
+                raise MeasureError(
+                    f"{record.file} has {record.keys:,} distinct keys where the file loaded before had {before.keys:,}: "
+                    "refused as truncated (--accept-shorter loads it)"
+                )
+        elif record.rows < before.rows:  # a manifest from before keys were counted
             raise MeasureError(
                 f"{record.file} has {record.rows:,} rows where the file loaded before had {before.rows:,}: "
                 "refused as truncated (--accept-shorter loads it)"
             )
-        if before.ends_with_newline and not record.ends_with_newline:
-            raise MeasureError(f"{record.file} ends mid-line where the file loaded before did not: refused as truncated")
 
 
 def up_to_date(db: sqlite_utils.Database, found: Definitions, definitions_file: str | Path) -> bool:
@@ -582,8 +597,7 @@ def run(
     technology = technology_rows(source, codes, nem)
     notes.append(f"technology: {len(technology):,} examples used in {len({t['slug'] for t in technology})} occupations")
     spread = spread_rows(values, {m.name for m in found.measures if m.consensus})
-    if not accept_shorter:
-        check_against_manifest(source.read.values(), stored_manifest(db))
+    check_against_manifest(source.read.values(), stored_manifest(db), accept_shorter=accept_shorter)
     manifest = sorted([*source.read.values(), *inputs_record(db, definitions_file)], key=lambda r: r.file)
     for note in notes:
         log(note)
@@ -601,7 +615,14 @@ def run(
         "occupation_titles": names,
         "occupation_technology": technology,
         "measure_files": [
-            {"file": r.file, "sha256": r.sha256, "bytes": r.bytes, "rows": r.rows, "ends_with_newline": int(r.ends_with_newline)}
+            {
+                "file": r.file,
+                "sha256": r.sha256,
+                "bytes": r.bytes,
+                "rows": r.rows,
+                "ends_with_newline": int(r.ends_with_newline),
+                "keys": r.keys,
+            }
             for r in manifest
         ],
     }

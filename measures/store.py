@@ -74,7 +74,8 @@ CREATE TABLE IF NOT EXISTS measure_files (
     sha256 TEXT NOT NULL,
     bytes INTEGER NOT NULL,
     rows INTEGER NOT NULL,
-    ends_with_newline INTEGER NOT NULL
+    ends_with_newline INTEGER NOT NULL,
+    keys INTEGER
 );
 CREATE TABLE IF NOT EXISTS work_activities (
     dwa_id TEXT PRIMARY KEY,

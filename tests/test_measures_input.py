@@ -78,7 +78,9 @@ def test_a_truncated_measure_file_is_refused(setup):
     reference, definitions, db_path = setup
     before = digest(db_path)
     cut(reference / "measures" / "soc2018.csv", 5)
-    refused(measures(reference, definitions, db_path), "measures/soc2018.csv has 4 rows where the file loaded before had 13")
+    refused(
+        measures(reference, definitions, db_path), "measures/soc2018.csv has 4 distinct keys where the file loaded before had 13"
+    )
     assert digest(db_path) == before
 
 
@@ -87,8 +89,45 @@ def test_a_truncated_task_file_is_refused_and_no_task_is_dropped(setup):
     before = digest(db_path)
     cut(reference / "onet-29.1" / "task_statements.txt", 4)
     refused(
-        measures(reference, definitions, db_path), "onet-29.1/task_statements.txt has 3 rows where the file loaded before had 9"
+        measures(reference, definitions, db_path),
+        "onet-29.1/task_statements.txt has 3 distinct keys where the file loaded before had 9",
     )
+    assert digest(db_path) == before
+
+
+def test_a_file_padded_back_with_repeats_of_its_rows_is_refused(setup):
+    """Half a file, padded to its old row count with repeats of its own
+    rows: as many rows as before, fewer codes. Loaded only when told."""
+    reference, definitions, db_path = setup
+    before = digest(db_path)
+    path = reference / "measures" / "soc2018.csv"
+    header, *rows = path.read_bytes().splitlines(keepends=True)
+    half = rows[: len(rows) // 2]
+    path.write_bytes(header + b"".join((half * 3)[: len(rows)]))
+    refused(
+        measures(reference, definitions, db_path),
+        f"measures/soc2018.csv has {len(half)} distinct keys where the file loaded before had {len(rows)}",
+    )
+    assert digest(db_path) == before
+    result = CliRunner().invoke(
+        cli, ["--reference", str(reference), "--definitions", str(definitions), "--db", str(db_path), "--accept-shorter"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sqlite_utils.Database(db_path)["measure_files"].get("measures/soc2018.csv")["keys"] == len(half)
+
+
+def test_accept_shorter_never_loads_a_file_cut_inside_a_value(setup):
+    """A value cut short on the last line (0.0595 read as 0.0, as when a
+    download breaks off): refused even with --accept-shorter, which is for
+    files with fewer codes, not for cut ones."""
+    reference, definitions, db_path = setup
+    before = digest(db_path)
+    path = reference / "measures" / "soc2018.csv"
+    path.write_bytes(path.read_bytes().rstrip(b"\n")[:-1])  # 0.1 -> 0. on the last line, and no newline
+    result = CliRunner().invoke(
+        cli, ["--reference", str(reference), "--definitions", str(definitions), "--db", str(db_path), "--accept-shorter"]
+    )
+    refused(result, "measures/soc2018.csv ends mid-line")
     assert digest(db_path) == before
 
 

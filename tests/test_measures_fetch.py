@@ -290,8 +290,8 @@ def test_a_redirect_to_an_address_it_refuses_is_never_asked(tmp_path, published)
             {"status": 302, "headers": {"Location": f"http://0.0.0.0:{port}/measures/soc2018.csv"}},
         )
         result = fetch(tmp_path, defs)
-        assert result.exit_code == 1 and "redirects to http://0.0.0.0" in result.output and "not followed" in result.output
         assert elsewhere.requests == [], "the redirect was followed before it was refused"
+        assert result.exit_code == 1 and "redirects to http://0.0.0.0" in result.output and "not followed" in result.output
     finally:
         elsewhere.close()
 

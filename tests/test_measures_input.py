@@ -259,3 +259,30 @@ def test_a_task_id_that_is_not_a_whole_number_is_refused(setup):
         measures(reference, definitions, db_path), "gpts-are-gpts/full_labelset.tsv: line 2: task id '2.5' is not a whole number"
     )
     assert digest(db_path) == before
+
+
+@pytest.mark.parametrize(
+    "name, change, message",
+    [
+        ("onet-29.1/tasks_to_dwas.txt", ("4.A.3.b.1.I01.D02", "=HYPERLINK(1)"), "DWA ID '=HYPERLINK(1)' is not an O*NET DWA ID"),
+        (
+            "onet-29.1/tasks_to_dwas.txt",
+            ("4.A.3.b.1.I01.D02", "4.A.3.b.1.I01.D99"),
+            "4.A.3.b.1.I01.D99 is not in onet-29.1/dwa_reference.txt",
+        ),
+        ("onet-29.1/dwa_reference.txt", ("\t4.A.4.a.1.I01\t", "\t4.A.4.a.1.I07\t"), "which onet-29.1/iwa_reference.txt lacks"),
+        ("onet-29.1/technology_skills.txt", ("\tY\tY", "\tyes\tY"), "Hot Technology and In Demand are Y or N"),
+        ("onet-29.1/technology_skills.txt", ("43232405", "4323240"), "Commodity Code '4323240' is not an O*NET Commodity Code"),
+        ("onet-29.1/alternate_titles.txt", ("Agency Owner", " "), "line 3: Alternate Title is empty"),
+        ("onet-29.1/sample_of_reported_titles.txt", ("Reported Job Title", "Title"), "no column 'Reported Job Title'"),
+    ],
+)
+def test_broken_onet_work_files_are_refused_in_one_line(setup, name, change, message):
+    reference, definitions, db_path = setup
+    before = digest(db_path)
+    path = reference / name
+    text = path.read_bytes().decode()
+    assert change[0] in text
+    path.write_bytes(text.replace(*change, 1).encode())
+    refused(measures(reference, definitions, db_path), message)
+    assert digest(db_path) == before

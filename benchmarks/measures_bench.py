@@ -1,6 +1,8 @@
 """Benchmark python -m measures: the time to load every published
-measure, the tasks and the related occupations into a copy of data.db, a
-no-op rerun, and the agreement (bootstrap intervals) alone.
+measure, the tasks, their work activities, the titles, the technology and the
+related occupations into a copy of data.db, a no-op rerun, the export of the
+published workbooks that --fetch makes, and the agreement (bootstrap
+intervals) alone.
 
     python benchmarks/measures_bench.py [--reference DIR]
 """
@@ -20,6 +22,9 @@ sys.path.insert(0, str(ROOT))
 from compare.measures import agreement_rows  # noqa: E402
 from compare.ranks import BOOTSTRAP  # noqa: E402
 from measures import load as measures  # noqa: E402
+from measures import workbooks  # noqa: E402
+from measures.definitions import load_definitions  # noqa: E402
+from measures.fetch import workbook_name  # noqa: E402
 
 
 @click.command()
@@ -33,7 +38,20 @@ def main(reference, repeat):
             db_path = Path(tmp) / f"data{i}.db"
             shutil.copy(ROOT / "data.db", db_path)
             db = sqlite_utils.Database(db_path)
-            for table in ("measure_values", "measures", "measure_consensus", "tasks", "onet_related", "measure_agreement"):
+            for table in (
+                "measure_values",
+                "measures",
+                "measure_consensus",
+                "tasks",
+                "onet_related",
+                "work_activities",
+                "task_activities",
+                "occupation_activities",
+                "occupation_titles",
+                "occupation_technology",
+                "measure_files",
+                "measure_agreement",
+            ):
                 db.execute(f"delete from [{table}]")
             db.conn.commit()
             started = time.perf_counter()
@@ -45,8 +63,14 @@ def main(reference, repeat):
             started = time.perf_counter()
             pairs = agreement_rows(db)
             agreement = time.perf_counter() - started
+            books = [f for f in load_definitions().files if f.workbook]
+            started = time.perf_counter()
+            for f in books:
+                workbooks.export(Path(reference) / "workbooks" / workbook_name(f), f.sheet, f.header_row, f.columns)
+            export = time.perf_counter() - started
             click.echo(
                 f"run {i + 1}: full load {full:.2f} s, no-op rerun {noop:.2f} s (wrote {sum(changed.values())} tables), "
+                f"export of {len(books)} workbooks {export:.2f} s, "
                 f"agreement alone {agreement:.2f} s for {len(pairs)} pairs x {BOOTSTRAP} resamples"
             )
     click.echo(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from pipeline.db import replace_table
+from pipeline.db import named, replace_table, schema_columns
 from pipeline.ranks import percentiles
 
 from . import store
@@ -36,5 +36,8 @@ def run(db: sqlite_utils.Database) -> dict[str, bool]:
         "run_agreement": run_pair_rows(db) if scored else [],
     }
     store.ensure(db)
+    # The row builders list values in the order the schema declares the columns: named by it,
+    # they reach the right columns of a table an older version made.
+    columns = schema_columns(store.SCHEMA)
     with db.atomic():
-        return {table: replace_table(db, table, found) for table, found in rows.items()}
+        return {table: replace_table(db, table, named(columns[table], found)) for table, found in rows.items()}

@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_type_hints
+from urllib.parse import urlsplit
 
 MEASURES_FILE = Path(__file__).resolve().parent / "measures.toml"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -21,6 +22,9 @@ METHODS = ("rubric LLM", "human annotators", "usage logs", "ability mapping")
 FILES = "files"  # the table of reference files, not a measure
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 PATH = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+FULL_COMMIT = re.compile(r"/[0-9a-f]{40}/")
+WORKBOOK_FIELDS = ("workbook", "workbook_sha256", "sheet", "header_row")
+WORKBOOK_SUFFIXES = (".xlsx", ".xls")
 YEARS = (1900, 2100)
 
 
@@ -55,16 +59,21 @@ class Measure:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A reference file: its place in the reference folder, the SHA-256 of
-    the file as the loader reads it, and where it is published byte for byte
-    at a pinned commit (``url``); a file made from a published one (a sheet
-    of a workbook exported to CSV) has no such address, only ``made_from``,
-    and is fetched from a mirror of the reference folder."""
+    """A reference file: its place in the reference folder and the SHA-256
+    of the file as the loader reads it. A file published as it is gives the
+    address it is published at (``url``); a file exported from a published
+    workbook gives the workbook's address and SHA-256 instead, and the sheet,
+    header row and (optionally) columns that the export rule takes
+    (``measures/workbooks.py``). Every address names a full commit."""
 
     path: str
     sha256: str
     url: str | None = None
-    made_from: str | None = None
+    workbook: str | None = None
+    workbook_sha256: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    columns: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -134,8 +143,8 @@ def load_definitions(path: str | Path = MEASURES_FILE) -> Definitions:
 
 
 def source_files(raw: Any, where: str) -> list[SourceFile]:
-    """The ``[files."PATH"]`` tables: sha256, and url (https, or http on
-    loopback) or made_from."""
+    """The ``[files."PATH"]`` tables: sha256, and either url or workbook,
+    workbook_sha256, sheet, header_row (and columns)."""
     if not isinstance(raw, dict):
         raise MeasureError(f"{where} [{FILES}]: expected a table of files")
     out = []
@@ -145,20 +154,46 @@ def source_files(raw: Any, where: str) -> list[SourceFile]:
             raise MeasureError(f"{here}: a file's path is a relative path inside the reference folder")
         if not isinstance(table, dict):
             raise MeasureError(f"{here}: expected a table")
-        unknown = set(table) - {"url", "sha256", "made_from"}
+        unknown = set(table) - {"url", "sha256", *WORKBOOK_FIELDS, "columns"}
         if unknown:
             raise MeasureError(f"{here}: unknown {', '.join(sorted(unknown))}")
-        url, sha, made_from = table.get("url"), table.get("sha256"), table.get("made_from")
+        sha = table.get("sha256")
         if not isinstance(sha, str) or not SHA256.match(sha):
             raise MeasureError(f"{here}: sha256 must be 64 lower-case hex digits")
-        if (url is None) == (made_from is None):
-            raise MeasureError(f"{here}: give either url (where it is published as it is) or made_from")
-        if url is not None and not (isinstance(url, str) and fetchable(url)):
-            raise MeasureError(f"{here}: url must be an https:// address")
-        if made_from is not None and not isinstance(made_from, str):
-            raise MeasureError(f"{here}: made_from must be a string")
-        out.append(SourceFile(path, sha, url, made_from))
+        if "url" in table:
+            if set(table) & {*WORKBOOK_FIELDS, "columns"}:
+                raise MeasureError(f"{here}: give either url (a file published as it is) or workbook, not both")
+            out.append(SourceFile(path, sha, url=pinned_address(table["url"], f"{here}: url")))
+            continue
+        missing = [f for f in WORKBOOK_FIELDS if f not in table]
+        if missing:
+            raise MeasureError(f"{here}: give url (a file published as it is) or workbook with {', '.join(WORKBOOK_FIELDS[1:])}")
+        book, book_sha, sheet, header = (table[f] for f in WORKBOOK_FIELDS)
+        if not isinstance(book_sha, str) or not SHA256.match(book_sha):
+            raise MeasureError(f"{here}: workbook_sha256 must be 64 lower-case hex digits")
+        if not isinstance(sheet, str) or not sheet:
+            raise MeasureError(f"{here}: sheet must be a sheet's name")
+        if not isinstance(header, int) or isinstance(header, bool) or not 1 <= header <= 1000:
+            raise MeasureError(f"{here}: header_row must be a row number, 1 to 1000")
+        columns = table.get("columns")
+        if columns is not None and not (isinstance(columns, list) and columns and all(isinstance(c, str) and c for c in columns)):
+            raise MeasureError(f"{here}: columns must be a list of column names")
+        address = pinned_address(book, f"{here}: workbook")
+        if not address.lower().endswith(WORKBOOK_SUFFIXES):
+            raise MeasureError(f"{here}: workbook must be a {' or '.join(WORKBOOK_SUFFIXES)} file")
+        out.append(SourceFile(path, sha, None, address, book_sha, sheet, header, None if columns is None else tuple(columns)))
     return out
+
+
+def pinned_address(url: Any, where: str) -> str:
+    """``url``, checked to be fetchable and to name a full commit (a path
+    segment of 40 hex digits): an abbreviated commit can come to name
+    another one, a branch any."""
+    if not (isinstance(url, str) and fetchable(url)):
+        raise MeasureError(f"{where} must be an https:// address")
+    if not FULL_COMMIT.search(urlsplit(url).path):
+        raise MeasureError(f"{where} must name a full commit (40 hex digits), not a branch or an abbreviation")
+    return url
 
 
 def fetchable(url: str) -> bool:

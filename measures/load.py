@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import statistics
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import fields
@@ -15,8 +16,9 @@ from typing import Any
 
 import sqlite_utils
 
-from pipeline.db import replace_table
+from pipeline.db import Row, replace_table
 from pipeline.ranks import percentiles
+from pipeline.soc import MAIN, Page, main_codes, pages, parts, reach
 
 from . import fetch, store
 from .definitions import KEY_PATTERNS, MEASURES_FILE, Definitions, Measure, MeasureError, load_definitions
@@ -33,63 +35,26 @@ CROSSWALK_ISCO = "crosswalks/bls_isco08_to_soc2010.csv"
 ONET_TASKS = "onet-29.1/task_statements.txt"
 ONET_OCCUPATIONS = "onet-29.1/occupation_data.txt"
 ONET_RELATED = "onet-29.1/related_occupations.txt"
+ONET_ALTERNATE_TITLES = "onet-29.1/alternate_titles.txt"
+ONET_REPORTED_TITLES = "onet-29.1/sample_of_reported_titles.txt"
+ONET_TASK_ACTIVITIES = "onet-29.1/tasks_to_dwas.txt"
+ONET_ACTIVITIES = "onet-29.1/dwa_reference.txt"
+ONET_ACTIVITY_GROUPS = "onet-29.1/iwa_reference.txt"
+ONET_TECHNOLOGY = "onet-29.1/technology_skills.txt"
 TASK_LABELS = "gpts-are-gpts/full_labelset.tsv"
+# What a title of an occupation is, in the order a title found twice keeps the first:
+# an O*NET occupation's own title, a title workers reported, an alternate title, its short form ("CPA").
+TITLE_KINDS = ("onet", "reported", "alternate", "short")
+NO_SHORT_TITLE = "n/a"
+DWA_ID = re.compile(r"^4\.A\.\d\.[a-z]\.\d+\.I\d+\.D\d+$")  # a Detailed Work Activity: 4.A.2.a.4.I09.D03
+IWA_ID = re.compile(r"^4\.A\.\d\.[a-z]\.\d+\.I\d+$")  # an Intermediate Work Activity: 4.A.2.a.4.I09
+ELEMENT_ID = re.compile(r"^4\.A\.\d\.[a-z]\.\d+$")  # a Generalized Work Activity: 4.A.2.a.4
+COMMODITY = re.compile(r"^\d{8}$")  # a UNSPSC commodity code
 CROSSWALK_NEM = "crosswalks/bls_onet_soc_to_nem_ooh_2023.csv"
-MAIN = ".00"  # the O*NET-SOC code that stands for its whole SOC code
 
-# {slug: (leaves, total employment)}: see occupation_codes.
-Codes = dict[str, tuple[list[tuple[str, int | None]], int | None]]
-# measure, slug, value, percentile, SOC codes, employment share, join, partial: a row of measure_values.
-ValueRow = tuple[str, str, float, float, str, float | None, str, int]
-# slug, O*NET-SOC code, task id, O*NET title, task, task type, people's label, GPT-4's label: a row of tasks.
-TaskRow = tuple[str, str, int, str | None, str, str | None, str | None, str | None]
-
-
-# The join rules ------------------------------------------------------------------
-#
-# Written once here and applied the same way to every measure and to the
-# tasks; rule 1 places O*NET's related occupations too (docs/methodology.md
-# says them in words):
-#
-# 1. A SOC code on an OOH page takes the source's value for that very code
-#    wherever the source has it, a broad code (31-1120) as much as a detailed
-#    one; else, for a code BLS's projections use for several SOC codes
-#    (25-9045), those codes through BLS's O*NET-SOC to NEM crosswalk; else,
-#    for a broad or minor group, the source's detailed codes under it.
-# 2. Of the O*NET-SOC codes under one SOC code, the main code (.00) stands
-#    for it wherever the source has it; only where it has not do the
-#    detailed O*NET codes (.01, .02, ...) stand for it, together. This holds
-#    for O*NET-SOC measures (GPT-4 and human beta), for the tasks, and for
-#    the SOC 2010 to 2018 crosswalk: a 2018 code takes its .00-to-.00 rows
-#    whose 2010 code the source has, and only where there is none its other
-#    rows (an exact match is not diluted by "all other" specialty rows).
-
-JOINS = ("detailed", "nem", "broad")
-
-
-def main_codes(codes: Iterable[str]) -> list[str]:
-    """Rule 2: the main O*NET-SOC code (.00) of one SOC code where it is
-    among ``codes``, else all of them."""
-    every = sorted(codes)
-    main = [c for c in every if c.endswith(MAIN)]
-    return main or every
-
-
-def detailed_codes(code: str, universe: Collection[str], nem: Mapping[str, Sequence[str]]) -> tuple[list[str], str | None]:
-    """Rule 1: (codes in ``universe`` that stand for ``code``, how): the code
-    itself wherever the source has it, a broad code included; else the SOC
-    codes BLS's crosswalk gives for a matrix code; else, for a broad or
-    minor group (17-3010, 39-2000), the detailed codes that share its digits
-    up to its trailing zeros."""
-    if code in universe:
-        return [code], "detailed"
-    found = [c for c in nem.get(code, ()) if c in universe]
-    if found:
-        return found, "nem"
-    if code.endswith("0"):
-        prefix = code.rstrip("0")
-        return sorted(c for c in universe if c.startswith(prefix) and not c.endswith("0")), "broad"
-    return [], None
+# The join rules are pipeline/soc.py's, the one SOC join every stage uses:
+# applied the same way to every measure, to the tasks and their work
+# activities, the titles, the technology and O*NET's related occupations.
 
 
 # Reading the reference folder ------------------------------------------------
@@ -99,7 +64,7 @@ def raw_values(measure: Measure, reference: Reference) -> dict[str, float]:
     """{code: value} as the file gives it, each value checked against the range."""
     pattern = KEY_PATTERNS[measure.key_kind]
     out: dict[str, float] = {}
-    for line, row in reference.rows(measure.file, [measure.key, measure.value]):
+    for line, row in reference.rows(measure.file, [measure.key, measure.value], key=[measure.key]):
         code, text = row[measure.key].strip(), row[measure.value].strip()
         if not pattern.match(code):
             raise MeasureError(f"{measure.file}: line {line}: {code[:40]!r} is not a {measure.key_kind} code")
@@ -200,31 +165,6 @@ def to_soc2018(measure: Measure, values: dict[str, float], reference: Reference)
 # Reaching OOH occupations ------------------------------------------------------
 
 
-def occupation_codes(db: sqlite_utils.Database) -> Codes:
-    """{slug: (leaves, total employment)}: the SOC codes of each occupation that
-    have no more detailed code below them on its page, with their base-year
-    employment, and the page's total employment (its level-0 rows)."""
-    by_slug: dict[str, list[dict[str, Any]]] = {}
-    for row in db.query("select slug, row, soc_code, level, employment_base from projections order by slug, row"):
-        by_slug.setdefault(row["slug"], []).append(row)
-    out: Codes = {}
-    for slug, rows in by_slug.items():
-        leaves = []
-        for i, row in enumerate(rows):
-            if not row["soc_code"]:
-                continue
-            below = []
-            for later in rows[i + 1 :]:
-                if later["level"] <= row["level"]:
-                    break
-                below.append(later)
-            if not any(b["soc_code"] for b in below):
-                leaves.append((row["soc_code"], row["employment_base"]))
-        totals = [r["employment_base"] for r in rows if r["level"] == 0]
-        out[slug] = (leaves, sum(totals) if totals and None not in totals else None)
-    return out
-
-
 def nem_links(reference: Reference) -> dict[str, list[str]]:
     """{NEM code: [SOC codes]} for the codes BLS's projections use that stand
     for several SOC codes (25-9045 for 25-9042, 25-9043 and 25-9049), from
@@ -237,62 +177,29 @@ def nem_links(reference: Reference) -> dict[str, list[str]]:
     return {nem: sorted(codes) for nem, codes in links.items() if codes != {nem}}
 
 
-def reach(
-    leaves: Sequence[tuple[str, int | None]],
-    total: int | None,
-    soc_values: Mapping[str, tuple[float, bool]],
-    nem: Mapping[str, Sequence[str]],
-) -> tuple[float, list[str], float | None, str, bool] | None:
-    """The occupation's value from its SOC codes' values, weighted by their
-    base-year employment; None when no code has a value. Returns (value,
-    codes used, share of employment covered, join, partial), where join is
-    the widest step taken: detailed, nem or broad."""
-    parts = []
-    for code, employment in leaves:
-        codes, how = detailed_codes(code, soc_values, nem)
-        if codes and how is not None:
-            parts.append(
-                (statistics.fmean(soc_values[c][0] for c in codes), employment, codes, any(soc_values[c][1] for c in codes), how)
-            )
-    if not parts:
-        return None
-    # A part whose employment is unknown cannot be weighted: then each part counts the same.
-    weights = [p[1] for p in parts if p[1] is not None]
-    share: float | None
-    if len(weights) < len(parts) or not sum(weights):
-        value = statistics.fmean(p[0] for p in parts)
-        share = None
-    else:
-        value = sum(p[0] * w for p, w in zip(parts, weights)) / sum(weights)
-        share = min(1.0, sum(weights) / total) if total else None
-    codes = sorted({c for p in parts for c in p[2]})
-    join = max((p[4] for p in parts), key=JOINS.index)
-    return value, codes, share, join, any(p[3] for p in parts)
-
-
 def measure_rows(
-    measure: Measure, reference: Reference, codes: Codes, jobs: Mapping[str, int | None], nem: Mapping[str, Sequence[str]]
-) -> tuple[dict[str, Any], list[ValueRow]]:
-    """(the measure's row, its value rows) for the occupations it reaches."""
+    measure: Measure,
+    reference: Reference,
+    codes: Mapping[str, Page],
+    jobs: Mapping[str, int | None],
+    nem: Mapping[str, Sequence[str]],
+) -> tuple[Row, list[Row]]:
+    """(the measure's row, its rows of measure_values) for the occupations it reaches."""
     soc_values = to_soc2018(measure, raw_values(measure, reference), reference)
-    reached: dict[str, tuple[float, list[str], float | None, str, bool]] = {}
-    for slug, (leaves, total) in codes.items():
-        found = reach(leaves, total, soc_values, nem)
-        if found:
-            reached[slug] = found
-    pct = percentiles({s: r[0] for s, r in reached.items()})
-    values: list[ValueRow] = [
-        (
-            measure.name,
-            slug,
-            round(value, 6),
-            pct[slug],
-            " ".join(used),
-            None if share is None else round(share, 4),
-            join,
-            int(partial),
-        )
-        for slug, (value, used, share, join, partial) in sorted(reached.items())
+    reached = {slug: found for slug, page in codes.items() if (found := reach(page, soc_values, nem))}
+    pct = percentiles({s: r.value for s, r in reached.items()})
+    values: list[Row] = [
+        {
+            "measure": measure.name,
+            "slug": slug,
+            "value": round(r.value, 6),
+            "percentile": pct[slug],
+            "soc_codes": " ".join(r.codes),
+            "employment_share": None if r.share is None else round(r.share, 4),
+            "join_kind": r.join,
+            "partial": int(r.partial),
+        }
+        for slug, r in sorted(reached.items())
     ]
     covered = sum(jobs.get(s) or 0 for s in reached)
     row: dict[str, Any] = {f.name: getattr(measure, f.name) for f in fields(Measure)}
@@ -327,7 +234,7 @@ def task_labels(reference: Reference) -> dict[tuple[str, int], tuple[str | None,
     return labels
 
 
-def onet_task_rows(reference: Reference, codes: Codes, nem: Mapping[str, Sequence[str]]) -> list[TaskRow]:
+def onet_task_rows(reference: Reference, codes: Mapping[str, Page], nem: Mapping[str, Sequence[str]]) -> list[Row]:
     """Each occupation's O*NET 29.1 tasks with the GPTs-are-GPTs labels: for
     each of its SOC codes, the tasks of the O*NET codes the main O*NET code
     rule keeps (main_codes), as for the O*NET-SOC measures."""
@@ -342,11 +249,11 @@ def onet_task_rows(reference: Reference, codes: Codes, nem: Mapping[str, Sequenc
         by_soc.setdefault(onet[:7], {}).setdefault(onet, []).append(
             (task_id(ONET_TASKS, line, r["Task ID"]), task, r["Task Type"] or None)
         )
-    out: list[TaskRow] = []
-    for slug, (leaves, _) in sorted(codes.items()):
+    out: list[tuple[str, str, int, str | None, str, str | None, str | None, str | None]] = []
+    for slug, page in sorted(codes.items()):
         seen = set()
-        for code, _ in leaves:
-            for soc in detailed_codes(code, by_soc, nem)[0]:
+        for part in parts(page, by_soc, nem):
+            for soc in part.codes:
                 for onet in main_codes(by_soc[soc]):
                     for number, task, kind in by_soc[soc][onet]:
                         if (onet, number) in seen:
@@ -354,20 +261,26 @@ def onet_task_rows(reference: Reference, codes: Codes, nem: Mapping[str, Sequenc
                         seen.add((onet, number))
                         human, gpt4 = labels.get((onet, number), (None, None))
                         out.append((slug, onet, number, titles.get(onet), task, kind, human, gpt4))
-    return sorted(out)
+    columns = ("slug", "onet_soc_code", "task_id", "onet_title", "task", "task_type", "human_label", "gpt4_label")
+    return [dict(zip(columns, row)) for row in sorted(out)]
+
+
+def slugs_by_soc(codes: Mapping[str, Page], universe: Collection[str], nem: Mapping[str, Sequence[str]]) -> dict[str, set[str]]:
+    """{SOC code of a source: the occupations it reaches}, by rule 1."""
+    out: dict[str, set[str]] = {}
+    for slug, page in codes.items():
+        for part in parts(page, universe, nem):
+            for soc in part.codes:
+                out.setdefault(soc, set()).add(slug)
+    return out
 
 
 def related_rows(
-    reference: Reference, codes: Codes, nem: Mapping[str, Sequence[str]], titles: Collection[str]
-) -> list[tuple[str, str, str]]:
+    reference: Reference, codes: Mapping[str, Page], nem: Mapping[str, Sequence[str]], titles: Collection[str]
+) -> list[Row]:
     """O*NET's related-occupation pairs between two different OOH
     occupations, each pair at its closest tier."""
-    slugs_for: dict[str, set[str]] = {}
-    universe = {code[:7] for code in titles}
-    for slug, (leaves, _) in codes.items():
-        for code, _ in leaves:
-            for soc in detailed_codes(code, universe, nem)[0]:
-                slugs_for.setdefault(soc, set()).add(slug)
+    slugs_for = slugs_by_soc(codes, {code[:7] for code in titles}, nem)
     best: dict[tuple[str, str], str] = {}
     columns = ["O*NET-SOC Code", "Related O*NET-SOC Code", "Relatedness Tier"]
     for line, r in reference.rows(ONET_RELATED, columns):
@@ -379,21 +292,182 @@ def related_rows(
             for b in slugs_for.get(other[:7], ()):
                 if a != b and ((a, b) not in best or TIERS.index(tier) < TIERS.index(best[(a, b)])):
                     best[(a, b)] = tier
-    return sorted((a, b, tier) for (a, b), tier in best.items())
+    return [{"slug": a, "related_slug": b, "tier": tier} for (a, b), tier in sorted(best.items())]
 
 
-def spread_rows(values: Sequence[ValueRow], included: Container[str]) -> list[tuple[str, int, float, float, float, float]]:
+def spread_rows(values: Sequence[Row], included: Container[str]) -> list[Row]:
     """Per occupation, the median, lowest and highest percentile among the
     consensus measures, and the spread between the two extremes."""
     by_slug: dict[str, list[float]] = {}
-    for measure, slug, _, pct, *_ in values:
-        if measure in included:
-            by_slug.setdefault(slug, []).append(pct)
+    for row in values:
+        if row["measure"] in included:
+            by_slug.setdefault(row["slug"], []).append(row["percentile"])
     return [
-        (slug, len(p), round(statistics.median(p), 2), min(p), max(p), round(max(p) - min(p), 2))
+        {
+            "slug": slug,
+            "measures": len(p),
+            "median": round(statistics.median(p), 2),
+            "low": min(p),
+            "high": max(p),
+            "spread": round(max(p) - min(p), 2),
+        }
         for slug, p in sorted(by_slug.items())
         if len(p) >= CONSENSUS_MIN
     ]
+
+
+# The work itself: activities, titles, technology -----------------------------------
+
+
+def text_column(name: str, line: int, text: str, column: str) -> str:
+    """``text`` with its whitespace made single, or a one-line error where it is empty."""
+    found = " ".join(text.split())
+    if not found:
+        raise MeasureError(f"{name}: line {line}: {column} is empty")
+    return found
+
+
+def pattern_column(name: str, line: int, text: str, pattern: re.Pattern[str], column: str) -> str:
+    code = text.strip()
+    if not pattern.match(code):
+        raise MeasureError(f"{name}: line {line}: {column} {code[:40]!r} is not an O*NET {column}")
+    return code
+
+
+def activity_rows(reference: Reference) -> list[Row]:
+    """Every O*NET Detailed Work Activity with the Intermediate Work Activity
+    it belongs to: the table work_activities."""
+    groups = {}
+    for line, r in reference.rows(ONET_ACTIVITY_GROUPS, ["IWA ID", "IWA Title"]):
+        groups[pattern_column(ONET_ACTIVITY_GROUPS, line, r["IWA ID"], IWA_ID, "IWA ID")] = text_column(
+            ONET_ACTIVITY_GROUPS, line, r["IWA Title"], "IWA Title"
+        )
+    out = {}
+    for line, r in reference.rows(ONET_ACTIVITIES, ["Element ID", "IWA ID", "DWA ID", "DWA Title"]):
+        dwa = pattern_column(ONET_ACTIVITIES, line, r["DWA ID"], DWA_ID, "DWA ID")
+        iwa = pattern_column(ONET_ACTIVITIES, line, r["IWA ID"], IWA_ID, "IWA ID")
+        if iwa not in groups:
+            raise MeasureError(f"{ONET_ACTIVITIES}: line {line}: {dwa} belongs to {iwa}, which {ONET_ACTIVITY_GROUPS} lacks")
+        out[dwa] = {
+            "dwa_id": dwa,
+            "activity": text_column(ONET_ACTIVITIES, line, r["DWA Title"], "DWA Title"),
+            "iwa_id": iwa,
+            "iwa_title": groups[iwa],
+            "element_id": pattern_column(ONET_ACTIVITIES, line, r["Element ID"], ELEMENT_ID, "Element ID"),
+        }
+    return [out[d] for d in sorted(out)]
+
+
+def task_activity_rows(reference: Reference, tasks: Sequence[Row], activities: Collection[str]) -> list[Row]:
+    """The work activities of each occupation's tasks (the tasks table's
+    rows, so the same O*NET code rule): the table task_activities."""
+    links: dict[tuple[str, int], set[str]] = {}
+    for line, r in reference.rows(ONET_TASK_ACTIVITIES, ["O*NET-SOC Code", "Task ID", "DWA ID"]):
+        onet = code_column(reference, ONET_TASK_ACTIVITIES, line, r["O*NET-SOC Code"], "onet", "O*NET-SOC Code")
+        dwa = pattern_column(ONET_TASK_ACTIVITIES, line, r["DWA ID"], DWA_ID, "DWA ID")
+        if dwa not in activities:
+            raise MeasureError(f"{ONET_TASK_ACTIVITIES}: line {line}: {dwa} is not in {ONET_ACTIVITIES}")
+        links.setdefault((onet, task_id(ONET_TASK_ACTIVITIES, line, r["Task ID"])), set()).add(dwa)
+    return [
+        {"slug": t["slug"], "onet_soc_code": t["onet_soc_code"], "task_id": t["task_id"], "dwa_id": dwa}
+        for t in tasks
+        for dwa in sorted(links.get((t["onet_soc_code"], t["task_id"]), ()))
+    ]
+
+
+def occupation_activity_rows(tasks: Sequence[Row], task_activities: Sequence[Row]) -> list[Row]:
+    """Per occupation, each work activity its tasks carry, with how many of
+    its tasks carry it and what share of its tasks that is: the table
+    occupation_activities, most carried first."""
+    counts: dict[str, int] = {}
+    for t in tasks:
+        counts[t["slug"]] = counts.get(t["slug"], 0) + 1
+    carried: dict[tuple[str, str], int] = {}
+    for link in task_activities:
+        key = (link["slug"], link["dwa_id"])
+        carried[key] = carried.get(key, 0) + 1
+    return [
+        {"slug": slug, "dwa_id": dwa, "tasks": n, "share": round(n / counts[slug], 4)}
+        for (slug, dwa), n in sorted(carried.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1]))
+    ]
+
+
+def title_rows(
+    reference: Reference, codes: Mapping[str, Page], nem: Mapping[str, Sequence[str]], titles: Mapping[str, str]
+) -> list[Row]:
+    """The names of each occupation: the titles of the O*NET occupations
+    under the SOC codes it reaches, their alternate titles (and short forms)
+    and the titles workers reported, each title once per occupation (the
+    first kind in TITLE_KINDS, then the first O*NET code, keeps it). Every
+    O*NET code under a SOC code counts, not only its main one: a specialty's
+    names (Acute Care Nurses) are names of the occupation too."""
+    found: list[tuple[str, str, str]] = [(onet, "onet", title) for onet, title in titles.items()]
+    for line, r in reference.rows(ONET_ALTERNATE_TITLES, ["O*NET-SOC Code", "Alternate Title", "Short Title"]):
+        onet = code_column(reference, ONET_ALTERNATE_TITLES, line, r["O*NET-SOC Code"], "onet", "O*NET-SOC Code")
+        found.append((onet, "alternate", text_column(ONET_ALTERNATE_TITLES, line, r["Alternate Title"], "Alternate Title")))
+        short = " ".join(r["Short Title"].split())
+        if short and short != NO_SHORT_TITLE:
+            found.append((onet, "short", short))
+    for line, r in reference.rows(ONET_REPORTED_TITLES, ["O*NET-SOC Code", "Reported Job Title"]):
+        onet = code_column(reference, ONET_REPORTED_TITLES, line, r["O*NET-SOC Code"], "onet", "O*NET-SOC Code")
+        found.append((onet, "reported", text_column(ONET_REPORTED_TITLES, line, r["Reported Job Title"], "Reported Job Title")))
+    by_soc: dict[str, list[tuple[str, str, str]]] = {}
+    for onet, kind, title in found:
+        by_soc.setdefault(onet[:7], []).append((onet, kind, title))
+    out: list[Row] = []
+    for slug, socs in sorted(slugs_of(codes, by_soc, nem).items()):
+        named = sorted((TITLE_KINDS.index(kind), onet, title) for soc in socs for onet, kind, title in by_soc[soc])
+        seen = set()
+        for rank, onet, title in named:
+            if title.casefold() in seen:
+                continue
+            seen.add(title.casefold())
+            out.append({"slug": slug, "title": title, "kind": TITLE_KINDS[rank], "onet_soc_code": onet})
+    return out
+
+
+def slugs_of(codes: Mapping[str, Page], universe: Collection[str], nem: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """{slug: the SOC codes of a source that stand for its page's codes}, by rule 1."""
+    out = {}
+    for slug, page in codes.items():
+        socs = sorted({soc for part in parts(page, universe, nem) for soc in part.codes})
+        if socs:
+            out[slug] = socs
+    return out
+
+
+def technology_rows(reference: Reference, codes: Mapping[str, Page], nem: Mapping[str, Sequence[str]]) -> list[Row]:
+    """The software and technology each occupation uses, through the O*NET
+    codes the main O*NET code rule keeps (as for the tasks); an example named
+    under several of them once, flagged hot or in demand if any says so."""
+    by_soc: dict[str, dict[str, list[tuple[str, str, str, bool, bool]]]] = {}
+    columns = ["O*NET-SOC Code", "Example", "Commodity Code", "Commodity Title", "Hot Technology", "In Demand"]
+    for line, r in reference.rows(ONET_TECHNOLOGY, columns):
+        onet = code_column(reference, ONET_TECHNOLOGY, line, r["O*NET-SOC Code"], "onet", "O*NET-SOC Code")
+        flags = [r[c].strip() for c in columns[4:]]
+        if any(f not in ("Y", "N") for f in flags):
+            raise MeasureError(f"{ONET_TECHNOLOGY}: line {line}: Hot Technology and In Demand are Y or N")
+        by_soc.setdefault(onet[:7], {}).setdefault(onet, []).append(
+            (
+                text_column(ONET_TECHNOLOGY, line, r["Example"], "Example"),
+                pattern_column(ONET_TECHNOLOGY, line, r["Commodity Code"], COMMODITY, "Commodity Code"),
+                text_column(ONET_TECHNOLOGY, line, r["Commodity Title"], "Commodity Title"),
+                flags[0] == "Y",
+                flags[1] == "Y",
+            )
+        )
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for slug, socs in slugs_of(codes, by_soc, nem).items():
+        for soc in socs:
+            for onet in main_codes(by_soc[soc]):
+                for example, commodity, commodity_title, hot, in_demand in by_soc[soc][onet]:
+                    row = out.setdefault(
+                        (slug, commodity, example),
+                        {"slug": slug, "commodity_code": commodity, "commodity_title": commodity_title, "example": example},
+                    )
+                    row["hot"] = int(hot or bool(row.get("hot")))
+                    row["in_demand"] = int(in_demand or bool(row.get("in_demand")))
+    return [out[k] for k in sorted(out)]
 
 
 # The manifest ------------------------------------------------------------------
@@ -424,27 +498,42 @@ def inputs_record(db: sqlite_utils.Database, definitions_file: str | Path) -> li
 def stored_manifest(db: sqlite_utils.Database) -> dict[str, FileRecord]:
     if not db["measure_files"].exists():
         return {}
+    counted = "keys" in db["measure_files"].columns_dict
     return {
-        r[0]: FileRecord(r[0], r[1], r[2], r[3], bool(r[4]))
-        for r in db.execute("select file, sha256, bytes, rows, ends_with_newline from measure_files")
+        r["file"]: FileRecord(r["file"], r["sha256"], r["bytes"], r["rows"], bool(r["ends_with_newline"]), r.get("keys"))
+        for r in db.query(f"select file, sha256, bytes, rows, ends_with_newline{', keys' if counted else ''} from measure_files")
     }
 
 
-def check_against_manifest(read: Iterable[FileRecord], stored: Mapping[str, FileRecord]) -> None:
-    """Refuse a file that is shorter than the one loaded before (fewer rows),
-    or that now ends mid-line where that one ended with a line: a truncated
-    file. Raises MeasureError naming the first."""
+def check_against_manifest(read: Iterable[FileRecord], stored: Mapping[str, FileRecord], *, accept_shorter: bool = False) -> None:
+    """Refuse a file with fewer keys (codes, tasks, titles) than the one
+    loaded before, unless ``accept_shorter``: a truncated file, or one
+    padded back to its length with repeats of its own rows. Refuse, always,
+    a file that now ends mid-line where that one ended with a line: a file
+    cut inside a row or a value (0.0595 read as 0.0). Raises MeasureError
+    naming the first."""
     for record in read:
         before = stored.get(record.file)
         if before is None or before.sha256 == record.sha256:
             continue
-        if record.rows < before.rows:
+        if before.ends_with_newline and not record.ends_with_newline:
+            raise MeasureError(
+                f"{record.file} ends mid-line where the file loaded before did not: refused as cut short "
+                "(a value or a row may be cut; --accept-shorter does not load it)"
+            )
+        if accept_shorter:
+            continue
+        if before.keys is not None and record.keys is not None:
+            if record.keys < before.keys:
+                raise MeasureError(
+                    f"{record.file} has {record.keys:,} distinct keys where the file loaded before had {before.keys:,}: "
+                    "refused as truncated (--accept-shorter loads it)"
+                )
+        elif record.rows < before.rows:  # a manifest from before keys were counted
             raise MeasureError(
                 f"{record.file} has {record.rows:,} rows where the file loaded before had {before.rows:,}: "
                 "refused as truncated (--accept-shorter loads it)"
             )
-        if before.ends_with_newline and not record.ends_with_newline:
-            raise MeasureError(f"{record.file} ends mid-line where the file loaded before did not: refused as truncated")
 
 
 def up_to_date(db: sqlite_utils.Database, found: Definitions, definitions_file: str | Path) -> bool:
@@ -480,36 +569,62 @@ def run(
         if clash:
             raise MeasureError(f"measure {clash[0]} has the name of a criterion: rename one in measures.toml (nothing written)")
     source = Reference(folder)
-    codes = occupation_codes(db)
+    codes = pages(db)
     nem = nem_links(source)
     jobs = dict(db.execute("select slug, jobs from occupations").fetchall())
-    measure_table: list[tuple[Any, ...]] = []
-    values: list[ValueRow] = []
+    measure_table: list[Row] = []
+    values: list[Row] = []
     notes: list[str] = []  # said once everything is read and checked, so an error is the only line
     for measure in found.measures:
         row, rows = measure_rows(measure, source, codes, jobs, nem)
-        measure_table.append(tuple(row.values()))
+        measure_table.append(row)
         values += rows
         notes.append(f"{measure.name}: {row['occupations']} occupations, {row['jobs_share']:.1%} of jobs")
     tasks = onet_task_rows(source, codes, nem)
-    notes.append(f"tasks: {len(tasks):,} O*NET tasks of {len({t[0] for t in tasks})} occupations")
-    related = related_rows(source, codes, nem, onet_titles(source))
+    notes.append(f"tasks: {len(tasks):,} O*NET tasks of {len({t['slug'] for t in tasks})} occupations")
+    titles = onet_titles(source)
+    related = related_rows(source, codes, nem, titles)
     notes.append(f"related occupations: {len(related):,} O*NET pairs between OOH occupations")
+    activities = activity_rows(source)
+    task_activities = task_activity_rows(source, tasks, {a["dwa_id"] for a in activities})
+    occupation_activities = occupation_activity_rows(tasks, task_activities)
+    notes.append(
+        f"work activities: {len({a['dwa_id'] for a in occupation_activities}):,} of O*NET's {len(activities):,} "
+        f"carried by the tasks of {len({a['slug'] for a in occupation_activities})} occupations"
+    )
+    names = title_rows(source, codes, nem, titles)
+    notes.append(f"titles: {len(names):,} names of {len({n['slug'] for n in names})} occupations")
+    technology = technology_rows(source, codes, nem)
+    notes.append(f"technology: {len(technology):,} examples used in {len({t['slug'] for t in technology})} occupations")
     spread = spread_rows(values, {m.name for m in found.measures if m.consensus})
-    if not accept_shorter:
-        check_against_manifest(source.read.values(), stored_manifest(db))
+    check_against_manifest(source.read.values(), stored_manifest(db), accept_shorter=accept_shorter)
     manifest = sorted([*source.read.values(), *inputs_record(db, definitions_file)], key=lambda r: r.file)
     for note in notes:
         log(note)
     store.ensure(db)
     changed = {}
-    tables: dict[str, Sequence[Sequence[Any]]] = {
+    tables: dict[str, Sequence[Row]] = {
         "measures": measure_table,
         "measure_values": values,
         "measure_consensus": spread,
         "tasks": tasks,
         "onet_related": related,
-        "measure_files": [(r.file, r.sha256, r.bytes, r.rows, int(r.ends_with_newline)) for r in manifest],
+        "work_activities": activities,
+        "task_activities": task_activities,
+        "occupation_activities": occupation_activities,
+        "occupation_titles": names,
+        "occupation_technology": technology,
+        "measure_files": [
+            {
+                "file": r.file,
+                "sha256": r.sha256,
+                "bytes": r.bytes,
+                "rows": r.rows,
+                "ends_with_newline": int(r.ends_with_newline),
+                "keys": r.keys,
+            }
+            for r in manifest
+        ],
     }
     with db.atomic():
         for table, found_rows in tables.items():
@@ -526,6 +641,8 @@ def run_fetched(
     cache: str | Path = fetch.DEFAULT_CACHE,
     *,
     mirror: str | None = None,
+    base_url: str | None = None,
+    deadline: float = fetch.DEADLINE,
     log: Callable[[str], object] = lambda message: None,
     accept_shorter: bool = False,
 ) -> dict[str, bool]:
@@ -537,5 +654,5 @@ def run_fetched(
     if up_to_date(db, found, definitions_file):
         log("the pinned files are the ones loaded, from the same SOC codes and jobs: nothing to fetch")
         return {}
-    folder = fetch.fetch(found.files, cache, mirror=mirror, log=log)
+    folder = fetch.fetch(found.files, cache, mirror=mirror, base_url=base_url, deadline=deadline, log=log)
     return run(db, folder, definitions_file, log, accept_shorter=accept_shorter)

@@ -1,5 +1,5 @@
 """Reading the reference folder: every file streamed once, checked whole, and
-recorded (bytes, rows, SHA-256) for the manifest, so that nothing is written
+recorded (bytes, rows, keys, SHA-256) for the manifest, so that nothing is written
 from a file that is not what it should be.
 
 A file must be a regular file of UTF-8 text with no NUL byte, under
@@ -34,6 +34,7 @@ class FileRecord:
     bytes: int
     rows: int
     ends_with_newline: bool
+    keys: int | None = None  # distinct keys among the rows; None for a manifest written before keys were counted
 
 
 class Reference:
@@ -60,10 +61,14 @@ class Reference:
             )
         return path
 
-    def rows(self, name: str, columns: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    def rows(self, name: str, columns: Sequence[str], key: Sequence[str] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
         """(line, {column: text}) for each row of the CSV (or tab-separated
         .tsv or .txt) file ``name``, with only ``columns``, each of which the
-        header must have. The file's record is kept once the last row is read."""
+        header must have. The file's record is kept once the last row is read,
+        with how many distinct keys its rows have: the values of ``key`` (by
+        default every column read). A file padded with repeats of its own rows
+        has as many rows as before, but fewer keys."""
+        key_columns = list(key if key is not None else columns)
         path = self.path(name)
         delimiter = "," if path.suffix.lower() == ".csv" else "\t"
         digest = hashlib.sha256()
@@ -100,14 +105,16 @@ class Reference:
 
         reader = csv.reader(lines(), delimiter=delimiter)
         count = 0
+        keys: set[str] = set()  # each key's values joined by NUL, which no file read may hold
         try:
             header = next(reader, None)
             if not header:
                 raise MeasureError(f"{name} is empty: no header and no rows")
-            missing = [c for c in columns if c not in header]
+            missing = [c for c in [*columns, *key_columns] if c not in header]
             if missing:
                 raise MeasureError(f"{name}: no column {missing[0]!r} (columns: {', '.join(h for h in header if h)})"[:300])
             where = [header.index(c) for c in columns]
+            keyed = [header.index(c) for c in key_columns]
             for fields in reader:
                 if not fields:
                     continue  # a blank line
@@ -117,12 +124,13 @@ class Reference:
                         "an incomplete or broken row"
                     )
                 count += 1
+                keys.add("\0".join([fields[i].strip() for i in keyed]))
                 yield reader.line_num, {c: fields[i] for c, i in zip(columns, where)}
         except csv.Error as exc:
             raise MeasureError(f"{name}: line {reader.line_num}: {exc}") from None
         if not count:
             raise MeasureError(f"{name}: no rows")
-        self.read[name] = FileRecord(name, digest.hexdigest(), size, count, last == b"\n")
+        self.read[name] = FileRecord(name, digest.hexdigest(), size, count, last == b"\n", len(keys))
 
     def table(self, name: str, columns: Sequence[str]) -> list[dict[str, str]]:
         """Every row of ``name`` with only ``columns`` (for the small files)."""

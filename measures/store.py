@@ -74,9 +74,54 @@ CREATE TABLE IF NOT EXISTS measure_files (
     sha256 TEXT NOT NULL,
     bytes INTEGER NOT NULL,
     rows INTEGER NOT NULL,
-    ends_with_newline INTEGER NOT NULL
+    ends_with_newline INTEGER NOT NULL,
+    keys INTEGER
+);
+CREATE TABLE IF NOT EXISTS work_activities (
+    dwa_id TEXT PRIMARY KEY,
+    activity TEXT NOT NULL,
+    iwa_id TEXT NOT NULL,
+    iwa_title TEXT NOT NULL,
+    element_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS task_activities (
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    onet_soc_code TEXT NOT NULL,
+    task_id INTEGER NOT NULL,
+    dwa_id TEXT NOT NULL REFERENCES work_activities(dwa_id),
+    PRIMARY KEY (slug, onet_soc_code, task_id, dwa_id)
+);
+CREATE TABLE IF NOT EXISTS occupation_activities (
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    dwa_id TEXT NOT NULL REFERENCES work_activities(dwa_id),
+    tasks INTEGER NOT NULL,
+    share REAL NOT NULL,
+    PRIMARY KEY (slug, dwa_id)
+);
+CREATE TABLE IF NOT EXISTS occupation_titles (
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    onet_soc_code TEXT NOT NULL,
+    PRIMARY KEY (slug, title)
+);
+CREATE TABLE IF NOT EXISTS occupation_technology (
+    slug TEXT NOT NULL REFERENCES occupations(slug),
+    commodity_code TEXT NOT NULL,
+    commodity_title TEXT NOT NULL,
+    example TEXT NOT NULL,
+    hot INTEGER NOT NULL,
+    in_demand INTEGER NOT NULL,
+    PRIMARY KEY (slug, commodity_code, example)
 );
 CREATE INDEX IF NOT EXISTS measure_values_slug ON measure_values(slug);
+-- The moves between occupations and the labour space go from an activity to the occupations that carry it.
+CREATE INDEX IF NOT EXISTS task_activities_dwa ON task_activities(dwa_id);
+CREATE INDEX IF NOT EXISTS occupation_activities_dwa ON occupation_activities(dwa_id);
+CREATE INDEX IF NOT EXISTS work_activities_iwa ON work_activities(iwa_id);
+-- A search by everyday job names looks a title up whatever its case.
+CREATE INDEX IF NOT EXISTS occupation_titles_title ON occupation_titles(title COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS occupation_technology_commodity ON occupation_technology(commodity_code);
 """
 
 

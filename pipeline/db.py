@@ -39,8 +39,9 @@ def ensure_schema(db: sqlite_utils.Database, schema: str) -> list[str]:
     by an older version any column the schema has and it lacks. The schema is
     the one description of a stage's tables: a column is added to it, never
     to a list of migrations beside it. Returns the columns added
-    (``table.column``)."""
-    db.executescript(schema)
+    (``table.column``). The columns are added before the indexes and views
+    are made, which may name them."""
+    db.executescript(_tables_only(schema))
     # SQLite reads the schema for us: each column's type, NOT NULL and default.
     model = sqlite3.connect(":memory:")
     try:
@@ -61,6 +62,7 @@ def ensure_schema(db: sqlite_utils.Database, schema: str) -> list[str]:
                 added.append(f"{table}.{name}")
     finally:
         model.close()
+    db.executescript(schema)
     return added
 
 
@@ -72,20 +74,61 @@ def _tables_only(schema: str) -> str:
     return ";\n".join(s for s in statements if s.upper().startswith("CREATE TABLE")) + ";"
 
 
-def replace_table(db: sqlite_utils.Database, table: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> bool:
-    """Make ``table`` hold exactly ``rows`` (in order); write nothing when it
-    already does, so a rerun that changes nothing leaves data.db byte for
-    byte. Returns True when it wrote. A row given as a mapping is written by
-    column name, so a column a migration appended still gets its value."""
-    rows = list(rows)
-    columns = [r[1] for r in db.execute(f"PRAGMA table_info([{table}])")]
-    named = [tuple(r.get(c) for c in columns) if isinstance(r, Mapping) else tuple(r) for r in rows]
-    stored = [tuple(r) for r in db.execute(f"select * from [{table}] order by rowid")]
-    if stored == named:
+# A row as every stage writes it: column name to value. Never a tuple whose
+# places stand for columns: a table made by an older version gains its new
+# columns at the end (ensure_schema), so places differ between databases.
+Row = Mapping[str, Any]
+
+
+def schema_columns(schema: str) -> dict[str, list[str]]:
+    """{table: its columns, in the order ``schema`` declares them}: for a
+    stage whose row builders list values in that order, to name them."""
+    model = sqlite3.connect(":memory:")
+    try:
+        model.executescript(_tables_only(schema))
+        tables = [r[0] for r in model.execute("select name from sqlite_master where type = 'table'")]
+        return {table: [r[1] for r in model.execute(f"PRAGMA table_info([{table}])")] for table in tables}
+    finally:
+        model.close()
+
+
+def named(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    """``rows`` of values in the order of ``columns``, as mappings."""
+    out = []
+    for row in rows:
+        if len(row) != len(columns):
+            raise ValueError(f"a row of {len(row)} values for {len(columns)} columns ({', '.join(columns)})")
+        out.append(dict(zip(columns, row)))
+    return out
+
+
+def replace_table(db: sqlite_utils.Database, table: str, rows: Iterable[Row]) -> bool:
+    """Make ``table`` hold exactly ``rows`` (in order), each a mapping of
+    column to value, written by column name; write nothing when it already
+    does, so a rerun that changes nothing leaves data.db byte for byte.
+    Every row names the same columns; a column no row names is left at its
+    default and not compared. Returns True when it wrote."""
+    found = list(rows)
+    have = [r[1] for r in db.execute(f"PRAGMA table_info([{table}])")]
+    if not have:
+        raise ValueError(f"data.db has no table {table}")
+    columns = list(found[0]) if found else have
+    unknown = [c for c in columns if c not in have]
+    if unknown:
+        raise ValueError(f"{table} has no column {unknown[0]}")
+    wanted = set(columns)
+    values = []
+    for row in found:
+        if set(row) != wanted:
+            raise ValueError(f"every row written to {table} names the same columns ({', '.join(columns)})")
+        values.append(tuple(row[c] for c in columns))
+    names = ", ".join(f"[{c}]" for c in columns)
+    stored = [tuple(r) for r in db.execute(f"select {names} from [{table}] order by rowid")]
+    if stored == values:
         return False
     db.execute(f"delete from [{table}]")
-    if named:
-        db.conn.executemany(f"insert into [{table}] values ({', '.join('?' * len(named[0]))})", named)
+    if values:
+        db.conn.executemany(f"insert into [{table}] ({names}) values ({', '.join('?' * len(columns))})", values)
     return True
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import sqlite_utils
 
+from pipeline import soc
+
 from . import store
 from .criteria import Criterion
 
@@ -72,31 +74,16 @@ def parse_scores(
 
 
 def by_soc(db: sqlite_utils.Database, scores: Mapping[str, tuple[float, str | None]]) -> dict[str, tuple[float, None]]:
-    """Average SOC-level scores into occupations, weighted by employment.
-
-    Where both a SOC code and its more detailed codes have scores, only the
-    detailed ones count, so nothing is counted twice."""
+    """SOC-level scores carried to occupations by the one SOC join every
+    stage uses (pipeline/soc.py): weighted by employment, the most detailed
+    codes that have scores counting, never a code and its own detailed codes
+    both."""
+    values = {code: (float(score), False) for code, (score, _) in scores.items()}
     result: dict[str, tuple[float, None]] = {}
-    by_slug: dict[str, list[dict[str, Any]]] = {}
-    for row in db.query("select slug, row, soc_code, level, employment_base from projections order by slug, row"):
-        by_slug.setdefault(row["slug"], []).append(row)
-    for slug, rows in by_slug.items():
-        picked = []
-        for i, row in enumerate(rows):
-            if row["soc_code"] not in scores:
-                continue
-            descendants = []
-            for later in rows[i + 1 :]:
-                if later["level"] <= row["level"]:
-                    break
-                descendants.append(later)
-            if any(d["soc_code"] in scores for d in descendants):
-                continue
-            picked.append(row)
-        weight = sum(r["employment_base"] or 0 for r in picked)
-        if picked and weight:
-            mean = sum(scores[r["soc_code"]][0] * (r["employment_base"] or 0) for r in picked) / weight
-            result[slug] = (round(mean, 2), None)
+    for slug, page in soc.pages(db).items():
+        found = soc.reach(page, values, {})
+        if found is not None:
+            result[slug] = (round(found.value, 2), None)
     return result
 
 

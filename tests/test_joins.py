@@ -9,6 +9,7 @@ import pytest
 from databases import pages_only
 
 from measures import load
+from pipeline import soc
 
 REFERENCE = Path(__file__).resolve().parent / "fixtures" / "reference"
 DEFINITIONS = REFERENCE / "measures.toml"
@@ -71,9 +72,9 @@ def test_tasks_take_the_main_onet_code_as_beta_does(db):
 
 
 def test_the_rules_are_written_once():
-    assert load.main_codes(["11-1011.03", "11-1011.00"]) == ["11-1011.00"]
-    assert load.main_codes(["43-9021.02", "43-9021.01"]) == ["43-9021.01", "43-9021.02"]
+    assert soc.main_codes(["11-1011.03", "11-1011.00"]) == ["11-1011.00"]
+    assert soc.main_codes(["43-9021.02", "43-9021.01"]) == ["43-9021.01", "43-9021.02"]
     universe = {"13-1020", "13-1022", "17-3011", "17-3012", "25-9042"}
-    assert load.detailed_codes("13-1020", universe, {}) == (["13-1020"], "detailed")
-    assert load.detailed_codes("17-3010", universe, {}) == (["17-3011", "17-3012"], "broad")
-    assert load.detailed_codes("25-9045", universe, {"25-9045": ["25-9042", "25-9043"]}) == (["25-9042"], "nem")
+    assert soc.detailed_codes("13-1020", universe, {}) == (["13-1020"], "detailed")
+    assert soc.detailed_codes("17-3010", universe, {}) == (["17-3011", "17-3012"], "broad")
+    assert soc.detailed_codes("25-9045", universe, {"25-9045": ["25-9042", "25-9043"]}) == (["25-9042"], "nem")

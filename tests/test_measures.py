@@ -117,6 +117,67 @@ def test_related_pairs_join_ooh_occupations_at_their_closest_tier(db):
     assert rows == [("broad-only", "detailed-one", "Primary-Long"), ("two-codes", "detailed-one", "Primary-Short")]
 
 
+def test_work_activities_come_through_the_tasks(db):
+    load.run(db, REFERENCE, DEFINITIONS)
+    by_slug = {}
+    for r in db.query("select * from occupation_activities"):
+        by_slug.setdefault(r["slug"], []).append((r["dwa_id"], r["tasks"], r["share"]))
+    # Three tasks: two carry "Write computer code", one "Meet clients"; most carried first.
+    assert by_slug["two-codes"] == [("4.A.3.b.1.I01.D01", 2, pytest.approx(2 / 3, abs=1e-4)), ("4.A.4.a.1.I01.D01", 1, 0.3333)]
+    # 11-1011.03's task 7 is not the occupation's (its .00 code stands for it): its link does not count.
+    assert by_slug["detailed-one"] == [("4.A.2.b.1.I01.D01", 1, 1.0)]
+    assert set(by_slug) == {"detailed-one", "two-codes", "broad-only"}
+    links = {tuple(r) for r in db.execute("select slug, onet_soc_code, task_id, dwa_id from task_activities")}
+    assert ("detailed-one", "11-1011.03", 7, "4.A.2.b.1.I01.D01") not in links
+    assert {link[:3] for link in links} <= {tuple(r) for r in db.execute("select slug, onet_soc_code, task_id from tasks")}
+    activity = db["work_activities"].get("4.A.3.b.1.I01.D02")
+    assert (activity["activity"], activity["iwa_title"], activity["element_id"]) == ("Draw plans.", "Use computers.", "4.A.3.b.1")
+
+
+def test_titles_reach_occupations_once_each_with_their_kind(db):
+    load.run(db, REFERENCE, DEFINITIONS)
+    titles = {}
+    for r in db.query("select * from occupation_titles"):
+        titles.setdefault(r["slug"], {})[r["title"]] = (r["kind"], r["onet_soc_code"])
+    assert titles["detailed-one"] == {
+        "Chief Executives": ("onet", "11-1011.00"),
+        "CEO (Chief Executive Officer)": ("reported", "11-1011.00"),
+        "Agency Owner": ("alternate", "11-1011.00"),
+        "Chief Executive Officer": ("alternate", "11-1011.00"),
+        "CEO": ("short", "11-1011.00"),
+        # A specialty's names are names of the occupation too.
+        "Chief Sustainability Officer": ("alternate", "11-1011.03"),
+        "CSO": ("short", "11-1011.03"),
+    }
+    # "programmer" (reported), "Programmer" (alternate, under two codes): once, as workers report it.
+    assert titles["two-codes"] == {
+        "Software Developers": ("onet", "15-1252.00"),
+        "Software Testers": ("onet", "15-1253.00"),
+        "programmer": ("reported", "15-1252.00"),
+        "Software Engineer": ("reported", "15-1252.00"),
+        "QA Tester": ("alternate", "15-1253.00"),
+    }
+    assert titles["broad-only"] == {
+        "Architectural Drafters": ("onet", "17-3011.00"),
+        "Architectural Drafter": ("alternate", "17-3011.01"),
+    }
+    assert titles["nem-code"] == {"Teaching Assistants A": ("onet", "25-9042.00"), "Teacher Aide": ("reported", "25-9042.00")}
+    assert set(titles) == {"detailed-one", "two-codes", "broad-only", "nem-code"}
+
+
+def test_technology_follows_the_main_onet_code_and_keeps_any_flag(db):
+    load.run(db, REFERENCE, DEFINITIONS)
+    rows = {
+        (r["slug"], r["example"]): (r["commodity_code"], r["hot"], r["in_demand"])
+        for r in db.query("select * from occupation_technology")
+    }
+    assert rows == {
+        ("detailed-one", "Microsoft Excel"): ("43232110", 1, 0),  # not 11-1011.03's carbon accounting software
+        ("two-codes", "Python"): ("43232405", 1, 1),  # in demand under 15-1252.00, not 15-1253.00
+        ("two-codes", "Selenium"): ("43232107", 0, 0),
+    }
+
+
 def test_consensus_needs_three_headline_measures(db):
     load.run(db, REFERENCE, DEFINITIONS)
     consensus = {r["slug"]: r for r in db.query("select * from measure_consensus")}
@@ -128,7 +189,7 @@ def test_consensus_needs_three_headline_measures(db):
 def test_a_second_run_writes_nothing(tmp_path):
     db = make_db(tmp_path / "data.db")
     first = load.run(db, REFERENCE, DEFINITIONS)
-    assert all(first[t] for t in ("measures", "measure_values", "tasks", "onet_related"))
+    assert all(first[t] for t in ("measures", "measure_values", "tasks", "onet_related", "occupation_titles", "task_activities"))
     db.conn.close()
     before = hashlib.sha256((tmp_path / "data.db").read_bytes()).hexdigest()
     db = sqlite_utils.Database(tmp_path / "data.db")
@@ -271,6 +332,30 @@ def test_committed_measures_reach_the_occupations_with_their_credits():
     assert db.execute("select count(*) from tasks where human_label is not null").fetchone()[0] > 12000
 
 
+def test_committed_work_tables_agree_with_one_another():
+    """The committed activities, titles and technology, checked against the
+    tables they come from."""
+    db = sqlite_utils.Database(ROOT / "data.db")
+    with_tasks = {r[0] for r in db.execute("select distinct slug from tasks")}
+    assert {r[0] for r in db.execute("select distinct slug from occupation_titles")} >= with_tasks
+    assert {r[0] for r in db.execute("select distinct slug from occupation_activities")} <= with_tasks
+    carried = db.execute(
+        "select slug, dwa_id, count(*) from task_activities group by slug, dwa_id order by slug, dwa_id"
+    ).fetchall()
+    assert carried == db.execute("select slug, dwa_id, tasks from occupation_activities order by slug, dwa_id").fetchall()
+    # Every link is a task of the occupation, every activity one O*NET names.
+    assert not db.execute(
+        "select 1 from task_activities a left join tasks t using (slug, onet_soc_code, task_id) where t.task is null"
+    ).fetchall()
+    assert not db.execute(
+        "select 1 from occupation_activities a left join work_activities w using (dwa_id) where w.activity is null"
+    ).fetchall()
+    # Each title once per occupation, whatever its case.
+    assert not db.execute("select slug from occupation_titles group by slug, lower(title) having count(*) > 1").fetchall()
+    kinds = {r[0] for r in db.execute("select distinct kind from occupation_titles")}
+    assert kinds == set(load.TITLE_KINDS)
+
+
 def test_karpathy_scores_track_gpt4_beta_as_published():
     db = sqlite_utils.Database(ROOT / "data.db")
     n, rho, low, high = db.execute(
@@ -286,3 +371,22 @@ def test_loading_the_shared_reference_again_changes_nothing(committed_copy):
     assert "nothing changed" in result.output
     with sqlite3.connect(committed_copy) as conn:
         assert conn.execute("select count(*) from measure_values where measure = 'eloundou_gpt4'").fetchone()[0] == 341
+
+
+def test_a_measures_table_an_older_version_made_gets_each_value_in_its_column(tmp_path):
+    """An older data.db whose measures table lacks a column in the middle
+    (year): the migration appends it, and every value still lands in the
+    column it belongs to, as in a fresh data.db."""
+    from measures import store
+    from pipeline.db import schema_columns
+
+    fresh = make_db(tmp_path / "fresh.db")
+    load.run(fresh, REFERENCE, DEFINITIONS)
+    old = make_db(tmp_path / "old.db")
+    columns = [c for c in schema_columns(store.SCHEMA)["measures"] if c != "year"]
+    old.execute(f"CREATE TABLE measures ({', '.join(columns)})")
+    load.run(old, REFERENCE, DEFINITIONS)
+    assert [c.name for c in old["measures"].columns][-1] == "year"
+    query = "select * from measures order by name"
+    assert list(old.query(query)) == list(fresh.query(query))
+    assert old.execute("select year, licence from measures where name = 'fixture_soc'").fetchone() == (2024, "CC0")

@@ -78,7 +78,9 @@ def test_a_truncated_measure_file_is_refused(setup):
     reference, definitions, db_path = setup
     before = digest(db_path)
     cut(reference / "measures" / "soc2018.csv", 5)
-    refused(measures(reference, definitions, db_path), "measures/soc2018.csv has 4 rows where the file loaded before had 13")
+    refused(
+        measures(reference, definitions, db_path), "measures/soc2018.csv has 4 distinct keys where the file loaded before had 13"
+    )
     assert digest(db_path) == before
 
 
@@ -87,8 +89,45 @@ def test_a_truncated_task_file_is_refused_and_no_task_is_dropped(setup):
     before = digest(db_path)
     cut(reference / "onet-29.1" / "task_statements.txt", 4)
     refused(
-        measures(reference, definitions, db_path), "onet-29.1/task_statements.txt has 3 rows where the file loaded before had 9"
+        measures(reference, definitions, db_path),
+        "onet-29.1/task_statements.txt has 3 distinct keys where the file loaded before had 9",
     )
+    assert digest(db_path) == before
+
+
+def test_a_file_padded_back_with_repeats_of_its_rows_is_refused(setup):
+    """Half a file, padded to its old row count with repeats of its own
+    rows: as many rows as before, fewer codes. Loaded only when told."""
+    reference, definitions, db_path = setup
+    before = digest(db_path)
+    path = reference / "measures" / "soc2018.csv"
+    header, *rows = path.read_bytes().splitlines(keepends=True)
+    half = rows[: len(rows) // 2]
+    path.write_bytes(header + b"".join((half * 3)[: len(rows)]))
+    refused(
+        measures(reference, definitions, db_path),
+        f"measures/soc2018.csv has {len(half)} distinct keys where the file loaded before had {len(rows)}",
+    )
+    assert digest(db_path) == before
+    result = CliRunner().invoke(
+        cli, ["--reference", str(reference), "--definitions", str(definitions), "--db", str(db_path), "--accept-shorter"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sqlite_utils.Database(db_path)["measure_files"].get("measures/soc2018.csv")["keys"] == len(half)
+
+
+def test_accept_shorter_never_loads_a_file_cut_inside_a_value(setup):
+    """A value cut short on the last line (0.0595 read as 0.0, as when a
+    download breaks off): refused even with --accept-shorter, which is for
+    files with fewer codes, not for cut ones."""
+    reference, definitions, db_path = setup
+    before = digest(db_path)
+    path = reference / "measures" / "soc2018.csv"
+    path.write_bytes(path.read_bytes().rstrip(b"\n")[:-1])  # 0.1 -> 0. on the last line, and no newline
+    result = CliRunner().invoke(
+        cli, ["--reference", str(reference), "--definitions", str(definitions), "--db", str(db_path), "--accept-shorter"]
+    )
+    refused(result, "measures/soc2018.csv ends mid-line")
     assert digest(db_path) == before
 
 
@@ -219,4 +258,31 @@ def test_a_task_id_that_is_not_a_whole_number_is_refused(setup):
     refused(
         measures(reference, definitions, db_path), "gpts-are-gpts/full_labelset.tsv: line 2: task id '2.5' is not a whole number"
     )
+    assert digest(db_path) == before
+
+
+@pytest.mark.parametrize(
+    "name, change, message",
+    [
+        ("onet-29.1/tasks_to_dwas.txt", ("4.A.3.b.1.I01.D02", "=HYPERLINK(1)"), "DWA ID '=HYPERLINK(1)' is not an O*NET DWA ID"),
+        (
+            "onet-29.1/tasks_to_dwas.txt",
+            ("4.A.3.b.1.I01.D02", "4.A.3.b.1.I01.D99"),
+            "4.A.3.b.1.I01.D99 is not in onet-29.1/dwa_reference.txt",
+        ),
+        ("onet-29.1/dwa_reference.txt", ("\t4.A.4.a.1.I01\t", "\t4.A.4.a.1.I07\t"), "which onet-29.1/iwa_reference.txt lacks"),
+        ("onet-29.1/technology_skills.txt", ("\tY\tY", "\tyes\tY"), "Hot Technology and In Demand are Y or N"),
+        ("onet-29.1/technology_skills.txt", ("43232405", "4323240"), "Commodity Code '4323240' is not an O*NET Commodity Code"),
+        ("onet-29.1/alternate_titles.txt", ("Agency Owner", " "), "line 3: Alternate Title is empty"),
+        ("onet-29.1/sample_of_reported_titles.txt", ("Reported Job Title", "Title"), "no column 'Reported Job Title'"),
+    ],
+)
+def test_broken_onet_work_files_are_refused_in_one_line(setup, name, change, message):
+    reference, definitions, db_path = setup
+    before = digest(db_path)
+    path = reference / name
+    text = path.read_bytes().decode()
+    assert change[0] in text
+    path.write_bytes(text.replace(*change, 1).encode())
+    refused(measures(reference, definitions, db_path), message)
     assert digest(db_path) == before

@@ -20,7 +20,7 @@ from .downloads import downloads, measure_download
 from .load import load
 from .pages import LABEL_TEXT, detail_data, evidence_page_data, histogram, home_data, occupation_evidence, similar_occupations
 from .predraw import first_view
-from .preview import INK, MUTED, home_preview, occupation_preview, small_map
+from .preview import INK, MUTED, home_preview, need_freetype, occupation_preview, small_map
 from .render import D3_MODULES, environment, home_assets
 
 # Written into every built site; only a folder holding it is ever replaced.
@@ -55,6 +55,7 @@ def build(
     missing = [m for m in D3_MODULES if not (ROOT / "node_modules" / m / "dist" / f"{m}.min.js").is_file()]
     if missing:
         raise BuildError(f"D3 is not installed ({', '.join(missing)} missing): run npm ci first")
+    need_freetype()
     out = Path(out)
     tmp = out.with_name(out.name + ".tmp")
     for folder in (out, tmp):

@@ -55,7 +55,14 @@ def main(db_path: str, out: str, base_path: str, site_url: str | None, smoke: bo
 
         python build.py --base-path /worklens/ --serve
     """
-    count = build(db_path, out, base_path, site_url, log=lambda line: click.echo(line, err=True))
+    if port is not None and not 1 <= port <= 65535:
+        raise BuildError(f"--serve takes a port from 1 to 65535 (got {port})")
+    try:
+        count = build(db_path, out, base_path, site_url, log=lambda line: click.echo(line, err=True))
+    except OSError as exc:
+        raise BuildError(
+            f"could not write the site to {out}: {exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+        ) from None
     click.echo(f"built {count} files in {out}")
     if smoke:
         problems = check(out, base_path)

@@ -5,12 +5,21 @@ parses every JSON file; the output folder is swapped so an interruption
 leaves the old site or the new; every mistake in --out, --serve, --db or
 --base-path is one line. Real SQLite files, the real build, real Pillow."""
 
+import hashlib
+import socket
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from conftest import ROOT
 from PIL import Image, ImageDraw, ImageFont
 
+import build
+from compare.cli import cli as compare_cli
+from website import write
 from website.preview import wrap
 
 # Previews -------------------------------------------------------------------------
@@ -75,3 +84,181 @@ def test_pillow_without_freetype_is_one_line(small_copy, tmp_path):
         "install Pillow from its wheel (pip install --force-reinstall pillow)",
     )
     assert not (tmp_path / "site").exists()
+
+
+# Arguments --------------------------------------------------------------------------
+
+
+def run_build(db, out, *args):
+    return CliRunner().invoke(build.main, ["--db", str(db), "--out", str(out), *args])
+
+
+def one_line(result):
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def test_out_serve_and_base_path_mistakes_are_one_line_each(small_copy, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    site = tmp_path / "site"
+    assert run_build(small_copy, site).exit_code == 0
+    before = digest(site)
+    link = tmp_path / "link"
+    link.symlink_to(site)
+    said = {
+        ("--out", "/"): "Error: --out / is not a folder the build can replace; name a folder of its own, such as _site",
+        ("--out", str(tmp_path)): f"Error: --out {tmp_path} holds the database it is built from; choose another folder",
+        ("--out", str(link)): f"Error: {link} is a symbolic link; give the folder itself as --out, or another",
+        (
+            "--out",
+            str(notes / "site"),
+        ): f"Error: could not write the site to {notes / 'site'}: Not a directory ({notes}/site.tmp)",
+        ("--serve", "99999"): "Error: --serve takes a port from 1 to 65535 (got 99999)",
+        ("--serve", "0"): "Error: --serve takes a port from 1 to 65535 (got 0)",
+        ("--base-path", "//evil.example/"): "Error: --base-path must be a path on the site's own host, such as /worklens/: "
+        "letters, digits, '.', '_', '~' and '-' between single slashes (got '//evil.example/')",
+        ("--base-path", "/a/../"): "Error: --base-path must be a path on the site's own host, such as /worklens/: "
+        "letters, digits, '.', '_', '~' and '-' between single slashes (got '/a/../')",
+    }
+    for (option, value), line in said.items():
+        args = ["--db", str(small_copy), "--out", value] if option == "--out" else ["--db", str(small_copy), "--out", str(site)]
+        if option != "--out":
+            args += [option, value]
+        result = CliRunner().invoke(build.main, args)
+        assert (result.exit_code, one_line(result)) == (1, line), (option, value)
+    assert digest(site) == before and notes.read_text() == "mine"
+
+
+def writable(folder):
+    try:
+        (folder / "probe").mkdir()
+    except OSError:
+        return False
+    (folder / "probe").rmdir()
+    return True
+
+
+def test_an_out_folder_that_cannot_be_written_is_one_line(small_copy, tmp_path):
+    parent = tmp_path / "read-only"
+    parent.mkdir()
+    parent.chmod(0o555)
+    if writable(parent):  # root writes anywhere: a folder of the kernel's instead, where it refuses
+        parent = Path("/sys")
+        if not parent.is_dir() or writable(parent):
+            pytest.skip("no folder here that this user cannot write")
+    result = run_build(small_copy, parent / "site")
+    assert result.exit_code == 1
+    assert one_line(result).startswith(f"Error: could not write the site to {parent / 'site'}: ")
+
+
+def test_a_port_in_use_is_one_line(small_copy, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_build(small_copy, tmp_path / "site", "--serve", str(port))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == f"Error: cannot serve on 127.0.0.1:{port}: Address already in use"
+
+
+# The database ---------------------------------------------------------------------
+
+
+def test_a_file_that_is_no_database_is_one_line(small_copy, tmp_path):
+    text = tmp_path / "notes.db"
+    text.write_text("not a database\n" * 100)
+    truncated = tmp_path / "truncated.db"
+    truncated.write_bytes(small_copy.read_bytes()[: small_copy.stat().st_size // 3])
+    for path, problem in ((text, "file is not a database"), (truncated, "database disk image is malformed")):
+        result = run_build(path, tmp_path / "site")
+        assert (result.exit_code, one_line(result)) == (1, f"Error: {path} cannot be read as a worklens database: {problem}")
+
+
+def older(path):
+    """``path`` as a version before runs had labels, levels, scales or sources' addresses left it."""
+    with sqlite3.connect(path) as conn:
+        for column in ("label", "source_url", "level", "scale", "sample"):
+            conn.execute(f"alter table runs drop column {column}")
+    return path
+
+
+def test_an_older_database_is_refused_with_one_line_by_the_build_and_compare(small_copy, tmp_path):
+    path = older(small_copy)
+    result = run_build(path, tmp_path / "site")
+    assert result.exit_code == 1
+    assert one_line(result).startswith(f"Error: {path} holds what this version of the site cannot read (KeyError: ")
+    compared = CliRunner().invoke(compare_cli, ["--db", str(path)])
+    assert (compared.exit_code, one_line(compared)) == (
+        1,
+        f"Error: {path} holds a table of an older version (OperationalError: no such column: level): "
+        "run the stage that writes it (python -m score, measures or space) again, then python -m compare",
+    )
+
+
+# The output folder swapped -------------------------------------------------------------
+
+
+def digest(folder):
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def a_site(out, files):
+    """A site as the build writes one, ready to swap in: ``files`` (name: text) in its own marked folder."""
+    tmp = write.make_room(out)
+    for name, text in files.items():
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / name).write_text(text)
+    return tmp
+
+
+class Interrupt:
+    """Ctrl-C after ``after`` lines of the build's own code have run (in a
+    loop over files, between any two of them)."""
+
+    def __init__(self, after):
+        self.left = after
+
+    def __call__(self, frame, event, arg):
+        if frame.f_code.co_filename != write.__file__:
+            return None
+        if event == "line":
+            self.left -= 1
+            if self.left == 0:
+                raise KeyboardInterrupt
+        return self
+
+
+def test_a_build_interrupted_while_swapping_leaves_the_old_site_or_the_new(tmp_path):
+    out = tmp_path / "site"
+    old = {f"occupations/{i}.html": f"old {i}" for i in range(30)} | {"index.html": "old"}
+    new = {f"occupations/{i}.html": f"new {i}" for i in range(40)} | {"index.html": "new"}
+    write.swap_in(a_site(out, old), out)
+    expected = [digest(out)]
+    write.swap_in(a_site(out, new), out)
+    expected.append(digest(out))
+    moment = 0
+    while True:
+        moment += 1
+        write.swap_in(a_site(out, old), out)  # a clean start from the old site, whatever the last round left
+        assert digest(out) == expected[0]
+        tmp = a_site(out, new)
+        sys.settrace(Interrupt(moment))
+        try:
+            write.swap_in(tmp, out)
+            interrupted = False
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            sys.settrace(None)
+        assert digest(out) in expected, f"interrupted after {moment} lines: neither site"
+        if not interrupted:
+            break
+    assert moment > 20  # every moment of a swap was tried
+    # And the next build clears what the interrupted one left.
+    write.swap_in(a_site(out, new), out)
+    assert digest(out) == expected[1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -17,12 +17,13 @@ from website.write import build
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="Database to read.")
+# Plain text, checked by the build, so that each mistake is one line rather than click's usage message.
+@click.option("--db", "db_path", default="data.db", show_default=True, metavar="FILE", help="Database to read.")
 @click.option(
     "--out",
     default="_site",
     show_default=True,
-    type=click.Path(file_okay=False),
+    metavar="DIRECTORY",
     help="Folder to write the site to: replaced if an earlier build made it, refused if it holds anything else.",
 )
 @click.option(

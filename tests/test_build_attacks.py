@@ -6,6 +6,8 @@ leaves the old site or the new; every mistake in --out, --serve, --db or
 --base-path is one line. Real SQLite files, the real build, real Pillow."""
 
 import hashlib
+import json
+import re
 import socket
 import sqlite3
 import subprocess
@@ -20,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 import build
 from compare.cli import cli as compare_cli
 from website import write
+from website.check import check
 from website.preview import wrap
 
 # Previews -------------------------------------------------------------------------
@@ -99,7 +102,7 @@ def one_line(result):
     return lines[0]
 
 
-def test_out_serve_and_base_path_mistakes_are_one_line_each(small_copy, tmp_path):
+def test_out_db_serve_and_base_path_mistakes_are_one_line_each(small_copy, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("mine")
     site = tmp_path / "site"
@@ -115,6 +118,11 @@ def test_out_serve_and_base_path_mistakes_are_one_line_each(small_copy, tmp_path
             "--out",
             str(notes / "site"),
         ): f"Error: could not write the site to {notes / 'site'}: Not a directory ({notes}/site.tmp)",
+        ("--out", str(notes)): f"Error: {notes} is a file, not a folder; choose another --out",
+        (
+            "--db",
+            str(tmp_path),
+        ): f"Error: --db {tmp_path} is a folder; give the database file in it, such as {tmp_path / 'data.db'}",
         ("--serve", "99999"): "Error: --serve takes a port from 1 to 65535 (got 99999)",
         ("--serve", "0"): "Error: --serve takes a port from 1 to 65535 (got 0)",
         ("--base-path", "//evil.example/"): "Error: --base-path must be a path on the site's own host, such as /worklens/: "
@@ -123,9 +131,8 @@ def test_out_serve_and_base_path_mistakes_are_one_line_each(small_copy, tmp_path
         "letters, digits, '.', '_', '~' and '-' between single slashes (got '/a/../')",
     }
     for (option, value), line in said.items():
-        args = ["--db", str(small_copy), "--out", value] if option == "--out" else ["--db", str(small_copy), "--out", str(site)]
-        if option != "--out":
-            args += [option, value]
+        args = {"--db": str(small_copy), "--out": str(site), option: value}
+        args = [part for pair in args.items() for part in pair]
         result = CliRunner().invoke(build.main, args)
         assert (result.exit_code, one_line(result)) == (1, line), (option, value)
     assert digest(site) == before and notes.read_text() == "mine"
@@ -262,3 +269,112 @@ def test_a_build_interrupted_while_swapping_leaves_the_old_site_or_the_new(tmp_p
     write.swap_in(a_site(out, new), out)
     assert digest(out) == expected[1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+# Values checked before they are drawn, written or serialised ---------------------------
+
+
+def tamper(path, *statements):
+    with sqlite3.connect(path) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    return path
+
+
+def built_text(out):
+    """Every page and data file the build wrote (not the database copy, not the pictures)."""
+    return {str(p.relative_to(out)): p.read_text() for p in out.rglob("*") if p.suffix in (".html", ".json", ".csv", ".js")}
+
+
+def built_with(small_copy, tmp_path, *statements):
+    tamper(small_copy, *statements)
+    result = run_build(small_copy, tmp_path / "site", "--check")
+    assert result.exit_code == 0, result.output
+    return result.output, built_text(tmp_path / "site")
+
+
+def test_an_infinite_point_of_the_space_is_set_aside_and_never_written(small_copy, tmp_path):
+    said, text = built_with(small_copy, tmp_path, "update space_layout set x = 9e999 where slug = 'actors'")
+    assert "set aside the place in the labour space of actors: not a point that can be drawn" in said
+    assert not [name for name, t in text.items() if "Infinity" in t or "NaN" in t]
+    assert "actors" not in json.loads((tmp_path / "site" / "data" / "details.json").read_text()).get("space", {})
+
+
+def test_a_percentile_out_of_range_and_an_infinite_measure_are_set_aside(small_copy, tmp_path):
+    measure = rows_of(small_copy, "select measure from measure_values where slug = 'actors' limit 1")[0][0]
+    said, text = built_with(
+        small_copy,
+        tmp_path,
+        "update score_percentiles set percentile = 1e308 where slug = 'actors'",
+        f"update measure_values set value = 9e999 where slug = 'actors' and measure = '{measure}'",
+    )
+    assert "set aside 1 ai_exposure percentiles outside 0 to 100: actors" in said
+    assert f"set aside 1 values of the measure {measure} that are no figure: actors" in said
+    assert not [name for name, t in text.items() if re.search(r"\d{40}", t)]  # no 309-digit number
+    assert not [name for name, t in text.items() if re.search(r"\binf\b|Infinity", t)]
+
+
+def test_text_that_is_binary_not_utf8_or_holds_a_nul_is_shown_as_text(small_copy, tmp_path):
+    said, text = built_with(
+        small_copy,
+        tmp_path,
+        "update occupations set title = 'Act' || char(0) || 'ors' where slug = 'actors'",
+        "update occupations set title = cast(x'526f6f66ff657273' as text) where slug = 'roofers'",
+        "update occupations set title = x'4c617779657273' where slug = 'lawyers'",
+    )
+    assert "set aside 1 pieces of text with control characters (taken out)" in said
+    assert "set aside 1 pieces of binary data read as text" in said
+    assert not [name for name, t in text.items() if "\0" in t]
+    assert "<h1>Actors" in text["occupations/actors.html"]
+    assert "<h1>Roof\ufffders" in text["occupations/roofers.html"]
+    assert "<h1>Lawyers" in text["occupations/lawyers.html"]
+
+
+def test_a_criterion_whose_tiers_are_not_json_is_set_aside(small_copy, tmp_path):
+    said, text = built_with(small_copy, tmp_path, "update criteria set tiers = '[{'")
+    assert "set aside the criterion ai_exposure: it has no tiers" in said
+    assert "criteria/ai_exposure.html" not in text
+
+
+@pytest.mark.parametrize("jobs", ["0", "1e300"])
+def test_no_job_count_to_draw_is_one_line(small_copy, tmp_path, jobs):
+    tamper(small_copy, f"update occupations set jobs = {jobs}")
+    result = run_build(small_copy, tmp_path / "site")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: no occupation in {small_copy} has a count of jobs to size the map by: run python -m scrape again"
+    )
+
+
+def test_a_slug_twice_is_one_line(small_copy, tmp_path):
+    tamper(
+        small_copy,
+        "create table copied as select * from occupations",
+        "drop table occupations",  # its full-text index and triggers go with it
+        "create table occupations as select * from copied",
+        "insert into occupations select * from copied where slug = 'actors'",
+    )
+    result = run_build(small_copy, tmp_path / "site")
+    assert (result.exit_code, one_line(result)) == (
+        1,
+        "Error: the occupation actors is in the database twice (its table has lost its primary key): scrape into a new database",
+    )
+
+
+def test_the_check_parses_every_json_file_and_the_json_in_every_page(small_copy, tmp_path):
+    out = tmp_path / "site"
+    assert run_build(small_copy, out).exit_code == 0
+    assert check(out) == []
+    details = out / "data" / "details.json"
+    details.write_text('{"x":Infinity,' + details.read_text()[1:])
+    home = out / "index.html"
+    home.write_text(home.read_text().replace('type="application/json">{', 'type="application/json">{"y":NaN,', 1))
+    assert check(out) == [
+        "index.html holds data that is not JSON: NaN is not JSON",
+        "data/details.json is not JSON: Infinity is not JSON",
+    ]
+
+
+def rows_of(path, sql):
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql).fetchall()

@@ -55,6 +55,8 @@ def ours_to_replace(folder: Path) -> None:
 
 def check_out(out: Path, db_path: str | Path) -> None:
     """Raise BuildError, with one line, for an --out that can never be a site's folder."""
+    if out.is_file():
+        raise BuildError(f"{out} is a file, not a folder; choose another --out")
     where = out.resolve()
     if where == where.parent or not out.name or out.name in (".", ".."):
         raise BuildError(f"--out {out} is not a folder the build can replace; name a folder of its own, such as _site")
@@ -154,6 +156,8 @@ def build(
     if missing:
         raise BuildError(f"D3 is not installed ({', '.join(missing)} missing): run npm ci first")
     need_freetype()
+    if Path(db_path).is_dir():
+        raise BuildError(f"--db {db_path} is a folder; give the database file in it, such as {Path(db_path) / 'data.db'}")
     out = Path(out)
     check_out(out, db_path)
     # Marked as ours from the start: a build that fails midway leaves a folder the next one may replace.
@@ -161,6 +165,8 @@ def build(
     data = read(db_path, tmp / "data" / "data.db")
     for line in data["warnings"]:
         log(line)
+    if not any(o["jobs"] for o in data["occupations"]):
+        raise BuildError(f"no occupation in {db_path} has a count of jobs to size the map by: run python -m scrape again")
     env = environment(base_path)
     files: dict[str, str] = {}
 

@@ -19,7 +19,7 @@ database leads to it:
   is removed when it is released. It must be a plain file: it is never
   followed through a symbolic link, so nothing else is ever written over;
 - on the database file itself, through a descriptor this process opens once
-  and never closes (closing any descriptor of the database would drop the
+  and keeps open (closing any descriptor of the database would drop the
   locks SQLite holds on it; flock's lock is apart from SQLite's). Two hard
   links to one database are one file: they share this lock.
 
@@ -68,7 +68,12 @@ _held = threading.local()
 # opened to lock it (kept open: see the module's docstring), by process.
 _guard = threading.Lock()
 _locking: set[int] = set()
-_databases: dict[tuple[int, int], int] = {}
+_databases: dict[tuple[int, int], int] = {}  # oldest used first
+_flocked: set[tuple[int, int]] = set()  # the databases this process holds the lock of now
+# Databases whose descriptor stays open: a command locks one, a test process
+# hundreds. Past this, the one used longest ago and not locked now is
+# closed (its writes long done, SQLite holds no lock on it).
+KEEP_OPEN = 32
 
 
 def lock_path(db_path: str | Path) -> Path:
@@ -103,6 +108,7 @@ def _forget_in_child() -> None:
             os.close(descriptor)
     _locking.clear()
     _databases.clear()
+    _flocked.clear()
     _held.__dict__.clear()
 
 
@@ -175,7 +181,10 @@ def _database(db_path: str | Path) -> tuple[tuple[int, int], int] | None:
             if not os.path.samestat(os.fstat(descriptor), found):
                 os.close(descriptor)
                 return None
+            for old in [key for key in _databases if key not in _flocked][: max(len(_databases) + 1 - KEEP_OPEN, 0)]:
+                os.close(_databases.pop(old))
             _databases[identity] = descriptor
+        _databases[identity] = _databases.pop(identity)  # the most recently used, last
         return identity, _databases[identity]
 
 
@@ -228,6 +237,8 @@ def _acquire(
             if database is not None:
                 try:
                     fcntl.flock(database[1], fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    with _guard:
+                        _flocked.add(database[0])
                 except BlockingIOError:
                     # Held through another name of the same file (a hard link), whose lock file we cannot read.
                     holder = {"command": "another command (through another name of the same database)"}
@@ -257,7 +268,9 @@ def _acquire(
 
 def _release(path: Path, descriptor: int, database: tuple[tuple[int, int], int] | None) -> None:
     if database is not None:
-        fcntl.flock(database[1], fcntl.LOCK_UN)  # unlocked, never closed
+        with _guard:
+            _flocked.discard(database[0])
+        fcntl.flock(database[1], fcntl.LOCK_UN)  # unlocked; closed only much later (see KEEP_OPEN)
     with contextlib.suppress(OSError):
         if os.path.samestat(os.fstat(descriptor), os.stat(path, follow_symlinks=False)):
             os.unlink(path)

@@ -211,3 +211,18 @@ def test_a_scrape_killed_midway_leaves_no_worker_and_no_lock(bls_scrape, tmp_pat
     finally:
         for w in children(process.pid) + [w for w in locals().get("workers", []) if alive(w)]:
             os.kill(w, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts this process's descriptors in /proc")
+def test_a_process_that_locks_many_databases_keeps_few_open(tmp_path):
+    from pipeline import lock
+
+    def databases_open():
+        return sum(1 for fd in Path("/proc/self/fd").iterdir() if os.path.realpath(fd).startswith(str(tmp_path)))
+
+    for i in range(lock.KEEP_OPEN * 2):
+        path = tmp_path / f"{i}.db"
+        path.write_bytes(b"")
+        with writer(path, "a test"):
+            pass
+    assert databases_open() <= lock.KEEP_OPEN

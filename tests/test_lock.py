@@ -197,6 +197,7 @@ def test_a_scrape_killed_midway_leaves_no_worker_and_no_lock(bls_scrape, tmp_pat
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    workers = []
     try:
         wait_until(lambda: len(children(process.pid)) >= 2, seconds=60)
         workers = children(process.pid)
@@ -209,7 +210,8 @@ def test_a_scrape_killed_midway_leaves_no_worker_and_no_lock(bls_scrape, tmp_pat
         wait_until(lambda: not any(alive(w) for w in workers), seconds=10)
         assert not any(alive(w) for w in workers)
     finally:
-        for w in children(process.pid) + [w for w in locals().get("workers", []) if alive(w)]:
+        process.kill()
+        for w in [w for w in workers if alive(w)]:
             os.kill(w, signal.SIGKILL)
 
 

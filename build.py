@@ -17,12 +17,13 @@ from website.write import build
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_path", default="data.db", show_default=True, type=click.Path(dir_okay=False), help="Database to read.")
+# Plain text, checked by the build, so that each mistake is one line rather than click's usage message.
+@click.option("--db", "db_path", default="data.db", show_default=True, metavar="FILE", help="Database to read.")
 @click.option(
     "--out",
     default="_site",
     show_default=True,
-    type=click.Path(file_okay=False),
+    metavar="DIRECTORY",
     help="Folder to write the site to: replaced if an earlier build made it, refused if it holds anything else.",
 )
 @click.option(
@@ -55,7 +56,14 @@ def main(db_path: str, out: str, base_path: str, site_url: str | None, smoke: bo
 
         python build.py --base-path /worklens/ --serve
     """
-    count = build(db_path, out, base_path, site_url, log=lambda line: click.echo(line, err=True))
+    if port is not None and not 1 <= port <= 65535:
+        raise BuildError(f"--serve takes a port from 1 to 65535 (got {port})")
+    try:
+        count = build(db_path, out, base_path, site_url, log=lambda line: click.echo(line, err=True))
+    except OSError as exc:
+        raise BuildError(
+            f"could not write the site to {out}: {exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+        ) from None
     click.echo(f"built {count} files in {out}")
     if smoke:
         problems = check(out, base_path)

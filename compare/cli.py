@@ -1,5 +1,7 @@
 """The ``python -m compare`` command: options in, refresh.run(), a summary out."""
 
+import sqlite3
+
 import click
 
 from pipeline.cli import db_option
@@ -34,6 +36,15 @@ def cli(db_path: str) -> None:
             changed = refresh.run(db)
     except (Busy, NotReady, SameName) as exc:
         raise click.ClickException(str(exc)) from None
+    except (sqlite3.OperationalError, KeyError) as exc:
+        # Another stage's table as an older version made it: that stage brings
+        # it up to date (only the stage that owns a table writes it).
+        raise click.ClickException(
+            f"{db_path} holds a table of an older version ({type(exc).__name__}: {exc}): "
+            "run the stage that writes it (python -m score, measures or space) again, then python -m compare"
+        ) from None
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"{db_path} cannot be used: {exc}") from None
     written = [table for table, did in changed.items() if did]
     click.echo(f"updated {', '.join(written)}" if written else "nothing changed")
     for a, b, n, rho, low, high in db.execute(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -256,11 +257,33 @@ def workers() -> int:
 PAGES_PER_WORKER = 16
 
 
+# How often a parsing process looks whether the scrape that started it is still there.
+ORPHAN_CHECK = 0.2
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Run in each parsing process: end it once the scrape that started it is
+    gone. A scrape killed outright cannot stop its pool, and a forked worker
+    holds its own copy of the queue it waits on, so it would wait for ever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_CHECK)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def pool_for(pages: int) -> ProcessPoolExecutor | None:
     """Processes to parse ``pages`` pages in, where more than one CPU is free
-    and there are enough pages to share; None to parse them here."""
+    and there are enough pages to share; None to parse them here. Each ends
+    by itself if the scrape is killed (and holds no lock meanwhile: see
+    pipeline.lock)."""
     count = min(workers(), pages // PAGES_PER_WORKER)
-    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) if count >= 2 else None
+    if count < 2:
+        return None
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(count, mp_context=context, initializer=_exit_with_parent, initargs=(os.getpid(),))
 
 
 def reparse(

@@ -40,6 +40,8 @@ def load(db_path: str | Path, publish_to: Path | None = None) -> SiteData:
     # A writer's commit holds the file for a moment: wait for it as long as the stages do, not SQLite's default 5 s.
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=READ_WAIT)
     conn.row_factory = sqlite3.Row
+    # Text that is not UTF-8 (a tampered row) is read with U+FFFD where it fails, not refused as a broken table.
+    conn.text_factory = lambda data: data.decode("utf-8", "replace")
     # One read transaction: a stage writing meanwhile is seen whole or not at all.
     conn.execute("BEGIN")
     try:
@@ -65,7 +67,10 @@ def load(db_path: str | Path, publish_to: Path | None = None) -> SiteData:
             related = rows(conn, "select * from runs where config = ? order by id", (run["config"],))
             if not isinstance(c["name"], str) or not CRITERION_NAME.fullmatch(c["name"]):
                 raise BuildError(f"{db_path} has a criterion name that is not a plain name: {c['name']!r}")
-            c["tiers"] = json.loads(c["tiers"])
+            try:
+                c["tiers"] = json.loads(c["tiers"])
+            except (TypeError, ValueError):
+                c["tiers"] = None  # not JSON: the criterion is set aside (sound.scale_problem)
             if run.get("scale"):
                 # Read the scores on the scale they were made on, whatever the
                 # criterion file says now.

@@ -7,11 +7,15 @@ The same data gives the same bytes."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
+import unicodedata
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, features
+
+from . import BuildError
 
 PREVIEW_SIZE = (1200, 630)  # what link previews show at full width
 GROUP_EDGE = (29, 29, 31)  # shows between groups, as the page's group borders do
@@ -27,6 +31,16 @@ def rgb(colour: str) -> tuple[int, int, int]:
     if len(found) != 3 or any(v > 255 for v in found):
         return (217, 217, 217)
     return (found[0], found[1], found[2])
+
+
+def need_freetype() -> None:
+    """Raise BuildError unless Pillow can letter the previews (its FreeType
+    module, which a Pillow built from source may lack)."""
+    if not features.check_module("freetype2"):
+        raise BuildError(
+            "Pillow was installed without FreeType, which the link previews' lettering needs: "
+            "install Pillow from its wheel (pip install --force-reinstall pillow)"
+        )
 
 
 def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -70,23 +84,97 @@ def png(image: Image.Image, palette: Image.Image | None = None) -> bytes:
     return out.getvalue()
 
 
+# A character no font has: what the font draws for one it lacks (a box).
+NO_GLYPH = "\U0010fffd"
+
+
+@functools.cache
+def has_glyph(character: str) -> bool:
+    """Whether the font draws ``character`` as itself, not as its box for a character it lacks."""
+    face = font(40)
+    drawn, missing = face.getmask(character), face.getmask(NO_GLYPH)
+    return not (drawn.size == missing.size and bytes(drawn) == bytes(missing))
+
+
+@functools.cache
+def drawable_character(character: str) -> str:
+    """``character`` as the font can draw it: a space for any space or line
+    break; nothing for a control, format (a zero-width space, a change of
+    direction) or combining mark, or a character it lacks and that has no
+    plainer form (an emoji); a hyphen for a dash it lacks; its plainer form
+    otherwise (é as e)."""
+    kind = unicodedata.category(character)
+    if kind[0] == "Z" or character in "\t\n\r":
+        return " "
+    if kind[0] in "CM":
+        return ""
+    if has_glyph(character):
+        return character
+    if kind == "Pd":  # a dash the font lacks (an en or em dash)
+        return "-"
+    plainer = unicodedata.normalize("NFKD", character)
+    return "" if plainer == character else "".join(drawable_character(c) for c in plainer)
+
+
+def drawable(text: str) -> str:
+    """``text`` with only what the font draws (see drawable_character)."""
+    return "".join(drawable_character(c) for c in text)
+
+
+def longest_fitting(
+    draw: ImageDraw.ImageDraw, text: str, face: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int, end: str = ""
+) -> int:
+    """How many characters of ``text``, followed by ``end``, fit in ``width``
+    (at least one when there is no ``end``, so that every line takes
+    something): by halving, not one character at a time."""
+    low, high = 0 if end else 1, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if draw.textlength(text[:middle] + end, font=face) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int, lines: int) -> list[str]:
     """``text`` in lines no wider than ``width`` at ``size``, at most
-    ``lines`` of them, the last ending in an ellipsis when it is cut."""
+    ``lines`` of them, the last ending in an ellipsis when it is cut; a word
+    wider than a line is cut into pieces that fit. Only what the font draws
+    is kept (``drawable``). Time grows with the lines drawn, not with the
+    text: no glyph is narrower than a pixel, so no more than ``width``
+    characters fit on a line, and the rest of a long text is never measured."""
     face, out, line = font(size), [], ""
-    for word in text.split():
-        trial = f"{line} {word}".strip()
-        if line and draw.textlength(trial, font=face) > width:
-            out.append(line)
-            line = word
-        else:
-            line = trial
+    words = drawable(text[: (lines + 1) * (width + 1) * 2]).split()
+    for word in words:
+        while word:
+            trial = f"{line} {word}" if line else word
+            if len(trial) <= width and draw.textlength(trial, font=face) <= width:
+                line, word = trial, ""
+            elif line:
+                out.append(line)
+                line = ""
+            else:  # a word wider than a whole line: the part that fits, then the rest
+                cut = longest_fitting(draw, word[: width + 1], face, width)
+                out.append(word[:cut])
+                word = word[cut:]
+            if len(out) > lines:
+                break
+        if len(out) > lines:
+            break
     out.append(line)
+    out = [kept for kept in out if kept] or [""]
     if len(out) > lines:
         out = out[:lines]
-        while out[-1] and draw.textlength(out[-1] + "…", font=face) > width:
-            out[-1] = out[-1].rsplit(" ", 1)[0] if " " in out[-1] else out[-1][:-1]
-        out[-1] += "…"
+        last = out[-1]
+        if draw.textlength(last + "…", font=face) > width:
+            words = last.split(" ")
+            # The most whole words that fit with the ellipsis; part of the first if not even it does.
+            count = next(
+                (n for n in range(len(words) - 1, 0, -1) if draw.textlength(" ".join(words[:n]) + "…", font=face) <= width), 0
+            )
+            last = " ".join(words[:count]) if count else last[: longest_fitting(draw, last, face, width, "…")]
+        out[-1] = last + "…"
     return out
 
 

@@ -28,7 +28,11 @@ def preview_server(out: Path, base_path: str, port: int) -> http.server.Threadin
 
 def serve(out: Path, base_path: str, port: int) -> None:
     """Serve ``out`` at ``base_path`` on loopback, as a static host would."""
-    with preview_server(out, base_path, port) as httpd:
+    try:
+        server = preview_server(out, base_path, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    with server as httpd:
         click.echo(f"serving {out} at http://127.0.0.1:{port}{base_path} (Ctrl-C to stop)")
         try:
             httpd.serve_forever()

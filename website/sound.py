@@ -12,7 +12,10 @@ left out whole. What the pages then show is only what could be true.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
+
+from . import BuildError
 
 # The largest figure any occupation could have: the US has about 170 million jobs.
 MAX_JOBS = 400_000_000
@@ -65,10 +68,60 @@ def scale_problem(criterion: dict[str, Any]) -> str | None:
     return None
 
 
+# The furthest a point of the labour space or a measure's own value may be
+# from 0: the stages write the space within 0 to 1 and measures within a few
+# units; anything near the limits of a float is no figure but a tampering.
+MAX_COORDINATE = 1e6
+MAX_MEASURE = 1e12
+# Characters no text shows: the C0 controls but tab and line breaks, and DEL.
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain(value: Any, found: dict[str, int]) -> Any:
+    """``value`` with every piece of text readable and every number finite:
+    a BLOB as the text it holds (or U+FFFD where it is not UTF-8), control
+    characters (a NUL) taken out of text, a number that is infinite or not a
+    number as none. ``found`` counts each kind set aside."""
+    if isinstance(value, bytes):
+        found["bytes"] = found.get("bytes", 0) + 1
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        cleaned = CONTROLS.sub("", value)
+        if cleaned != value:
+            found["controls"] = found.get("controls", 0) + 1
+        return cleaned
+    if isinstance(value, float) and not math.isfinite(value):
+        found["infinite"] = found.get("infinite", 0) + 1
+        return None
+    if isinstance(value, dict):
+        for key in value:
+            value[key] = plain(value[key], found)
+    elif isinstance(value, list):
+        value[:] = [plain(v, found) for v in value]
+    elif isinstance(value, tuple):
+        return tuple(plain(v, found) for v in value)
+    return value
+
+
 def set_aside(data: dict[str, Any]) -> list[str]:
     """Clean ``data`` (as ``load`` reads it) in place; return one line for
-    each kind of value set aside."""
+    each kind of value set aside. Raises BuildError for what cannot be set
+    aside: an occupation's slug twice, or an occupation without a title."""
     said = []
+    seen: set[str] = set()
+    for o in data["occupations"]:
+        if o["slug"] in seen:
+            raise BuildError(
+                f"the occupation {o['slug']} is in the database twice (its table has lost its primary key): scrape into a new database"
+            )
+        seen.add(o["slug"])
+    space = data["space"]
+    if space:
+        bad = sorted(s for s, xy in space["layout"].items() if not all(number_in(v, -MAX_COORDINATE, MAX_COORDINATE) for v in xy))
+        for slug in bad:
+            del space["layout"][slug]
+        if bad:
+            said.append(f"set aside the place in the labour space of {listed(bad)}: not a point that can be drawn")
     for column, (low, high, whole) in FIGURES.items():
         bad = [o["slug"] for o in data["occupations"] if o[column] is not None and not number_in(o[column], low, high, whole)]
         for o in data["occupations"]:
@@ -94,6 +147,11 @@ def set_aside(data: dict[str, Any]) -> list[str]:
             c["percentiles"].pop(slug, None)
         if bad:
             said.append(f"set aside {len(bad)} {c['name']} scores off its scale of {c['min']} to {c['max']}: {listed(bad)}")
+        bad = [s for s, p in c["percentiles"].items() if not number_in(p, 0, 100)]
+        for slug in bad:
+            del c["percentiles"][slug]
+        if bad:
+            said.append(f"set aside {len(bad)} {c['name']} percentiles outside 0 to 100: {listed(bad)}")
         kept.append(c)
     data["criteria"] = kept
     evidence = data["evidence"]
@@ -106,6 +164,15 @@ def set_aside(data: dict[str, Any]) -> list[str]:
                 said.append(
                     f"set aside {len(bad)} values of the measure {m['name']} with no percentile from 0 to 100: {listed(bad)}"
                 )
+            bad = [
+                s
+                for s, v in m["values"].items()
+                if v["value"] is not None and not number_in(v["value"], -MAX_MEASURE, MAX_MEASURE)
+            ]
+            for slug in bad:
+                del m["values"][slug]
+            if bad:
+                said.append(f"set aside {len(bad)} values of the measure {m['name']} that are no figure: {listed(bad)}")
         bad = [
             s
             for s, c in evidence["consensus"].items()
@@ -115,4 +182,17 @@ def set_aside(data: dict[str, Any]) -> list[str]:
             del evidence["consensus"][slug]
         if bad:
             said.append(f"set aside the published measures' summary of {listed(bad)}: not percentiles from 0 to 100")
+    found: dict[str, int] = {}
+    for key in list(data):
+        if key != "warnings":
+            data[key] = plain(data[key], found)
+    words = {
+        "bytes": "pieces of binary data read as text",
+        "controls": "pieces of text with control characters (taken out)",
+        "infinite": "numbers that are infinite or not a number",
+    }
+    said += [f"set aside {count} {words[kind]}" for kind, count in sorted(found.items())]
+    for o in data["occupations"]:
+        if not isinstance(o["title"], str) or not o["title"].strip():
+            raise BuildError(f"the occupation {o['slug']} has no title in the database: scrape it again")
     return said

@@ -3,9 +3,13 @@ replaces the old one only once it is complete."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import shutil
+import sqlite3
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,20 +21,27 @@ from . import ROOT, TEMPLATES, BuildError
 from .answer import Card, answer_card
 from .colours import BLUES, HEAT_FLOOR
 from .downloads import downloads, measure_download
-from .load import load
+from .load import SiteData, load
 from .pages import LABEL_TEXT, detail_data, evidence_page_data, histogram, home_data, occupation_evidence, similar_occupations
 from .predraw import first_view
-from .preview import INK, MUTED, home_preview, occupation_preview, small_map
+from .preview import INK, MUTED, home_preview, need_freetype, occupation_preview, small_map
 from .render import D3_MODULES, environment, home_assets
 
 # Written into every built site; only a folder holding it is ever replaced.
 MARKER = ".worklens-site"
 
 
+# A site's path on its host: nothing but plain path segments between slashes
+# (so never //host/, which a browser reads as another host, nor . or ..).
+BASE_PATH = re.compile(r"/(?:(?!\.\.?/)[A-Za-z0-9._~-]+/)*")
+
+
 def ours_to_replace(folder: Path) -> None:
     """Raise BuildError unless ``folder`` is absent, empty or made by an
     earlier build (it holds the marker file): --out is deleted and rewritten,
     and must never be a repository, a home folder or data.db's own folder."""
+    if folder.is_symlink():
+        raise BuildError(f"{folder} is a symbolic link; give the folder itself as --out, or another")
     if not folder.exists():
         return
     if not folder.is_dir():
@@ -42,6 +53,90 @@ def ours_to_replace(folder: Path) -> None:
         )
 
 
+def check_out(out: Path, db_path: str | Path) -> None:
+    """Raise BuildError, with one line, for an --out that can never be a site's folder."""
+    if out.is_file():
+        raise BuildError(f"{out} is a file, not a folder; choose another --out")
+    where = out.resolve()
+    if where == where.parent or not out.name or out.name in (".", ".."):
+        raise BuildError(f"--out {out} is not a folder the build can replace; name a folder of its own, such as _site")
+    if Path(db_path).resolve().is_relative_to(where):
+        raise BuildError(f"--out {out} holds the database it is built from; choose another folder")
+
+
+def remove_ours(folder: Path) -> None:
+    """Delete a folder a build made, its marker last: a removal interrupted
+    midway leaves a folder the next build still knows as its own."""
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for item in folder.iterdir():
+        if item.name == MARKER:
+            continue
+        if item.is_dir() and not item.is_symlink():
+            shutil.rmtree(item)
+        else:
+            item.unlink()
+    (folder / MARKER).unlink(missing_ok=True)
+    folder.rmdir()
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux's renameat2 with RENAME_EXCHANGE);
+    False where the system cannot."""
+    if sys.platform != "linux":
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_cwd, exchange = -100, 2
+    if renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), exchange) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.EPERM):  # a file system or kernel without it
+        return False
+    raise OSError(error, os.strerror(error), str(b))
+
+
+def work_folders(out: Path) -> tuple[Path, Path]:
+    """Where a build writes the new site, and where the old one goes as it is swapped out."""
+    return out.with_name(out.name + ".tmp"), out.with_name(out.name + ".old")
+
+
+def make_room(out: Path) -> Path:
+    """Check --out and the work folders beside it, clear what an interrupted
+    build left there, and make the folder to write the new site to (marked
+    as ours from the start)."""
+    tmp, old = work_folders(out)
+    for folder in (out, tmp, old):
+        ours_to_replace(folder)
+    if out.exists() and not any(out.iterdir()):
+        out.rmdir()
+    remove_ours(tmp)
+    remove_ours(old)
+    tmp.mkdir(parents=True)
+    (tmp / MARKER).write_text("Made by build.py; the next build replaces this whole folder.\n")
+    return tmp
+
+
+def swap_in(tmp: Path, out: Path) -> None:
+    """Put the complete new site ``tmp`` at ``out``. Interrupted at any
+    point, ``out`` is the old site or the new one (in one step where the
+    system can swap two folders; else by two renames, with the old site
+    beside it, marked, for the next build to clear)."""
+    old = work_folders(out)[1]
+    if not out.exists():
+        tmp.rename(out)
+    elif _exchange(tmp, out):
+        remove_ours(tmp)  # the old site, now at tmp
+    else:
+        out.rename(old)
+        tmp.rename(out)
+        remove_ours(old)
+
+
 def build(
     db_path: str | Path, out: str | Path, base_path: str = "/", site_url: str | None = None, log: Callable[[str], object] = print
 ) -> int:
@@ -49,23 +144,29 @@ def build(
     ``site_url`` (https://...) makes link previews' image address absolute."""
     if not base_path.startswith("/") or not base_path.endswith("/"):
         raise BuildError(f"--base-path must start and end with '/' (got {base_path!r})")
+    if not BASE_PATH.fullmatch(base_path):
+        raise BuildError(
+            "--base-path must be a path on the site's own host, such as /worklens/: "
+            f"letters, digits, '.', '_', '~' and '-' between single slashes (got {base_path!r})"
+        )
     site_url = site_url or None  # an unset repository variable arrives as ""
     if site_url is not None and not re.fullmatch(r"https://[^\s\"'<>]+", site_url):
         raise BuildError(f"--site-url must be an https:// address (got {site_url!r})")
     missing = [m for m in D3_MODULES if not (ROOT / "node_modules" / m / "dist" / f"{m}.min.js").is_file()]
     if missing:
         raise BuildError(f"D3 is not installed ({', '.join(missing)} missing): run npm ci first")
+    need_freetype()
+    if Path(db_path).is_dir():
+        raise BuildError(f"--db {db_path} is a folder; give the database file in it, such as {Path(db_path) / 'data.db'}")
     out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
-    for folder in (out, tmp):
-        ours_to_replace(folder)
-    shutil.rmtree(tmp, ignore_errors=True)
+    check_out(out, db_path)
     # Marked as ours from the start: a build that fails midway leaves a folder the next one may replace.
-    tmp.mkdir(parents=True)
-    (tmp / MARKER).write_text("Made by build.py; the next build replaces this whole folder.\n")
-    data = load(db_path, publish_to=tmp / "data" / "data.db")
+    tmp = make_room(out)
+    data = read(db_path, tmp / "data" / "data.db")
     for line in data["warnings"]:
         log(line)
+    if not any(o["jobs"] for o in data["occupations"]):
+        raise BuildError(f"no occupation in {db_path} has a count of jobs to size the map by: run python -m scrape again")
     env = environment(base_path)
     files: dict[str, str] = {}
 
@@ -167,9 +268,23 @@ def build(
     # Swap in the new site only once it is complete: a failed build leaves
     # the previous one as it was.
     written = sum(1 for path in tmp.rglob("*") if path.is_file() and path.name != MARKER)
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
+    swap_in(tmp, out)
     return written
+
+
+def read(db_path: str | Path, publish_to: Path) -> SiteData:
+    """``load``, with what a database that is not one, or not of this
+    version, makes it raise said in one line."""
+    try:
+        return load(db_path, publish_to=publish_to)
+    except sqlite3.Error as exc:
+        raise BuildError(f"{db_path} cannot be read as a worklens database: {exc}") from None
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        # A table of an older version lacks a column, or a value was changed by hand to one of another kind.
+        raise BuildError(
+            f"{db_path} holds what this version of the site cannot read ({type(exc).__name__}: {exc}); "
+            "if it was made by an older version, run the stages again (python -m scrape, then the others)"
+        ) from None
 
 
 def preview_words(o: dict[str, Any], cards: list[Card], on_map: int) -> tuple[list[tuple[str, int, tuple[int, int, int]]], str]:

@@ -29,6 +29,10 @@ MISSING = ("", "NA", "N/A", "NaN", "nan", "NULL")
 TIERS = ("Primary-Short", "Primary-Long", "Supplemental")
 LABELS = ("E0", "E1", "E2")
 CONSENSUS_MIN = 3  # measures an occupation needs before it has a consensus
+# A measure speaks for an occupation in its consensus only where it reaches
+# at least this share of the occupation's jobs: Claude use reaching 8% of
+# assemblers' jobs through one of their codes says little of the other 92%.
+MAIN_SHARE = 0.5
 
 CROSSWALK_2010 = "crosswalks/onet_soc_2010_to_2019.csv"
 CROSSWALK_ISCO = "crosswalks/bls_isco08_to_soc2010.csv"
@@ -187,7 +191,8 @@ def measure_rows(
     """(the measure's row, its rows of measure_values) for the occupations it reaches."""
     soc_values = to_soc2018(measure, raw_values(measure, reference), reference)
     reached = {slug: found for slug, page in codes.items() if (found := reach(page, soc_values, nem))}
-    pct = percentiles({s: r.value for s, r in reached.items()})
+    # Ranked as stored, to six decimals, so values that print the same tie.
+    pct = percentiles({s: round(r.value, 6) for s, r in reached.items()})
     values: list[Row] = [
         {
             "measure": measure.name,
@@ -297,19 +302,21 @@ def related_rows(
 
 def spread_rows(values: Sequence[Row], included: Container[str]) -> list[Row]:
     """Per occupation, the median, lowest and highest percentile among the
-    consensus measures, and the spread between the two extremes."""
+    consensus measures that reach at least MAIN_SHARE of its jobs, and the
+    spread between the two extremes."""
     by_slug: dict[str, list[float]] = {}
     for row in values:
-        if row["measure"] in included:
+        share = row["employment_share"]
+        if row["measure"] in included and (share is None or share >= MAIN_SHARE):
             by_slug.setdefault(row["slug"], []).append(row["percentile"])
     return [
         {
             "slug": slug,
             "measures": len(p),
-            "median": round(statistics.median(p), 2),
+            "median": statistics.median(p),
             "low": min(p),
             "high": max(p),
-            "spread": round(max(p) - min(p), 2),
+            "spread": max(p) - min(p),
         }
         for slug, p in sorted(by_slug.items())
         if len(p) >= CONSENSUS_MIN

@@ -37,15 +37,20 @@ criteria_dir_option = click.option(
 )
 
 
-def open_db(path: str, write: bool = True) -> sqlite_utils.Database:
-    """data.db, checked, with the scorer's tables brought up to date;
-    ``write=False`` opens it read-only, for commands that only look."""
+def open_db(path: str, write: bool = True, *, current_runs: bool = True) -> sqlite_utils.Database:
+    """data.db, checked (store.check: ``current_runs=False`` lets a criterion's
+    current run be wrong, for the command that sets it), with the scorer's
+    tables brought up to date; ``write=False`` opens it read-only, for
+    commands that only look."""
     try:
         db = open_database(path, write=write)
+        store.check(db, current_runs=current_runs)
         if write:
             store.ensure(db)
     except NotReady as exc:
         raise click.ClickException(str(exc)) from None
+    except store.Damaged as exc:
+        raise click.ClickException(f"{path} cannot be used: {exc}") from None
     except sqlite3.Error as exc:
         raise click.ClickException(f"{path} cannot be used: {exc}") from None
     return db
@@ -448,15 +453,31 @@ class _progress:
     metavar="URL",
     help="Where the source publishes how it made the scores (https://), linked beside them on the site.",
 )
+@click.option(
+    "--replace-source-url",
+    is_flag=True,
+    help="Let --source-url replace the address an earlier import of the same file recorded (without it, a different one is refused).",
+)
 @db_option()
 @criteria_dir_option
-def import_command(file: str, name: str, source: str, key: str, source_url: str | None, db_path: str, criteria_dir: str) -> None:
+def import_command(
+    file: str,
+    name: str,
+    source: str,
+    key: str,
+    source_url: str | None,
+    replace_source_url: bool,
+    db_path: str,
+    criteria_dir: str,
+) -> None:
     """Import published scores from a CSV or JSON file as a run.
 
     The file needs a key column (slug, or soc_code) and a score column (score,
     or the criterion's name); a rationale column is kept if present. Every
-    score is checked against the criterion's scale. Importing the same file
-    again writes no score (a --source-url the run lacked is recorded).
+    score is checked against the criterion's scale (a JSON true or false is
+    not a number). Importing the same file again writes no score: a
+    --source-url the run lacked is recorded, and one that differs from the
+    address it has is refused unless --replace-source-url is given.
 
     Example:
 
@@ -467,7 +488,9 @@ def import_command(file: str, name: str, source: str, key: str, source_url: str 
         db = open_db(db_path)
         store.save_criterion(db, criterion)
         try:
-            run_id, count, unmatched = importer.import_scores(db, file, criterion, source=source, key=key, source_url=source_url)
+            run_id, count, unmatched = importer.import_scores(
+                db, file, criterion, source=source, key=key, source_url=source_url, replace_source_url=replace_source_url
+            )
         except (importer.ImportError_, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
     if count == 0:
@@ -492,8 +515,7 @@ def runs(name: str | None, db_path: str) -> None:
         click.echo("no runs yet")
         return
     current = {r["current_run"] for r in db.query("select current_run from criteria")}
-    where, params = ("where criterion = ?", [name]) if name else ("", [])
-    rows = list(db.query(f"select * from runs {where} order by id", params))
+    rows = store.list_runs(db, name)
     if not rows:
         click.echo("no runs yet")
         return
@@ -576,7 +598,7 @@ def consensus_command(name: str, run_ids: tuple[int, ...], make_current: bool, d
 def use(run_id: int, db_path: str) -> None:
     """Make RUN_ID the current run of its criterion (the one the site shows)."""
     with writing(db_path, "python -m score use"):
-        db = open_db(db_path)
+        db = open_db(db_path, current_runs=False)
         try:
             name = store.set_current(db, run_id)
         except ValueError as exc:
@@ -596,6 +618,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except (click.Abort, KeyboardInterrupt):
         interrupted()
+    except sqlite3.Error as exc:  # data.db damaged in a way store.check does not look for
+        click.echo(f"Error: data.db cannot be used: {exc}", err=True)
+        sys.exit(1)
     except OSError as exc:
         if exc.errno != errno.EPIPE:
             raise

@@ -14,16 +14,13 @@ import json
 import re
 import sqlite3
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import sqlite_utils
 
 from pipeline.db import ensure_schema, now
 
 from .criteria import Criterion
-
-if TYPE_CHECKING:
-    from .run import Job  # run imports this module
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS criteria (
@@ -63,7 +60,10 @@ CREATE TABLE IF NOT EXISTS runs (
     level TEXT NOT NULL DEFAULT 'occupation',
     sample INTEGER NOT NULL DEFAULT 1,
     label TEXT,
-    source_url TEXT
+    source_url TEXT,
+    server TEXT,
+    capabilities TEXT,
+    tokens_estimated INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS prompts (
     prompt_hash TEXT PRIMARY KEY,
@@ -180,6 +180,7 @@ NUMBERS = {
         "cost_usd",
         "max_cost_usd",
         "sample",
+        "tokens_estimated",
     ),
     "scores": ("score", "input_tokens", "output_tokens", "cost_usd"),
 }
@@ -338,10 +339,13 @@ def start_run(
     sample: int = 1,
     config: str | None = None,
     scale: str | None = None,
+    server: str | None = None,
+    capabilities: str | None = None,
 ) -> tuple[int, str]:
     """``criterion`` is a criteria.Criterion; returns (run id, config). The
     run is on the criterion's scale unless ``scale`` (as scale_of gives it)
-    says otherwise."""
+    says otherwise. A model run names the ``server`` it asked and what that
+    server was found to do (``capabilities``, JSON: backend.Server)."""
     config = config or config_hash(criterion.name, kind, model or source, prompt_hash, sample)
     with db.atomic():
         run_id = (
@@ -362,6 +366,8 @@ def start_run(
                     "level": level,
                     "sample": sample,
                     "label": run_name({"model": model, "source": source, "level": level, "sample": sample}),
+                    "server": server,
+                    "capabilities": capabilities,
                 }
             )
             .last_pk
@@ -396,7 +402,7 @@ def close_stale_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return stale
 
 
-def finish_run(db: sqlite_utils.Database, run_id: int, status: str, make_current: bool = True, **counts: int) -> None:
+def finish_run(db: sqlite_utils.Database, run_id: int, status: str, make_current: bool = True, **counts: int | bool) -> None:
     with db.atomic():
         db.table("runs").update(run_id, {"finished": now(), "status": status, **counts})
     if make_current:
@@ -547,7 +553,11 @@ def batch_custom_ids(db: sqlite_utils.Database, batch_id: str) -> dict[str, str]
     return {custom_id(config, run_id, created, slug): slug for slug in slugs}
 
 
-def batch_submitting(db: sqlite_utils.Database, run_id: int, config: str, jobs: Sequence[Job]) -> str:
+def batch_submitting(
+    db: sqlite_utils.Database, run_id: int, config: str, jobs: Sequence[tuple[str, str, Sequence[int] | None]]
+) -> str:
+    """Record a batch about to be sent, its requests given as (slug, input
+    hash, task ids or None); returns the record's local id."""
     local_id = f"submitting-{run_id}"
     with db.atomic():
         db.table("batches").insert(
@@ -556,13 +566,8 @@ def batch_submitting(db: sqlite_utils.Database, run_id: int, config: str, jobs: 
         )
         db.execute("delete from batch_requests where batch_id = ?", [local_id])
         db.table("batch_requests").insert_all(
-            {
-                "batch_id": local_id,
-                "slug": j.slug,
-                "input_hash": j.input_hash,
-                "task_ids": json.dumps(j.task_ids) if j.tasks else None,
-            }
-            for j in jobs
+            {"batch_id": local_id, "slug": slug, "input_hash": digest, "task_ids": json.dumps(list(ids)) if ids else None}
+            for slug, digest, ids in jobs
         )
     return local_id
 

@@ -3,6 +3,7 @@ cut short or sent twice, a bad key, an API that cannot be reached, criterion
 files that would crash or exhaust memory, and databases it must not write.
 Every test here reproduces a way a run used to lose work or pay twice."""
 
+import json
 import os
 import re
 import signal
@@ -111,6 +112,7 @@ def test_killed_while_sending_a_batch_finds_it_again(fake, db_path):
     assert result.exit_code == 0, result.output
     assert "found batch msgbatch_fake_0001" in result.stderr
     assert fake.state.batch_creations == 1  # not paid for twice
+    assert fake.state.results_downloads == 1  # read once to recognise it, and those results saved
     assert saved(db_path) == 5
 
 
@@ -140,10 +142,12 @@ def test_a_batch_record_that_never_reached_the_api_is_dropped(fake, db_path):
     fake.state.polls_until_ended = 0
     plan = score(None, db_path, "run", "--criterion", "ai_exposure", *only(*SOME), "--batch", "--dry-run")
     assert plan.exit_code == 0, plan.output
-    from score import criteria, prices, run
+    from score import criteria, planning, prices
 
-    the_plan = run.plan(db, criteria.load("ai_exposure"), prices.default_model(), prices.price(prices.default_model()), only=SOME)
-    store.batch_submitting(db, 1, the_plan.config, the_plan.jobs)
+    the_plan = planning.plan(
+        db, criteria.load("ai_exposure"), prices.default_model(), prices.price(prices.default_model()), only=SOME
+    )
+    store.batch_submitting(db, 1, the_plan.config, [job.sent() for job in the_plan.jobs])
     result = finish(fake, db_path, *only(*SOME), "--batch", "--poll-interval", "0")
     assert result.exit_code == 0, result.output
     assert "never reached the API" in result.stderr
@@ -177,7 +181,8 @@ def test_a_results_download_cut_short_is_collected_once(fake, db_path):
     assert saved(db_path) == 5
     assert rows(db_path, "select count(*) as n from scores")[0]["n"] == 5
     spent = rows(db_path, "select sum(cost_usd) as c from runs")[0]["c"]
-    assert spent == pytest.approx(rows(db_path, "select sum(cost_usd) as c from scores")[0]["c"])
+    probes = sum(json.loads(r["capabilities"])["probe"]["cost_usd"] for r in rows(db_path, "select capabilities from runs"))
+    assert spent == pytest.approx(rows(db_path, "select sum(cost_usd) as c from scores")[0]["c"] + probes)
 
 
 def test_a_529_while_polling_is_retried(fake, db_path):

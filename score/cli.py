@@ -537,12 +537,16 @@ def runs(name: str | None, db_path: str) -> None:
     for r in rows:
         who = r["label"]
         mark = "*" if r["id"] in current else " "
+        about = "~" if r["tokens_estimated"] else " "
+        elsewhere = f"  on {r['server']}" if r["server"] and r["server"] != backend.ANTHROPIC_API else ""
         click.echo(
             f"{mark}{r['id']:>4}  {r['criterion']:<20} {r['kind']:<9} {who:<40.40} {r['prompt_hash'][:10]}  "
-            f"{r['status']:<11} {r['scored']:>4} scored {r['failed']:>3} failed {r['skipped']:>4} skipped  "
-            f"{r['input_tokens'] + r['output_tokens']:>9,} tokens  ${r['cost_usd']:.4f}  {r['started']}"
+            f"{r['status']:<11} {r['scored']:>4} scored {r['failed']:>3} failed {r['skipped']:>4} skipped "
+            f"{about}{r['input_tokens'] + r['output_tokens']:>9,} tokens  ${r['cost_usd']:.4f}  {r['started']}{elsewhere}"
         )
     click.echo("* = current run of its criterion (the one the site shows)")
+    if any(r["tokens_estimated"] for r in rows):
+        click.echo("~ = some of the run's token counts are estimates: its server gave none")
     ids = {r["id"] for r in rows}
     if db["task_agreement"].exists():
         for a in db.query("select * from task_agreement order by run_id, labeller desc"):

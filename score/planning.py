@@ -75,6 +75,7 @@ class Plan:
     waiting: int = 0  # in a batch already sent, paid for and not collected yet
     no_tasks: list[str] = field(default_factory=list)  # at task level, occupations O*NET gives no task
     onet: Mapping[str, list[OnetTask]] = field(default_factory=dict)  # at task level, every occupation's tasks
+    task_types: Mapping[int, str | None] = field(default_factory=dict)  # at task level, {task_id: task_type}
 
     @property
     def level(self) -> str:
@@ -87,9 +88,6 @@ class Plan:
     @property
     def task_level(self) -> bool:
         return self.settings.task_level
-
-    def task_types(self) -> dict[int, str | None]:
-        return {t[0]: t[1] for ts in self.onet.values() for t in ts}
 
     def request(self, job: Job) -> dict[str, Any]:
         """The Messages API request for one job, with the reply's schema as
@@ -189,7 +187,8 @@ def plan(
             raise ValueError(f"not in data.db (or no job count): {', '.join(unknown)}")
         rows = [r for r in rows if r["slug"] in settings.only]
     done, in_batch = settled(db, config, settings.force)
-    the_plan = Plan(criterion, model, price, prompt_hash, config, settings, [], onet=onet)
+    types = {t[0]: t[1] for ts in onet.values() for t in ts}
+    the_plan = Plan(criterion, model, price, prompt_hash, config, settings, [], onet=onet, task_types=types)
     for row in rows:
         job = make_job(row, settings, onet)
         if job is None:

@@ -46,7 +46,7 @@ class Context:
             score, rationale = llm.check_reply(message, self.plan.criterion)
             return score, rationale, None
         scores, rationale = llm.check_reply(message, self.plan.criterion, task_ids)
-        return tasks.aggregate(scores, self.plan.task_types()), rationale, scores
+        return tasks.aggregate(scores, self.plan.task_types), rationale, scores
 
     def request(self, job: Job) -> dict[str, Any]:
         """The request for ``job`` as this server takes it."""

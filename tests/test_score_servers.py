@@ -5,6 +5,7 @@ the server once, records what it found, sends the schema by the strongest
 means it has, and stores only replies valid against it."""
 
 import json
+import re
 
 import pytest
 from anthropic.types import Message
@@ -134,6 +135,9 @@ def test_tokens_a_server_does_not_count_are_estimated_and_said_to_be(db_path):
     assert recorded["tokens_estimated"] == 1 and recorded["input_tokens"] > 0
     estimated = rows(db_path, "select input_tokens from scores where input_tokens > 0")
     assert len(estimated) == 2  # the score without the server's count has our estimate
+    listed = score(None, db_path, "runs").output
+    assert re.search(r" ~\s*[\d,]+ tokens .* on " + re.escape(fake.url), listed)
+    assert "~ = some of the run's token counts are estimates: its server gave none" in listed
 
 
 def test_base_url_wins_over_the_environment_and_a_local_server_needs_no_key(db_path):

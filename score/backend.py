@@ -216,7 +216,11 @@ def _ask(
         means,
     )
     try:
-        return llm.retrying(lambda: client.messages.create(**params), throttle=throttle, retries=2, log=log, what=" to the probe")
+        return llm.checked(
+            llm.retrying(lambda: client.messages.create(**params), throttle=throttle, retries=2, log=log, what=" to the probe")
+        )
+    except llm.InvalidReply as exc:
+        raise llm.Fatal(f"the server does not answer as the Messages API does ({exc.reply[:200]})") from None
     except llm.RetryableFailure as exc:
         raise llm.Fatal(f"the server could not be reached: {exc}") from None
     except llm.Fatal as exc:

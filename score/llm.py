@@ -230,8 +230,19 @@ def call(
     retries: int = 5,
     log: Callable[[str], object] | None = None,
 ) -> Message:
-    """messages.create with the shared back-off."""
-    return retrying(lambda: client.messages.create(**params), throttle=throttle, retries=retries, log=log)
+    """messages.create with the shared back-off; InvalidReply when what came
+    back is not a message."""
+    return checked(retrying(lambda: client.messages.create(**params), throttle=throttle, retries=retries, log=log))
+
+
+def checked(message: Message) -> Message:
+    """``message``, if it has the shape of one: the SDK reads whatever JSON a
+    server sends into a Message without checking it (a server answering in
+    another API's format gives one with no content)."""
+    content = getattr(message, "content", None)
+    if not isinstance(content, list) or not all(isinstance(getattr(b, "type", None), str) for b in content):
+        raise InvalidReply("the server's reply is not a Messages API message", str(message.to_dict())[:2000])
+    return message
 
 
 def retrying(

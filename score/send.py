@@ -105,6 +105,7 @@ def score_one(ctx: Context, job: Job, *, attempts: int = 2, repairing: llm.Inval
             reply.error = "invalid reply, and no budget left to retry"
             return reply
         spent = 0.0
+        message: Message | None = None
         try:
             message = llm.call(ctx.client, params, throttle=ctx.throttle, log=ctx.log)
             call_usage, estimated = usage_of(message, params)
@@ -119,8 +120,8 @@ def score_one(ctx: Context, job: Job, *, attempts: int = 2, repairing: llm.Inval
             reply.raw = exc.reply
             reply.error = f"invalid reply: {exc}"
             ctx.log(f"{job.slug}: {reply.error}" + ("; retrying once" if attempt + 1 < attempts else ""))
-            cut = message.stop_reason == "max_tokens"
-            params = first if cut else repair(first, exc.reply, str(exc))
+            cut = message is not None and message.stop_reason == "max_tokens"  # asked again as it was: a repair would be longer
+            params = first if cut or message is None else repair(first, exc.reply, str(exc))
         except llm.RetryableFailure as exc:
             reply.error = str(exc)
             return reply

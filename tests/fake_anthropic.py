@@ -72,6 +72,7 @@ class State:
         self.probes = []  # the probe's /v1/messages bodies
         self.replies = []  # every message sent back, but the probe's
         self.models = None  # the models it serves (None: any name)
+        self.probe_faults = []  # consumed one per probe message: "other_api"
         self.token_counts = 0  # count_tokens requests answered
         self.results_downloads = 0  # batch results downloaded
         self.batches = {}
@@ -225,6 +226,8 @@ def reply_for(body, state, fault=None):
     }
     if fault == "no_usage":
         message["usage"] = {"input_tokens": 0, "output_tokens": 0}
+    if fault == "other_api":  # a reply in another API's format, as a proxy in front of the wrong endpoint gives
+        return {"id": message["id"], "object": "chat.completion", "choices": [{"message": {"role": "assistant", "content": "4"}}]}
     return message
 
 
@@ -311,7 +314,9 @@ class Handler(BaseHTTPRequestHandler):
         problem = check_request(body, self.state.kind)
         if problem:
             return self.error(400, "invalid_request_error", problem)
-        fault = None if probe else self.state.next_fault()
+        with self.state.lock:
+            fault = (self.state.probe_faults.pop(0) if self.state.probe_faults else None) if probe else None
+        fault = fault or (None if probe else self.state.next_fault())
         if self.state.delay:
             time.sleep(self.state.delay)
         retry_after = {"retry-after": self.state.retry_after} if self.state.retry_after is not None else {}

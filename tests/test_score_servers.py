@@ -191,6 +191,27 @@ def test_a_server_that_does_not_know_the_model_is_one_line(db_path):
     assert rows(db_path, "select * from runs") == [] and fake.state.requests == []
 
 
+def test_a_reply_in_another_apis_format_is_a_failure_and_a_probe_one_is_one_line(db_path):
+    fake = FakeAnthropic(kind="vllm")
+    fake.state.fault("other_api", "other_api")
+    try:
+        result = run(fake, db_path, *only("roofers", "dentists"), "--concurrency", "1")
+        assert result.exit_code == 3, result.output
+        failure = rows(db_path, "select * from score_failures")[0]
+        assert failure["error"] == "invalid reply: the server's reply is not a Messages API message"
+        assert "chat.completion" in failure["reply"]
+        assert len(rows(db_path, "select * from scores")) == 1
+
+        fake.state.probe_faults.append("other_api")
+        refused = run(fake, db_path, *only("actuaries"))
+    finally:
+        fake.close()
+    assert refused.exit_code == 1
+    assert refused.output.strip().splitlines()[-1].startswith("Error: the server does not answer as the Messages API does (")
+    assert "Traceback" not in refused.output
+    assert len(rows(db_path, "select * from runs")) == 1  # refused before a run was started
+
+
 def message(*content, stop="end_turn"):
     return Message.model_validate(
         {

@@ -40,7 +40,9 @@ PROBE_SCHEMA: dict[str, Any] = {
     "required": ["probe"],
     "additionalProperties": False,
 }
-PROBE_MAX_TOKENS = 64
+# Room for a model that thinks before it answers: a probe cut off while
+# thinking would take a server's structured output for missing.
+PROBE_MAX_TOKENS = 1024
 # HTTP statuses by which a server says it has no such endpoint or feature.
 ABSENT = {400, 404, 405, 422, 501}
 # One local machine: most local servers answer one or two requests at a time.

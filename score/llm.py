@@ -4,6 +4,7 @@ every reply. Only the ``anthropic`` SDK talks to the network."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,6 +19,7 @@ from .criteria import Criterion
 T = TypeVar("T")
 
 RETRY_STATUSES = {429, 500, 502, 503, 504, 529}
+THINKING = re.compile(r"<think>.*?</think>", re.S)
 
 
 class InvalidReply(ValueError):
@@ -153,7 +155,8 @@ def answer_of(message: Message) -> tuple[object, str]:
         return json.loads(text), text
     except ValueError:
         pass
-    found = json_objects(text)
+    # Some servers leave a model's thinking in the text, drafts of the answer included.
+    found = json_objects(THINKING.sub("", text))
     if not found:
         raise InvalidReply("reply is not JSON", text)
     if len(found) > 1:

@@ -240,6 +240,7 @@ ANSWER = {"score": 4, "rationale": "Because."}
         text(json.dumps(ANSWER)),
         text(f"```json\n{json.dumps(ANSWER, indent=2)}\n```"),
         text(f"Sure. Here it is:\n{json.dumps(ANSWER)}\nAnything else?"),
+        text(f'<think>Maybe {{"score": 9, "rationale": "no"}}? No.</think>\n{json.dumps(ANSWER)}'),
         {"type": "tool_use", "id": "t", "name": backend.TOOL, "input": ANSWER},
     ],
 )

@@ -163,6 +163,22 @@ def test_base_url_wins_over_the_environment_and_a_local_server_needs_no_key(db_p
     assert rows(db_path, "select server from runs") == [{"server": fake.url}]
 
 
+def test_llama_cpp_with_a_model_that_calls_no_tools_is_read_from_its_free_text(db_path):
+    """A chat template without tool calls: llama-server answers even a
+    required tool in free text, and the probe finds so."""
+    fake = FakeAnthropic(kind="llamacpp")
+    fake.state.does = {**fake.state.does, "tool_choice": "ignored"}
+    try:
+        result = run(fake, db_path, *only(*SOME))
+    finally:
+        fake.close()
+    assert result.exit_code == 0, result.output
+    assert json.loads(rows(db_path, "select capabilities from runs")[0]["capabilities"])["structured"] == "text"
+    texts = [b["text"] for r in fake.state.replies for b in r["content"]]
+    assert any(t.startswith("```json") for t in texts) and any(t.startswith("Here is") for t in texts)
+    assert len(rows(db_path, "select * from scores")) == len(SOME)
+
+
 def test_task_level_through_a_forced_tool(db_path):
     fake = FakeAnthropic(kind="llamacpp")
     try:

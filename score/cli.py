@@ -83,8 +83,9 @@ def cli() -> None:
     """Score occupations in data.db on a criterion, with provenance for every score.
 
     A criterion is a file in score/criteria/ (a TOML header and a rubric).
-    `run` asks a model (Claude, or one on a server of your own); `import` brings in published scores; `runs`
-    lists what has been done; `use` picks the run the site shows.
+    `run` asks a model (Claude, or one on a server of your own); `import`
+    brings in published scores; `runs` lists what has been done; `use` picks
+    the run the site shows.
 
     Example:
 
@@ -246,8 +247,9 @@ def run_command(
     the text), every reply is checked against it, one invalid reply gets one
     repair request, and a reply still invalid is a failure, never a score.
     The run records the server and what it found (runs.server,
-    runs.capabilities). A model on a local server costs nothing; token
-    counts a server does not give are estimated, and said to be.
+    runs.capabilities). A model with no price in the table costs nothing on a
+    local server (this machine or the local network) and is refused on any
+    other; token counts a server does not give are estimated, and said to be.
 
     Needs ANTHROPIC_API_KEY (not for --dry-run, nor for a local server that
     takes no key).

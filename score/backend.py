@@ -160,10 +160,10 @@ def probe(
     usage: dict[str, int] | None = None,
 ) -> Server:
     """What the server at ``url`` can do for ``model``, found by at most two
-    short messages and two free requests. Raises llm.Fatal, before anything
-    is paid for, when the key is refused, the model is unknown or the server
-    cannot be reached. ``usage`` gathers the probe's tokens (the run pays for
-    them)."""
+    short messages and two free requests. Raises llm.Fatal, before any
+    occupation is asked, when the key is refused, the model is unknown, the
+    server cannot be reached or does not answer as the Messages API does.
+    ``usage`` gathers the probe's tokens (the run pays for them)."""
     counted = _counts_tokens(client, model, throttle=throttle, log=log)
     structured = "text"
     for means in ("output_config", "tool"):

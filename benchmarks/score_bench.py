@@ -3,9 +3,11 @@ after a fixed delay (1 s by default), on a copy of data.db.
 
 Prints the wall time to score every occupation at each concurrency, and the
 median input tokens per occupation (as the fake server counts them: about
-four characters a token, rubric included).
+four characters a token, rubric included). ``--kind`` makes the fake one of
+the local servers (tests/fake_anthropic.py, KINDS): the run then probes it,
+sends the schema as it can, and reads free-text answers.
 
-    python benchmarks/score_bench.py [--delay 1] [--concurrency 1 --concurrency 16]
+    python benchmarks/score_bench.py [--delay 1] [--concurrency 1 --concurrency 16] [--kind ollama]
 """
 
 import os
@@ -22,16 +24,18 @@ import sqlite_utils
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from fake_anthropic import FakeAnthropic  # noqa: E402
+from fake_anthropic import KINDS, FakeAnthropic  # noqa: E402
 
 
 @click.command()
 @click.option("--delay", default=1.0, show_default=True, help="Seconds the fake API takes to answer each call.")
 @click.option("--concurrency", "levels", multiple=True, type=int, default=(1, 16), show_default=True)
 @click.option("--criterion", default="ai_exposure", show_default=True)
-def main(delay, levels, criterion):
-    fake = FakeAnthropic(delay=delay)
-    env = {**os.environ, **fake.env()}
+@click.option("--kind", type=click.Choice(sorted(KINDS)), default="claude", show_default=True, help="The server the fake is.")
+def main(delay, levels, criterion, kind):
+    fake = FakeAnthropic(delay=delay, kind=kind)
+    env = {name: value for name, value in {**os.environ, **fake.env()}.items() if value is not None}
+    model = "claude-haiku-5-5" if kind == "claude" else "qwen3:8b"
     with tempfile.TemporaryDirectory() as tmp:
         for level in levels:
             db_path = Path(tmp) / f"c{level}.db"
@@ -48,7 +52,7 @@ def main(delay, levels, criterion):
                 "--concurrency",
                 str(level),
                 "--model",
-                "claude-haiku-5-5",
+                model,
             ]
             started = time.perf_counter()
             result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)

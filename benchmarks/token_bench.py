@@ -5,7 +5,7 @@ Prints, for a criterion, the median and largest request (rubric plus
 occupation, at about four characters a token) and the estimated cost of a
 run over every occupation on each model in score/prices.toml, at list price
 and with the batch discount. The estimate counts the expected reply length
-(score.run.EXPECTED_OUTPUT_TOKENS per occupation, more at task level), not
+(score.planning.EXPECTED_OUTPUT_TOKENS per occupation, more at task level), not
 thinking.
 
     python benchmarks/token_bench.py [--criterion ai_exposure] [--level occupation --level task]
@@ -20,14 +20,14 @@ import sqlite_utils
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from score import criteria, prices, run  # noqa: E402
+from score import criteria, planning, prices  # noqa: E402
 
 
 def plan_for(db, criterion, model, level):
     kwargs = {"force": True}
     if level != "occupation":  # older checkouts, the baseline, have no levels
         kwargs["level"] = level
-    return run.plan(db, criterion, model, prices.price(model), **kwargs)
+    return planning.plan(db, criterion, model, prices.price(model), **kwargs)
 
 
 @click.command()

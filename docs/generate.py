@@ -25,7 +25,7 @@ import build  # noqa: E402
 from compare import cli as compare_cli  # noqa: E402
 from measures import cli as measures_cli  # noqa: E402
 from score import cli as score_cli  # noqa: E402
-from score import criteria, prices, run  # noqa: E402
+from score import criteria, planning, prices  # noqa: E402
 from scrape import cli as scrape_cli  # noqa: E402
 from space import cli as space_cli  # noqa: E402
 
@@ -88,7 +88,7 @@ def cost_table():
     ]
     for label in ("cheapest", "best"):
         model = table[label]
-        plan = run.plan(db, criterion, model, prices.price(model), force=True)
+        plan = planning.plan(db, criterion, model, prices.price(model), force=True)
         usage, cost = plan.expected_cost()
         _, batch = plan.expected_cost(batch=True)
         lines.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import os
 import signal
@@ -11,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anthropic
 import click
@@ -22,7 +23,7 @@ from pipeline.cli import db_option
 from pipeline.db import NotReady
 from pipeline.db import open_db as open_database
 
-from . import consensus, criteria, importer, llm, prices, run, store, tasks
+from . import backend, batches, consensus, criteria, importer, llm, planning, prices, run, store, tasks
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # what click.progressbar returns; click names it nowhere public
@@ -37,15 +38,20 @@ criteria_dir_option = click.option(
 )
 
 
-def open_db(path: str, write: bool = True) -> sqlite_utils.Database:
-    """data.db, checked, with the scorer's tables brought up to date;
-    ``write=False`` opens it read-only, for commands that only look."""
+def open_db(path: str, write: bool = True, *, current_runs: bool = True) -> sqlite_utils.Database:
+    """data.db, checked (store.check: ``current_runs=False`` lets a criterion's
+    current run be wrong, for the command that sets it), with the scorer's
+    tables brought up to date; ``write=False`` opens it read-only, for
+    commands that only look."""
     try:
         db = open_database(path, write=write)
+        store.check(db, current_runs=current_runs)
         if write:
             store.ensure(db)
     except NotReady as exc:
         raise click.ClickException(str(exc)) from None
+    except store.Damaged as exc:
+        raise click.ClickException(f"{path} cannot be used: {exc}") from None
     except sqlite3.Error as exc:
         raise click.ClickException(f"{path} cannot be used: {exc}") from None
     return db
@@ -77,8 +83,9 @@ def cli() -> None:
     """Score occupations in data.db on a criterion, with provenance for every score.
 
     A criterion is a file in score/criteria/ (a TOML header and a rubric).
-    `run` asks a Claude model; `import` brings in published scores; `runs`
-    lists what has been done; `use` picks the run the site shows.
+    `run` asks a model (Claude, or one on a server of your own); `import`
+    brings in published scores; `runs` lists what has been done; `use` picks
+    the run the site shows.
 
     Example:
 
@@ -108,8 +115,14 @@ def criteria_command(criteria_dir: str) -> None:
     "--model",
     "models",
     multiple=True,
-    help="Claude model id; repeat for several models, each its own run "
+    help="Model name, as the server knows it; repeat for several models, each its own run "
     "(default: the criterion file's models list, else the default in score/prices.toml).",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="The server to ask, if not Anthropic's API: any that speaks the Messages API, such as Ollama "
+    "(http://localhost:11434), llama.cpp's llama-server, vLLM or LM Studio. Default: $ANTHROPIC_BASE_URL, else Anthropic's API.",
 )
 @click.option(
     "--samples",
@@ -120,7 +133,7 @@ def criteria_command(criteria_dir: str) -> None:
 )
 @click.option(
     "--level",
-    type=click.Choice(run.LEVELS),
+    type=click.Choice(planning.LEVELS),
     default="occupation",
     show_default=True,
     help="occupation: one score from the OOH description. task: a score for each of the occupation's O*NET tasks "
@@ -135,8 +148,16 @@ def criteria_command(criteria_dir: str) -> None:
 )
 @click.option("--only", multiple=True, metavar="SLUG", help="Score only this occupation (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), help="Score at most N occupations.")
-@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64), help="Calls in flight at once.")
-@click.option("--batch", is_flag=True, help="Use the Message Batches API: half price, results within 24 hours.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    help=f"Calls in flight at once [default: {backend.REMOTE_CONCURRENCY}; {backend.LOCAL_CONCURRENCY} on a local server].",
+)
+@click.option(
+    "--batch",
+    is_flag=True,
+    help="Use the Message Batches API: half price, results within 24 hours (a server without it is sent the calls one by one).",
+)
 @click.option(
     "--no-wait",
     is_flag=True,
@@ -184,12 +205,13 @@ def criteria_command(criteria_dir: str) -> None:
 def run_command(
     name: str,
     models: tuple[str, ...],
+    base_url: str | None,
     samples: int,
     level: str,
     max_tasks: int,
     only: tuple[str, ...],
     limit: int | None,
-    concurrency: int,
+    concurrency: int | None,
     batch: bool,
     no_wait: bool,
     dry_run: bool,
@@ -204,7 +226,7 @@ def run_command(
     db_path: str,
     criteria_dir: str,
 ) -> None:
-    """Score occupations on a criterion with one or more Claude models.
+    """Score occupations on a criterion with one or more models.
 
     Only what is missing or stale is scored: a score is kept per occupation,
     criterion, model, sample, prompt hash and input-text hash (the task texts
@@ -217,8 +239,20 @@ def run_command(
     Several --model values, or --samples N, make one run each, one after the
     other; with two or more complete runs the site shows how far they agree.
 
-    Needs ANTHROPIC_API_KEY (not for --dry-run), checked with one free call
-    before any paid one; ANTHROPIC_BASE_URL points the SDK at another endpoint.
+    Asks Claude through Anthropic's API, or any server that speaks its
+    Messages API (--base-url). Each run first probes the server, once: a
+    token count (free), one or two short messages, a look for Message
+    Batches. The answer's schema is then sent by the strongest means the
+    server has (structured output, else one forced tool, else asked for in
+    the text), every reply is checked against it, one invalid reply gets one
+    repair request, and a reply still invalid is a failure, never a score.
+    The run records the server and what it found (runs.server,
+    runs.capabilities). A model with no price in the table costs nothing on a
+    local server (this machine or the local network) and is refused on any
+    other; token counts a server does not give are estimated, and said to be.
+
+    Needs ANTHROPIC_API_KEY (not for --dry-run, nor for a local server that
+    takes no key).
 
     Exits 0 when everything planned was scored (or a batch was sent with
     --no-wait), 3 when some scores were saved and some were not (failures, the
@@ -229,36 +263,50 @@ def run_command(
         python -m score run --criterion ai_exposure --model claude-haiku-5-5 --max-cost 1
 
         python -m score run --criterion ai_exposure --level task --model claude-haiku-5-5 --model claude-sonnet-5-5 --samples 3
+
+        python -m score run --criterion ai_exposure --base-url http://localhost:11434 --model qwen3:8b
     """
     criterion = load_criterion(name, criteria_dir)
     chosen = list(dict.fromkeys(models or criterion.models or [prices.default_model()]))
+    server = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
+    local = backend.is_local(server or backend.ANTHROPIC_API)
     try:
-        price_of = {model: prices.price(model) for model in chosen}
+        price_of = {model: prices.price_for(model, local) for model in chosen}
         api_key = run.clean_key(os.environ.get("ANTHROPIC_API_KEY"))
     except (prices.UnknownModel, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     if not dry_run and not api_key:
-        raise click.ClickException(
-            "ANTHROPIC_API_KEY is not set: export your Anthropic API key, or add --dry-run to see the cost without calling the API"
-        )
-    options: dict[str, Any] = {
-        "only": only,
-        "limit": limit,
-        "force": force,
-        "max_input_tokens": max_input_tokens,
-        "max_tokens": max_tokens,
-        "effort": effort,
-        "level": level,
-        "max_tasks": max_tasks,
-    }
+        if not local:
+            raise click.ClickException(
+                "ANTHROPIC_API_KEY is not set: export your Anthropic API key, or add --dry-run to see the cost without calling the API"
+            )
+        api_key = "no-key"  # a local server that wants none ignores it; one that wants one refuses it, in one line
+    settings = planning.Settings(
+        level=level,
+        only=frozenset(only),
+        limit=limit,
+        force=force,
+        max_input_tokens=max_input_tokens,
+        max_tokens=max_tokens,
+        effort=effort,
+        max_tasks=max_tasks,
+    )
     runs_to_make = [(model, sample) for model in chosen for sample in range(1, samples + 1)]
     if dry_run:
-        _dry_run(open_db(db_path, write=False), criterion, runs_to_make, price_of, options, batch)
+        _dry_run(open_db(db_path, write=False), criterion, runs_to_make, price_of, settings, batch)
         return
 
     def log(message: str) -> None:
         click.echo(message, err=True)
 
+    options = run.Options(
+        batch=batch,
+        waiting=batches.Waiting(poll_interval, not no_wait),
+        concurrency=concurrency,
+        max_cost=max_cost,
+        retry_wait=retry_wait,
+        server=server,
+    )
     # A CI job that runs out of time is sent SIGTERM: stop as for Ctrl-C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     codes = []
@@ -267,23 +315,11 @@ def run_command(
     with writing(db_path, "python -m score run", scorer=True):
         db = open_db(db_path)
         for model, sample in runs_to_make:
-            the_plan = _plan(db, criterion, model, price_of[model], sample, options)
+            the_plan = _plan(db, criterion, model, price_of[model], dataclasses.replace(settings, sample=sample))
             if len(runs_to_make) > 1:
                 click.echo(f"{model}{f', sample {sample}' if samples > 1 else ''}:")
             codes.append(
-                _run_one(
-                    db,
-                    db_path,
-                    the_plan,
-                    client=run.make_client(api_key, timeout),
-                    batch=batch,
-                    wait_for_results=not no_wait,
-                    concurrency=concurrency,
-                    max_cost=max_cost,
-                    poll_interval=poll_interval,
-                    retry_wait=retry_wait,
-                    log=log,
-                )
+                _run_one(db, db_path, the_plan, client=run.make_client(api_key, timeout, server), options=options, log=log)
             )
             if codes[-1] == 130:
                 break
@@ -306,11 +342,10 @@ def _plan(
     criterion: criteria.Criterion,
     model: str,
     price: prices.Price,
-    sample: int,
-    options: Mapping[str, Any],
-) -> run.Plan:
+    settings: planning.Settings,
+) -> planning.Plan:
     try:
-        return run.plan(db, criterion, model, price, sample=sample, **options)
+        return planning.plan(db, criterion, model, price, settings)
     except (ValueError, tasks.NoTasks) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -320,12 +355,12 @@ def _dry_run(
     criterion: criteria.Criterion,
     runs_to_make: Sequence[tuple[str, int]],
     price_of: Mapping[str, prices.Price],
-    options: Mapping[str, Any],
+    settings: planning.Settings,
     batch: bool,
 ) -> None:
     total = 0.0
     for model, sample in runs_to_make:
-        the_plan = _plan(db, criterion, model, price_of[model], sample, options)
+        the_plan = _plan(db, criterion, model, price_of[model], dataclasses.replace(settings, sample=sample))
         usage, cost = the_plan.expected_cost(batch=batch)
         total += cost
         waiting = f", {the_plan.waiting} waiting in a batch already sent" if the_plan.waiting else ""
@@ -333,11 +368,16 @@ def _dry_run(
         at = " at task level" if the_plan.task_level else ""
         sizes = sorted(the_plan.estimate_input_tokens(j) for j in the_plan.jobs)
         median = f", median {sizes[len(sizes) // 2]:,} a call" if sizes else ""
+        if the_plan.price.local:
+            priced = f"{prices.LOCAL} (a model on this machine or the local network)"
+        else:
+            priced = (
+                f"estimated cost ${cost:.4f}{' with the batch discount' if batch else ''} (thinking tokens, if any, come on top; "
+                f"prices from {the_plan.price.source})"
+            )
         click.echo(
             f"{len(the_plan.jobs)} calls to {who} for {criterion.name}{at} ({the_plan.skipped} already scored, skipped{waiting}); "
-            f"about {usage['input_tokens']:,} input{median}, and {usage['output_tokens']:,} output tokens; "
-            f"estimated cost ${cost:.4f}{' with the batch discount' if batch else ''} (thinking tokens, if any, come on top; "
-            f"prices from {the_plan.price.source})"
+            f"about {usage['input_tokens']:,} input{median}, and {usage['output_tokens']:,} output tokens; {priced}"
         )
         if the_plan.no_tasks:
             click.echo(f"  O*NET gives no tasks for {len(the_plan.no_tasks)}: {', '.join(the_plan.no_tasks)}")
@@ -348,38 +388,20 @@ def _dry_run(
 def _run_one(
     db: sqlite_utils.Database,
     db_path: str,
-    the_plan: run.Plan,
+    the_plan: planning.Plan,
     *,
     client: anthropic.Anthropic,
-    batch: bool,
-    wait_for_results: bool,
-    concurrency: int,
-    max_cost: float | None,
-    poll_interval: float,
-    retry_wait: float,
+    options: run.Options,
     log: Callable[[str], object],
 ) -> int:
     """One run of one model (or sample); returns its exit code."""
     try:
         with _progress(len(the_plan.jobs)) as advance:
-            result = run.execute(
-                db,
-                db_path,
-                the_plan,
-                client=client,
-                batch=batch,
-                wait_for_results=wait_for_results,
-                concurrency=concurrency,
-                max_cost=max_cost,
-                poll_interval=poll_interval,
-                retry_wait=retry_wait,
-                log=log,
-                progress=advance,
-            )
+            result = run.execute(db, db_path, the_plan, client=client, options=options, log=log, progress=advance)
     except llm.Fatal as exc:
         if exc.run_id is None:
             raise click.ClickException(str(exc)) from None
-        result = run.result_of(db, exc.run_id)
+        result = run.result_of(db, exc.run_id, free=the_plan.price.local)
         click.echo(result.line())
         click.echo(f"Error: {exc}", err=True)
         sys.exit(result.exit_code)
@@ -401,7 +423,7 @@ def _run_one(
         log(f"failed {slug}: {error}")
     click.echo(result.line())
     if result.status == "budget":
-        click.echo(f"stopped before exceeding the budget of ${max_cost:.2f}; run again with a larger --max-cost to go on")
+        click.echo(f"stopped before exceeding the budget of ${options.max_cost:.2f}; run again with a larger --max-cost to go on")
     if result.status == "submitted":
         click.echo("the batch is being processed; run the same command again to collect it")
     return result.exit_code
@@ -448,15 +470,31 @@ class _progress:
     metavar="URL",
     help="Where the source publishes how it made the scores (https://), linked beside them on the site.",
 )
+@click.option(
+    "--replace-source-url",
+    is_flag=True,
+    help="Let --source-url replace the address an earlier import of the same file recorded (without it, a different one is refused).",
+)
 @db_option()
 @criteria_dir_option
-def import_command(file: str, name: str, source: str, key: str, source_url: str | None, db_path: str, criteria_dir: str) -> None:
+def import_command(
+    file: str,
+    name: str,
+    source: str,
+    key: str,
+    source_url: str | None,
+    replace_source_url: bool,
+    db_path: str,
+    criteria_dir: str,
+) -> None:
     """Import published scores from a CSV or JSON file as a run.
 
     The file needs a key column (slug, or soc_code) and a score column (score,
     or the criterion's name); a rationale column is kept if present. Every
-    score is checked against the criterion's scale. Importing the same file
-    again writes no score (a --source-url the run lacked is recorded).
+    score is checked against the criterion's scale (a JSON true or false is
+    not a number). Importing the same file again writes no score: a
+    --source-url the run lacked is recorded, and one that differs from the
+    address it has is refused unless --replace-source-url is given.
 
     Example:
 
@@ -467,7 +505,9 @@ def import_command(file: str, name: str, source: str, key: str, source_url: str 
         db = open_db(db_path)
         store.save_criterion(db, criterion)
         try:
-            run_id, count, unmatched = importer.import_scores(db, file, criterion, source=source, key=key, source_url=source_url)
+            run_id, count, unmatched = importer.import_scores(
+                db, file, criterion, source=source, key=key, source_url=source_url, replace_source_url=replace_source_url
+            )
         except (importer.ImportError_, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
     if count == 0:
@@ -492,20 +532,23 @@ def runs(name: str | None, db_path: str) -> None:
         click.echo("no runs yet")
         return
     current = {r["current_run"] for r in db.query("select current_run from criteria")}
-    where, params = ("where criterion = ?", [name]) if name else ("", [])
-    rows = list(db.query(f"select * from runs {where} order by id", params))
+    rows = store.list_runs(db, name)
     if not rows:
         click.echo("no runs yet")
         return
     for r in rows:
         who = r["label"]
         mark = "*" if r["id"] in current else " "
+        about = "~" if r["tokens_estimated"] else " "
+        elsewhere = f"  on {r['server']}" if r["server"] and r["server"] != backend.ANTHROPIC_API else ""
         click.echo(
             f"{mark}{r['id']:>4}  {r['criterion']:<20} {r['kind']:<9} {who:<40.40} {r['prompt_hash'][:10]}  "
-            f"{r['status']:<11} {r['scored']:>4} scored {r['failed']:>3} failed {r['skipped']:>4} skipped  "
-            f"{r['input_tokens'] + r['output_tokens']:>9,} tokens  ${r['cost_usd']:.4f}  {r['started']}"
+            f"{r['status']:<11} {r['scored']:>4} scored {r['failed']:>3} failed {r['skipped']:>4} skipped "
+            f"{about}{r['input_tokens'] + r['output_tokens']:>9,} tokens  ${r['cost_usd']:.4f}  {r['started']}{elsewhere}"
         )
     click.echo("* = current run of its criterion (the one the site shows)")
+    if any(r["tokens_estimated"] for r in rows):
+        click.echo("~ = some of the run's token counts are estimates: its server gave none")
     ids = {r["id"] for r in rows}
     if db["task_agreement"].exists():
         for a in db.query("select * from task_agreement order by run_id, labeller desc"):
@@ -576,7 +619,7 @@ def consensus_command(name: str, run_ids: tuple[int, ...], make_current: bool, d
 def use(run_id: int, db_path: str) -> None:
     """Make RUN_ID the current run of its criterion (the one the site shows)."""
     with writing(db_path, "python -m score use"):
-        db = open_db(db_path)
+        db = open_db(db_path, current_runs=False)
         try:
             name = store.set_current(db, run_id)
         except ValueError as exc:
@@ -596,6 +639,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except (click.Abort, KeyboardInterrupt):
         interrupted()
+    except sqlite3.Error as exc:  # data.db damaged in a way store.check does not look for
+        click.echo(f"Error: data.db cannot be used: {exc}", err=True)
+        sys.exit(1)
     except OSError as exc:
         if exc.errno != errno.EPIPE:
             raise

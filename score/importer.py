@@ -35,6 +35,9 @@ def read_rows(path: str | Path) -> tuple[list[dict[str, Any]], str]:
             rows = [{"key": k, "score": v} if not isinstance(v, dict) else {"key": k, **v} for k, v in rows.items()]
         if not isinstance(rows, list):
             raise ImportError_(f"{path.name}: expected a JSON list of objects")
+        for line, row in enumerate(rows, 1):
+            if not isinstance(row, dict):
+                raise ImportError_(f"{path.name}: item {line} is {json.dumps(row)[:40]}, not an object with a key and a score")
     elif path.suffix.lower() in (".csv", ".tsv"):
         rows = list(
             csv.DictReader(data.decode("utf-8-sig").splitlines(), delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
@@ -60,6 +63,9 @@ def parse_scores(
     for line, row in enumerate(rows, 2):
         value = str(_value(row, keys, path, line)).strip()
         raw = _value(row, ("score", criterion.name), path, line)
+        # JSON's true is a Python bool, which float() reads as 1: it is no score.
+        if isinstance(raw, bool):
+            raise ImportError_(f"{path}: row {line} ({value}): score {json.dumps(raw)} is not a number")
         try:
             score = float(raw)
         except (TypeError, ValueError):
@@ -95,11 +101,13 @@ def import_scores(
     source: str,
     key: str = "slug",
     source_url: str | None = None,
+    replace_source_url: bool = False,
 ) -> tuple[int, int, list[str]]:
     """Returns (run_id, imported, unmatched SOC codes). When this exact file
     was already imported for this criterion and source, no score is written
-    and the earlier run's id comes back with imported = 0 (a ``source_url``
-    it did not have is recorded)."""
+    and the earlier run's id comes back with imported = 0: a ``source_url``
+    it did not have is recorded, and one that differs from the one it has is
+    refused (ImportError_) unless ``replace_source_url``."""
     if source_url is not None and not re.fullmatch(r"https://[^\s\"'<>]+", source_url):
         raise ImportError_(f"--source-url must be an https:// address (got {source_url!r})")
     rows, file_hash = read_rows(path)
@@ -108,6 +116,10 @@ def import_scores(
     existing = db.execute("select id, source_url from runs where config = ? and status = 'complete'", [config]).fetchone()
     if existing:
         if source_url and existing[1] != source_url:
+            if existing[1] is not None and not replace_source_url:
+                raise ImportError_(
+                    f"run {existing[0]} already links to {existing[1]}; add --replace-source-url to link it to {source_url} instead"
+                )
             store.set_source_url(db, existing[0], source_url)
         return existing[0], 0, []
     known = {r[0] for r in db.execute("select slug from occupations")}

@@ -4,6 +4,7 @@ every reply. Only the ``anthropic`` SDK talks to the network."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,6 +19,7 @@ from .criteria import Criterion
 T = TypeVar("T")
 
 RETRY_STATUSES = {429, 500, 502, 503, 504, 529}
+THINKING = re.compile(r"<think>.*?</think>", re.S)
 
 
 class InvalidReply(ValueError):
@@ -138,6 +140,47 @@ def reply_text(message: Message) -> str:
     return "".join(block.text for block in message.content if block.type == "text")
 
 
+def answer_of(message: Message) -> tuple[object, str]:
+    """(the answer, the reply as text): the input of the reply's one tool
+    call, or else the one JSON object its text holds, alone, in a code
+    fence or with words around it (servers without structured output answer
+    so). Raises InvalidReply when there is no such answer or more than one."""
+    calls = [block for block in message.content if block.type == "tool_use"]
+    text = reply_text(message)
+    if len(calls) > 1:
+        raise InvalidReply(f"reply calls {len(calls)} tools, not one", text)
+    if calls:
+        return calls[0].input, json.dumps(calls[0].input)
+    try:
+        return json.loads(text), text
+    except ValueError:
+        pass
+    # Some servers leave a model's thinking in the text, drafts of the answer included.
+    found = json_objects(THINKING.sub("", text))
+    if not found:
+        raise InvalidReply("reply is not JSON", text)
+    if len(found) > 1:
+        raise InvalidReply(f"reply holds {len(found)} JSON objects; which is the answer is not clear", text)
+    return found[0], text
+
+
+def json_objects(text: str) -> list[dict[str, Any]]:
+    """Every JSON object in ``text`` that is not inside another."""
+    decoder = json.JSONDecoder()
+    found: list[dict[str, Any]] = []
+    at = text.find("{")
+    while at != -1:
+        try:
+            value, end = decoder.raw_decode(text, at)
+        except ValueError:
+            at = text.find("{", at + 1)
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+        at = text.find("{", end)
+    return found
+
+
 @overload
 def check_reply(message: Message, criterion: Criterion, task_ids: None = None) -> tuple[int, str]: ...
 @overload
@@ -152,10 +195,7 @@ def check_reply(
         raise InvalidReply("reply cut off at max_tokens", text)
     if message.stop_reason == "refusal":
         raise InvalidReply("the model refused", text)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise InvalidReply("reply is not JSON", text) from None
+    data, text = answer_of(message)
     field = "score" if task_ids is None else "tasks"
     value: int | dict[int, int]
     if not isinstance(data, dict) or set(data) != {field, "rationale"}:
@@ -193,8 +233,19 @@ def call(
     retries: int = 5,
     log: Callable[[str], object] | None = None,
 ) -> Message:
-    """messages.create with the shared back-off."""
-    return retrying(lambda: client.messages.create(**params), throttle=throttle, retries=retries, log=log)
+    """messages.create with the shared back-off; InvalidReply when what came
+    back is not a message."""
+    return checked(retrying(lambda: client.messages.create(**params), throttle=throttle, retries=retries, log=log))
+
+
+def checked(message: Message) -> Message:
+    """``message``, if it has the shape of one: the SDK reads whatever JSON a
+    server sends into a Message without checking it (a server answering in
+    another API's format gives one with no content)."""
+    content = getattr(message, "content", None)
+    if not isinstance(content, list) or not all(isinstance(getattr(b, "type", None), str) for b in content):
+        raise InvalidReply("the server's reply is not a Messages API message", str(message.to_dict())[:2000])
+    return message
 
 
 def retrying(
@@ -234,28 +285,6 @@ def retrying(
         throttle.sleep(wait)
     # Only a negative ``retries`` gets here: the last attempt returns or raises.
     raise ValueError(f"retries must be 0 or more, not {retries}")
-
-
-def check_access(
-    client: anthropic.Anthropic, model: str, *, throttle: Throttle, log: Callable[[str], object] | None = None
-) -> None:
-    """One free request (a token count) before any paid one, so a refused
-    key, an unknown model or an unreachable API is one line, not a retry per
-    occupation."""
-    try:
-        retrying(
-            lambda: client.messages.count_tokens(model=model, messages=[{"role": "user", "content": "ping"}]),
-            throttle=throttle,
-            retries=2,
-            log=log,
-            what=" to a token count",
-        )
-    except RetryableFailure as exc:
-        raise Fatal(f"the API could not be reached: {exc}") from None
-    except Fatal as exc:
-        if exc.status in (401, 403):
-            raise Fatal(f"the API refused ANTHROPIC_API_KEY ({exc}); nothing was spent", exc.status) from None
-        raise
 
 
 class RetryableFailure(RuntimeError):

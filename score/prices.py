@@ -38,9 +38,12 @@ class Price:
     rates: dict[str, float] | None = None  # dollars per million tokens, from prices.toml
     batch_discount: float = 0.5
     batch_listed: bool = False  # genai-prices has this model's batch prices
+    local: bool = False  # a model on a local server: nothing to pay
 
     def cost(self, usage: Mapping[str, int | None], batch: bool = False) -> float:
         """Dollars for one call's usage: a dict of the API's usage counts."""
+        if self.local:
+            return 0.0
         counts = {k: usage.get(k, 0) or 0 for k in ("input_tokens", "output_tokens")}
         cache_write = usage.get("cache_creation_input_tokens", 0) or 0
         cache_read = usage.get("cache_read_input_tokens", 0) or 0
@@ -102,6 +105,23 @@ def price(model: str, path: str | Path = PRICES_FILE) -> Price:
         f"no price for model {model!r}: genai-prices {version('genai-prices')} does not know it and "
         f"{Path(path).name} does not give one (add [models.{model}] with {', '.join(OVERRIDE_FIELDS)})"
     )
+
+
+LOCAL = "local, no charge"
+
+
+def price_for(model: str, local: bool, path: str | Path = PRICES_FILE) -> Price:
+    """The price of ``model`` as served from a server that is ``local`` or
+    not: the price table's, where it has one (a Claude model reached through
+    a local proxy is still paid for), else nothing for a model on this
+    machine or the local network; elsewhere a model without a price is
+    UnknownModel."""
+    try:
+        return price(model, path)
+    except UnknownModel:
+        if not local:
+            raise
+    return Price(model, DEFAULT_CACHE_MIN_TOKENS, LOCAL, local=True)
 
 
 def models(path: str | Path = PRICES_FILE) -> list[str]:

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import sqlite3
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import sqlite_utils
 
 from pipeline.db import ensure_schema, now
 
 from .criteria import Criterion
-
-if TYPE_CHECKING:
-    from .run import Job  # run imports this module
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS criteria (
@@ -61,7 +60,10 @@ CREATE TABLE IF NOT EXISTS runs (
     level TEXT NOT NULL DEFAULT 'occupation',
     sample INTEGER NOT NULL DEFAULT 1,
     label TEXT,
-    source_url TEXT
+    source_url TEXT,
+    server TEXT,
+    capabilities TEXT,
+    tokens_estimated INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS prompts (
     prompt_hash TEXT PRIMARY KEY,
@@ -159,6 +161,102 @@ def ensure(db: sqlite_utils.Database) -> None:
     refresh_views(db)
 
 
+class Damaged(ValueError):
+    """data.db's scorer tables hold what no scorer writes: altered by hand or damaged."""
+
+
+# Columns that hold numbers whatever else a table holds; SQLite stores any
+# value in any column, so a hand-edited 'lots' is only found by looking.
+NUMBERS = {
+    "runs": (
+        "batch",
+        "scored",
+        "failed",
+        "skipped",
+        "input_tokens",
+        "output_tokens",
+        "cache_write_tokens",
+        "cache_read_tokens",
+        "cost_usd",
+        "max_cost_usd",
+        "sample",
+        "tokens_estimated",
+    ),
+    "scores": ("score", "input_tokens", "output_tokens", "cost_usd"),
+}
+# Tables small enough to read whole, whose text a command prints or sends.
+TEXTS = ("criteria", "runs", "prompts", "score_failures")
+
+
+def check(db: sqlite_utils.Database, *, current_runs: bool = True) -> None:
+    """Raise Damaged naming the first thing in the scorer's tables no scorer
+    writes: text that is not UTF-8, a count or cost that is not a number, a
+    criterion whose current run is not one of its runs (``current_runs=False``
+    skips this: ``score use`` is how it is set right)."""
+    if not has_tables(db):
+        return
+    conn = db.conn
+    tables = {t: list(db[t].columns_dict) for t in TEXTS if db[t].exists()}
+    before = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        for table, names in tables.items():
+            for values in conn.execute(f"select * from [{table}]"):
+                for column, value in zip(names, values):
+                    if isinstance(value, bytes):
+                        try:
+                            value.decode("utf-8")
+                        except UnicodeDecodeError:
+                            raise Damaged(f"{table}.{column} holds text that is not UTF-8 ({value[:30]!r})") from None
+    finally:
+        conn.text_factory = before
+    for table, columns in NUMBERS.items():
+        have = set(db[table].columns_dict) if db[table].exists() else set()
+        for column in (c for c in columns if c in have):
+            bad = conn.execute(
+                f"select rowid, [{column}] from [{table}] where [{column}] is not null and typeof([{column}]) not in ('integer', 'real') limit 1"
+            ).fetchone()
+            if bad:
+                raise Damaged(f"{table}.{column} holds {bad[1]!r} (row {bad[0]}), not a number")
+    if current_runs:
+        dangling = conn.execute(
+            "select c.name, c.current_run from criteria c where c.current_run is not null and not exists "
+            "(select 1 from runs r where r.id = c.current_run and r.criterion = c.name)"
+        ).fetchone()
+        if dangling:
+            raise Damaged(
+                f"the current run of {dangling[0]} is {dangling[1]!r}, not one of its runs: "
+                "pick one with python -m score use RUN_ID (python -m score runs lists them)"
+            )
+
+
+def list_runs(db: sqlite_utils.Database, criterion: str | None = None) -> list[dict[str, Any]]:
+    """Every run (of ``criterion``), oldest first, as dicts with every column
+    of SCHEMA: a database of an older version, opened read-only and so not
+    brought up to date, gets each column it lacks as its default."""
+    have = set(db["runs"].columns_dict)
+    model = sqlite3.connect(":memory:")
+    try:
+        model.execute(_create("runs"))
+        columns = [(r[1], r[4]) for r in model.execute("PRAGMA table_info(runs)")]
+    finally:
+        model.close()
+    select = ", ".join(f"[{name}]" if name in have else f"{default or 'null'} as [{name}]" for name, default in columns)
+    where, params = ("where criterion = ?", [criterion]) if criterion else ("", [])
+    out = list(db.query(f"select {select} from runs {where} order by id", params))
+    for run in out:
+        run["label"] = run["label"] or run_name(run)
+    return out
+
+
+def _create(table: str) -> str:
+    """SCHEMA's CREATE TABLE statement of ``table``."""
+    found = re.search(rf"CREATE TABLE IF NOT EXISTS {table} \(.*?\n\);", SCHEMA, re.S)
+    if found is None:
+        raise KeyError(table)
+    return found[0]
+
+
 def has_tables(db: sqlite_utils.Database) -> bool:
     """True when the scorer's tables exist (a read-only command cannot make them)."""
     return db["runs"].exists() and db["criteria"].exists()
@@ -188,7 +286,7 @@ def run_name(run: Mapping[str, Any]) -> str:
     ``runs.label`` when the run starts: its model,
     level and sample, or its source. A row from before levels and samples
     has neither."""
-    name = run["model"] or run["source"]
+    name = run["model"] or run["source"] or f"run {run['id']}"
     if run.get("level") == "task":
         name += ", task level"
     if (run.get("sample") or 1) > 1:
@@ -241,10 +339,13 @@ def start_run(
     sample: int = 1,
     config: str | None = None,
     scale: str | None = None,
+    server: str | None = None,
+    capabilities: str | None = None,
 ) -> tuple[int, str]:
     """``criterion`` is a criteria.Criterion; returns (run id, config). The
     run is on the criterion's scale unless ``scale`` (as scale_of gives it)
-    says otherwise."""
+    says otherwise. A model run names the ``server`` it asked and what that
+    server was found to do (``capabilities``, JSON: backend.Server)."""
     config = config or config_hash(criterion.name, kind, model or source, prompt_hash, sample)
     with db.atomic():
         run_id = (
@@ -265,6 +366,8 @@ def start_run(
                     "level": level,
                     "sample": sample,
                     "label": run_name({"model": model, "source": source, "level": level, "sample": sample}),
+                    "server": server,
+                    "capabilities": capabilities,
                 }
             )
             .last_pk
@@ -299,7 +402,7 @@ def close_stale_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return stale
 
 
-def finish_run(db: sqlite_utils.Database, run_id: int, status: str, make_current: bool = True, **counts: int) -> None:
+def finish_run(db: sqlite_utils.Database, run_id: int, status: str, make_current: bool = True, **counts: int | bool) -> None:
     with db.atomic():
         db.table("runs").update(run_id, {"finished": now(), "status": status, **counts})
     if make_current:
@@ -450,7 +553,11 @@ def batch_custom_ids(db: sqlite_utils.Database, batch_id: str) -> dict[str, str]
     return {custom_id(config, run_id, created, slug): slug for slug in slugs}
 
 
-def batch_submitting(db: sqlite_utils.Database, run_id: int, config: str, jobs: Sequence[Job]) -> str:
+def batch_submitting(
+    db: sqlite_utils.Database, run_id: int, config: str, jobs: Sequence[tuple[str, str, Sequence[int] | None]]
+) -> str:
+    """Record a batch about to be sent, its requests given as (slug, input
+    hash, task ids or None); returns the record's local id."""
     local_id = f"submitting-{run_id}"
     with db.atomic():
         db.table("batches").insert(
@@ -459,13 +566,8 @@ def batch_submitting(db: sqlite_utils.Database, run_id: int, config: str, jobs: 
         )
         db.execute("delete from batch_requests where batch_id = ?", [local_id])
         db.table("batch_requests").insert_all(
-            {
-                "batch_id": local_id,
-                "slug": j.slug,
-                "input_hash": j.input_hash,
-                "task_ids": json.dumps(j.task_ids) if j.tasks else None,
-            }
-            for j in jobs
+            {"batch_id": local_id, "slug": slug, "input_hash": digest, "task_ids": json.dumps(list(ids)) if ids else None}
+            for slug, digest, ids in jobs
         )
     return local_id
 

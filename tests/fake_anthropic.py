@@ -5,11 +5,20 @@ messages/count_tokens and message batches with their results. Replies are
 deterministic functions of the request, and say plainly that they are test
 replies, so nothing it produces can pass for a real model's judgement.
 
-Faults can be queued: 429 with Retry-After, 529, 500, a slow reply, a reply
-that is not JSON, a score out of range, an answer missing, a reply cut at max_tokens; and for
-batch requests, a 529, a batch made but answered late, results cut short.
+It can also be one of the local servers that speak the Messages API, each
+lacking what its documentation says it lacks (KINDS): Ollama, llama.cpp's
+llama-server, vLLM, LM Studio. Where a server drops the request's structured
+output or ignores its forced tool, the fake model answers as a model does
+when only the prompt asks for JSON: in free text, as bare JSON, in a code
+fence, or with words around it.
 
-    python tests/fake_anthropic.py --port 8766 [--delay 1.0]
+Faults can be queued: 429 with Retry-After, 529, 500, a slow reply, a reply
+that is not JSON, a score out of range, an answer missing, a reply cut at
+max_tokens, a reply without token counts; and for batch requests, a 529, a
+batch made but answered late, results cut short. A server's capability
+probe (a request saying PROBE_ASK) is recorded apart and never faulted.
+
+    python tests/fake_anthropic.py --port 8766 [--delay 1.0] [--kind ollama]
 """
 
 import hashlib
@@ -24,6 +33,26 @@ from servers import LoopbackServer
 
 API_KEY = "test-key-not-a-secret"
 FAKE_NOTE = "Deterministic reply from the test server, not a model's judgement."
+# What score's probe asks (score/backend.py): a request saying it is a probe.
+PROBE_ASK = "Reply with the word hello."
+
+# What each server does with the parts of the Messages API in which they
+# differ, as each project documents it:
+#   key: whether a wrong API key is refused (the local servers, run without
+#     one, take any);
+#   output_config: "honoured" (the reply is JSON valid against its schema) or
+#     "dropped" (silently ignored);
+#   tool_choice: "refused" (newer Claude models refuse forced tool use),
+#     "honoured", "required" (llama.cpp: a forced named tool becomes a
+#     generic "required": some tool must be called) or "ignored";
+#   count_tokens, batches: whether the endpoints exist (else 404).
+KINDS = {
+    "claude": {"key": True, "output_config": "honoured", "tool_choice": "refused", "count_tokens": True, "batches": True},
+    "ollama": {"key": False, "output_config": "dropped", "tool_choice": "ignored", "count_tokens": False, "batches": False},
+    "llamacpp": {"key": False, "output_config": "dropped", "tool_choice": "required", "count_tokens": True, "batches": False},
+    "vllm": {"key": False, "output_config": "honoured", "tool_choice": "honoured", "count_tokens": True, "batches": False},
+    "lmstudio": {"key": False, "output_config": "dropped", "tool_choice": "ignored", "count_tokens": False, "batches": False},
+}
 
 
 def tokens(text):
@@ -31,13 +60,21 @@ def tokens(text):
 
 
 class State:
-    def __init__(self, delay=0.0, polls_until_ended=2):
+    def __init__(self, delay=0.0, polls_until_ended=2, kind="claude"):
         self.lock = threading.Lock()
+        self.kind = kind
+        self.does = KINDS[kind]
         self.delay = delay
         self.polls_until_ended = polls_until_ended
         self.retry_after = "1"  # the Retry-After of a 429 or 529 fault; None sends none
         self.faults = []  # consumed one per /v1/messages call, in order
-        self.requests = []  # every /v1/messages body
+        self.requests = []  # every /v1/messages body, but the probe's
+        self.probes = []  # the probe's /v1/messages bodies
+        self.replies = []  # every message sent back, but the probe's
+        self.models = None  # the models it serves (None: any name)
+        self.probe_faults = []  # consumed one per probe message: "other_api"
+        self.token_counts = 0  # count_tokens requests answered
+        self.results_downloads = 0  # batch results downloaded
         self.batches = {}
         self.batch_creations = 0
         self.batch_faults = []  # consumed one per batch request (create, retrieve, results): "529", "slow", "cut"
@@ -90,37 +127,86 @@ def instance(schema, seed, note, out_of_range=None):
     return make(schema, "")
 
 
+def is_probe(body):
+    return any(m.get("content") == PROBE_ASK for m in body.get("messages", []))
+
+
+def text_of(content):
+    return content if isinstance(content, str) else "".join(b.get("text", "") for b in content if isinstance(b, dict))
+
+
+def schema_in(system):
+    """The JSON schema a system prompt spells out, if it does."""
+    at = system.find("JSON schema:")
+    if at == -1:
+        return None
+    try:
+        return json.JSONDecoder().raw_decode(system[system.index("{", at) :])[0]
+    except ValueError:
+        return None
+
+
+def free_text(answer, seed):
+    """An answer as a model writes it when only the prompt asks for JSON."""
+    style = int(seed[:8], 16) % 3
+    if style == 1:
+        return f"```json\n{json.dumps(answer, indent=2)}\n```"
+    if style == 2:
+        return f"Here is my assessment of this occupation.\n\n{json.dumps(answer)}\n\nI hope this helps."
+    return json.dumps(answer)
+
+
 def reply_for(body, state, fault=None):
     """The Message the fake model sends back for one request body: an
-    instance of the request's schema, whatever it is."""
+    instance of the schema the request carries or its prompt spells out,
+    in the form the server allows."""
+    does = state.does
     system = "".join(block.get("text", "") for block in body.get("system", []) if isinstance(block, dict))
-    user = body["messages"][-1]["content"]
-    if isinstance(user, list):
-        user = "".join(block.get("text", "") for block in user)
-    schema = body["output_config"]["format"]["schema"]
+    messages = body["messages"]
+    user = text_of(messages[0]["content"])
+    conversation = "".join(text_of(m["content"]) for m in messages)
     title = user.splitlines()[0].removeprefix("Occupation: ")
-    seed = hashlib.sha256((body["model"] + system + user).encode()).hexdigest()  # models differ; samples of one do not
-    text = json.dumps(instance(schema, seed, f"{FAKE_NOTE} ({title})", [True] if fault == "out_of_range" else None))
-    stop = "end_turn"
+    seed = hashlib.sha256((body["model"] + system + conversation).encode()).hexdigest()  # models differ; samples of one do not
+    output_schema = (body.get("output_config") or {}).get("format", {}).get("schema")
+    tools = body.get("tools") or []
+    choice = (body.get("tool_choice") or {}).get("type")
+    forced = None
+    if tools and does["tool_choice"] == "honoured" and choice == "tool":
+        forced = next(t for t in tools if t["name"] == body["tool_choice"]["name"])
+    elif tools and does["tool_choice"] == "required" and choice in ("tool", "any"):
+        forced = tools[0]  # some tool must be called, not the one named
+    constrained = output_schema if does["output_config"] == "honoured" else None
+    schema = constrained or (forced or {}).get("input_schema") or schema_in(system) or output_schema
+    if schema is None and tools:
+        schema = tools[0]["input_schema"]
+    value = instance(schema or {}, seed, f"{FAKE_NOTE} ({title})", [True] if fault == "out_of_range" else None)
     if fault == "missing":  # a reply one answer short: the last property of the first nested object dropped
-        value = json.loads(text)
         inner = next((v for v in value.values() if isinstance(v, dict) and v), None)
         if inner:
             inner.pop(list(inner)[-1])
-        text = json.dumps(value)
-    if fault == "malformed":
-        text = "I think the answer is " + text[:20]
-    elif fault == "max_tokens":
-        text, stop = text[: len(text) // 2], "max_tokens"
+    stop = "end_turn"
+    if is_probe(body) and not (constrained or forced):
+        content = [{"type": "text", "text": "Hello!"}]  # as asked: the probe's constraint was dropped
+    elif forced and fault not in ("malformed", "max_tokens"):
+        content = [{"type": "tool_use", "id": f"toolu_fake_{next(state.ids):06d}", "name": forced["name"], "input": value}]
+        stop = "tool_use"
+    else:
+        text = json.dumps(value) if constrained else free_text(value, seed)
+        if fault == "malformed":
+            text = "I think the answer is " + json.dumps(value)[:20]
+        elif fault == "max_tokens":
+            text, stop = text[: len(text) // 2], "max_tokens"
+        content = [{"type": "text", "text": text}]
+    said = "".join(b.get("text", "") or json.dumps(b.get("input", "")) for b in content)
 
     cached = [b for b in body.get("system", []) if isinstance(b, dict) and b.get("cache_control")]
     usage = {
-        "input_tokens": tokens(user),
-        "output_tokens": tokens(text),
+        "input_tokens": tokens(conversation),
+        "output_tokens": tokens(said),
         "cache_creation_input_tokens": 0,
         "cache_read_input_tokens": 0,
     }
-    if cached:
+    if cached and state.kind == "claude":
         key = (body["model"], system)
         with state.lock:
             hit = key in state.cached_prefixes
@@ -128,20 +214,28 @@ def reply_for(body, state, fault=None):
         usage["cache_read_input_tokens" if hit else "cache_creation_input_tokens"] = tokens(system)
     else:
         usage["input_tokens"] += tokens(system)
-    return {
+    message = {
         "id": f"msg_fake_{next(state.ids):06d}",
         "type": "message",
         "role": "assistant",
         "model": body["model"],
-        "content": [{"type": "text", "text": text}],
+        "content": content,
         "stop_reason": stop,
         "stop_sequence": None,
         "usage": usage,
     }
+    if fault == "no_usage":
+        message["usage"] = {"input_tokens": 0, "output_tokens": 0}
+    if fault == "other_api":  # a reply in another API's format, as a proxy in front of the wrong endpoint gives
+        return {"id": message["id"], "object": "chat.completion", "choices": [{"message": {"role": "assistant", "content": "4"}}]}
+    return message
 
 
-def check_request(body):
-    """What newer Claude models refuse, refused here too."""
+def check_request(body, kind="claude"):
+    """What newer Claude models refuse, refused here too (the other servers
+    take what they do not know and ignore it)."""
+    if kind != "claude":
+        return None if body.get("max_tokens") else "max_tokens is required"
     for name in ("temperature", "top_p", "top_k"):
         if name in body:
             return f"{name} is not supported by this model"
@@ -180,6 +274,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
 
     def authorised(self):
+        if not self.state.does["key"]:
+            return True
         # The SDK sends the key as x-api-key or as a bearer token, by version.
         given = self.headers.get("x-api-key") or self.headers.get("Authorization", "").removeprefix("Bearer ")
         if given != API_KEY:
@@ -198,22 +294,29 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path == "/v1/messages":
             self.messages(body)
-        elif path == "/v1/messages/count_tokens":
+        elif path == "/v1/messages/count_tokens" and self.state.does["count_tokens"]:
+            with self.state.lock:
+                self.state.token_counts += 1
             system = "".join(b.get("text", "") for b in body.get("system", []) if isinstance(b, dict))
             user = "".join(m["content"] if isinstance(m["content"], str) else "" for m in body["messages"])
             self.send_json(200, {"input_tokens": tokens(system) + tokens(user)})
-        elif path == "/v1/messages/batches":
+        elif path == "/v1/messages/batches" and self.state.does["batches"]:
             self.create_batch(body)
         else:
             self.error(404, "not_found_error", f"no route {path}")
 
     def messages(self, body):
+        probe = is_probe(body)
         with self.state.lock:
-            self.state.requests.append(body)
-        problem = check_request(body)
+            (self.state.probes if probe else self.state.requests).append(body)
+        if self.state.models is not None and body.get("model") not in self.state.models:
+            return self.error(404, "not_found_error", f"model '{body.get('model')}' not found")
+        problem = check_request(body, self.state.kind)
         if problem:
             return self.error(400, "invalid_request_error", problem)
-        fault = self.state.next_fault()
+        with self.state.lock:
+            fault = (self.state.probe_faults.pop(0) if self.state.probe_faults else None) if probe else None
+        fault = fault or (None if probe else self.state.next_fault())
         if self.state.delay:
             time.sleep(self.state.delay)
         retry_after = {"retry-after": self.state.retry_after} if self.state.retry_after is not None else {}
@@ -227,7 +330,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(500, "api_error", "internal error")
         if fault == "slow":
             time.sleep(3)
-        self.send_json(200, reply_for(body, self.state, fault))
+        message = reply_for(body, self.state, fault)
+        if not probe:
+            with self.state.lock:
+                self.state.replies.append(message)
+        self.send_json(200, message)
 
     def batch_object(self, batch):
         ended = batch["polls"] >= self.state.polls_until_ended
@@ -262,7 +369,7 @@ class Handler(BaseHTTPRequestHandler):
             problem = f"custom_id {bad[0]!r} does not match ^[a-zA-Z0-9_-]{{1,64}}$" if bad else "custom_id values must be unique"
             return self.error(400, "invalid_request_error", f"requests: {problem}")
         for request in body["requests"]:
-            problem = check_request(request["params"])
+            problem = check_request(request["params"], self.state.kind)
             if problem:
                 return self.error(400, "invalid_request_error", f"{request['custom_id']}: {problem}")
         with self.state.lock:
@@ -279,6 +386,8 @@ class Handler(BaseHTTPRequestHandler):
         if not self.authorised():
             return
         parts = self.path.split("?")[0].strip("/").split("/")
+        if parts[:3] == ["v1", "messages", "batches"] and not self.state.does["batches"]:
+            return self.error(404, "not_found_error", f"no route {self.path}")
         if parts == ["v1", "messages", "batches"]:
             with self.state.lock:
                 listed = [self.batch_object(b) for b in reversed(list(self.state.batches.values()))]
@@ -306,6 +415,8 @@ class Handler(BaseHTTPRequestHandler):
         self.error(404, "not_found_error", f"no route {self.path}")
 
     def batch_results(self, batch, cut=False):
+        with self.state.lock:
+            self.state.results_downloads += 1
         lines = []
         for request in batch["requests"]:
             fault = self.state.next_fault()
@@ -330,9 +441,9 @@ class FakeAnthropic:
     """The fake API in a thread: ``.url`` for ANTHROPIC_BASE_URL, ``.state``
     to queue faults and read what was asked."""
 
-    def __init__(self, port=0, delay=0.0, polls_until_ended=2):
+    def __init__(self, port=0, delay=0.0, polls_until_ended=2, kind="claude"):
         self.httpd = LoopbackServer(("127.0.0.1", port), Handler)
-        self.httpd.state = State(delay=delay, polls_until_ended=polls_until_ended)
+        self.httpd.state = State(delay=delay, polls_until_ended=polls_until_ended, kind=kind)
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
@@ -346,7 +457,9 @@ class FakeAnthropic:
         return f"http://{host}:{port}"
 
     def env(self):
-        return {"ANTHROPIC_API_KEY": API_KEY, "ANTHROPIC_BASE_URL": self.url}
+        """The environment of a scorer using it (the local servers' need no key)."""
+        key = API_KEY if self.state.does["key"] else None
+        return {"ANTHROPIC_API_KEY": key, "ANTHROPIC_BASE_URL": self.url}
 
     def close(self):
         self.httpd.shutdown()
@@ -359,8 +472,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Run the fake Messages API on loopback.")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each reply")
+    parser.add_argument("--kind", choices=sorted(KINDS), default="claude", help="the server to behave as")
     args = parser.parse_args()
-    server = FakeAnthropic(port=args.port, delay=args.delay)
+    server = FakeAnthropic(port=args.port, delay=args.delay, kind=args.kind)
     print(f"fake Messages API on {server.url} (key {API_KEY})", flush=True)
     try:
         server.thread.join()

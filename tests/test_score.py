@@ -1,6 +1,7 @@
 """The scorer end to end: the real anthropic SDK against the fake Messages API
 on loopback, on a copy of the real data.db."""
 
+import json
 import os
 import re
 import shutil
@@ -61,7 +62,11 @@ def test_missing_key_is_a_one_line_error_before_any_work(db_path):
 
 
 def test_key_is_never_printed_or_stored(fake, db_path):
-    result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"), "--model", "claude-no-such-model")
+    # A model without a price, on a server that is not local, is refused before anything is asked.
+    elsewhere = {"ANTHROPIC_BASE_URL": "https://api.anthropic.com"}
+    result = score(
+        fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"), "--model", "claude-no-such-model", env=elsewhere
+    )
     assert result.exit_code == 1 and "no price for model" in result.output
     result = score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers"))
     key = fake.env()["ANTHROPIC_API_KEY"]
@@ -250,8 +255,11 @@ def test_batch_mode_scores_at_half_price(fake, db_path):
     run = rows(db_path, "select * from runs")[0]
     assert run["batch"] == 1 and run["scored"] == 5
     price = prices.price(run["model"])
-    full = price.cost({"input_tokens": run["input_tokens"], "output_tokens": run["output_tokens"]})
-    assert run["cost_usd"] == pytest.approx(full / 2)
+    # The probe, before the batch, is an ordinary call at the full price.
+    probe = json.loads(run["capabilities"])["probe"]
+    assert probe["cost_usd"] == pytest.approx(price.cost(probe)) and probe["input_tokens"] > 0
+    batched = {key: run[key] - probe[key] for key in ("input_tokens", "output_tokens")}
+    assert run["cost_usd"] - probe["cost_usd"] == pytest.approx(price.cost(batched) / 2)
     assert rows(db_path, "select status from batches") == [{"status": "collected"}]
 
 

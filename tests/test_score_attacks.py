@@ -3,6 +3,7 @@ cut short or sent twice, a bad key, an API that cannot be reached, criterion
 files that would crash or exhaust memory, and databases it must not write.
 Every test here reproduces a way a run used to lose work or pay twice."""
 
+import json
 import os
 import re
 import signal
@@ -111,6 +112,7 @@ def test_killed_while_sending_a_batch_finds_it_again(fake, db_path):
     assert result.exit_code == 0, result.output
     assert "found batch msgbatch_fake_0001" in result.stderr
     assert fake.state.batch_creations == 1  # not paid for twice
+    assert fake.state.results_downloads == 1  # read once to recognise it, and those results saved
     assert saved(db_path) == 5
 
 
@@ -140,10 +142,12 @@ def test_a_batch_record_that_never_reached_the_api_is_dropped(fake, db_path):
     fake.state.polls_until_ended = 0
     plan = score(None, db_path, "run", "--criterion", "ai_exposure", *only(*SOME), "--batch", "--dry-run")
     assert plan.exit_code == 0, plan.output
-    from score import criteria, prices, run
+    from score import criteria, planning, prices
 
-    the_plan = run.plan(db, criteria.load("ai_exposure"), prices.default_model(), prices.price(prices.default_model()), only=SOME)
-    store.batch_submitting(db, 1, the_plan.config, the_plan.jobs)
+    the_plan = planning.plan(
+        db, criteria.load("ai_exposure"), prices.default_model(), prices.price(prices.default_model()), only=SOME
+    )
+    store.batch_submitting(db, 1, the_plan.config, [job.sent() for job in the_plan.jobs])
     result = finish(fake, db_path, *only(*SOME), "--batch", "--poll-interval", "0")
     assert result.exit_code == 0, result.output
     assert "never reached the API" in result.stderr
@@ -177,7 +181,8 @@ def test_a_results_download_cut_short_is_collected_once(fake, db_path):
     assert saved(db_path) == 5
     assert rows(db_path, "select count(*) as n from scores")[0]["n"] == 5
     spent = rows(db_path, "select sum(cost_usd) as c from runs")[0]["c"]
-    assert spent == pytest.approx(rows(db_path, "select sum(cost_usd) as c from scores")[0]["c"])
+    probes = sum(json.loads(r["capabilities"])["probe"]["cost_usd"] for r in rows(db_path, "select capabilities from runs"))
+    assert spent == pytest.approx(rows(db_path, "select sum(cost_usd) as c from scores")[0]["c"] + probes)
 
 
 def test_a_529_while_polling_is_retried(fake, db_path):
@@ -302,3 +307,94 @@ def test_criterion_files_that_would_crash_are_one_line(tmp_path, db_path, header
     result = CliRunner().invoke(cli, ["criteria", "--criteria-dir", str(folder)])
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1 and message in result.output
+
+
+# Files and databases that are not what the scorer wrote (issue 31) --------------
+
+
+def test_an_import_of_a_json_list_of_numbers_is_one_line(db_path, tmp_path):
+    numbers = tmp_path / "scores.json"
+    numbers.write_text("[1, 2, 3]")
+    result = score(None, db_path, "import", str(numbers), "--criterion", "ai_exposure", "--source", "a test")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: scores.json: item 1 is 1, not an object with a key and a score"
+    assert rows(db_path, "select * from runs") == []
+
+
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_a_json_true_is_not_a_score(db_path, tmp_path, value):
+    scores = tmp_path / "scores.json"
+    scores.write_text(f'{{"roofers": {value}, "actuaries": 4}}')
+    result = score(None, db_path, "import", str(scores), "--criterion", "ai_exposure", "--source", "a test")
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: scores.json: row 2 (roofers): score {value} is not a number"
+    assert rows(db_path, "select * from scores") == []
+
+
+def test_an_import_does_not_silently_replace_a_recorded_source_url(db_path, tmp_path):
+    scores = tmp_path / "scores.csv"
+    scores.write_text("slug,score\nroofers,1\nactors,4\n")
+    base = ["import", str(scores), "--criterion", "ai_exposure", "--source", "Example Lab, 2026"]
+    assert score(None, db_path, *base, "--source-url", "https://example.org/first").exit_code == 0
+    again = score(None, db_path, *base, "--source-url", "https://example.org/second")
+    assert again.exit_code == 1
+    assert again.output.strip() == (
+        "Error: run 1 already links to https://example.org/first; add --replace-source-url to link it to https://example.org/second instead"
+    )
+    assert rows(db_path, "select source_url from runs") == [{"source_url": "https://example.org/first"}]
+    replaced = score(None, db_path, *base, "--source-url", "https://example.org/second", "--replace-source-url")
+    assert replaced.exit_code == 0 and "already imported as run 1" in replaced.output
+    assert rows(db_path, "select source_url from runs") == [{"source_url": "https://example.org/second"}]
+
+
+def tamper(path, sql):
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute(sql)
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "sql, said",
+    [
+        ("update runs set label = cast(x'ff41' as text)", "runs.label holds text that is not UTF-8"),
+        ("update prompts set system = cast(x'c328' as text)", "prompts.system holds text that is not UTF-8"),
+        ("update runs set cost_usd = 'lots'", "runs.cost_usd holds 'lots' (row 1), not a number"),
+        ("update criteria set current_run = 999", "the current run of ai_exposure is 999, not one of its runs"),
+    ],
+)
+@pytest.mark.parametrize("command", ["runs", "use", "run", "import", "consensus"])
+def test_a_tampered_database_is_one_line(fake, db_path, tmp_path, sql, said, command):
+    reference = tmp_path / "scores.csv"
+    reference.write_text("slug,score\nroofers,1\nactors,4\n")
+    assert score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers")).exit_code == 0
+    tamper(db_path, sql)
+    before = db_path.read_bytes()
+    args = {
+        "runs": ["runs"],
+        "use": ["use", "1"],
+        "run": ["run", "--criterion", "ai_exposure", *only("dentists")],
+        "import": ["import", str(reference), "--criterion", "ai_exposure", "--source", "a test"],
+        "consensus": ["consensus", "--criterion", "ai_exposure"],
+    }[command]
+    result = score(fake, db_path, *args)
+    if command == "use" and "current run" in said:  # score use is how a wrong current run is set right
+        assert result.exit_code == 0, result.output
+        assert rows(db_path, "select current_run from criteria") == [{"current_run": 1}]
+        return
+    assert result.exit_code == 1, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert result.output.startswith(f"Error: {db_path} cannot be used: {said}")
+    assert db_path.read_bytes() == before  # nothing written
+
+
+def test_runs_reads_a_database_of_an_older_schema(fake, db_path):
+    assert score(fake, db_path, "run", "--criterion", "ai_exposure", *only("roofers")).exit_code == 0
+    for column in ("label", "level", "sample", "source_url", "scale"):
+        tamper(db_path, f"alter table runs drop column {column}")
+    before = db_path.read_bytes()
+    result = score(None, db_path, "runs")
+    assert result.exit_code == 0, result.output
+    assert re.match(rf"\*\s+1\s+ai_exposure\s+model\s+{re.escape(prices.default_model())}\s", result.output)
+    assert db_path.read_bytes() == before  # read-only: brought up to date by the next command that writes

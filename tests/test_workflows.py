@@ -61,6 +61,10 @@ def test_workflows_call_the_readme_commands():
     assert set(triggers["workflow_dispatch"]["inputs"]) == {"criterion", "model", "level", "batch"}
 
 
+# What GitHub puts in the expressions the workflows use, for a fork named worklens.
+GITHUB_CONTEXT = {"github.event.repository.name": "worklens"}
+
+
 def run_steps(job, cwd, env, skip=("Install",), secrets=None, github=None):
     """Run a job's `run:` steps as GitHub would (bash -e -o pipefail),
     skipping `uses:` steps and the install step (this environment has the
@@ -83,7 +87,12 @@ def run_steps(job, cwd, env, skip=("Install",), secrets=None, github=None):
         step_env = dict(base)
         for name, value in step.get("env", {}).items():
             secret = re.fullmatch(r"\$\{\{ (secrets|vars)\.(\w+) \}\}", value)
-            step_env[name] = secrets.get(secret.group(2), "") if secret else value  # an unset variable is ""
+            context = re.fullmatch(r"\$\{\{ (github\.[\w.]+) \}\}", value)
+            if context:
+                assert context.group(1) in GITHUB_CONTEXT, f"the test cannot evaluate {value}"
+                step_env[name] = GITHUB_CONTEXT[context.group(1)]
+            else:
+                step_env[name] = secrets.get(secret.group(2), "") if secret else value  # an unset variable is ""
         result = subprocess.run(
             ["bash", "-e", "-o", "pipefail", "-c", step["run"]],
             cwd=cwd,
@@ -256,7 +265,7 @@ def test_refresh_refused_by_bls_and_partly_failing_still_publishes_what_it_paid_
 
 def test_pages_workflow_builds_what_it_deploys(fork):
     job = workflow("pages.yml")["jobs"]["build"]
-    env = {**os.environ, "REPOSITORY": "worklens"}
+    env = dict(os.environ)
     steps = [s for s in job["steps"] if "run" in s]
     assert re.search(r"REPOSITORY: \$\{\{ github\.event\.repository\.name \}\}", (WORKFLOWS / "pages.yml").read_text())
     outputs = dict(run_steps({"steps": steps}, fork, env))

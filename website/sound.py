@@ -12,7 +12,8 @@ left out whole. What the pages then show is only what could be true.
 from __future__ import annotations
 
 import math
-from typing import Any
+
+from .model import Site
 
 # The largest figure any occupation could have: the US has about 170 million jobs.
 MAX_JOBS = 400_000_000
@@ -34,7 +35,7 @@ FIGURES: dict[str, tuple[float, float, bool]] = {
 }
 
 
-def number_in(value: Any, low: float, high: float, whole: bool = False) -> bool:
+def number_in(value: object, low: float, high: float, whole: bool = False) -> bool:
     """A real number (not a bool, not text) from ``low`` to ``high``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
@@ -47,9 +48,8 @@ def listed(slugs: list[str]) -> str:
     return ", ".join(slugs[:5]) + (f" and {len(slugs) - 5} more" if len(slugs) > 5 else "")
 
 
-def scale_problem(criterion: dict[str, Any]) -> str | None:
-    """Why a criterion's scale cannot be drawn, or None."""
-    low, high, tiers = criterion.get("min"), criterion.get("max"), criterion.get("tiers")
+def scale_problem(low: object, high: object, tiers: object) -> str | None:
+    """Why a criterion's scale (``low`` to ``high``, with ``tiers``) cannot be drawn, or None."""
     if not (isinstance(low, int) and isinstance(high, int)) or isinstance(low, bool) or isinstance(high, bool) or low >= high:
         return f"its scale runs from {low!r} to {high!r}"
     if not isinstance(tiers, list) or not tiers:
@@ -65,54 +65,53 @@ def scale_problem(criterion: dict[str, Any]) -> str | None:
     return None
 
 
-def set_aside(data: dict[str, Any]) -> list[str]:
-    """Clean ``data`` (as ``load`` reads it) in place; return one line for
-    each kind of value set aside."""
+def set_aside(site: Site, left_out: list[str]) -> list[str]:
+    """Clean ``site`` (as ``load`` reads it) in place; return one line for
+    each kind of value set aside, after ``left_out``'s criteria, whose scale
+    ``load`` could not draw (``scale_problem``)."""
     said = []
     for column, (low, high, whole) in FIGURES.items():
-        bad = [o["slug"] for o in data["occupations"] if o[column] is not None and not number_in(o[column], low, high, whole)]
-        for o in data["occupations"]:
-            if o["slug"] in bad:
-                o[column] = None
+        bad = [
+            o.slug
+            for o in site.occupations
+            if getattr(o, column) is not None and not number_in(getattr(o, column), low, high, whole)
+        ]
+        for o in site.occupations:
+            if o.slug in bad:
+                setattr(o, column, None)
         if bad:
             said.append(f"set aside {column} of {listed(bad)}: not a figure an occupation can have")
-    bad = [o["slug"] for o in data["occupations"] if o["url"] is not None and not str(o["url"]).startswith("https://")]
-    for o in data["occupations"]:
-        if o["slug"] in bad:
-            o["url"] = None
+    bad = [o.slug for o in site.occupations if o.url is not None and not str(o.url).startswith("https://")]
+    for o in site.occupations:
+        if o.slug in bad:
+            o.url = None
     if bad:
         said.append(f"set aside the address of {listed(bad)}: not an https:// address")
-    kept = []
-    for c in data["criteria"]:
-        problem = scale_problem(c)
-        if problem:
-            said.append(f"set aside the criterion {c['name']}: {problem}")
-            continue
-        bad = [s for s, row in c["scores"].items() if not number_in(row["score"], c["min"], c["max"])]
+    said += left_out
+    for c in site.criteria:
+        bad = [s for s, row in c.scores.items() if not number_in(row.score, c.min, c.max)]
         for slug in bad:
-            del c["scores"][slug]
-            c["percentiles"].pop(slug, None)
+            del c.scores[slug]
+            c.percentiles.pop(slug, None)
         if bad:
-            said.append(f"set aside {len(bad)} {c['name']} scores off its scale of {c['min']} to {c['max']}: {listed(bad)}")
-        kept.append(c)
-    data["criteria"] = kept
-    evidence = data["evidence"]
+            said.append(f"set aside {len(bad)} {c.name} scores off its scale of {c.min} to {c.max}: {listed(bad)}")
+    evidence = site.evidence
     if evidence:
-        for m in evidence["measures"]:
-            bad = [s for s, v in m["values"].items() if not number_in(v["percentile"], 0, 100)]
+        for m in evidence.measures:
+            bad = [s for s, v in m.values.items() if not number_in(v.percentile, 0, 100)]
             for slug in bad:
-                del m["values"][slug]
+                del m.values[slug]
             if bad:
                 said.append(
-                    f"set aside {len(bad)} values of the measure {m['name']} with no percentile from 0 to 100: {listed(bad)}"
+                    f"set aside {len(bad)} values of the measure {m.name} with no percentile from 0 to 100: {listed(bad)}"
                 )
         bad = [
             s
-            for s, c in evidence["consensus"].items()
-            if not all(number_in(c[k], 0, 100) for k in ("low", "median", "high", "spread"))
+            for s, c in evidence.consensus.items()
+            if not all(number_in(getattr(c, k), 0, 100) for k in ("low", "median", "high", "spread"))
         ]
         for slug in bad:
-            del evidence["consensus"][slug]
+            del evidence.consensus[slug]
         if bad:
             said.append(f"set aside the published measures' summary of {listed(bad)}: not percentiles from 0 to 100")
     return said

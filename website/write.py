@@ -8,7 +8,6 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
 from markupsafe import Markup
@@ -18,6 +17,7 @@ from .answer import Card, answer_card
 from .colours import BLUES, HEAT_FLOOR
 from .downloads import downloads, measure_download
 from .load import load
+from .model import Occupation
 from .pages import LABEL_TEXT, detail_data, evidence_page_data, histogram, home_data, occupation_evidence, similar_occupations
 from .predraw import first_view
 from .preview import INK, MUTED, home_preview, occupation_preview, small_map
@@ -64,79 +64,78 @@ def build(
     tmp.mkdir(parents=True)
     (tmp / MARKER).write_text("Made by build.py; the next build replaces this whole folder.\n")
     data = load(db_path, publish_to=tmp / "data" / "data.db")
-    for line in data["warnings"]:
+    for line in data.warnings:
         log(line)
     env = environment(base_path)
     files: dict[str, str] = {}
 
-    env.globals["nav_criteria"] = [{"name": c["name"], "title": c["title"]} for c in data["criteria"]]
-    env.globals["edition"] = data["edition"]
+    env.globals["nav_criteria"] = [{"name": c.name, "title": c.title} for c in data.criteria]
+    env.globals["edition"] = data.edition
     # Link previews need the image's whole address where the site's is known.
     public = site_url.rstrip("/") + "/" if site_url else base_path
     env.globals["preview"] = public + "preview.png"
     env.globals["current_criterion"] = None
-    env.globals["has_space"] = bool(data["space"])
-    env.globals["has_evidence"] = bool(data["evidence"])
+    env.globals["has_space"] = bool(data.space)
+    env.globals["has_evidence"] = bool(data.evidence)
     home = home_data(data)
-    by_slug = {o["slug"]: o for o in data["occupations"]}
+    by_slug = {o.slug: o for o in data.occupations}
     home_page = env.get_template("index.html")
-    home_context = {"page": "home", "data": home, "total_jobs": sum(o[3] for o in home["occupations"]), "inlined": home_assets()}
+    home_context = {"page": "home", "data": home, "total_jobs": sum(o.jobs or 0 for o in data.on_map), "inlined": home_assets()}
     # Twice: empty, for the page's script to draw its first view on, then with what it drew.
     first = first_view(home_page.render(**home_context, first=None))
     files["index.html"] = home_page.render(
         **home_context, first={"map": Markup(first["map"]), "legend": Markup(first["legend"]), "headline": first["headline"]}
     )
     files["table.html"] = env.get_template("table.html").render(
-        page="table", occupations=data["occupations"], criteria=data["criteria"], edition=data["edition"]
+        page="table", occupations=data.occupations, criteria=data.criteria, edition=data.edition
     )
-    files["about.html"] = env.get_template("about.html").render(page="about", criteria=data["criteria"], edition=data["edition"])
-    on_map = sum(1 for o in data["occupations"] if o["jobs"] is not None)
-    cards = {o["slug"]: [answer_card(data, o, c, by_slug) for c in data["criteria"]] for o in data["occupations"]}
+    files["about.html"] = env.get_template("about.html").render(page="about", criteria=data.criteria, edition=data.edition)
+    on_map = len(data.on_map)
+    # Each occupation's answer cards, one per criterion, by criterion name.
+    cards = {o.slug: {c.name: answer_card(data, o, c, by_slug) for c in data.criteria} for o in data.occupations}
     # The cards in brief, for the map's tooltip: why each occupation has its score on each criterion.
-    why = {
-        c["name"]: {s: found[i].short[-1] for s, found in cards.items() if found[i].score} for i, c in enumerate(data["criteria"])
-    }
-    for o in data["occupations"]:
-        scores = [(c, c["scores"].get(o["slug"])) for c in data["criteria"]]
-        files[f"occupations/{o['slug']}.html"] = env.get_template("occupation.html").render(
+    why = {c.name: {s: found[c.name].short[-1] for s, found in cards.items() if found[c.name].score} for c in data.criteria}
+    for o in data.occupations:
+        scores = [(c, c.scores.get(o.slug)) for c in data.criteria]
+        files[f"occupations/{o.slug}.html"] = env.get_template("occupation.html").render(
             page="occupation",
-            preview=f"{public}previews/{o['slug']}.png",
+            preview=f"{public}previews/{o.slug}.png",
             o=o,
-            cards=cards[o["slug"]],
+            cards=list(cards[o.slug].values()),
             scores=scores,
-            projections=data["projections"].get(o["slug"], []),
-            similar=similar_occupations(data, o["slug"], by_slug),
-            space=data["space"],
-            evidence=occupation_evidence(data, o["slug"], by_slug),
+            projections=data.projections.get(o.slug, []),
+            similar=similar_occupations(data, o.slug, by_slug),
+            space=data.space,
+            evidence=occupation_evidence(data, o.slug, by_slug),
             label_text=LABEL_TEXT,
-            employers=data["employers"].get(o["slug"], []),
-            industry_pay=data["industry_pay"].get(o["slug"], []),
-            pay_ranges=data["pay_ranges"].get(o["slug"], []),
+            employers=data.employers.get(o.slug, []),
+            industry_pay=data.industry_pay.get(o.slug, []),
+            pay_ranges=data.pay_ranges.get(o.slug, []),
             on_map=on_map,
-            pages=len(data["occupations"]),
+            pages=len(data.occupations),
         )
-    if data["evidence"]:
+    if data.evidence:
         scatter, matrix = evidence_page_data(data)
         files["evidence.html"] = env.get_template("evidence.html").render(
             page="evidence",
-            evidence=data["evidence"],
+            evidence=data.evidence,
             scatter=scatter,
             matrix=matrix,
-            criteria=data["criteria"],
+            criteria=data.criteria,
             blues=BLUES,
             heat_floor=HEAT_FLOOR,
         )
         files["assets/evidence.js"] = (TEMPLATES / "evidence.js").read_text()
         files["data/measures.csv"] = measure_download(data) or ""
-    if data["space"]:
-        files["space.html"] = env.get_template("space.html").render(page="space", space=data["space"])
-    for c in data["criteria"]:
-        files[f"criteria/{c['name']}.html"] = env.get_template("criterion.html").render(
+    if data.space:
+        files["space.html"] = env.get_template("space.html").render(page="space", space=data.space)
+    for c in data.criteria:
+        files[f"criteria/{c.name}.html"] = env.get_template("criterion.html").render(
             page="criterion",
             c=c,
             histogram=histogram(c),
-            total=len(c["scores"]),
-            current_criterion=c["name"],
+            total=len(c.scores),
+            current_criterion=c.name,
             on_map=on_map,
         )
     csv_text, json_text = downloads(data)
@@ -156,13 +155,13 @@ def build(
         path = tmp / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    lede = f"worklens · {on_map} occupations, {round(sum(o[3] for o in home['occupations']) / 1e6)} million jobs · BLS Occupational Outlook Handbook"
+    lede = f"worklens · {on_map} occupations, {round(sum(o.jobs or 0 for o in data.on_map) / 1e6)} million jobs · BLS Occupational Outlook Handbook"
     (tmp / "preview.png").write_bytes(home_preview(first["tiles"], first["headline"], lede))
     drawn_map = small_map(first["tiles"])
     (tmp / "previews").mkdir()
-    for o in data["occupations"]:
-        (tmp / "previews" / f"{o['slug']}.png").write_bytes(
-            occupation_preview(drawn_map, o["slug"], o["title"], *preview_words(o, cards[o["slug"]], on_map))
+    for o in data.occupations:
+        (tmp / "previews" / f"{o.slug}.png").write_bytes(
+            occupation_preview(drawn_map, o.slug, o.title, *preview_words(o, list(cards[o.slug].values()), on_map))
         )
     # Swap in the new site only once it is complete: a failed build leaves
     # the previous one as it was.
@@ -172,7 +171,7 @@ def build(
     return written
 
 
-def preview_words(o: dict[str, Any], cards: list[Card], on_map: int) -> tuple[list[tuple[str, int, tuple[int, int, int]]], str]:
+def preview_words(o: Occupation, cards: list[Card], on_map: int) -> tuple[list[tuple[str, int, tuple[int, int, int]]], str]:
     """What an occupation's link preview says: its first card's score, who
     made it and what research says; and where the occupation is on the map."""
     lines: list[tuple[str, int, tuple[int, int, int]]] = []
@@ -182,7 +181,7 @@ def preview_words(o: dict[str, Any], cards: list[Card], on_map: int) -> tuple[li
         lines.append((card.short[0], 30, INK))
     note = (
         f"Where it sits on the map of {on_map} occupations, each sized by its jobs."
-        if o["jobs"] is not None
+        if o.jobs is not None
         else "Not on the map: BLS gives no count of its jobs."
     )
     return lines, note

@@ -30,8 +30,9 @@ const start = function () {
   const bySlug = new Map(occupations.map(o => [o.slug, o]));
   let details = {why: {}, aliases: [], measures: {}, consensus: {}};
 
-  // 2. Layers: three from BLS, then one per criterion in the data. Colours
-  // come as ramps of eleven stops (build.py's RAMPS), blended in between.
+  // 2. Layers, each one entry of the build's catalogue (website/layers.py):
+  // the figure it reads, its scale, colours, marks, bins and words. Colours
+  // come as ramps of eleven stops (website/colours.py), blended in between.
   const clamp = t => Math.max(0, Math.min(1, t));
   const ramp = stops => {
     const rgb = stops.split(" ").map(h => [0, 2, 4].map(i => parseInt(h.slice(i, i + 2), 16)));
@@ -41,59 +42,31 @@ const start = function () {
     };
   };
   const schemes = Object.fromEntries(Object.entries(data.ramps).map(([name, stops]) => [name, ramp(stops)]));
-  const MISSING = "#d9d9d9";
-  const payRange = [25000, 250000];
-  // Percentiles arrive with the details, with how readers say each (build.py writes the rule).
+  const MISSING = data.missing;
+  // Percentiles arrive with the details, with how readers say each (website/words.py writes the rule).
   const ordinal = v => (details.ordinals || [])[Math.round(v)] || String(Math.round(v));
-  const decileBins = [...Array(10).keys()].map(k => [k * 10, k === 9 ? Infinity : k * 10 + 10, k * 10 + "s"]);
-  // Published measures share the first criterion's colours, so a measure and
-  // our score look alike where they agree.
-  const measureScheme = schemes[(data.criteria[0] || {}).colors] || schemes.viridis;
-  const educationSteps = data.steps.split(" ").map(h => "#" + h);
-  const layers = [
-    {id: "outlook", title: "Job outlook", short: "Outlook", unit: `projected change in jobs, ${data.years[0]}–${data.years[1]}`, ramp: k => -15 + 3 * k,
-     value: o => o.outlook, text: v => (v > 0 ? "+" : "") + v + "%",
-     // Purple for growth, orange for decline (d3's PuOr runs the other way):
-     // a diverging scheme that stays readable with colour blindness.
-     pos: v => clamp((v + 15) / 30), color: v => schemes.puor(1 - clamp((v + 15) / 30)),
-     marks: [[-15, "≤ −15%"], [-5, "−5%"], [0, "0"], [5, "+5%"], [15, "≥ +15%"]]},
-    {id: "pay", title: "Median pay", short: "Pay", ramp: k => payRange[0] * Math.pow(payRange[1] / payRange[0], k / 10),
-     value: o => o.pay, text: v => "$" + numbers.format(v), unit: "yearly, log scale",
-     pos: v => clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0])),
-     color: v => schemes.viridis(clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]))),
-     marks: [[25000, "≤ $25k"], [50000, "$50k"], [100000, "$100k"], [250000, "≥ $250k"]]},
-    {id: "education", title: "Entry-level education", short: "Education", categorical: true,
-     value: o => o.education, text: v => data.education[v],
-     // Ordinal steps that stay apart (ColorBrewer YlGnBu, one step a level);
-     // "varies" is a neutral outside the ramp.
-     color: v => (v === data.varies ? "#b3a58f" : educationSteps[Math.min(v, educationSteps.length - 1)])},
-    ...data.criteria.map((c, i) => ({
-      id: c.name, title: c.title, short: c.title, criterion: c, unit: c.unit,
-      value: o => o.scores[i], text: v => numbers.format(v) + " of " + c.max, brief: v => numbers.format(v),
-      pos: v => clamp((v - c.min) / (c.max - c.min)), color: v => (schemes[c.colors] || schemes.viridis)(clamp((v - c.min) / (c.max - c.min))),
-      ticks: [...Array(c.max - c.min + 1).keys()].map(k => k + c.min),
-      marks: [...Array(6).keys()].map(k => Math.round(c.min + (c.max - c.min) * k / 5)).filter((v, k, all) => all.indexOf(v) === k).map(v => [v, String(v)]),
-      ramp: k => c.min + (c.max - c.min) * k / 10,
-    })),
-    ...data.measures.map((m, i) => ({
-      id: m.name, title: `${m.title} (${m.cite})`, short: m.short, measure: m, unit: `percentile among the ${m.occupations} occupations it reaches`,
-      value: o => o.measures ? o.measures[i] : null, text: v => ordinal(v) + " percentile", brief: v => ordinal(v),
-      pos: v => clamp(v / 100), color: v => measureScheme(clamp(v / 100)), ramp: k => 10 * k, bins: decileBins,
-      marks: [[0, "0th"], [25, "25th"], [50, "50th"], [75, "75th"], [100, "100th"]],
-    })),
-    ...(data.measures.length ? [{
-      id: "disagreement", title: "How far apart the published measures place each occupation", short: "Disagreement", unit: "percentile points",
-      value: o => o.consensus ? o.consensus[2] - o.consensus[0] : null, text: v => v + " percentile points apart", brief: v => v + " pts",
-      pos: v => clamp(v / 80), color: v => schemes.oranges(clamp(v / 80)), ramp: k => 8 * k,
-      marks: [[0, "0"], [40, "40"], [80, "80+"]],
-      bins: [[0, 20, "<20"], [20, 40, "20–39"], [40, 60, "40–59"], [60, 80, "60–79"], [80, Infinity, "80+"]],
-    }] : []),
-  ];
+  // The few ways a figure is said; a layer's words put it where "{}" is.
+  const sayings = {number: v => numbers.format(v), signed: v => (v > 0 ? "+" : "") + v, ordinal, raw: String};
+  const layers = data.layers.map(entry => {
+    // What an entry leaves out is none: no bins, no marks, no colours of its own.
+    const spec = {bins: [], marks: [], colours: [], categories: [], ...entry};
+    const [lo, hi] = spec.domain, log = spec.scale === "log";
+    const pos = log ? v => clamp(Math.log(v / lo) / Math.log(hi / lo)) : v => clamp((v - lo) / (hi - lo));
+    const scheme = schemes[spec.scheme];
+    const say = spec.say === "category" ? v => spec.categories[v] : sayings[spec.say];
+    const words = (template, v) => template.replace("{}", () => say(v));
+    return {
+      ...spec, pos, criterion: spec.group === "criteria" ? data.criteria[spec.id] : null, categorical: spec.scale === "categorical",
+      value: o => (Object.hasOwn(o, spec.id) ? o[spec.id] : null), text: v => words(spec.text, v), brief: v => words(spec.brief ?? spec.text, v),
+      color: spec.scale === "categorical" ? v => spec.colours[v] : v => scheme(spec.reverse ? 1 - pos(v) : pos(v)),
+      ramp: k => (log ? lo * Math.pow(hi / lo, k / 10) : lo + (hi - lo) * k / 10),
+    };
+  });
   const layerById = new Map(layers.map(l => [l.id, l]));
 
   // 3. State, read from and written to the URL so any view can be shared.
   const params = new URLSearchParams(location.search);
-  const defaultLayer = data.criteria.length ? data.criteria[0].name : "outlook";
+  const defaultLayer = data.first;
   const state = {
     layer: layerById.has(params.get("layer")) ? params.get("layer") : defaultLayer,
     view: ["scatter", "space"].includes(params.get("view")) && (params.get("view") !== "space" || data.space) ? params.get("view") : "treemap",
@@ -290,6 +263,8 @@ const start = function () {
 
   // 5. Tooltip: hover or focus on a computer, tap on a phone.
   const tooltip = $("tooltip");
+  // Where an occupation has no figure on a layer: its own words, or that its figures are on the way.
+  const said = (k, o) => (k.value(o) == null ? (k.late && !details.loaded ? "loading…" : k.missing) : k.text(k.value(o)) + (k.detail ? ` (${o[k.detail]})` : ""));
   function showTooltip(o, anchor) {
     const l = layer();
     tooltip.replaceChildren(el("strong", {}, o.title), el("span", {class: "muted"}, o.categoryName));
@@ -298,22 +273,17 @@ const start = function () {
       ["Median pay", (o.topcoded ? "at least " : "") + (o.pay != null ? "$" + numbers.format(o.pay) + " a year" : o.hourly != null ? "$" + o.hourly.toFixed(2) + " an hour" : "not available")],
       ...percentileRows(o),
       ["Openings a year", o.openings != null ? numbers.format(o.openings) : "—"],
-      ["Outlook", o.outlook != null ? `${o.outlook > 0 ? "+" : ""}${o.outlook}% (${o.outlook_desc})` : "—"],
-      ["Education", o.education != null ? data.education[o.education] : "—"],
+      ...layers.filter(k => k.tip === "always").map(k => [k.short, said(k, o)]),
     ];
-    data.criteria.forEach((c, i) => rows.push([c.title, o.scores[i] == null ? "not scored" : `${o.scores[i]} of ${c.max}`]));
-    if (o.consensus) rows.push(["Published measures", `median ${ordinal(o.consensus[1])} percentile (${ordinal(o.consensus[0])} to ${ordinal(o.consensus[2])})`]);
-    if (l.measure) {
-      const v = l.value(o);
-      rows.push([l.measure.short, v == null ? (o.measures === undefined ? "loading…" : "not reached") : ordinal(v) + " percentile"]);
-    }
+    if (o.consensus) rows.push(["Published measures", `median ${ordinal(o.consensus.median)} percentile (${ordinal(o.consensus.low)} to ${ordinal(o.consensus.high)})`]);
+    if (l.tip === "shown") rows.push([l.short, said(l, o)]);
     const dl = el("dl");
     for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {}, v));
     tooltip.append(dl);
-    if (l.measure) tooltip.append(el("p", {class: "muted"}, l.title));
+    if (l.tip === "shown") tooltip.append(el("p", {class: "muted"}, l.title));
     if (l.criterion) {
       // Why it has its score (the run's reason, or what people judged of its tasks), and who made it.
-      const why = ((details.why || {})[l.criterion.name] || {})[o.slug];
+      const why = ((details.why || {})[l.id] || {})[o.slug];
       if (why) tooltip.append(el("p", {class: "rationale"}, why));
       tooltip.append(el("p", {class: "muted"}, "Score by " + l.criterion.source));
     }
@@ -442,7 +412,7 @@ const start = function () {
     const l = layer(), box = $("legend");
     box.replaceChildren(el("span", {class: "legend-title"}, l.title + (l.unit ? ` (${l.unit})` : "")));
     if (l.categorical) {
-      data.education.forEach((name, i) => {
+      l.categories.forEach((name, i) => {
         const item = el("span", {class: "swatch"});
         item.append(el("i", {style: `background:${l.color(i)}`}), document.createTextNode(name));
         box.append(item);
@@ -480,7 +450,7 @@ const start = function () {
     let text;
     if (l.criterion) {
       const from = topTiers(l)[0], high = found.filter(o => l.value(o) >= from.min);
-      text = `Occupations scoring ${from.min} or more on ${l.criterion.title} (“${from.name}” and up) hold ${share(high)} of jobs and ${wages(high)} a year in wages.`;
+      text = `Occupations scoring ${from.min} or more on ${l.title} (“${from.name}” and up) hold ${share(high)} of jobs and ${wages(high)} a year in wages.`;
     } else if (l.id === "outlook") {
       text = `Occupations projected to grow 5% or more by ${data.years[1]} hold ${share(found.filter(o => o.outlook >= 5))} of jobs; those projected to shrink hold ${share(found.filter(o => o.outlook < 0))}.`;
     } else if (l.id === "pay") {
@@ -490,10 +460,12 @@ const start = function () {
       text = `Half of all jobs are in occupations whose median pay is below $${numbers.format(median)} a year.`;
     } else if (l.id === "education") {
       text = data.degree == null ? "" : `${share(found.filter(degree))} of jobs are in occupations that need a bachelor's degree or more to enter.`;
-    } else if (!found.length) {
+    } else if (l.late && !details.loaded) {
       text = "Loading the published measures…";
-    } else if (l.measure) {
-      text = `Occupations in the top quarter on ${l.short} (${l.measure.cite}) hold ${share(found.filter(o => l.value(o) >= 75))} of jobs.`;
+    } else if (l.tip === "shown") {
+      text = `Occupations in the top quarter on ${l.choice || l.short} hold ${share(found.filter(o => l.value(o) >= 75))} of jobs.`;
+    } else if (l.id !== "disagreement") {
+      text = `${l.title}: the ${found.length} occupations with a figure hold ${share(found)} of jobs.`;
     } else {
       const apart = found.filter(o => l.value(o) >= 50);
       text = `The published measures place ${apart.length} occupations, with ${share(apart)} of jobs, 50 or more percentile points apart.`;
@@ -511,7 +483,7 @@ const start = function () {
   // A share too small to show at one decimal says so, rather than 0.0%.
   const percent = (part, whole) => (part && 1000 * part < whole ? "under 0.1%" : oneDecimal.format((100 * part) / whole) + "%");
   // An average in the layer's own terms: dollars for pay, a percent for outlook, a score of its scale.
-  const average = (l, v) => (v == null ? "—" : l.id === "pay" ? "$" + numbers.format(Math.round(v / 100) * 100) : l.id === "outlook" ? (v > 0 ? "+" : "") + oneDecimal.format(v) + "%" : l.criterion ? oneDecimal.format(v) + " of " + l.criterion.max : (l.measure ? ordinal(v) : Math.round(v)));
+  const average = (l, v) => (v == null ? "—" : l.id === "pay" ? "$" + numbers.format(Math.round(v / 100) * 100) : l.id === "outlook" ? (v > 0 ? "+" : "") + oneDecimal.format(v) + "%" : l.criterion ? oneDecimal.format(v) + " of " + l.domain[1] : (l.say === "ordinal" ? ordinal(v) : Math.round(v)));
   function stats() {
     const l = layer(), panel = $("stats"), found = known(l), scored = `${found.length} of ${occupations.length}`;
     const card = (title, ...nodes) => {
@@ -558,25 +530,29 @@ const start = function () {
       card("At a glance", figures(
         [where(degree), "of jobs need a bachelor's degree or more to enter"],
         [where(o => o.education <= 1), "of jobs need a high school diploma or less"]));
-      card("Share of all jobs, by entry-level education", bars(data.education.map((name, i) => {
+      card("Share of all jobs, by entry-level education", bars(l.categories.map((name, i) => {
         const jobs = sumJobs(occupations.filter(o => o.education === i));
         return [name, jobs / totalJobs, percent(jobs, totalJobs), l.color(i)];
       }), "share of jobs"));
       return;
-    } else if (l.measure) {
+    } else if (l.tip === "shown") {
       card("At a glance", figures(
         [where(o => l.value(o) >= 75), `of jobs in the occupations it places in the top quarter`],
         [where(o => l.value(o) < 25), "of jobs in those in the bottom quarter"],
         [scored, "occupations it reaches"]));
+    } else if (l.id !== "disagreement") {
+      card("At a glance", figures(
+        [average(l, weighted(l, found)), `${l.short} of the average job (weighted by jobs)`, "weighted"],
+        [scored, "occupations with a figure"]));
     } else {
       card("At a glance", figures(
         [String(found.filter(o => l.value(o) >= 50).length), "occupations the measures place 50 or more percentile points apart"],
         [Math.round(weighted(l, found)) + " points", "between the lowest and highest, for the average job (weighted by jobs)", "weighted"],
         [scored, "occupations reached by at least two measures"]));
     }
-    card(`Share of all jobs, by ${l.criterion ? l.short + " score" : l.measure ? l.short + " percentile" : l.bins ? "points apart" : l.title.toLowerCase()}`, histogram(l, found));
+    if (l.bins.length) card(`Share of all jobs, by ${l.histogram || l.title.toLowerCase()}`, histogram(l, found));
     if (l.id !== "pay") card(`${l.short}, by median pay`, byGroup(PAY_BANDS.map(([lo, hi, name]) => [name, found.filter(o => o.pay >= lo && o.pay < hi)]), "average, weighted by jobs"));
-    card(`${l.short}, by entry-level education`, byGroup(data.education.map((name, i) => [name, found.filter(o => o.education === i)]), "average, weighted by jobs"));
+    card(`${l.short}, by entry-level education`, byGroup(layerById.get("education").categories.map((name, i) => [name, found.filter(o => o.education === i)]), "average, weighted by jobs"));
   }
   // Rows of a small bar chart: [label, length from 0 to 1, the figure, colour].
   function bars(rows, of) {
@@ -592,9 +568,8 @@ const start = function () {
     return table;
   }
   function histogram(l, found) {
-    const bins = l.bins ? l.bins : l.criterion ? l.ticks.map(t => [t, t + 1, String(t)])
-      : l.id === "outlook" ? [[-Infinity, -5, "< −5%"], [-5, 0, "−5 to 0"], [0, 3, "0 to 2"], [3, 5, "3 to 4"], [5, 10, "5 to 9"], [10, Infinity, "≥ 10%"]]
-      : [[0, 35000, "<35k"], [35000, 50000, "35–50k"], [50000, 75000, "50–75k"], [75000, 100000, "75–100k"], [100000, 150000, "100–150k"], [150000, Infinity, "≥150k"]];
+    // An open end of a bin (null) runs to the end of the numbers; its bar has the colour of the domain's end.
+    const bins = l.bins.map(([lo, hi, name]) => [lo ?? -Infinity, hi ?? Infinity, name]);
     const jobs = bins.map(([lo, hi]) => sumJobs(found.filter(o => l.value(o) >= lo && l.value(o) < hi)));
     const most = Math.max(...jobs, 1), w = 300, bar = w / bins.length;
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -603,7 +578,7 @@ const start = function () {
     svg.setAttribute("aria-label", `Share of all jobs at each value of ${l.short}: ` + bins.map((b, i) => `${b[2]}: ${percent(jobs[i], totalJobs)}`).join("; "));
     bins.forEach(([lo, , name], i) => {
       const h = 80 * jobs[i] / most, x = i * bar + bar / 2;
-      svgEl(svg, "rect", {x: i * bar + 2, y: 100 - h, width: bar - 4, height: h, fill: l.color(Number.isFinite(lo) ? lo : (l.id === "outlook" ? -15 : 0))});
+      svgEl(svg, "rect", {x: i * bar + 2, y: 100 - h, width: bar - 4, height: h, fill: l.color(Number.isFinite(lo) ? lo : l.domain[0])});
       svgEl(svg, "text", {x, y: 96 - h, "text-anchor": "middle"}, Math.round((100 * jobs[i]) / totalJobs) + "%");
       svgEl(svg, "text", {x, y: 116, "text-anchor": "middle", class: "axis"}, name);
     });
@@ -714,7 +689,8 @@ const start = function () {
   // layer itself when the layer is one); the colour, the layer, as on the
   // map and in its legend. A sentence above the chart says which is which.
   const scatterSelect = $("scatter-y");
-  const isScore = l => Boolean(l.criterion || l.measure || l.bins);
+  const isScore = l => Boolean(l.axis);
+  const payRange = layerById.get("pay").domain;
   let scatterY = scatterSelect.value;
   scatterSelect.addEventListener("change", () => {
     scatterY = scatterSelect.value;
@@ -726,8 +702,8 @@ const start = function () {
     const yl = layerById.get(scatterY);
     if (!yl) { plot.textContent = "Nothing has been scored yet."; return; }
     scatterSelect.value = yl.id;
-    if (!yl.criterion && !details.loaded) { plot.replaceChildren(el("p", {class: "muted"}, "Loading the published measures…")); return; }
-    const [lo, hi, step] = yl.criterion ? [yl.criterion.min, yl.criterion.max, Math.max(1, Math.round((yl.criterion.max - yl.criterion.min) / 5))] : [0, 100, 25];
+    if (yl.late && !details.loaded) { plot.replaceChildren(el("p", {class: "muted"}, "Loading the published measures…")); return; }
+    const [lo, hi, step] = yl.axis;
     const width = plot.clientWidth || 600, height = Math.round(Math.min(520, width * 0.7)), m = {l: 44, r: 12, t: 10, b: 36};
     const px = v => m.l + (width - m.l - m.r) * clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]));
     const py = v => height - m.b - (height - m.t - m.b) * (v - lo) / (hi - lo);
@@ -735,11 +711,11 @@ const start = function () {
     // Whole-number scores would stack bubbles in rows: spread each a little
     // up or down, by a fixed amount from its name, within its own score.
     const jitter = o => (yl.criterion && Number.isInteger(yl.value(o)) ? (hash(o.slug) - 0.5) * 0.7 : 0);
-    const said = (k, o) => (k.value(o) == null ? "no figure" : k.text(k.value(o)));
+    const says = (k, o) => (k.value(o) == null ? "no figure" : k.text(k.value(o)));
     bubbles(plot, points, {
       width, height, x: o => px(o.pay), y: o => py(yl.value(o) + jitter(o)), fill: o => fill(l, o), labelled: 8,
       label: `${yl.title} against median pay, colored by ${l.title}; each bubble an occupation, sized by jobs`,
-      describe: o => `${o.title}: ${yl.short} ${said(yl, o)}, median pay $${numbers.format(o.pay)}` + (l === yl ? "" : `, ${l.short} ${said(l, o)}`),
+      describe: o => `${o.title}: ${yl.short} ${says(yl, o)}, median pay $${numbers.format(o.pay)}` + (l === yl ? "" : `, ${l.short} ${says(l, o)}`),
       axes: svg => {
         for (const t of [25000, 50000, 100000, 200000]) {
           svgEl(svg, "line", {x1: px(t), x2: px(t), y1: m.t, y2: height - m.b, class: "grid"});
@@ -845,11 +821,11 @@ const start = function () {
     // The published measures arrive here, so the first drawing waits for none of them.
     details.loaded = true;
     for (const o of occupations) {
-      o.measures = (d.measures || {})[o.slug] || null;
+      for (const [field, values] of Object.entries(d.layers || {})) o[field] = values[o.slug] ?? null;
       o.consensus = (d.consensus || {})[o.slug] || null;
       o.xy = (d.xy || {})[o.slug] || null;
     }
-    if (layer().measure || state.layer === "disagreement") { draw(); legend(); stats(); headline(); }
+    if (layer().late) { draw(); legend(); stats(); headline(); }
     else if (state.view === "space") draw();
     if (state.selected && !tooltip.hidden && tiles.has(state.selected)) showTooltip(bySlug.get(state.selected), tiles.get(state.selected));
     highlight();

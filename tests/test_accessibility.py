@@ -383,8 +383,9 @@ def test_us_spelling_and_plain_money(browser, site):
 def test_score_against_pay_is_colored_by_the_layer_and_offers_every_score(browser, site, width):
     with visit(browser, site, "/?view=scatter&layer=outlook", width) as page:
         options = page.eval_on_selector_all("#scatter-y option", "os => os.map(o => o.value)")
-        criteria = page.evaluate("JSON.parse(document.getElementById('data').textContent).criteria.map(c => c.name)")
-        measures = page.evaluate("JSON.parse(document.getElementById('data').textContent).measures.map(m => m.name)")
+        layers = page.evaluate("JSON.parse(document.getElementById('data').textContent).layers")
+        criteria = [layer["id"] for layer in layers if layer["group"] == "criteria"]
+        measures = [layer["id"] for layer in layers if layer["group"] == "measures" and layer["id"] != "disagreement"]
         assert options == criteria + measures + ["disagreement"]
         # The nurses' bubble has the nurses' tile's outlook color, as the legend says.
         colour = page.get_attribute("#scatter-plot a[data-slug='registered-nurses'] circle", "fill")

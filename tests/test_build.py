@@ -702,3 +702,17 @@ def test_a_current_run_whose_scores_are_all_equal_still_builds(tmp_path, small_c
     evidence = (tmp_path / "site" / "evidence.html").read_text()
     assert "Spearman n/a" in evidence
     assert "5 of 10, moderate" in (tmp_path / "site" / "occupations" / "roofers.html").read_text()
+
+
+def test_a_criterion_naming_a_colour_scheme_the_site_lacks_is_refused_with_one_line(tmp_path, small_copy):
+    with sqlite_utils.Database(small_copy).conn as conn:
+        conn.execute("update criteria set colors = 'rainbow' where name = 'ai_exposure'")
+    result = run_build(small_copy, tmp_path / "site")
+    assert result.exit_code == 1 and not (tmp_path / "site").exists()
+    assert (
+        result.output.strip()
+        .splitlines()[-1]
+        .startswith(
+            "Error: the criterion ai_exposure names the colour scheme 'rainbow', which the site does not have: use one of blues, "
+        )
+    )

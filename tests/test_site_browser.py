@@ -582,3 +582,81 @@ def test_every_occupation_page_answers_first_on_the_first_screen(browser, site, 
         )
         assert cut == [], (slug, cut)
     context.close()
+
+
+def openings_rate(site):
+    """A layer the site does not have: openings a year for every hundred jobs."""
+    from website.layers import Layer
+
+    return Layer(
+        id="openings_rate",
+        group="bls",
+        title="Openings a year for every 100 jobs",
+        short="Openings rate",
+        unit="openings a year per 100 jobs",
+        scale="linear",
+        domain=(0, 10),
+        scheme="greens",
+        marks=((0, "0"), (5, "5"), (10, "10+")),
+        bins=((0, 5, "under 5"), (5, 10, "5 to 9"), (10, None, "10 or more")),
+        text="{} a year per 100 jobs",
+        missing="not given",
+        button=True,
+        value=lambda o: None if o.openings is None or not o.jobs else round(100 * o.openings / o.jobs),
+        column="openings_rate",
+    )
+
+
+def test_a_layer_added_by_one_entry_is_on_the_map_legend_tooltip_selects_and_downloads(
+    browser, tmp_path, small_copy, monkeypatch
+):
+    import csv
+
+    from website import layers
+    from website.write import build as build_site
+
+    monkeypatch.setattr(layers, "BLS_LAYERS", [openings_rate])
+    build_site(small_copy, tmp_path / "site")
+    db = sqlite_utils.Database(small_copy)
+    figures = {r["slug"]: r for r in db.query("select slug, title, jobs, openings from occupations")}
+    expected = {
+        s: None if r["openings"] is None or not r["jobs"] else round(100 * r["openings"] / r["jobs"]) for s, r in figures.items()
+    }
+    assert len({v for v in expected.values() if v is not None}) >= 3  # the test tells tiles apart
+    # The downloads carry it, as a column of its own.
+    with open(tmp_path / "site" / "data" / "occupations.csv", newline="") as f:
+        said = {r["slug"]: r["openings_rate"] for r in csv.DictReader(f)}
+    assert said == {s: "" if v is None else str(v) for s, v in expected.items()}
+    server = Server(tmp_path / "site")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    try:
+        open_home(page, server.url)
+        # A button and a choice in the layer select, named as the entry names it.
+        assert page.locator('button[data-layer="openings_rate"]').inner_text() == "Openings rate"
+        assert page.locator('#layer-select optgroup[label="From BLS"] option[value="openings_rate"]').count() == 1
+        page.click('button[data-layer="openings_rate"]')
+        assert "layer=openings_rate" in page.url and page.input_value("#layer-select") == "openings_rate"
+        # The legend: its title, unit and marks.
+        legend = page.locator("#legend").inner_text()
+        assert legend.startswith("Openings a year for every 100 jobs (openings a year per 100 jobs)") and "10+" in legend
+        # The map: each tile the colour of its figure on the ramp (whole figures fall on its eleven stops).
+        ramps = page.evaluate("JSON.parse(document.getElementById('data').textContent).ramps")
+        stops = [f"rgb({int(h[0:2], 16)}, {int(h[2:4], 16)}, {int(h[4:6], 16)})" for h in ramps["greens"].split()]
+        colours = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('.tile')].map(t => [t.dataset.slug, t.style.background]))"
+        )
+        assert colours and all(colours[s] == stops[min(10, expected[s])] for s in colours)
+        # The tooltip: a row of its own, in its words.
+        slug = next(s for s in colours if expected[s] is not None)
+        page.hover(f'.tile[data-slug="{slug}"]')
+        assert f"Openings rate\n{expected[slug]} a year per 100 jobs" in page.locator("#tooltip").inner_text()
+        # The stats panel: its title and histogram.
+        assert page.locator("#stats h2").inner_text() == "Openings a year for every 100 jobs"
+        assert "Share of all jobs, by openings a year for every 100 jobs" in page.locator("#stats").inner_text()
+        assert problems == []
+    finally:
+        context.close()
+        server.close()

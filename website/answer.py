@@ -15,9 +15,9 @@ written for any one occupation. Its rules:
   Core tasks before Supplemental ones, then in O*NET's own order (task id).
 - **Research**: where the published measures that make up the consensus
   place the occupation among US occupations (their lowest, median and
-  highest percentile), in words, and whether the score shown agrees (within
-  15 percentile points of their median), sits somewhat above or below
-  (15 to 30), or far from them (30 or more).
+  highest percentile), in words, and whether the score shown agrees with
+  their median, sits somewhat above or below it, or far from it
+  (``words.agreement`` says how far is which).
 - **Less exposed**: up to three occupations from BLS's own similar list,
   then the ten nearest by description (the labour space), that score at
   least a fifth of the scale lower on the same criterion, lowest first.
@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .model import Consensus, Criterion, Occupation, Run, Site, Task
-from .words import percentile_text
+from .words import LABEL_TEXT, LABEL_WORDS, LABELS, agreement, percentile_text
 
 CAVEAT = "Exposure means AI could change how this work is done; it is not a forecast that these jobs will disappear."
 # Where a median percentile sits, in words anyone reads.
@@ -127,23 +127,21 @@ def example(tasks: list[Task], label: str) -> str:
 
 def task_sentence(tasks: list[Task]) -> str | None:
     """What people judged of the occupation's O*NET tasks."""
-    labelled = [t for t in tasks if t.human_label in ("E0", "E1", "E2")]
+    labelled = [t for t in tasks if t.human_label in LABELS]
     if not labelled:
         return None
-    counts = {label: sum(1 for t in labelled if t.human_label == label) for label in ("E1", "E2", "E0")}
-    words = {"E1": "directly exposed to language models", "E2": "exposed with software built on them", "E0": "not exposed"}
-    parts = [f"{counts[label]} {words[label]}" for label in ("E1", "E2", "E0") if counts[label]]
+    counts = {label: sum(1 for t in labelled if t.human_label == label) for label in LABELS}
+    parts = [f"{counts[label]} {LABEL_WORDS[label]}" for label in LABELS if counts[label]]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return f"Of its {len(labelled)} O*NET tasks, people judged {listed}."
 
 
 def task_examples(tasks: list[Task]) -> str | None:
     """A task of each end as an example, chosen by rule (see ``example``)."""
-    labelled = [t for t in tasks if t.human_label in ("E0", "E1", "E2")]
+    labelled = [t for t in tasks if t.human_label in LABELS]
+    ends = (LABELS[0], LABELS[-1])  # the most exposed and the least
     found = [
-        f"“{example(labelled, label)}” ({words})"
-        for label, words in (("E1", "directly exposed"), ("E0", "not exposed"))
-        if any(t.human_label == label for t in labelled)
+        f"“{example(labelled, label)}” ({LABEL_TEXT[label]})" for label in ends if any(t.human_label == label for t in labelled)
     ]
     return ("For example, " + " and ".join(found) + ".") if found else None
 
@@ -165,13 +163,8 @@ def research_words(consensus: Consensus | None) -> str | None:
 def agreement_words(percentile: float | None, n: int, consensus: Consensus | None) -> str | None:
     if percentile is None or not consensus:
         return None
-    gap = percentile - consensus.median
-    where = f"This score is the {percentile_text(percentile)} percentile of {n}"
-    if abs(gap) >= 30:
-        return f"{where}: far {'above' if gap > 0 else 'below'} research."
-    if abs(gap) >= 15:
-        return f"{where}: somewhat {'above' if gap > 0 else 'below'} research."
-    return f"{where}: in line with research."
+    stands = agreement(percentile - consensus.median)
+    return f"This score is the {percentile_text(percentile)} percentile of {n}: {stands} {'with ' if stands == 'in line' else ''}research."
 
 
 def pay_words(o: Occupation) -> str:

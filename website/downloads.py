@@ -8,6 +8,7 @@ import io
 import json
 
 from .answer import made_by_short
+from .layers import Layer
 from .model import Site, Value
 
 
@@ -19,8 +20,9 @@ def spreadsheet_safe(value: Value) -> Value:
     return value
 
 
-def downloads(site: Site) -> tuple[str, str]:
-    """CSV and JSON of every occupation with its current scores."""
+def downloads(site: Site, layers: list[Layer]) -> tuple[str, str]:
+    """CSV and JSON of every occupation with its current scores, and a column
+    for each layer of the map whose figure they lack (its ``column``)."""
     columns = [
         "slug",
         "title",
@@ -56,6 +58,9 @@ def downloads(site: Site) -> tuple[str, str]:
             record[c.name] = score.score if score else None
             record[f"{c.name}_rationale"] = score.rationale if score else None
             record[f"{c.name}_made_by"] = made_by_short(c.run) if score else None
+        for layer in layers:
+            if layer.column and layer.value and layer.column not in record:
+                record[layer.column] = layer.value(o)
         records.append(record)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")

@@ -2,53 +2,29 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from .answer import made_by_short
-from .colours import BLUES, HEAT_FLOOR, RAMPS, YLGNBU_STEPS, text_on
+from .colours import BLUES, HEAT_FLOOR, RAMPS, text_on
+from .layers import BACHELOR, CORE_FIELDS, MISSING, NO_ONE_PATH, Layer, education_levels, row_fields
 from .model import Consensus, Criterion, Occupation, Row, Site, Task, Value, number
-from .words import ORDINALS, percentile_text
-
-# Entry-level education, from least to most, as BLS words it.
-VARIES = "See How to Become One"  # BLS's entry for occupations with no one typical path
-BACHELOR = "Bachelor's degree"
+from .words import LABEL_ORDER, LABELS, ORDINALS, agreement, percentile_text
 
 
-EDUCATION = (
-    "No formal educational credential",
-    "High school diploma or equivalent",
-    "Some college, no degree",
-    "Postsecondary nondegree award",
-    "Associate's degree",
-    BACHELOR,
-    "Master's degree",
-    "Doctoral or professional degree",
-    VARIES,
-)
-
-
-def citation(authors: str, year: int) -> str:
-    """ "Felten et al., 2021", or both names of two authors, written once for
-    the selector and the script; what an author list says in brackets (the
-    lab) is left out."""
-    names = re.split(r",\s*|\s+and\s+", re.sub(r"\s*\(.*?\)", "", authors).strip())
-    return f"{names[0] if len(names) == 1 else ' and '.join(names) if len(names) == 2 else names[0] + ' et al.'}, {year}"
-
-
-def home_data(site: Site) -> dict[str, Any]:
-    """Only what the home page needs to draw: one compact row per occupation.
-    Rationales and aliases load after the first drawing, from data/."""
+def home_data(site: Site, layers: list[Layer]) -> dict[str, Any]:
+    """Only what the home page needs to draw: the catalogue of layers, and one
+    compact row per occupation on the map, its fields named once in
+    ``fields``. Rationales, aliases and the published measures load after the
+    first drawing, from data/details.json."""
     categories = sorted({o.group for o in site.occupations})
-    education = [e for e in EDUCATION if any(o.entry_education == e for o in site.occupations)]
-    measures = site.evidence.measures if site.evidence else []
+    education = education_levels(site)
     # BLS's few words for an outlook, each said once: a row names its own by number.
     outlooks = sorted({o.outlook_desc for o in site.occupations if o.outlook_desc})
+    extra = [layer for layer in layers if layer.id in row_fields(layers)]
     occupations = []
     # The treemap's area is the job count; Military Careers has none.
     for o in site.on_map:
-        scores = [c.scores.get(o.slug) for c in site.criteria]
         occupations.append(
             [
                 o.slug,
@@ -56,56 +32,33 @@ def home_data(site: Site) -> dict[str, Any]:
                 categories.index(o.group),
                 o.jobs,
                 o.median_pay_annual,
-                o.median_pay_hourly,
+                # The page says an hourly figure only where BLS gives no yearly one.
+                o.median_pay_hourly if o.median_pay_annual is None else None,
                 o.outlook_pct,
                 outlooks.index(o.outlook_desc) if o.outlook_desc else None,
                 o.openings,
                 1 if o.pay_top_coded else 0,
                 education.index(o.entry_education) if o.entry_education in education else None,
-                [s.score if s else None for s in scores],
+                *(layer.value(o) if layer.value else None for layer in extra),
             ]
         )
     return {
-        "fields": [
-            "slug",
-            "title",
-            "category",
-            "jobs",
-            "pay",
-            "hourly",
-            "outlook",
-            "outlook_desc",
-            "openings",
-            "topcoded",
-            "education",
-            "scores",
-        ],
+        "fields": [*CORE_FIELDS, *(layer.id for layer in extra)],
         "categories": categories,
         "outlooks": outlooks,
-        # BLS's words, but for its "See How to Become One", which is no level of education.
-        "education": ["Varies (see its page)" if e == VARIES else e for e in education],
         # BLS's words, said once: the level that means no one typical path, and a bachelor's degree.
-        "varies": education.index(VARIES) if VARIES in education else None,
+        "varies": education.index(NO_ONE_PATH) if NO_ONE_PATH in education else None,
         "degree": education.index(BACHELOR) if BACHELOR in education else None,
-        # Only the colour ramps this page draws with: pay, outlook, the published
-        # measures' disagreement, and each criterion's own.
-        "ramps": {
-            name: RAMPS[name]
-            for name in sorted({"viridis", "puor", "oranges", *(c.colors for c in site.criteria)})
-            if name in RAMPS
-        },
-        "steps": YLGNBU_STEPS[max(3, min(9, len([e for e in education if e != VARIES])))],
-        "criteria": [
-            {"name": c.name, "title": c.title, "unit": c.unit, "min": c.min, "max": c.max, "colors": c.colors}
-            | {"tiers": [{"name": t.name, "min": t.min, "max": t.max} for t in c.tiers]}
-            | {"source": made_by_short(c.run)}
+        "layers": [layer.page() for layer in layers],
+        "first": site.criteria[0].name if site.criteria else "outlook",
+        "missing": MISSING,
+        # Only the colour ramps this page draws with.
+        "ramps": {name: RAMPS[name] for name in sorted({layer.scheme for layer in layers if layer.scheme})},
+        # What a criterion's headline and tooltip add: its tiers and who made its scores.
+        "criteria": {
+            c.name: {"tiers": [{"name": t.name, "min": t.min, "max": t.max} for t in c.tiers], "source": made_by_short(c.run)}
             for c in site.criteria
-        ],
-        "measures": [
-            {"name": m.name, "short": m.short, "title": m.title, "year": m.year, "occupations": m.occupations}
-            | {"cite": citation(m.authors, m.year)}
-            for m in measures
-        ],
+        },
         "occupations": occupations,
         # Pages with no job count, so no tile: search still finds them.
         "offmap": [[o.slug, o.title] for o in site.occupations if o.jobs is None],
@@ -113,12 +66,6 @@ def home_data(site: Site) -> dict[str, Any]:
         "space": site.space.method if site.space else None,
     }
 
-
-# Task labels of GPTs-are-GPTs, most exposed first: E1 direct, E2 with tools, E0 none.
-LABEL_ORDER = {"E1": 0, "E2": 1, "E0": 2, None: 3}
-
-
-LABEL_TEXT = {"E1": "directly exposed", "E2": "exposed with tools", "E0": "not exposed", None: "not labelled"}
 
 # How each kind of published measure was made, in words anyone reads (the
 # measures stage's methods, measures.definitions.METHODS): what the
@@ -225,17 +172,15 @@ def occupation_evidence(site: Site, slug: str, by_slug: dict[str, Occupation]) -
         for d in dots:
             if d.kind != "criterion":
                 continue
-            gap = d.percentile - consensus.median
+            stands = agreement(d.percentile - consensus.median)
             where = (
                 f"The {d.title} score this site shows ({d.raw}, from {d.source}) puts it at the "
                 f"{percentile_text(d.percentile)} percentile"
             )
-            if abs(gap) >= 30:
-                verdict.append(
-                    f"{where}, far {'above' if gap > 0 else 'below'} where the published measures put it: they disagree."
-                )
-            elif abs(gap) >= 15:
-                verdict.append(f"{where}, somewhat {'above' if gap > 0 else 'below'} the published measures' median.")
+            if stands.startswith("far"):
+                verdict.append(f"{where}, {stands} where the published measures put it: they disagree.")
+            elif stands.startswith("somewhat"):
+                verdict.append(f"{where}, {stands} the published measures' median.")
             else:
                 verdict.append(f"{where}, in line with the published measures.")
         if consensus.spread >= 50:
@@ -253,7 +198,7 @@ def occupation_evidence(site: Site, slug: str, by_slug: dict[str, Occupation]) -
             t.task_id,
         ),
     )
-    labels = {label: sum(1 for t in tasks if t.human_label == label) for label in ("E1", "E2", "E0")}
+    labels = {label: sum(1 for t in tasks if t.human_label == label) for label in LABELS}
     less_exposed = []
     if consensus and site.space:
         for other in site.space.nearest.get(slug, []):
@@ -298,25 +243,25 @@ def evidence_page_data(site: Site) -> tuple[dict[str, Any], list[tuple[dict[str,
     return {"items": items, "occupations": occupations, "agreement": agreement, "ordinals": ORDINALS}, matrix
 
 
-def detail_data(site: Site, why: dict[str, dict[str, str]]) -> dict[str, Any]:
+def detail_data(site: Site, layers: list[Layer], why: dict[str, dict[str, str]]) -> dict[str, Any]:
     """Loaded after the treemap is drawn: why each occupation has its score
     (``why``: {criterion: {slug: a sentence}}, the answer cards' short
     form), search aliases, the published measures' percentiles and
     consensus (lowest, median, highest), and each occupation's place in the
     labour space."""
-    measures = site.evidence.measures if site.evidence else []
     consensus = site.evidence.consensus if site.evidence else {}
     slugs = [o.slug for o in site.on_map]
     return {
         "why": why,
         "aliases": [[alias, slug] for alias, slug in site.aliases],
         "ordinals": ORDINALS,
-        "measures": {
-            s: [round(m.values[s].percentile) if s in m.values else None for m in measures]
-            for s in slugs
-            if any(s in m.values for m in measures)
+        # The figures of the layers that come late, by layer and the occupation's slug.
+        "layers": {
+            layer.id: {o.slug: v for o in site.on_map if (v := layer.value(o)) is not None}
+            for layer in layers
+            if layer.late and layer.value
         },
-        "consensus": {s: [round(c.low), round(c.median), round(c.high)] for s, c in consensus.items()},
+        "consensus": {s: {"low": round(c.low), "median": round(c.median), "high": round(c.high)} for s, c in consensus.items()},
         # 10th and 90th percentile pay, one pair per detailed occupation, whether hourly, and whether the 90th is top-coded.
         "ranges": {
             s: [[r["p10"], r["p90"], int(r["period"] == "hourly"), int(bool(r["p90_top_coded"]))] for r in ranges]

@@ -16,12 +16,14 @@ from . import ROOT, TEMPLATES, BuildError
 from .answer import Card, answer_card
 from .colours import BLUES, HEAT_FLOOR
 from .downloads import downloads, measure_download
+from .layers import GROUPS, catalogue
 from .load import load
 from .model import Occupation
-from .pages import LABEL_TEXT, detail_data, evidence_page_data, histogram, home_data, occupation_evidence, similar_occupations
+from .pages import detail_data, evidence_page_data, histogram, home_data, occupation_evidence, similar_occupations
 from .predraw import first_view
 from .preview import INK, MUTED, home_preview, occupation_preview, small_map
 from .render import D3_MODULES, environment, home_assets
+from .words import LABEL_CHART, LABEL_TEXT
 
 # Written into every built site; only a folder holding it is ever replaced.
 MARKER = ".worklens-site"
@@ -77,10 +79,20 @@ def build(
     env.globals["current_criterion"] = None
     env.globals["has_space"] = bool(data.space)
     env.globals["has_evidence"] = bool(data.evidence)
-    home = home_data(data)
+    env.globals["label_text"] = LABEL_TEXT
+    env.globals["label_chart"] = LABEL_CHART
+    layers = catalogue(data)
+    home = home_data(data, layers)
     by_slug = {o.slug: o for o in data.occupations}
     home_page = env.get_template("index.html")
-    home_context = {"page": "home", "data": home, "total_jobs": sum(o.jobs or 0 for o in data.on_map), "inlined": home_assets()}
+    home_context = {
+        "page": "home",
+        "data": home,
+        "layers": layers,
+        "groups": GROUPS,
+        "total_jobs": sum(o.jobs or 0 for o in data.on_map),
+        "inlined": home_assets(),
+    }
     # Twice: empty, for the page's script to draw its first view on, then with what it drew.
     first = first_view(home_page.render(**home_context, first=None))
     files["index.html"] = home_page.render(
@@ -107,7 +119,6 @@ def build(
             similar=similar_occupations(data, o.slug, by_slug),
             space=data.space,
             evidence=occupation_evidence(data, o.slug, by_slug),
-            label_text=LABEL_TEXT,
             employers=data.employers.get(o.slug, []),
             industry_pay=data.industry_pay.get(o.slug, []),
             pay_ranges=data.pay_ranges.get(o.slug, []),
@@ -138,11 +149,11 @@ def build(
             current_criterion=c.name,
             on_map=on_map,
         )
-    csv_text, json_text = downloads(data)
+    csv_text, json_text = downloads(data, layers)
     files["data/occupations.csv"] = csv_text
     files["data/occupations.json"] = json_text
     files["data/details.json"] = json.dumps(
-        detail_data(data, why),
+        detail_data(data, layers, why),
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),

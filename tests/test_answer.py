@@ -92,7 +92,7 @@ def test_a_run_with_its_own_reasons_gives_them(data, by_slug):
         card.made_by.startswith("Estimated by the language model claude-haiku-5-5 on ")
         and "with this site's rubric" in card.made_by
     )
-    assert card.short[-1] == "Charting and care plans are text; the bedside is not."
+    assert card.brief_why == "Charting and care plans are text; the bedside is not."
 
 
 def test_no_tasks_no_measures_no_percentile(data, by_slug):

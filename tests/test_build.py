@@ -716,3 +716,50 @@ def test_a_criterion_naming_a_colour_scheme_the_site_lacks_is_refused_with_one_l
             "Error: the criterion ai_exposure names the colour scheme 'rainbow', which the site does not have: use one of blues, "
         )
     )
+
+
+def test_a_rebuild_does_only_what_changed(tmp_path, small_copy):
+    out = tmp_path / "site"
+    assert run_build(small_copy, out).exit_code == 0
+    before = {p: p.stat() for p in out.rglob("*") if p.is_file()}
+    # Nothing changed: the site is left as it was, file for file.
+    assert run_build(small_copy, out).exit_code == 0
+    assert {p: (s.st_ino, s.st_mtime_ns) for p, s in before.items()} == {
+        p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()
+    }
+    # One occupation's title changes: its page and preview are made anew; the other previews are reused, not drawn.
+    db = sqlite_utils.Database(small_copy)
+    db.execute("update occupations set title = 'Actors on stage and screen' where slug = 'actors'")
+    db.conn.commit()
+    others = [s for (s,) in db.execute("select slug from occupations where slug != 'actors'").fetchall()]
+    assert run_build(small_copy, out).exit_code == 0
+    assert "Actors on stage and screen" in (out / "occupations" / "actors.html").read_text()
+    preview = out / "previews" / "actors.png"
+    assert preview.stat().st_ino != before[preview].st_ino
+    assert all((out / "previews" / f"{s}.png").stat().st_ino == before[out / "previews" / f"{s}.png"].st_ino for s in others)
+    # And the site is the one a build from nothing makes.
+    assert run_build(small_copy, tmp_path / "fresh").exit_code == 0
+    assert digest(out) == digest(tmp_path / "fresh")
+
+
+def test_render_is_a_pure_step_with_no_map_drawn_and_no_picture(small_copy, monkeypatch):
+    from website import predraw, preview
+    from website.layers import catalogue
+    from website.load import load
+    from website.render import home_assets
+    from website.site import render, site_environment
+
+    def refused(*args, **kwargs):
+        raise AssertionError("render drew")
+
+    for module, name in ((predraw, "first_view"), (preview, "home_preview"), (preview, "occupation_preview")):
+        monkeypatch.setattr(module, name, refused)
+    site = load(small_copy)
+    rendered = render(site_environment(site), site, catalogue(site), home_assets())
+    slugs = [o.slug for o in site.occupations]
+    assert {f"occupations/{s}.html" for s in slugs} <= set(rendered.files)
+    assert [p.slug for p in rendered.previews] == slugs
+    home = rendered.files["index.html"]
+    # The map is left for the page's script to draw.
+    treemap = re.search(r'(<div id="treemap"[^>]*>)(.*?)</div>', home, re.S)
+    assert treemap and "data-predrawn" not in treemap[1] and treemap[2] == ""

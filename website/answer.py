@@ -65,7 +65,9 @@ class Card:
     agreement: str | None  # whether the score shown agrees with that research
     alternatives: list[Alternative] = field(default_factory=list)
     caveat: str = CAVEAT
-    short: list[str] = field(default_factory=list)  # the card in brief, for the map's tooltip
+    # The card in brief, for the map's tooltip and the link preview: where research places it, and why its score.
+    brief_research: str = ""
+    brief_why: str | None = None
 
 
 def day(timestamp: str | None) -> str | None:
@@ -235,7 +237,7 @@ def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[s
             examples=None,
             research=research,
             agreement=None,
-            short=[brief_research],
+            brief_research=brief_research,
         )
     score = float(row.score)
     if row.rationale:
@@ -255,5 +257,6 @@ def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[s
         research=research or "no published measure of AI exposure reaches this occupation.",
         agreement=agreement_words(criterion.percentiles.get(o.slug), len(criterion.percentiles), consensus),
         alternatives=alternatives(site, o, criterion, score, by_slug),
-        short=[brief_research, row.rationale or why[-1]],
+        brief_research=brief_research,
+        brief_why=row.rationale or why[-1],
     )

@@ -52,13 +52,29 @@ def load(db_path: str | Path, publish_to: Path | None = None) -> Site:
     ``publish_to`` gets a copy of the database as that same snapshot
     (SQLite's backup API), checked whole. Values no occupation can have are
     set aside (see ``sound``), each kind said in ``warnings``."""
+    conn = open_snapshot(db_path)
+    try:
+        if publish_to is not None:
+            publish(conn, publish_to)
+        return read(conn, db_path)
+    finally:
+        conn.close()
+
+
+def open_snapshot(db_path: str | Path) -> sqlite3.Connection:
+    """data.db, read-only, in a read transaction: a stage writing meanwhile
+    is seen whole or not at all, by every read made on it."""
     if not Path(db_path).is_file():
         raise BuildError(f"{db_path} does not exist: run python -m scrape first")
     # A writer's commit holds the file for a moment: wait for it as long as the stages do, not SQLite's default 5 s.
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=READ_WAIT)
     conn.row_factory = sqlite3.Row
-    # One read transaction: a stage writing meanwhile is seen whole or not at all.
     conn.execute("BEGIN")
+    return conn
+
+
+def read(conn: sqlite3.Connection, db_path: str | Path) -> Site:
+    """Everything the site shows, from the snapshot ``conn`` (``open_snapshot``) of ``db_path``."""
     try:
         found_occupations = rows(conn, "select * from occupations order by slug")
     except sqlite3.OperationalError:
@@ -112,9 +128,6 @@ def load(db_path: str | Path, publish_to: Path | None = None) -> Site:
                 extra[table].setdefault(r["slug"], []).append(r)
     space = load_space(conn, tables)
     evidence = load_evidence(conn, tables, criteria)
-    if publish_to is not None:
-        publish(conn, publish_to)
-    conn.close()
     site = Site(
         occupations=occupations,
         criteria=criteria,

@@ -15,6 +15,7 @@ import subprocess
 from typing import Any, TypedDict
 
 from . import ROOT, BuildError
+from .cache import Cache, digest
 
 SCRIPT = ROOT / "website" / "predraw.mjs"
 
@@ -26,10 +27,17 @@ class FirstView(TypedDict):
     tiles: list[list[Any]]  # [left %, top %, width %, height %, CSS colour, group id, slug] per tile of the wide map
 
 
-def first_view(page: str) -> FirstView:
+def first_view(page: str, cache: Cache | None = None) -> FirstView:
     """What treemap.js draws on ``page`` (the rendered home page, its map
     empty) in each of its boxes, wide and tall, before anyone has chosen a
-    layer, size or view."""
+    layer, size or view. With ``cache``, what it drew on the same page
+    before, with the same scripts and packages, is used again."""
+    sources = (SCRIPT, ROOT / "site_templates" / "treemap.js", ROOT / "package-lock.json")
+    key = digest(page, *(path.read_bytes() for path in sources)) + ".first.json"
+    kept = cache.get(key) if cache else None
+    if kept is not None:
+        found: FirstView = json.loads(kept)
+        return found
     node = shutil.which("node")
     if node is None:
         raise BuildError("Node.js is needed to draw the map's first view: install it (and run npm ci)")
@@ -42,4 +50,7 @@ def first_view(page: str) -> FirstView:
     if done.returncode != 0:
         problem = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise BuildError(f"the map's first view could not be drawn: {problem}")
-    return json.loads(done.stdout)
+    if cache:
+        cache.put(key, done.stdout.encode())
+    drawn: FirstView = json.loads(done.stdout)
+    return drawn

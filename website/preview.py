@@ -7,6 +7,7 @@ The same data gives the same bytes."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from typing import Any
@@ -29,7 +30,9 @@ def rgb(colour: str) -> tuple[int, int, int]:
     return (found[0], found[1], found[2])
 
 
+@functools.cache
 def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    # Pillow unpacks its font anew on each call: once a size is enough.
     return ImageFont.load_default(size=size)
 
 

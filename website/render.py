@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from . import ROOT, TEMPLATES, BuildError
+from .cache import Cache, digest
 from .words import percentile_text
 
 # Only the layout comes from D3; colours are the ramps below, blended by treemap.js.
@@ -35,30 +37,51 @@ def inline(text: str, element: str, name: str) -> Markup:
     return Markup(text)
 
 
-def home_assets() -> dict[str, Any]:
+@dataclass
+class HomeAssets:
+    """What the home page carries inside it: its stylesheet and scripts, made small."""
+
+    css: Markup
+    scripts: list[Markup]
+
+
+def home_assets(cache: Cache | None = None) -> HomeAssets:
     """What the home page needs before it can draw, written into the page
     itself, made small by esbuild: the stylesheet, D3's layout and
     treemap.js. Each would otherwise be a request on the way to the first
     drawing (the stylesheet holds up the scripts, the scripts hold up the
     drawing); only the home page uses the scripts, and other pages still
-    share site.css, comments and all, as a file."""
+    share site.css, comments and all, as a file. With ``cache``, what
+    esbuild made of the same sources before is used again."""
     # The two parts of D3 the map uses, under D3's copyright line, which its licence asks to keep.
     (module,) = D3_MODULES
     notice = (ROOT / "node_modules" / module / "dist" / f"{module}.min.js").read_text().split("\n", 1)[0]
     layout = esbuild(
-        f'export {{hierarchy, treemap}} from "{module}";', "d3", "--bundle", "--format=iife", "--global-name=d3", "--minify"
+        f'export {{hierarchy, treemap}} from "{module}";',
+        "d3",
+        "--bundle",
+        "--format=iife",
+        "--global-name=d3",
+        "--minify",
+        cache=cache,
     )
     scripts = [inline(notice + "\n" + layout, "script", module)]
-    scripts.append(inline(esbuild((TEMPLATES / "treemap.js").read_text(), "treemap.js", "--minify"), "script", "treemap.js"))
-    css = esbuild((TEMPLATES / "site.css").read_text(), "site.css", "--loader=css", "--minify")
-    return {"css": inline(css, "style", "site.css"), "scripts": scripts}
+    script = esbuild((TEMPLATES / "treemap.js").read_text(), "treemap.js", "--minify", cache=cache)
+    scripts.append(inline(script, "script", "treemap.js"))
+    css = esbuild((TEMPLATES / "site.css").read_text(), "site.css", "--loader=css", "--minify", cache=cache)
+    return HomeAssets(inline(css, "style", "site.css"), scripts)
 
 
-def esbuild(source: str, name: str, *options: str) -> str:
+def esbuild(source: str, name: str, *options: str, cache: Cache | None = None) -> str:
     """``source`` (called ``name`` in any error) through esbuild with
     ``options``, run in the project's folder, where it finds node_modules."""
     if not ESBUILD.is_file():
         raise BuildError("esbuild is not installed, so the home page's scripts and styles cannot be made small: run npm ci first")
+    # The same source, options and pinned packages give the same output; a bundle reads node_modules, named by the lock file.
+    key = digest(source, *options, (ROOT / "package-lock.json").read_bytes()) + ".esbuild"
+    kept = cache.get(key) if cache else None
+    if kept is not None:
+        return kept.decode()
     try:
         done = subprocess.run(
             [str(ESBUILD), "--log-level=error", *options], input=source, capture_output=True, text=True, cwd=ROOT, timeout=60
@@ -68,6 +91,8 @@ def esbuild(source: str, name: str, *options: str) -> str:
     if done.returncode != 0:
         problem = (done.stderr.strip().splitlines() or ["no message"])[0]
         raise BuildError(f"esbuild could not make {name} small: {problem}")
+    if cache:
+        cache.put(key, done.stdout.strip().encode())
     return done.stdout.strip()
 
 

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import ROOT, BuildError
@@ -81,8 +82,12 @@ def build(
     env = site_environment(data, base_path, site_url)
     assets = home_assets(cache)
     # Twice: empty, for the page's script to draw its first view on, then with what it drew.
-    first = first_view(home_page(env, data, layers, assets, None), cache)
-    rendered = render(env, data, layers, assets, first)
+    # Node.js draws the map's first view while Python renders every other page; the home page then takes what it drew.
+    with ThreadPoolExecutor(1) as drawing:
+        drawn = drawing.submit(first_view, home_page(env, data, layers, assets, None), cache)
+        rendered = render(env, data, layers, assets)
+        first = drawn.result()
+    rendered.files["index.html"] = home_page(env, data, layers, assets, first)
     for name, text in sorted(rendered.files.items()):
         path = tmp / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +118,7 @@ def write_previews(folder: Path, first: FirstView, rendered: Rendered, cache: Ca
         cache.put(home, home_preview(first["tiles"], first["headline"], rendered.lede))
         cache.link(home, folder / "preview.png")
     (folder / "previews").mkdir()
-    drawn_map: SmallMap | None = None
+    drawn_map: SmallMap | None = None  # drawn once, and only if some preview is to be drawn
     for p in rendered.previews:
         name = digest(code, tiles, p.slug, p.title, json.dumps(p.lines), p.note) + ".png"
         target = folder / "previews" / f"{p.slug}.png"

@@ -15,7 +15,7 @@
     parent.append(node);
     return node;
   };
-  const ordinal = v => data.ordinals[Math.round(v)];  // how readers say a percentile (build.py writes the rule)
+  const ordinal = v => data.ordinals[Math.round(v)];  // how readers say a percentile (website/words.py writes the rule)
   const index = new Map(data.items.map((item, i) => [item.name, i]));
 
   // 1. The two choices, from the URL or the first criterion against the first measure.

@@ -15,7 +15,7 @@ from . import ROOT, TEMPLATES, BuildError
 from .cache import Cache, digest
 from .words import percentile_text
 
-# Only the layout comes from D3; colours are the ramps below, blended by treemap.js.
+# Only the layout comes from D3; colours are the ramps of colours.RAMPS, blended by treemap.js.
 D3_MODULES = ("d3-hierarchy",)
 ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 

@@ -110,7 +110,9 @@ def main(runs):
             f"  the frame that shows it begins: ours {ours['frame']} ms, canvas {canvas['frame']} ms; "
             f"ours / canvas = {ours['frame'] / canvas['frame']:.2f}"
         )
-        click.echo(f"  treemap.js has drawn it again, with everything a pointer and a screen reader need: {ours['ready']} ms")
+        click.echo(
+            f"  the map's script has drawn it again, with everything a pointer and a screen reader need: {ours['ready']} ms"
+        )
 
         phone(out, runs)
 
@@ -246,7 +248,7 @@ document.documentElement.dataset.drawn = String(Math.round(performance.now()));
 </script>"""
     if not shell:
         return f'<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">{drawing}</body></html>'
-    # Our page less everything from the map to the end of its scripts (the data, D3, treemap.js), the canvas in the map's place.
+    # Our page less everything from the map to the end of its scripts (the data, D3, the map's script), the canvas in the map's place.
     end = index_html.index('<script id="data"')
     for _ in range(1 + len(inlined)):
         end = index_html.index("</script>", end) + len("</script>")

@@ -99,7 +99,7 @@ def test_the_home_page_arrives_with_its_first_view_drawn(site):
     assert re.search(f"<a {nurses.format('')}[^>]*>.*?</a><a {nurses.format(' tall')}", treemap)
     assert ' id="' not in treemap[treemap.index(">") :]  # the script's group ids, which two copies would repeat
     assert '<a class="tile" href="/worklens/occupations/registered-nurses.html"' in treemap
-    # Its sentence and legend are the first criterion's, as treemap.js writes them (it drew them).
+    # Its sentence and legend are the first criterion's, as the map's script writes them (it drew them).
     assert re.search(r'<p id="headline"[^>]*>Occupations scoring 6 or more on AI exposure .* hold [\d.]+% of jobs', home)
     assert '<span class="legend-title">AI exposure (' in home
     assert '<button type="button" role="radio" data-layer="ai_exposure" aria-checked="true">' in home
@@ -533,21 +533,6 @@ def test_the_previews_draw_the_map_the_page_arrives_with(site):
         ring = (int(left + 1 + x * width / 100) - 3, int(top + 1 + (y + h / 2) * height / 100))
         assert close(own.getpixel(ring), HIGHLIGHT), slug
     assert len(list((site / "previews").glob("*.png"))) == 342
-
-
-def test_the_map_is_laid_out_by_the_page_script_alone():
-    # One writer of the map: treemap.js lays it out, labels and colours it,
-    # and writes its legend and sentence; the build runs it (predraw.mjs)
-    # and lays out nothing itself.
-    script = (ROOT / "site_templates" / "treemap.js").read_text()
-    assert "d3.treemap()" in script and "function headline()" in script and "function legend()" in script
-    python = "\n".join(path.read_text() for path in sorted((ROOT / "website").glob("*.py"))) + (ROOT / "build.py").read_text()
-    for word in ("squarify", "treemap(", "golden", "headline =", "ramp_colour", "translateX", "toFixed"):
-        assert word not in python.lower(), word
-    # The page's own script under the map names no breakpoint and no address key.
-    home = (ROOT / "site_templates" / "index.html").read_text()
-    inline = home[home.index('<div id="treemap"') : home.index("</script>", home.index('<div id="treemap"'))]
-    assert "matchMedia" not in inline and '"layer"' not in inline and "px" not in inline
 
 
 STAGES = ("scrape", "measures", "score", "space", "compare", "website")

@@ -25,7 +25,7 @@ from . import ROOT, BuildError
 MARKER = ".worklens-cache"
 
 # What the site is made with besides data.db: its code, templates, metadata and the pinned npm packages.
-SOURCES = ("website/*.py", "website/*.mjs", "site_templates/*", "metadata.yml", "package-lock.json")
+SOURCES = ("website/*.py", "website/*.mjs", "site_templates/*", "site_templates/js/*", "metadata.yml", "package-lock.json")
 
 
 def digest(*parts: bytes | str) -> str:

@@ -3,7 +3,7 @@
 A layer is what colours the map: its name (which names the figure it reads) and words, its
 scale (kind and domain), colours, legend marks, histogram bins, the colour
 of a missing figure and its units. The home page's buttons and selects,
-``treemap.js`` (map, legend, tooltip, stats, the score-against-pay chart),
+the map's script (``site_templates/js/``: map, legend, tooltip, stats, the score-against-pay chart),
 the previews and the downloads all read it; adding a layer is one entry in
 ``BLS_LAYERS`` (or a criterion or measure in data.db).
 
@@ -50,7 +50,7 @@ GROUPS = {
 }
 
 # How the page says a layer's figure: "{}" in ``text`` and ``brief`` is the
-# figure said as ``say`` says it (treemap.js holds these few ways).
+# figure said as ``say`` says it (site_templates/js/layers.mjs holds these few ways).
 SAYINGS = ("number", "signed", "ordinal", "category", "raw")
 
 Bin = tuple[float | None, float | None, str]  # [from, below, label]; None is open-ended

@@ -1,6 +1,6 @@
 """The home page's first view, drawn by the page's own script at build time.
 
-The map is written once, in ``site_templates/treemap.js``: its layout (D3's
+The map is written once, in ``site_templates/js/treemap.mjs`` and its modules: its layout (D3's
 squarified treemap), labels, colours, legend and the sentence above it. The
 build runs that script on the rendered page in jsdom (``predraw.mjs``, with
 Node.js, which ``npm ci`` installs the rest for) and writes what it drew into
@@ -28,11 +28,11 @@ class FirstView(TypedDict):
 
 
 def first_view(page: str, cache: Cache | None = None) -> FirstView:
-    """What treemap.js draws on ``page`` (the rendered home page, its map
+    """What the map's script draws on ``page`` (the rendered home page, its map
     empty) in each of its boxes, wide and tall, before anyone has chosen a
     layer, size or view. With ``cache``, what it drew on the same page
     before, with the same scripts and packages, is used again."""
-    sources = (SCRIPT, ROOT / "site_templates" / "treemap.js", ROOT / "package-lock.json")
+    sources = (SCRIPT, *sorted((ROOT / "site_templates" / "js").glob("*.mjs")), ROOT / "package-lock.json")
     key = digest(page, *(path.read_bytes() for path in sources)) + ".first.json"
     kept = cache.get(key) if cache else None
     if kept is not None:

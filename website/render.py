@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -15,7 +16,7 @@ from . import ROOT, TEMPLATES, BuildError
 from .cache import Cache, digest
 from .words import percentile_text
 
-# Only the layout comes from D3; colours are the ramps of colours.RAMPS, blended by treemap.js.
+# Only the layout comes from D3; colours are the ramps of colours.RAMPS, blended by the map's script (js/layers.mjs).
 D3_MODULES = ("d3-hierarchy",)
 ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 
@@ -48,7 +49,7 @@ class HomeAssets:
 def home_assets(cache: Cache | None = None) -> HomeAssets:
     """What the home page needs before it can draw, written into the page
     itself, made small by esbuild: the stylesheet, D3's layout and
-    treemap.js. Each would otherwise be a request on the way to the first
+    the map's script (site_templates/js/treemap.mjs and its modules). Each would otherwise be a request on the way to the first
     drawing (the stylesheet holds up the scripts, the scripts hold up the
     drawing); only the home page uses the scripts, and other pages still
     share site.css, comments and all, as a file. With ``cache``, what
@@ -66,26 +67,44 @@ def home_assets(cache: Cache | None = None) -> HomeAssets:
         cache=cache,
     )
     scripts = [inline(notice + "\n" + layout, "script", module)]
-    script = esbuild((TEMPLATES / "treemap.js").read_text(), "treemap.js", "--minify", cache=cache)
-    scripts.append(inline(script, "script", "treemap.js"))
+    scripts.append(inline(bundle("treemap.mjs", "--minify", cache=cache), "script", "treemap.mjs"))
     css = esbuild((TEMPLATES / "site.css").read_text(), "site.css", "--loader=css", "--minify", cache=cache)
     return HomeAssets(inline(css, "style", "site.css"), scripts)
 
 
-def esbuild(source: str, name: str, *options: str, cache: Cache | None = None) -> str:
-    """``source`` (called ``name`` in any error) through esbuild with
-    ``options``, run in the project's folder, where it finds node_modules."""
+# The pages' scripts: ES modules in site_templates/js/, each page's bundled by esbuild from its entry.
+SCRIPTS = TEMPLATES / "js"
+
+
+def bundle(entry: str, *options: str, cache: Cache | None = None) -> str:
+    """The script whose entry is ``entry`` (in site_templates/js/), with the
+    modules it imports, as one script for a page (esbuild, ``options``)."""
+    modules = sorted(SCRIPTS.glob("*.mjs"))
+    sources = [part for path in modules for part in (path.name, path.read_text())]
+    return esbuild("", entry, "--bundle", "--format=iife", *options, entry=SCRIPTS / entry, sources=sources, cache=cache)
+
+
+def esbuild(
+    source: str,
+    name: str,
+    *options: str,
+    entry: Path | None = None,
+    sources: list[str] | None = None,
+    cache: Cache | None = None,
+) -> str:
+    """``source`` (called ``name`` in any error), or the file ``entry``
+    (whose modules are ``sources``), through esbuild with ``options``, run in
+    the project's folder, where it finds node_modules."""
     if not ESBUILD.is_file():
         raise BuildError("esbuild is not installed, so the home page's scripts and styles cannot be made small: run npm ci first")
     # The same source, options and pinned packages give the same output; a bundle reads node_modules, named by the lock file.
-    key = digest(source, *options, (ROOT / "package-lock.json").read_bytes()) + ".esbuild"
+    key = digest(source, *(sources or []), *options, (ROOT / "package-lock.json").read_bytes()) + ".esbuild"
     kept = cache.get(key) if cache else None
     if kept is not None:
         return kept.decode()
+    command = [str(ESBUILD), "--log-level=error", *options, *([str(entry.relative_to(ROOT))] if entry else [])]
     try:
-        done = subprocess.run(
-            [str(ESBUILD), "--log-level=error", *options], input=source, capture_output=True, text=True, cwd=ROOT, timeout=60
-        )
+        done = subprocess.run(command, input=source, capture_output=True, text=True, cwd=ROOT, timeout=60)
     except subprocess.TimeoutExpired:
         raise BuildError(f"esbuild took over 60 s on {name}; it was stopped") from None
     if done.returncode != 0:

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from . import ROOT, TEMPLATES
 from .answer import Card, answer_card
+from .cache import Cache
 from .colours import BLUES, HEAT_FLOOR
 from .downloads import downloads, measure_download
 from .layers import GROUPS, Layer
@@ -21,7 +22,7 @@ from .model import Occupation, Site
 from .pages import detail_data, evidence_page_data, histogram, home_data, occupation_evidence, similar_occupations
 from .predraw import FirstView
 from .preview import INK, MUTED
-from .render import HomeAssets, environment
+from .render import HomeAssets, bundle, environment
 from .words import LABEL_CHART, LABEL_TEXT
 
 Line = tuple[str, int, tuple[int, int, int]]  # text, size, colour
@@ -78,9 +79,15 @@ def home_page(env: jinja2.Environment, site: Site, layers: list[Layer], assets: 
 
 
 def render(
-    env: jinja2.Environment, site: Site, layers: list[Layer], assets: HomeAssets, first: FirstView | None = None
+    env: jinja2.Environment,
+    site: Site,
+    layers: list[Layer],
+    assets: HomeAssets,
+    first: FirstView | None = None,
+    cache: Cache | None = None,
 ) -> Rendered:
-    """Every page and download of the site (``env`` from ``site_environment``)."""
+    """Every page and download of the site (``env`` from ``site_environment``);
+    ``cache`` keeps what esbuild made of the Evidence page's script."""
     files: dict[str, str] = {"index.html": home_page(env, site, layers, assets, first)}
     files["table.html"] = env.get_template("table.html").render(
         page="table", occupations=site.occupations, criteria=site.criteria, edition=site.edition
@@ -121,7 +128,7 @@ def render(
             blues=BLUES,
             heat_floor=HEAT_FLOOR,
         )
-        files["assets/evidence.js"] = (TEMPLATES / "evidence.js").read_text()
+        files["assets/evidence.js"] = bundle("evidence.mjs", cache=cache)
         files["data/measures.csv"] = measure_download(site) or ""
     if site.space:
         files["space.html"] = env.get_template("space.html").render(page="space", space=site.space)

@@ -85,7 +85,7 @@ def build(
     # Node.js draws the map's first view while Python renders every other page; the home page then takes what it drew.
     with ThreadPoolExecutor(1) as drawing:
         drawn = drawing.submit(first_view, home_page(env, data, layers, assets, None), cache)
-        rendered = render(env, data, layers, assets)
+        rendered = render(env, data, layers, assets, cache=cache)
         first = drawn.result()
     rendered.files["index.html"] = home_page(env, data, layers, assets, first)
     for name, text in sorted(rendered.files.items()):

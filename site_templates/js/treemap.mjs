@@ -1,24 +1,18 @@
 // The home page: occupations as a treemap (area = jobs), coloured by a layer,
 // with a legend, a stats panel, search, a score-against-pay chart and the
 // view kept in the URL. Titles and rationales are untrusted text: they only
-// ever reach the page through textContent, never as HTML.
-{
-const start = function () {
-  "use strict";
+// ever reach the page through textContent, never as HTML. Bundled with its
+// modules by esbuild (website/render.py) into the page.
+import {$, el, newSvg, svgEl} from "./dom.mjs";
+import {money, numbers, oneDecimal, percent} from "./format.mjs";
+import {clamp, makeLayers} from "./layers.mjs";
+import {matches} from "./search.mjs";
+import {SHAPES} from "./shapes.mjs";
+import {readState, writeState} from "./state.mjs";
 
+const start = () => {
   const data = JSON.parse(document.getElementById("data").textContent);
   const base = document.body.dataset.base;
-  // Thousands separators by hand: making an Intl.NumberFormat costs more than drawing the map.
-  const grouped = text => text.replace(/^(-?\d+)/, whole => whole.replace(/\B(?=(\d{3})+$)/g, ","));
-  const numbers = {format: v => grouped(String(Math.round(v * 1000) / 1000))};
-  const oneDecimal = {format: v => grouped(v.toFixed(1))};
-  const $ = id => document.getElementById(id);
-  const el = (tag, attrs = {}, text) => {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.textContent = text;
-    return node;
-  };
 
   // 1. Rows from the compact JSON.
   const occupations = data.occupations.map(row => {
@@ -30,65 +24,22 @@ const start = function () {
   const bySlug = new Map(occupations.map(o => [o.slug, o]));
   let details = {why: {}, aliases: [], measures: {}, consensus: {}};
 
-  // 2. Layers, each one entry of the build's catalogue (website/layers.py):
-  // the figure it reads, its scale, colours, marks, bins and words. Colours
-  // come as ramps of eleven stops (website/colours.py), blended in between.
-  const clamp = t => Math.max(0, Math.min(1, t));
-  const ramp = stops => {
-    const rgb = stops.split(" ").map(h => [0, 2, 4].map(i => parseInt(h.slice(i, i + 2), 16)));
-    return t => {
-      const x = clamp(t) * (rgb.length - 1), i = Math.min(Math.floor(x), rgb.length - 2), f = x - i;
-      return "rgb(" + rgb[i].map((a, k) => Math.round(a + (rgb[i + 1][k] - a) * f)).join(", ") + ")";
-    };
-  };
-  const schemes = Object.fromEntries(Object.entries(data.ramps).map(([name, stops]) => [name, ramp(stops)]));
   const MISSING = data.missing;
   // Percentiles arrive with the details, with how readers say each (website/words.py writes the rule).
   const ordinal = v => (details.ordinals || [])[Math.round(v)] || String(Math.round(v));
-  // The few ways a figure is said; a layer's words put it where "{}" is.
-  const sayings = {number: v => numbers.format(v), signed: v => (v > 0 ? "+" : "") + v, ordinal, raw: String};
-  const layers = data.layers.map(entry => {
-    // What an entry leaves out is none: no bins, no marks, no colours of its own.
-    const spec = {bins: [], marks: [], colours: [], categories: [], ...entry};
-    const [lo, hi] = spec.domain, log = spec.scale === "log";
-    const pos = log ? v => clamp(Math.log(v / lo) / Math.log(hi / lo)) : v => clamp((v - lo) / (hi - lo));
-    const scheme = schemes[spec.scheme];
-    const say = spec.say === "category" ? v => spec.categories[v] : sayings[spec.say];
-    const words = (template, v) => template.replace("{}", () => say(v));
-    return {
-      ...spec, pos, criterion: spec.group === "criteria" ? data.criteria[spec.id] : null, categorical: spec.scale === "categorical",
-      value: o => (Object.hasOwn(o, spec.id) ? o[spec.id] : null), text: v => words(spec.text, v), brief: v => words(spec.brief ?? spec.text, v),
-      color: spec.scale === "categorical" ? v => spec.colours[v] : v => scheme(spec.reverse ? 1 - pos(v) : pos(v)),
-      ramp: k => (log ? lo * Math.pow(hi / lo, k / 10) : lo + (hi - lo) * k / 10),
-    };
-  });
+  // 2. Layers, as the build's catalogue describes them.
+  const layers = makeLayers(data, ordinal);
   const layerById = new Map(layers.map(l => [l.id, l]));
 
-  // 3. State, read from and written to the URL so any view can be shared.
-  const params = new URLSearchParams(location.search);
+  // 3. State, read from and written to the URL (state.mjs).
   const defaultLayer = data.first;
-  const state = {
-    layer: layerById.has(params.get("layer")) ? params.get("layer") : defaultLayer,
-    view: ["scatter", "space"].includes(params.get("view")) && (params.get("view") !== "space" || data.space) ? params.get("view") : "treemap",
-    q: params.get("q") || "",
-    selected: bySlug.has(params.get("selected")) ? params.get("selected") : null,
-    size: ["openings", "wages"].includes(params.get("size")) ? params.get("size") : "jobs",
-  };
-  function saveState(push = false) {
-    const p = new URLSearchParams();
-    if (state.layer !== defaultLayer) p.set("layer", state.layer);
-    if (state.view !== "treemap") p.set("view", state.view);
-    if (state.q) p.set("q", state.q);
-    if (state.selected) p.set("selected", state.selected);
-    if (state.size !== "jobs") p.set("size", state.size);
-    const query = p.toString();
-    const url = location.pathname + (query ? "?" + query : "");
-    // A new layer, view or size is a step Back can undo; typing and selecting are not.
-    if (push && url !== location.pathname + location.search) history.pushState(null, "", url);
-    else history.replaceState(null, "", url);
-  }
+  const state = readState(location.search, {layers: layerById, defaultLayer, slugs: bySlug, space: data.space});
+  const saveState = (push = false) => writeState(state, defaultLayer, push);
   const layer = () => layerById.get(state.layer);
-  const fill = (l, o) => { const v = l.value(o); return v == null ? MISSING : l.color(v); };
+  const fill = (l, o) => {
+    const v = l.value(o);
+    return v == null ? MISSING : l.color(v);
+  };
 
   // 4. The treemap: categories, then occupations, sized by jobs, openings or
   // wages. Wages are jobs times the yearly median: an occupation BLS gives
@@ -100,34 +51,39 @@ const start = function () {
   };
   const treemap = $("treemap");
   const tiles = new Map();
-  // The box the map is laid out in, wide on a computer and tall on a phone
-  // (its size in a 1280 x 800 window and on a 390 px phone), stretched to
-  // the map's size. The stylesheet says which shape the map has (--shape,
-  // by the width of its container), and how tall it is.
-  const SHAPES = {wide: [1248, 640], tall: [358, 465]};
   function drawTreemap() {
     // Places are percentages of the box, so the map the page arrives with
     // (this function, run when the site is built: website/predraw.mjs)
     // stretches with the window as this drawing does.
-    const width = treemap.clientWidth, height = treemap.clientHeight;
+    const width = treemap.clientWidth,
+      height = treemap.clientHeight;
     const small = getComputedStyle(treemap).getPropertyValue("--shape").trim() === "tall";
     const [shapeWidth, shapeHeight] = SHAPES[small ? "tall" : "wide"];
     const groups = data.categories
       .map((name, i) => ({name, children: occupations.filter(o => o.category === i)}))
       .filter(g => g.children.length);
     const sizeOf = sizes[state.size].value;
-    const root = d3.hierarchy({children: groups}).sum(d => (d.children ? 0 : sizeOf(d) || 0)).sort((a, b) => b.value - a.value);
+    const root = d3
+      .hierarchy({children: groups})
+      .sum(d => (d.children ? 0 : sizeOf(d) || 0))
+      .sort((a, b) => b.value - a.value);
     d3.treemap().size([shapeWidth, shapeHeight])(root);
-    const sx = width / shapeWidth, sy = height / shapeHeight;
+    const sx = width / shapeWidth,
+      sy = height / shapeHeight;
     // To a tenth of a percent, and across a wide map to a hundredth: within
     // half a pixel either way on any map up to 1000 px long on that side, and a lighter page.
-    const pct = (v, of, places = 1) => +(100 * v / of).toFixed(places) + "%", across = small ? 1 : 2;
+    const pct = (v, of, places = 1) => +((100 * v) / of).toFixed(places) + "%",
+      across = small ? 1 : 2;
     // Exact areas: a tile gives up half a pixel on each side to the white
     // line between it and its neighbours, a whole one at its group's edge.
     const edges = (node, group) => {
       const inset = (a, b) => (Math.abs(a - b) < 1e-6 ? 1 : 0.5);
-      return {x0: node.x0 * sx + inset(node.x0, group.x0), x1: node.x1 * sx - inset(node.x1, group.x1),
-              y0: node.y0 * sy + inset(node.y0, group.y0), y1: node.y1 * sy - inset(node.y1, group.y1)};
+      return {
+        x0: node.x0 * sx + inset(node.x0, group.x0),
+        x1: node.x1 * sx - inset(node.x1, group.x1),
+        y0: node.y0 * sy + inset(node.y0, group.y0),
+        y1: node.y1 * sy - inset(node.y1, group.y1),
+      };
     };
     const labelHeight = small ? 13 : 17;
     fontFamily = fontFamily || getComputedStyle(document.body).fontFamily;
@@ -158,14 +114,17 @@ const start = function () {
         tile.href = base + "occupations/" + o.slug + ".html";
         tile.dataset.slug = o.slug;
         tile.setAttribute("aria-describedby", label.id);
-        const at = edges(leaf, group), under = leaf.y0 === group.y0 ? labelHeight * lines.get(group.data.name) : 0;
+        const at = edges(leaf, group),
+          under = leaf.y0 === group.y0 ? labelHeight * lines.get(group.data.name) : 0;
         // A sliver narrower than its lines is drawn as none.
-        const w = Math.max(0, at.x1 - at.x0), h = at.y1 - at.y0 - under;
+        const w = Math.max(0, at.x1 - at.x0),
+          h = at.y1 - at.y0 - under;
         // One style write per tile: its place and its colour.
         const colour = fill(l, o);
         tile.style.cssText = `left:${pct(at.x0, width, across)};top:${pct(at.y0, height)};width:${pct(w, width, across)};height:${pct(Math.max(0, at.y1 - at.y0), height)};background:${colour}`;
         // A name wherever a line of it fits, its value too where two lines do.
-        const line = small ? 13 : 14, withValue = w >= 34 && h >= 2 * line + 2;
+        const line = small ? 13 : 14,
+          withValue = w >= 34 && h >= 2 * line + 2;
         if (w >= 34 && h >= line + 2) {
           const name = nameShape.cloneNode(false);
           name.style.setProperty("--lines", Math.max(1, Math.floor((h - 2) / line) - (withValue ? 1 : 0)));
@@ -204,7 +163,10 @@ const start = function () {
     for (const word of name.split(" ")) {
       const next = line ? line + " " + word : word;
       if (!line || fits(next)) line = next;
-      else { lines.push(line); line = word; }
+      else {
+        lines.push(line);
+        line = word;
+      }
     }
     lines.push(line);
     let shown = lines.slice(0, 3);
@@ -227,7 +189,10 @@ const start = function () {
   const isDark = colour => {
     if (!darkness.has(colour)) {
       const rgb = colour[0] === "#" ? [1, 3, 5].map(i => parseInt(colour.slice(i, i + 2), 16)) : colour.match(/\d+/g).map(Number);
-      const lum = rgb.map(c => (c /= 255) <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4).reduce((s, c, i) => s + c * [0.2126, 0.7152, 0.0722][i], 0);
+      const lum = rgb
+        .map(v => v / 255)
+        .map(c => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+        .reduce((s, c, i) => s + c * [0.2126, 0.7152, 0.0722][i], 0);
       darkness.set(colour, 1.05 / (lum + 0.05) > (lum + 0.05) / 0.05);
     }
     return darkness.get(colour);
@@ -239,7 +204,8 @@ const start = function () {
   function recolour() {
     const l = layer();
     for (const [slug, tile] of tiles) {
-      const o = bySlug.get(slug), colour = fill(l, o);
+      const o = bySlug.get(slug),
+        colour = fill(l, o);
       tile.style.background = colour;
       caption(tile, o, l, colour);
     }
@@ -251,31 +217,50 @@ const start = function () {
     // readers, after what the tile shows.
     const v = l.value(o);
     tile.classList.toggle("dark", isDark(colour));
-    const shown = v == null ? "no figure" : l.text(v), value = tile.lastChild;
+    const shown = v == null ? "no figure" : l.text(v),
+      value = tile.lastChild;
     let brief = v == null ? "—" : (l.brief || l.text)(v);
     measure.font = valueFont;
     if (value && value.className === "value") brief = measure.measureText(brief).width <= tile.room ? brief : "";
     else brief = "";
     // A space before the value: without it the tile's text would read as one word with the name's last.
-    if (brief) value.textContent = " " + brief; else if (value) value.textContent = "";
+    if (brief) value.textContent = " " + brief;
+    else if (value) value.textContent = "";
     tile.setAttribute("aria-label", `${o.title}${brief && ", " + brief}: ${l.title} ${shown}; ${numbers.format(o.jobs)} jobs`);
   }
 
   // 5. Tooltip: hover or focus on a computer, tap on a phone.
   const tooltip = $("tooltip");
   // Where an occupation has no figure on a layer: its own words, or that its figures are on the way.
-  const said = (k, o) => (k.value(o) == null ? (k.late && !details.loaded ? "loading…" : k.missing) : k.text(k.value(o)) + (k.detail ? ` (${o[k.detail]})` : ""));
+  const said = (k, o) =>
+    k.value(o) == null
+      ? k.late && !details.loaded
+        ? "loading…"
+        : k.missing
+      : k.text(k.value(o)) + (k.detail ? ` (${o[k.detail]})` : "");
   function showTooltip(o, anchor) {
     const l = layer();
     tooltip.replaceChildren(el("strong", {}, o.title), el("span", {class: "muted"}, o.categoryName));
     const rows = [
       ["Jobs", numbers.format(o.jobs)],
-      ["Median pay", (o.topcoded ? "at least " : "") + (o.pay != null ? "$" + numbers.format(o.pay) + " a year" : o.hourly != null ? "$" + o.hourly.toFixed(2) + " an hour" : "not available")],
+      [
+        "Median pay",
+        (o.topcoded ? "at least " : "") +
+          (o.pay != null
+            ? "$" + numbers.format(o.pay) + " a year"
+            : o.hourly != null
+              ? "$" + o.hourly.toFixed(2) + " an hour"
+              : "not available"),
+      ],
       ...percentileRows(o),
       ["Openings a year", o.openings != null ? numbers.format(o.openings) : "—"],
       ...layers.filter(k => k.tip === "always").map(k => [k.short, said(k, o)]),
     ];
-    if (o.consensus) rows.push(["Published measures", `median ${ordinal(o.consensus.median)} percentile (${ordinal(o.consensus.low)} to ${ordinal(o.consensus.high)})`]);
+    if (o.consensus)
+      rows.push([
+        "Published measures",
+        `median ${ordinal(o.consensus.median)} percentile (${ordinal(o.consensus.low)} to ${ordinal(o.consensus.high)})`,
+      ]);
     if (l.tip === "shown") rows.push([l.short, said(l, o)]);
     const dl = el("dl");
     for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {}, v));
@@ -283,32 +268,55 @@ const start = function () {
     if (l.tip === "shown") tooltip.append(el("p", {class: "muted"}, l.title));
     if (l.criterion) {
       // Why it has its score (the run's reason, or what people judged of its tasks), and who made it.
-      const why = ((details.why || {})[l.id] || {})[o.slug];
+      const why = details.why?.[l.id]?.[o.slug];
       if (why) tooltip.append(el("p", {class: "rationale"}, why));
       tooltip.append(el("p", {class: "muted"}, "Score by " + l.criterion.source));
     }
     tooltip.append(el("a", {href: base + "occupations/" + o.slug + ".html"}, "Open the occupation's page →"));
     tooltip.hidden = false;
-    const box = tooltip.parentElement.getBoundingClientRect(), r = anchor.getBoundingClientRect();
-    const left = Math.min(Math.max(0, r.left - box.left + r.width / 2 - tooltip.offsetWidth / 2), box.width - tooltip.offsetWidth);
+    const box = tooltip.parentElement.getBoundingClientRect(),
+      r = anchor.getBoundingClientRect();
+    const left = Math.min(
+      Math.max(0, r.left - box.left + r.width / 2 - tooltip.offsetWidth / 2),
+      box.width - tooltip.offsetWidth,
+    );
     const below = r.bottom - box.top + 6;
     tooltip.style.left = Math.max(0, left) + "px";
-    tooltip.style.top = (below + tooltip.offsetHeight > box.height && r.top - box.top > tooltip.offsetHeight + 6 ? r.top - box.top - tooltip.offsetHeight - 6 : below) + "px";
+    tooltip.style.top =
+      (below + tooltip.offsetHeight > box.height && r.top - box.top > tooltip.offsetHeight + 6
+        ? r.top - box.top - tooltip.offsetHeight - 6
+        : below) + "px";
   }
-  const hideTooltip = () => { tooltip.hidden = true; };
+  const hideTooltip = () => {
+    tooltip.hidden = true;
+  };
   function percentileRows(o) {
-    const ranges = (details.ranges || {})[o.slug];
+    const ranges = details.ranges?.[o.slug];
     if (!ranges) return [];
     if (ranges.length > 1) return [["Pay range", `by detailed occupation (${ranges.length}) on its page`]];
     const [low, high, hourly, topCoded] = ranges[0];
-    const money = v => hourly ? "$" + v.toFixed(2) : "$" + numbers.format(v);
+    const money = v => (hourly ? "$" + v.toFixed(2) : "$" + numbers.format(v));
     // A 90th percentile at the wage survey's top code is "at least", as the page says "more than".
-    return [["Pay range", `${money(low)} to ${topCoded ? "at least " : ""}${money(high)} ${hourly ? "an hour" : "a year"} (10th–90th pct.)`]];
+    return [
+      [
+        "Pay range",
+        `${money(low)} to ${topCoded ? "at least " : ""}${money(high)} ${hourly ? "an hour" : "a year"} (10th–90th pct.)`,
+      ],
+    ];
   }
-  let touched = null, wasSelected = false;
-  treemap.addEventListener("pointerover", e => { const t = e.target.closest(".tile"); if (t && e.pointerType === "mouse") showTooltip(bySlug.get(t.dataset.slug), t); });
-  treemap.addEventListener("pointerleave", e => { if (e.pointerType === "mouse") hideTooltip(); });
-  treemap.addEventListener("focusin", e => { const t = e.target.closest(".tile"); if (t) select(t.dataset.slug, false); });
+  let touched = null,
+    wasSelected = false;
+  treemap.addEventListener("pointerover", e => {
+    const t = e.target.closest(".tile");
+    if (t && e.pointerType === "mouse") showTooltip(bySlug.get(t.dataset.slug), t);
+  });
+  treemap.addEventListener("pointerleave", e => {
+    if (e.pointerType === "mouse") hideTooltip();
+  });
+  treemap.addEventListener("focusin", e => {
+    const t = e.target.closest(".tile");
+    if (t) select(t.dataset.slug, false);
+  });
   treemap.addEventListener("pointerdown", e => {
     touched = e.pointerType === "mouse" ? null : e.target.closest(".tile");
     wasSelected = Boolean(touched) && state.selected === touched.dataset.slug && !tooltip.hidden;
@@ -316,14 +324,20 @@ const start = function () {
   treemap.addEventListener("click", e => {
     const t = e.target.closest(".tile");
     // On a touch screen the first tap shows the details; a second tap on the same tile opens its page.
-    if (t && touched === t && !wasSelected) { e.preventDefault(); select(t.dataset.slug, false); }
+    if (t && touched === t && !wasSelected) {
+      e.preventDefault();
+      select(t.dataset.slug, false);
+    }
   });
   // The map is one Tab stop; the arrow keys move to the nearest tile that
   // way on screen, Home and End to the first and last, Enter opens a page.
   treemap.addEventListener("keydown", e => {
     const t = e.target.closest(".tile");
     if (!t) return;
-    if (e.key === "Escape") { hideTooltip(); return; }
+    if (e.key === "Escape") {
+      hideTooltip();
+      return;
+    }
     const order = [...tiles.values()];
     const next = e.key === "Home" ? order[0] : e.key === "End" ? order[order.length - 1] : neighbour(t, e.key);
     if (next) {
@@ -338,15 +352,20 @@ const start = function () {
     if (!dir) return null;
     const centre = r => [r.left + r.width / 2, r.top + r.height / 2];
     const [fx, fy] = centre(from.getBoundingClientRect());
-    let best = null, bestScore = Infinity;
+    let best = null,
+      bestScore = Infinity;
     for (const tile of tiles.values()) {
       if (tile === from) continue;
       const [x, y] = centre(tile.getBoundingClientRect());
-      const along = (x - fx) * dir[0] + (y - fy) * dir[1], across = Math.abs((x - fx) * dir[1] + (y - fy) * dir[0]);
+      const along = (x - fx) * dir[0] + (y - fy) * dir[1],
+        across = Math.abs((x - fx) * dir[1] + (y - fy) * dir[0]);
       if (along <= 0.5) continue;
       // Straight ahead before off to the side.
       const score = along + 2 * across;
-      if (score < bestScore) { best = tile; bestScore = score; }
+      if (score < bestScore) {
+        best = tile;
+        bestScore = score;
+      }
     }
     return best;
   }
@@ -366,15 +385,20 @@ const start = function () {
 
   // 6. Layer switch and legend. A radio group and a tab list are one Tab
   // stop each, the arrow keys moving within them and choosing as they go.
-  const buttons = $("layer-buttons"), views = $("views");
+  const buttons = $("layer-buttons"),
+    views = $("views");
   function mark(group, attribute, on) {
     const items = [...group.querySelectorAll("button")];
-    for (const b of items) { b.setAttribute(attribute, String(on(b))); b.tabIndex = on(b) ? 0 : -1; }
+    for (const b of items) {
+      b.setAttribute(attribute, String(on(b)));
+      b.tabIndex = on(b) ? 0 : -1;
+    }
     if (!items.some(on)) items[0].tabIndex = 0;
   }
   function roving(group, choose) {
     group.addEventListener("keydown", e => {
-      const items = [...group.querySelectorAll("button")], i = items.indexOf(e.target);
+      const items = [...group.querySelectorAll("button")],
+        i = items.indexOf(e.target);
       const step = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1}[e.key];
       if (i < 0 || !step) return;
       e.preventDefault();
@@ -402,14 +426,16 @@ const start = function () {
     saveState(push);
     mark(buttons, "aria-checked", b => b.dataset.layer === id);
     layerSelect.value = id;
-    if (state.view === "treemap") recolour(); else draw();
+    if (state.view === "treemap") recolour();
+    else draw();
     legend();
     stats();
     headline();
     if (state.selected && !tooltip.hidden) showTooltip(bySlug.get(state.selected), tiles.get(state.selected));
   }
   function legend() {
-    const l = layer(), box = $("legend");
+    const l = layer(),
+      box = $("legend");
     box.replaceChildren(el("span", {class: "legend-title"}, l.title + (l.unit ? ` (${l.unit})` : "")));
     if (l.categorical) {
       l.categories.forEach((name, i) => {
@@ -424,7 +450,9 @@ const start = function () {
       const ticks = el("span", {class: "ticks"});
       for (const [v, label] of l.marks) {
         const at = 100 * l.pos(v);
-        ticks.append(el("span", {class: "tick", style: `left:${at}%;transform:translateX(${at > 95 ? -100 : at < 5 ? 0 : -50}%)`}, label));
+        ticks.append(
+          el("span", {class: "tick", style: `left:${at}%;transform:translateX(${at > 95 ? -100 : at < 5 ? 0 : -50}%)`}, label),
+        );
       }
       scale.append(ticks);
       box.append(scale);
@@ -446,20 +474,33 @@ const start = function () {
   const topTiers = l => l.criterion.tiers.slice(Math.floor(l.criterion.tiers.length / 2));
   const degree = o => o.education >= data.degree && o.education !== data.varies;
   function headline() {
-    const l = layer(), found = known(l);
+    const l = layer(),
+      found = known(l);
     let text;
     if (l.criterion) {
-      const from = topTiers(l)[0], high = found.filter(o => l.value(o) >= from.min);
+      const from = topTiers(l)[0],
+        high = found.filter(o => l.value(o) >= from.min);
       text = `Occupations scoring ${from.min} or more on ${l.title} (“${from.name}” and up) hold ${share(high)} of jobs and ${wages(high)} a year in wages.`;
     } else if (l.id === "outlook") {
       text = `Occupations projected to grow 5% or more by ${data.years[1]} hold ${share(found.filter(o => o.outlook >= 5))} of jobs; those projected to shrink hold ${share(found.filter(o => o.outlook < 0))}.`;
     } else if (l.id === "pay") {
-      const sorted = [...found].sort((a, b) => a.pay - b.pay), half = sumJobs(found) / 2;
-      let run = 0, median = null;
-      for (const o of sorted) { run += o.jobs; if (run >= half) { median = o.pay; break; } }
+      const sorted = [...found].sort((a, b) => a.pay - b.pay),
+        half = sumJobs(found) / 2;
+      let run = 0,
+        median = null;
+      for (const o of sorted) {
+        run += o.jobs;
+        if (run >= half) {
+          median = o.pay;
+          break;
+        }
+      }
       text = `Half of all jobs are in occupations whose median pay is below $${numbers.format(median)} a year.`;
     } else if (l.id === "education") {
-      text = data.degree == null ? "" : `${share(found.filter(degree))} of jobs are in occupations that need a bachelor's degree or more to enter.`;
+      text =
+        data.degree == null
+          ? ""
+          : `${share(found.filter(degree))} of jobs are in occupations that need a bachelor's degree or more to enter.`;
     } else if (l.late && !details.loaded) {
       text = "Loading the published measures…";
     } else if (l.tip === "shown") {
@@ -477,15 +518,35 @@ const start = function () {
   // saying what it is of, then small labelled charts of the layer across
   // all jobs, by pay and by education. None is a live region: a new layer
   // is announced by the sentence above the map, not by every figure.
-  const PAY_BANDS = [[0, 35000, "Under $35k"], [35000, 50000, "$35k–50k"], [50000, 75000, "$50k–75k"], [75000, 100000, "$75k–100k"], [100000, Infinity, "$100k or more"]];
-  const weighted = (l, list) => { const jobs = sumJobs(list); return jobs ? list.reduce((s, o) => s + l.value(o) * o.jobs, 0) / jobs : null; };
-  const money = v => (v >= 1e12 ? "$" + oneDecimal.format(v / 1e12) + " trillion" : "$" + numbers.format(Math.round(v / 1e9)) + " billion");
-  // A share too small to show at one decimal says so, rather than 0.0%.
-  const percent = (part, whole) => (part && 1000 * part < whole ? "under 0.1%" : oneDecimal.format((100 * part) / whole) + "%");
+  const PAY_BANDS = [
+    [0, 35000, "Under $35k"],
+    [35000, 50000, "$35k–50k"],
+    [50000, 75000, "$50k–75k"],
+    [75000, 100000, "$75k–100k"],
+    [100000, Infinity, "$100k or more"],
+  ];
+  const weighted = (l, list) => {
+    const jobs = sumJobs(list);
+    return jobs ? list.reduce((s, o) => s + l.value(o) * o.jobs, 0) / jobs : null;
+  };
   // An average in the layer's own terms: dollars for pay, a percent for outlook, a score of its scale.
-  const average = (l, v) => (v == null ? "—" : l.id === "pay" ? "$" + numbers.format(Math.round(v / 100) * 100) : l.id === "outlook" ? (v > 0 ? "+" : "") + oneDecimal.format(v) + "%" : l.criterion ? oneDecimal.format(v) + " of " + l.domain[1] : (l.say === "ordinal" ? ordinal(v) : Math.round(v)));
+  const average = (l, v) =>
+    v == null
+      ? "—"
+      : l.id === "pay"
+        ? "$" + numbers.format(Math.round(v / 100) * 100)
+        : l.id === "outlook"
+          ? (v > 0 ? "+" : "") + oneDecimal.format(v) + "%"
+          : l.criterion
+            ? oneDecimal.format(v) + " of " + l.domain[1]
+            : l.say === "ordinal"
+              ? ordinal(v)
+              : Math.round(v);
   function stats() {
-    const l = layer(), panel = $("stats"), found = known(l), scored = `${found.length} of ${occupations.length}`;
+    const l = layer(),
+      panel = $("stats"),
+      found = known(l),
+      scored = `${found.length} of ${occupations.length}`;
     const card = (title, ...nodes) => {
       const section = el("section", {class: "card"});
       section.append(el("h3", {}, title), ...nodes);
@@ -501,65 +562,132 @@ const start = function () {
       return dl;
     };
     const where = test => share(found.filter(test));
-    const byGroup = (groups, of) => bars(groups.map(([name, members]) => {
-      const v = weighted(l, members.filter(o => l.value(o) != null));
-      return [name, v == null ? 0 : Math.max(0.02, l.pos(v)), average(l, v), v == null ? MISSING : l.color(v)];
-    }), of);
+    const byGroup = (groups, of) =>
+      bars(
+        groups.map(([name, members]) => {
+          const v = weighted(
+            l,
+            members.filter(o => l.value(o) != null),
+          );
+          return [name, v == null ? 0 : Math.max(0.02, l.pos(v)), average(l, v), v == null ? MISSING : l.color(v)];
+        }),
+        of,
+      );
     panel.replaceChildren(el("h2", {}, l.title));
     if (!found.length) return;
     if (l.criterion) {
-      const from = topTiers(l)[0], high = found.filter(o => l.value(o) >= from.min);
-      card("At a glance", figures(
-        [average(l, weighted(l, found)), `${l.short} of the average job (weighted by jobs)`, "weighted"],
-        [share(high), `of jobs score ${from.min} or more (“${from.name}” and up)`, "top-tiers"],
-        [wages(high), "a year in wages paid in those jobs"],
-        [scored, "occupations scored"]));
+      const from = topTiers(l)[0],
+        high = found.filter(o => l.value(o) >= from.min);
+      card(
+        "At a glance",
+        figures(
+          [average(l, weighted(l, found)), `${l.short} of the average job (weighted by jobs)`, "weighted"],
+          [share(high), `of jobs score ${from.min} or more (“${from.name}” and up)`, "top-tiers"],
+          [wages(high), "a year in wages paid in those jobs"],
+          [scored, "occupations scored"],
+        ),
+      );
     } else if (l.id === "outlook") {
-      card("At a glance", figures(
-        [average(l, weighted(l, found)), `projected change in jobs, ${data.years[0]}–${data.years[1]} (all occupations, weighted by jobs)`, "weighted"],
-        [where(o => o.outlook >= 5), "of jobs in occupations projected to grow 5% or more"],
-        [where(o => o.outlook < 0), "of jobs in occupations projected to shrink"],
-        [scored, "occupations with a projection"]));
+      card(
+        "At a glance",
+        figures(
+          [
+            average(l, weighted(l, found)),
+            `projected change in jobs, ${data.years[0]}–${data.years[1]} (all occupations, weighted by jobs)`,
+            "weighted",
+          ],
+          [where(o => o.outlook >= 5), "of jobs in occupations projected to grow 5% or more"],
+          [where(o => o.outlook < 0), "of jobs in occupations projected to shrink"],
+          [scored, "occupations with a projection"],
+        ),
+      );
     } else if (l.id === "pay") {
-      card("At a glance", figures(
-        [average(l, weighted(l, found)), "average yearly median pay, weighted by jobs", "weighted"],
-        [where(o => o.pay < 50000), "of jobs in occupations with a median under $50,000 a year"],
-        [where(o => o.pay >= 100000), "of jobs in occupations with a median of $100,000 or more"],
-        [scored, "occupations with a yearly median (the others are paid by the hour)"]));
+      card(
+        "At a glance",
+        figures(
+          [average(l, weighted(l, found)), "average yearly median pay, weighted by jobs", "weighted"],
+          [where(o => o.pay < 50000), "of jobs in occupations with a median under $50,000 a year"],
+          [where(o => o.pay >= 100000), "of jobs in occupations with a median of $100,000 or more"],
+          [scored, "occupations with a yearly median (the others are paid by the hour)"],
+        ),
+      );
     } else if (l.categorical) {
-      card("At a glance", figures(
-        [where(degree), "of jobs need a bachelor's degree or more to enter"],
-        [where(o => o.education <= 1), "of jobs need a high school diploma or less"]));
-      card("Share of all jobs, by entry-level education", bars(l.categories.map((name, i) => {
-        const jobs = sumJobs(occupations.filter(o => o.education === i));
-        return [name, jobs / totalJobs, percent(jobs, totalJobs), l.color(i)];
-      }), "share of jobs"));
+      card(
+        "At a glance",
+        figures(
+          [where(degree), "of jobs need a bachelor's degree or more to enter"],
+          [where(o => o.education <= 1), "of jobs need a high school diploma or less"],
+        ),
+      );
+      card(
+        "Share of all jobs, by entry-level education",
+        bars(
+          l.categories.map((name, i) => {
+            const jobs = sumJobs(occupations.filter(o => o.education === i));
+            return [name, jobs / totalJobs, percent(jobs, totalJobs), l.color(i)];
+          }),
+          "share of jobs",
+        ),
+      );
       return;
     } else if (l.tip === "shown") {
-      card("At a glance", figures(
-        [where(o => l.value(o) >= 75), `of jobs in the occupations it places in the top quarter`],
-        [where(o => l.value(o) < 25), "of jobs in those in the bottom quarter"],
-        [scored, "occupations it reaches"]));
+      card(
+        "At a glance",
+        figures(
+          [where(o => l.value(o) >= 75), `of jobs in the occupations it places in the top quarter`],
+          [where(o => l.value(o) < 25), "of jobs in those in the bottom quarter"],
+          [scored, "occupations it reaches"],
+        ),
+      );
     } else if (l.id !== "disagreement") {
-      card("At a glance", figures(
-        [average(l, weighted(l, found)), `${l.short} of the average job (weighted by jobs)`, "weighted"],
-        [scored, "occupations with a figure"]));
+      card(
+        "At a glance",
+        figures(
+          [average(l, weighted(l, found)), `${l.short} of the average job (weighted by jobs)`, "weighted"],
+          [scored, "occupations with a figure"],
+        ),
+      );
     } else {
-      card("At a glance", figures(
-        [String(found.filter(o => l.value(o) >= 50).length), "occupations the measures place 50 or more percentile points apart"],
-        [Math.round(weighted(l, found)) + " points", "between the lowest and highest, for the average job (weighted by jobs)", "weighted"],
-        [scored, "occupations reached by at least two measures"]));
+      card(
+        "At a glance",
+        figures(
+          [
+            String(found.filter(o => l.value(o) >= 50).length),
+            "occupations the measures place 50 or more percentile points apart",
+          ],
+          [
+            Math.round(weighted(l, found)) + " points",
+            "between the lowest and highest, for the average job (weighted by jobs)",
+            "weighted",
+          ],
+          [scored, "occupations reached by at least two measures"],
+        ),
+      );
     }
     if (l.bins.length) card(`Share of all jobs, by ${l.histogram || l.title.toLowerCase()}`, histogram(l, found));
-    if (l.id !== "pay") card(`${l.short}, by median pay`, byGroup(PAY_BANDS.map(([lo, hi, name]) => [name, found.filter(o => o.pay >= lo && o.pay < hi)]), "average, weighted by jobs"));
-    card(`${l.short}, by entry-level education`, byGroup(layerById.get("education").categories.map((name, i) => [name, found.filter(o => o.education === i)]), "average, weighted by jobs"));
+    if (l.id !== "pay")
+      card(
+        `${l.short}, by median pay`,
+        byGroup(
+          PAY_BANDS.map(([lo, hi, name]) => [name, found.filter(o => o.pay >= lo && o.pay < hi)]),
+          "average, weighted by jobs",
+        ),
+      );
+    card(
+      `${l.short}, by entry-level education`,
+      byGroup(
+        layerById.get("education").categories.map((name, i) => [name, found.filter(o => o.education === i)]),
+        "average, weighted by jobs",
+      ),
+    );
   }
   // Rows of a small bar chart: [label, length from 0 to 1, the figure, colour].
   function bars(rows, of) {
     const table = el("table", {class: "bars"});
     table.append(el("caption", {class: "muted"}, of));
     for (const [label, length, text, colour] of rows) {
-      const tr = el("tr"), td = el("td");
+      const tr = el("tr"),
+        td = el("td");
       td.append(el("span", {class: "well"}, ""), el("span", {class: "num"}, text));
       td.firstChild.append(el("span", {class: "fill", style: `width:${(100 * length).toFixed(1)}%;background:${colour}`}));
       tr.append(el("th", {scope: "row"}, label), td);
@@ -571,14 +699,27 @@ const start = function () {
     // An open end of a bin (null) runs to the end of the numbers; its bar has the colour of the domain's end.
     const bins = l.bins.map(([lo, hi, name]) => [lo ?? -Infinity, hi ?? Infinity, name]);
     const jobs = bins.map(([lo, hi]) => sumJobs(found.filter(o => l.value(o) >= lo && l.value(o) < hi)));
-    const most = Math.max(...jobs, 1), w = 300, bar = w / bins.length;
-    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    const most = Math.max(...jobs, 1),
+      w = 300,
+      bar = w / bins.length;
+    const svg = newSvg();
     svg.setAttribute("viewBox", `0 0 ${w} 124`);
     svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", `Share of all jobs at each value of ${l.short}: ` + bins.map((b, i) => `${b[2]}: ${percent(jobs[i], totalJobs)}`).join("; "));
+    svg.setAttribute(
+      "aria-label",
+      `Share of all jobs at each value of ${l.short}: ` +
+        bins.map((b, i) => `${b[2]}: ${percent(jobs[i], totalJobs)}`).join("; "),
+    );
     bins.forEach(([lo, , name], i) => {
-      const h = 80 * jobs[i] / most, x = i * bar + bar / 2;
-      svgEl(svg, "rect", {x: i * bar + 2, y: 100 - h, width: bar - 4, height: h, fill: l.color(Number.isFinite(lo) ? lo : l.domain[0])});
+      const h = (80 * jobs[i]) / most,
+        x = i * bar + bar / 2;
+      svgEl(svg, "rect", {
+        x: i * bar + 2,
+        y: 100 - h,
+        width: bar - 4,
+        height: h,
+        fill: l.color(Number.isFinite(lo) ? lo : l.domain[0]),
+      });
       svgEl(svg, "text", {x, y: 96 - h, "text-anchor": "middle"}, Math.round((100 * jobs[i]) / totalJobs) + "%");
       svgEl(svg, "text", {x, y: 116, "text-anchor": "middle", class: "axis"}, name);
     });
@@ -590,32 +731,12 @@ const start = function () {
   // ("nurse" is a whole word of "Nurses"), then the starts of words, then
   // (from three letters) any part of one; among equals a title before
   // another name, then the occupation with more jobs.
-  const search = $("search"), results = $("search-results"), status = $("search-status");
-  const wordsOf = text => text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
-  const whole = (w, t) => w === t || w === t + "s" || w === t + "es";
-  function rank(text, q, terms) {
-    const words = wordsOf(text);
-    if (words.join(" ") === terms.join(" ")) return 0;
-    if (terms.every(t => words.some(w => whole(w, t)))) return 1;
-    if (terms.every(t => words.some(w => w.startsWith(t)))) return 2;
-    return q.length > 2 && text.toLowerCase().includes(q) ? 3 : 9;
-  }
-  function matches(q) {
-    q = q.trim().toLowerCase();
-    const terms = wordsOf(q), best = new Map();
-    const consider = (slug, text, label, jobs, other) => {
-      const r = rank(text, q, terms) * 2 + other;
-      if (r < 18 && !(best.has(slug) && best.get(slug)[0] <= r)) best.set(slug, [r, label, jobs]);
-    };
-    if (!terms.length) return [];
-    for (const o of occupations) consider(o.slug, o.title, o.title, o.jobs, 0);
-    for (const [alias, slug] of details.aliases) if (bySlug.has(slug)) consider(slug, alias, `${bySlug.get(slug).title} (“${alias}”)`, bySlug.get(slug).jobs, 1);
-    // Pages with no job count have no tile; they are found all the same, and open their page.
-    for (const [slug, title] of data.offmap) consider(slug, title, `${title} (not on the map: no job count)`, 0, 0);
-    return [...best].sort((a, b) => a[1][0] - b[1][0] || b[1][2] - a[1][2]).map(([slug, [, label]]) => [slug, label]);
-  }
+  const search = $("search"),
+    results = $("search-results"),
+    status = $("search-status");
   function highlight() {
-    const found = matches(state.q), n = found.length;
+    const found = matches(state.q, {occupations, aliases: details.aliases, offmap: data.offmap, bySlug}),
+      n = found.length;
     const hits = new Set(found.map(([slug]) => slug));
     for (const chart of [treemap, $("scatter-plot"), $("space-plot")]) {
       const was = chart.classList.contains("searching");
@@ -633,28 +754,35 @@ const start = function () {
         const to = {ArrowDown: li.nextSibling, ArrowUp: li.previousSibling || search}[e.key];
         if (e.key === "Enter") open();
         else if (e.key === "Escape") search.focus();
-        if (to) { e.preventDefault(); to.focus(); }
+        if (to) {
+          e.preventDefault();
+          to.focus();
+        }
       });
       results.append(li);
     }
-    status.textContent = !state.q.trim() ? "" : !n ? `No occupation matches “${state.q}”`
-      : `${n} ${n === 1 ? "occupation matches" : "occupations match"} “${state.q}”${n > 8 ? "; the first 8 are listed" : ""}`;
+    status.textContent = !state.q.trim()
+      ? ""
+      : !n
+        ? `No occupation matches “${state.q}”`
+        : `${n} ${n === 1 ? "occupation matches" : "occupations match"} “${state.q}”${n > 8 ? "; the first 8 are listed" : ""}`;
   }
   search.value = state.q;
-  search.addEventListener("input", () => { state.q = search.value; saveState(); highlight(); });
-  search.addEventListener("keydown", e => { if (e.key === "ArrowDown" && results.firstChild) { e.preventDefault(); results.firstChild.focus(); } });
+  search.addEventListener("input", () => {
+    state.q = search.value;
+    saveState();
+    highlight();
+  });
+  search.addEventListener("keydown", e => {
+    if (e.key === "ArrowDown" && results.firstChild) {
+      e.preventDefault();
+      results.firstChild.focus();
+    }
+  });
 
   // 9. Bubble charts, sized by jobs: score against median pay, and the labor space.
-  const ns = "http://www.w3.org/2000/svg";
-  const svgEl = (parent, tag, attrs, text) => {
-    const node = document.createElementNS(ns, tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.textContent = text;
-    parent.append(node);
-    return node;
-  };
   function bubbles(container, items, {width, height, x, y, fill, describe, label, axes, labelled = 0}) {
-    const svg = document.createElementNS(ns, "svg");
+    const svg = newSvg();
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("aria-label", label);
     if (axes) axes(svg);
@@ -671,7 +799,8 @@ const start = function () {
     // would overlap one already placed is left out.
     const placed = [];
     for (const o of [...items].sort((a, b) => b.jobs - a.jobs).slice(0, labelled)) {
-      const r = 1.5 + Math.sqrt(o.jobs) / 110, box = [x(o) + r + 2, y(o) - 8, x(o) + r + 2 + 5.5 * o.title.length, y(o) + 4];
+      const r = 1.5 + Math.sqrt(o.jobs) / 110,
+        box = [x(o) + r + 2, y(o) - 8, x(o) + r + 2 + 5.5 * o.title.length, y(o) + 4];
       if (box[2] > width || placed.some(p => box[0] < p[2] && p[0] < box[2] && box[1] < p[3] && p[1] < box[3])) continue;
       placed.push(box);
       svgEl(svg, "text", {x: box[0], y: y(o) + 3, class: "bubble-label"}, o.title);
@@ -694,28 +823,45 @@ const start = function () {
   let scatterY = scatterSelect.value;
   scatterSelect.addEventListener("change", () => {
     scatterY = scatterSelect.value;
-    if (isScore(layer())) setLayer(scatterY); else draw();
+    if (isScore(layer())) setLayer(scatterY);
+    else draw();
   });
   function drawScatter() {
-    const plot = $("scatter-plot"), l = layer();
+    const plot = $("scatter-plot"),
+      l = layer();
     if (isScore(l)) scatterY = l.id;
     const yl = layerById.get(scatterY);
-    if (!yl) { plot.textContent = "Nothing has been scored yet."; return; }
+    if (!yl) {
+      plot.textContent = "Nothing has been scored yet.";
+      return;
+    }
     scatterSelect.value = yl.id;
-    if (yl.late && !details.loaded) { plot.replaceChildren(el("p", {class: "muted"}, "Loading the published measures…")); return; }
+    if (yl.late && !details.loaded) {
+      plot.replaceChildren(el("p", {class: "muted"}, "Loading the published measures…"));
+      return;
+    }
     const [lo, hi, step] = yl.axis;
-    const width = plot.clientWidth || 600, height = Math.round(Math.min(520, width * 0.7)), m = {l: 44, r: 12, t: 10, b: 36};
+    const width = plot.clientWidth || 600,
+      height = Math.round(Math.min(520, width * 0.7)),
+      m = {l: 44, r: 12, t: 10, b: 36};
     const px = v => m.l + (width - m.l - m.r) * clamp(Math.log(v / payRange[0]) / Math.log(payRange[1] / payRange[0]));
-    const py = v => height - m.b - (height - m.t - m.b) * (v - lo) / (hi - lo);
+    const py = v => height - m.b - ((height - m.t - m.b) * (v - lo)) / (hi - lo);
     const points = occupations.filter(o => o.pay != null && yl.value(o) != null);
     // Whole-number scores would stack bubbles in rows: spread each a little
     // up or down, by a fixed amount from its name, within its own score.
     const jitter = o => (yl.criterion && Number.isInteger(yl.value(o)) ? (hash(o.slug) - 0.5) * 0.7 : 0);
     const says = (k, o) => (k.value(o) == null ? "no figure" : k.text(k.value(o)));
     bubbles(plot, points, {
-      width, height, x: o => px(o.pay), y: o => py(yl.value(o) + jitter(o)), fill: o => fill(l, o), labelled: 8,
+      width,
+      height,
+      x: o => px(o.pay),
+      y: o => py(yl.value(o) + jitter(o)),
+      fill: o => fill(l, o),
+      labelled: 8,
       label: `${yl.title} against median pay, colored by ${l.title}; each bubble an occupation, sized by jobs`,
-      describe: o => `${o.title}: ${yl.short} ${says(yl, o)}, median pay $${numbers.format(o.pay)}` + (l === yl ? "" : `, ${l.short} ${says(l, o)}`),
+      describe: o =>
+        `${o.title}: ${yl.short} ${says(yl, o)}, median pay $${numbers.format(o.pay)}` +
+        (l === yl ? "" : `, ${l.short} ${says(l, o)}`),
       axes: svg => {
         for (const t of [25000, 50000, 100000, 200000]) {
           svgEl(svg, "line", {x1: px(t), x2: px(t), y1: m.t, y2: height - m.b, class: "grid"});
@@ -725,36 +871,71 @@ const start = function () {
           svgEl(svg, "line", {x1: m.l, x2: width - m.r, y1: py(v), y2: py(v), class: "grid"});
           svgEl(svg, "text", {x: m.l - 6, y: py(v) + 4, "text-anchor": "end"}, v);
         }
-        svgEl(svg, "text", {x: width - m.r, y: height - 4, "text-anchor": "end", class: "axis-title"}, "Median yearly pay (log scale)");
-        svgEl(svg, "text", {x: 12, y: m.t, "text-anchor": "end", class: "axis-title", transform: `rotate(-90 12 ${m.t})`}, yl.short + (yl.unit && !yl.criterion ? ` (${yl.unit.split(" ")[0]})` : ""));
+        svgEl(
+          svg,
+          "text",
+          {x: width - m.r, y: height - 4, "text-anchor": "end", class: "axis-title"},
+          "Median yearly pay (log scale)",
+        );
+        svgEl(
+          svg,
+          "text",
+          {x: 12, y: m.t, "text-anchor": "end", class: "axis-title", transform: `rotate(-90 12 ${m.t})`},
+          yl.short + (yl.unit && !yl.criterion ? ` (${yl.unit.split(" ")[0]})` : ""),
+        );
       },
     });
-    plot.prepend(el("p", {class: "scatter-says"}, `Up the side: ${yl.title}. Across: median yearly pay. Color: ${l === yl ? "the same" : l.title}, as in the legend. Each bubble is an occupation, sized by its jobs.`));
-    plot.append(el("p", {class: "muted"}, `${points.length} occupations with a yearly median pay; those with only an hourly figure are left out.`));
+    plot.prepend(
+      el(
+        "p",
+        {class: "scatter-says"},
+        `Up the side: ${yl.title}. Across: median yearly pay. Color: ${l === yl ? "the same" : l.title}, as in the legend. Each bubble is an occupation, sized by its jobs.`,
+      ),
+    );
+    plot.append(
+      el(
+        "p",
+        {class: "muted"},
+        `${points.length} occupations with a yearly median pay; those with only an hourly figure are left out.`,
+      ),
+    );
   }
 
   function drawSpace() {
     const plot = $("space-plot");
-    const width = plot.clientWidth || 600, height = Math.round(Math.max(360, Math.min(700, width * 0.75))), pad = 14;
+    const width = plot.clientWidth || 600,
+      height = Math.round(Math.max(360, Math.min(700, width * 0.75))),
+      pad = 14;
     const l = layer();
-    const x = o => pad + o.xy[0] * (width - 2 * pad), y = o => pad + o.xy[1] * (height - 2 * pad);
+    const x = o => pad + o.xy[0] * (width - 2 * pad),
+      y = o => pad + o.xy[1] * (height - 2 * pad);
     const placed = occupations.filter(o => o.xy);
     // Places come with the details, after the map is drawn.
-    if (!details.loaded) { plot.replaceChildren(el("p", {class: "muted"}, "Loading the places…")); return; }
+    if (!details.loaded) {
+      plot.replaceChildren(el("p", {class: "muted"}, "Loading the places…"));
+      return;
+    }
     bubbles(plot, placed, {
-      width, height, x, y, fill: o => fill(l, o),
+      width,
+      height,
+      x,
+      y,
+      fill: o => fill(l, o),
       label: "Occupations placed by what their descriptions say; each bubble an occupation, sized by jobs",
       describe: o => `${o.title}: ${l.title} ${l.value(o) == null ? "not available" : l.text(l.value(o))}`,
     });
     // Name the regions: each group at the centre of its jobs, where its
     // occupations sit together (a group scattered all over is not named),
     // largest groups first, none over another.
-    const svg = plot.querySelector("svg"), taken = [];
-    const groups = data.categories.map((name, i) => ({name, members: placed.filter(o => o.category === i)}))
+    const svg = plot.querySelector("svg"),
+      taken = [];
+    const groups = data.categories
+      .map((name, i) => ({name, members: placed.filter(o => o.category === i)}))
       .filter(g => g.members.length >= 3)
       .map(g => {
         const jobs = g.members.reduce((s, o) => s + o.jobs, 0);
-        const cx = g.members.reduce((s, o) => s + x(o) * o.jobs, 0) / jobs, cy = g.members.reduce((s, o) => s + y(o) * o.jobs, 0) / jobs;
+        const cx = g.members.reduce((s, o) => s + x(o) * o.jobs, 0) / jobs,
+          cy = g.members.reduce((s, o) => s + y(o) * o.jobs, 0) / jobs;
         const spread = g.members.reduce((s, o) => s + Math.hypot(x(o) - cx, y(o) - cy) * o.jobs, 0) / jobs;
         return {...g, jobs, cx, cy, spread};
       })
@@ -763,8 +944,10 @@ const start = function () {
       if (g.spread > 0.2 * Math.min(width, height)) continue;
       // Its width measured in its own type, with room around it, so no two names touch at any width.
       measure.font = `700 11px ${fontFamily}`;
-      const w = measure.measureText(g.name).width + 8, box = [g.cx - w / 2, g.cy - 11, g.cx + w / 2, g.cy + 5];
-      if (box[0] < 0 || box[2] > width || taken.some(t => box[0] < t[2] && t[0] < box[2] && box[1] < t[3] && t[1] < box[3])) continue;
+      const w = measure.measureText(g.name).width + 8,
+        box = [g.cx - w / 2, g.cy - 11, g.cx + w / 2, g.cy + 5];
+      if (box[0] < 0 || box[2] > width || taken.some(t => box[0] < t[2] && t[0] < box[2] && box[1] < t[3] && t[1] < box[3]))
+        continue;
       taken.push(box);
       svgEl(svg, "text", {x: g.cx, y: g.cy, "text-anchor": "middle", class: "region-label"}, g.name);
     }
@@ -785,8 +968,12 @@ const start = function () {
   const draw = () => ({treemap: drawTreemap, scatter: drawScatter, space: drawSpace})[state.view]();
   for (const b of views.children) b.addEventListener("click", () => setView(b.dataset.view));
   roving(views, b => setView(b.dataset.view));
-  document.addEventListener("keydown", e => { if (e.key === "Escape") hideTooltip(); });
-  document.addEventListener("click", e => { if (!e.target.closest(".tile, .tooltip, #search-results, svg a")) hideTooltip(); });
+  document.addEventListener("keydown", e => {
+    if (e.key === "Escape") hideTooltip();
+  });
+  document.addEventListener("click", e => {
+    if (!e.target.closest(".tile, .tooltip, #search-results, svg a")) hideTooltip();
+  });
 
   legend();
   headline();
@@ -799,14 +986,13 @@ const start = function () {
   setTimeout(stats);
   // Back and Forward: read the view from the address again.
   window.addEventListener("popstate", () => {
-    const p = new URLSearchParams(location.search);
-    state.size = ["openings", "wages"].includes(p.get("size")) ? p.get("size") : "jobs";
+    const asked = readState(location.search, {layers: layerById, defaultLayer, slugs: bySlug, space: data.space});
+    state.size = asked.size;
     sizeSelect.value = state.size;
-    const view = ["scatter", "space"].includes(p.get("view")) && (p.get("view") !== "space" || data.space) ? p.get("view") : "treemap";
-    state.layer = layerById.has(p.get("layer")) ? p.get("layer") : defaultLayer;
-    state.view = view;
+    state.layer = asked.layer;
+    state.view = asked.view;
     setLayer(state.layer, false);
-    setView(view, false);
+    setView(asked.view, false);
   });
 
   let width = treemap.clientWidth;
@@ -816,21 +1002,28 @@ const start = function () {
     draw();
   }).observe(document.querySelector(".chart"));
 
-  fetch(base + "data/details.json").then(r => r.json()).then(d => {
-    details = d;
-    // The published measures arrive here, so the first drawing waits for none of them.
-    details.loaded = true;
-    for (const o of occupations) {
-      for (const [field, values] of Object.entries(d.layers || {})) o[field] = values[o.slug] ?? null;
-      o.consensus = (d.consensus || {})[o.slug] || null;
-      o.xy = (d.xy || {})[o.slug] || null;
-    }
-    if (layer().late) { draw(); legend(); stats(); headline(); }
-    else if (state.view === "space") draw();
-    if (state.selected && !tooltip.hidden && tiles.has(state.selected)) showTooltip(bySlug.get(state.selected), tiles.get(state.selected));
-    highlight();
-    document.documentElement.dataset.details = "loaded";
-  });
+  fetch(base + "data/details.json")
+    .then(r => r.json())
+    .then(d => {
+      details = d;
+      // The published measures arrive here, so the first drawing waits for none of them.
+      details.loaded = true;
+      for (const o of occupations) {
+        for (const [field, values] of Object.entries(d.layers || {})) o[field] = values[o.slug] ?? null;
+        o.consensus = d.consensus?.[o.slug] || null;
+        o.xy = d.xy?.[o.slug] || null;
+      }
+      if (layer().late) {
+        draw();
+        legend();
+        stats();
+        headline();
+      } else if (state.view === "space") draw();
+      if (state.selected && !tooltip.hidden && tiles.has(state.selected))
+        showTooltip(bySlug.get(state.selected), tiles.get(state.selected));
+      highlight();
+      document.documentElement.dataset.details = "loaded";
+    });
 };
 // The page arrives with its first view already drawn (this script, run when
 // the site was built), unless the address asks for another view, when the
@@ -842,13 +1035,20 @@ const start = function () {
 if (!document.getElementById("treemap").childElementCount) start();
 else {
   let started = false;
-  const go = () => { if (!started) { started = true; setTimeout(start); } };
-  if ((self.PerformanceObserver && PerformanceObserver.supportedEntryTypes || []).includes("paint")) {
+  const go = () => {
+    if (!started) {
+      started = true;
+      setTimeout(start);
+    }
+  };
+  if (((self.PerformanceObserver && PerformanceObserver.supportedEntryTypes) || []).includes("paint")) {
     new PerformanceObserver((entries, observer) => {
-      if (entries.getEntries().some(e => e.name === "first-contentful-paint")) { observer.disconnect(); go(); }
+      if (entries.getEntries().some(e => e.name === "first-contentful-paint")) {
+        observer.disconnect();
+        go();
+      }
     }).observe({type: "paint", buffered: true});
   } else requestAnimationFrame(go);
   // A page opened in a tab out of sight paints nothing until it is shown; it need not wait to start.
   setTimeout(go, 3000);
-}
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from .answer import made_by_short
 from .colours import BLUES, HEAT_FLOOR, RAMPS, text_on
@@ -12,7 +11,7 @@ from .model import Consensus, Criterion, Occupation, Row, Site, Task, Value, num
 from .words import LABEL_ORDER, LABELS, ORDINALS, agreement, percentile_text
 
 
-def home_data(site: Site, layers: list[Layer]) -> dict[str, Any]:
+def home_data(site: Site, layers: list[Layer]) -> dict[str, object]:
     """Only what the home page needs to draw: the catalogue of layers, and one
     compact row per occupation on the map, its fields named once in
     ``fields``. Rationales, aliases and the published measures load after the
@@ -208,7 +207,7 @@ def occupation_evidence(site: Site, slug: str, by_slug: dict[str, Occupation]) -
     return OccupationEvidence(dots, verdict, tasks, labels, less_exposed[:5], consensus)
 
 
-def evidence_page_data(site: Site) -> tuple[dict[str, Any], list[tuple[dict[str, str], list[dict[str, Any]]]]]:
+def evidence_page_data(site: Site) -> tuple[dict[str, object], list[tuple[dict[str, str], list[dict[str, object]]]]]:
     """The Evidence page: the agreement matrix, and the percentiles its scatter
     plot draws (every criterion and measure for every occupation)."""
     assert site.evidence is not None, "the Evidence page is built only where there is evidence"
@@ -229,9 +228,9 @@ def evidence_page_data(site: Site) -> tuple[dict[str, Any], list[tuple[dict[str,
     pairs: dict[tuple[Value, Value], Row] = {}
     for r in evidence.agreement:
         pairs[(r["a"], r["b"])] = pairs[(r["b"], r["a"])] = r
-    matrix = []
+    matrix: list[tuple[dict[str, str], list[dict[str, object]]]] = []
     for a in items:
-        cells = []
+        cells: list[dict[str, object]] = []
         for b in items:
             found = pairs.get((a["name"], b["name"]))
             cells.append({"row": found, "colours": heat(number(found["spearman"]) if found else None), "self": a is b})
@@ -243,7 +242,7 @@ def evidence_page_data(site: Site) -> tuple[dict[str, Any], list[tuple[dict[str,
     return {"items": items, "occupations": occupations, "agreement": agreement, "ordinals": ORDINALS}, matrix
 
 
-def detail_data(site: Site, layers: list[Layer], why: dict[str, dict[str, str]]) -> dict[str, Any]:
+def detail_data(site: Site, layers: list[Layer], why: dict[str, dict[str, str]]) -> dict[str, object]:
     """Loaded after the treemap is drawn: why each occupation has its score
     (``why``: {criterion: {slug: a sentence}}, the answer cards' short
     form), search aliases, the published measures' percentiles and

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from . import ROOT, BuildError
 from .cache import Cache, digest
@@ -20,11 +20,15 @@ from .cache import Cache, digest
 SCRIPT = ROOT / "website" / "predraw.mjs"
 
 
+# A tile as the script placed it: [left %, top %, width %, height %, CSS colour, group id, slug]; a sliver has no box.
+Tile = list[float | str | None]
+
+
 class FirstView(TypedDict):
     map: str  # the map's inner HTML: groups and tiles, placed in percent of the map, in each of its shapes
     legend: str  # the legend's inner HTML
     headline: str  # the sentence above the map
-    tiles: list[list[Any]]  # [left %, top %, width %, height %, CSS colour, group id, slug] per tile of the wide map
+    tiles: list[Tile]  # one per tile of the wide map
 
 
 def first_view(page: str, cache: Cache | None = None) -> FirstView:

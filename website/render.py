@@ -7,7 +7,6 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -21,7 +20,7 @@ D3_MODULES = ("d3-hierarchy",)
 ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 
 
-def script_json(value: Any) -> str:
+def script_json(value: object) -> str:
     """JSON that is safe inside a <script> element: no '<', '>' or '&' that
     could close the element or start a comment, whatever the data says."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

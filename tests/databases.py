@@ -151,3 +151,18 @@ def pages_only(path, pages):
                 {"slug": slug, "row": i, "soc_code": soc, "title": soc or "total", "level": level, "employment_base": employment}
             )
     return db
+
+
+def site_counts(path):
+    """What a site built from ``path`` must show, counted from the database
+    itself, so a test holds after the weekly refresh: its pages, the
+    occupations on the map (with a job count), their groups, and those on
+    the map with a yearly median pay (the tiles when sized by wages)."""
+    db = sqlite_utils.Database(path)
+    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+    return {
+        "pages": one("select count(*) from occupations"),
+        "on_map": one("select count(*) from occupations where jobs is not null"),
+        "groups": one("select count(distinct coalesce(category_name, category)) from occupations where jobs is not null"),
+        "yearly_pay": one("select count(*) from occupations where jobs is not null and median_pay_annual is not null"),
+    }

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 from conftest import ROOT
+from databases import site_counts
 
 from website.answer import CAVEAT, answer_card, made_by, made_by_short
 from website.load import load
@@ -51,7 +52,8 @@ def test_the_top_of_the_scale(data, by_slug):
     assert card.why[0] == "No reason came with this score."
     assert card.why[1].startswith(f"Of its {sum(counts.values())} O*NET tasks, people judged {counts['E1']} directly exposed")
     assert re.match(r"ranked (near the top|above the middle) of US occupations: 6 main published measures", card.research)
-    assert card.agreement == "This score is the 100th percentile of 342: in line with research."
+    ranked = len(data.criteria[0].percentiles)
+    assert card.agreement == f"This score is the 100th percentile of {ranked}: in line with research."
     # Less exposed work scores at least a fifth of the scale lower, lowest first, three at most.
     scores = [a.score for a in card.alternatives]
     assert 1 <= len(scores) <= 3 and scores == sorted(scores) and all(s <= 8 for s in scores)
@@ -189,7 +191,8 @@ def test_the_heat_map_writes_every_figure_at_4_5_to_1():
 def test_military_careers_explains_each_missing_piece(committed_site):
     page = (committed_site / "occupations" / "military-careers.html").read_text()
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
-    assert "one of the Handbook's 342 pages but not one of the 341 occupations on the map" in text
+    counts = site_counts(ROOT / "data.db")
+    assert f"one of the Handbook's {counts['pages']} pages but not one of the {counts['on_map']} occupations on the map" in text
     assert "Number of jobs, 2024 not given by BLS" in text and "Job outlook, 2024–34 not given by BLS" in text
     assert "No published measure of exposure to AI reaches this occupation" in text
     assert "Sources: </p>" not in page and "<td>—</td>" not in page

@@ -10,6 +10,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from conftest import ROOT
+from databases import site_counts
 
 import build
 from website import BuildError
@@ -37,7 +38,7 @@ def test_every_page_is_there(site):
     db = sqlite_utils.Database(ROOT / "data.db")
     slugs = [r["slug"] for r in db.query("select slug from occupations")]
     criteria = [r["name"] for r in db.query("select name from criteria where current_run is not null")]
-    assert len(slugs) == 342 and "ai_exposure" in criteria
+    assert len(slugs) == site_counts(ROOT / "data.db")["pages"] and "ai_exposure" in criteria
     expected = [
         "index.html",
         "about.html",
@@ -94,7 +95,9 @@ def test_the_home_page_arrives_with_its_first_view_drawn(site):
     treemap = home[home.index('<div id="treemap"') : home.index("</div>\n    <script>", home.index('<div id="treemap"'))]
     assert "data-predrawn" in treemap
     # Drawn in both of the script's shapes, each tall part just after its wide one.
-    assert treemap.count('class="tile') == 2 * 341 and treemap.count('class="group"') == treemap.count('class="group tall"') == 24
+    counts = site_counts(ROOT / "data.db")
+    assert treemap.count('class="tile') == 2 * counts["on_map"]
+    assert treemap.count('class="group"') == treemap.count('class="group tall"') == counts["groups"]
     nurses = 'class="tile{}" href="/worklens/occupations/registered-nurses.html"'
     assert re.search(f"<a {nurses.format('')}[^>]*>.*?</a><a {nurses.format(' tall')}", treemap)
     assert ' id="' not in treemap[treemap.index(">") :]  # the script's group ids, which two copies would repeat
@@ -105,15 +108,15 @@ def test_the_home_page_arrives_with_its_first_view_drawn(site):
     assert '<button type="button" role="radio" data-layer="ai_exposure" aria-checked="true">' in home
 
 
-def test_without_a_criterion_the_page_arrives_with_the_outlook_drawn(tmp_path):
-    db = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", db)
+def test_without_a_criterion_the_page_arrives_with_the_outlook_drawn(tmp_path, small_copy):
+    db = small_copy
     with sqlite_utils.Database(db).conn as conn:
         conn.execute("update criteria set current_run = null")
     build_site(db, tmp_path / "site")
     home = (tmp_path / "site" / "index.html").read_text()
-    assert home.count('class="tile') == 2 * 341
-    assert re.search(r'<p id="headline"[^>]*>Occupations projected to grow 5% or more by 2034 hold', home)
+    assert home.count('class="tile') == 2 * site_counts(db)["on_map"]
+    (year,) = sqlite_utils.Database(db).execute("select projection_year from edition").fetchone()
+    assert re.search(rf'<p id="headline"[^>]*>Occupations projected to grow 5% or more by {year} hold', home)
     assert '<button type="button" role="radio" data-layer="outlook" aria-checked="true">' in home
 
 
@@ -153,7 +156,7 @@ def test_downloads_have_current_scores(site):
     import csv
 
     rows = list(csv.DictReader((site / "data" / "occupations.csv").open()))
-    assert len(rows) == 342
+    assert len(rows) == site_counts(ROOT / "data.db")["pages"]
     nurses = next(r for r in rows if r["slug"] == "registered-nurses")
     assert nurses["jobs"] == "3391000" and nurses["ai_exposure"] != ""
     records = json.loads((site / "data" / "occupations.json").read_text())
@@ -173,10 +176,9 @@ def test_same_database_same_bytes(tmp_path, small_copy):
 
 
 @pytest.fixture
-def evil_db(tmp_path):
+def evil_db(small_copy):
     """A copy of data.db where a title and a rationale try to break out of the page."""
-    path = tmp_path / "evil.db"
-    shutil.copy(ROOT / "data.db", path)
+    path = small_copy
     db = sqlite_utils.Database(path)
     db.execute("update occupations set title = ? where slug = 'registered-nurses'", [EVIL_TITLE])
     db.execute("update scores set rationale = ? where slug = 'registered-nurses'", [EVIL_RATIONALE])
@@ -198,9 +200,9 @@ def test_untrusted_text_is_inert(evil_db, tmp_path):
     assert "onerror" in details  # it is data, shown with textContent by the page
 
 
-def test_bad_input_is_one_line_and_keeps_the_old_site(tmp_path):
+def test_bad_input_is_one_line_and_keeps_the_old_site(tmp_path, small_copy):
     out = tmp_path / "site"
-    assert run_build(ROOT / "data.db", out).exit_code == 0
+    assert run_build(small_copy, out).exit_code == 0
     before = digest(out)
     result = run_build(tmp_path / "missing.db", out)
     assert result.exit_code == 1
@@ -209,7 +211,7 @@ def test_bad_input_is_one_line_and_keeps_the_old_site(tmp_path):
     sqlite_utils.Database(empty)["occupations"].create({"slug": str}, pk="slug")
     result = run_build(empty, out)
     assert result.exit_code == 1 and "has no occupations" in result.output
-    result = run_build(ROOT / "data.db", out, "--base-path", "worklens")
+    result = run_build(small_copy, out, "--base-path", "worklens")
     assert result.output.strip() == "Error: --base-path must start and end with '/' (got 'worklens')"
     assert digest(out) == before
 
@@ -305,9 +307,8 @@ def test_names_that_would_write_outside_the_site_are_refused(tmp_path, sql, mess
     assert not list(tmp_path.rglob("escaped*")) and not (tmp_path / "deep" / "site").exists()
 
 
-def test_csv_cells_never_become_formulas(tmp_path):
-    path = tmp_path / "formula.db"
-    shutil.copy(ROOT / "data.db", path)
+def test_csv_cells_never_become_formulas(tmp_path, small_copy):
+    path = small_copy
     db = sqlite_utils.Database(path)
     db.execute("update occupations set title = ? where slug = 'actors'", ['=HYPERLINK("https://example.org","x")'])
     db.execute("update scores set rationale = '@SUM(A1:A9)' where slug = 'actors'")
@@ -328,13 +329,12 @@ def test_csv_cells_never_become_formulas(tmp_path):
         assert any(r["outlook_pct"].startswith("-") for r in csv.DictReader(f))
 
 
-def test_a_changed_scale_reads_old_scores_on_their_own_scale(tmp_path):
+def test_a_changed_scale_reads_old_scores_on_their_own_scale(tmp_path, small_copy):
     """A criterion's scale changed after its current run (0-10 to 0-4): the
     build reads the run's scores on the scale they were made on."""
     from score import criteria, importer, store
 
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
+    path = small_copy
     db = sqlite_utils.Database(path)
     store.ensure(db)
     folder = tmp_path / "criteria"
@@ -362,13 +362,12 @@ def test_a_changed_scale_reads_old_scores_on_their_own_scale(tmp_path):
     assert page.count("<rect") >= 11 and 'viewBox="0 0 440 130"' in page
 
 
-def test_a_run_made_here_shows_the_prompt_it_was_made_with_after_the_rubric_changes(tmp_path):
+def test_a_run_made_here_shows_the_prompt_it_was_made_with_after_the_rubric_changes(tmp_path, small_copy):
     # Provenance: a model run keeps its exact prompt; the criterion page shows
     # that prompt for the run on the map, whatever the criterion file says now.
     from score import criteria, prompt, store
 
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
+    path = small_copy
     db = sqlite_utils.Database(path)
     folder = tmp_path / "criteria"
     folder.mkdir()
@@ -381,7 +380,7 @@ def test_a_run_made_here_shows_the_prompt_it_was_made_with_after_the_rubric_chan
     run_id, _ = store.start_run(db, criterion=criterion, kind="model", model="claude-haiku-5-5", prompt_hash=hashed)
     for (slug,) in db.execute("select slug from occupations").fetchall():
         store.save_score(db, run_id, "ai_exposure", slug, 3, "Mostly paperwork, some of it on site.", "h", {}, 0.0)
-    store.finish_run(db, run_id, "complete", scored=342)
+    store.finish_run(db, run_id, "complete", scored=site_counts(path)["pages"])
     assert db.table("criteria").get("ai_exposure")["current_run"] == run_id
     (folder / "ai_exposure.md").write_text(
         (folder / "ai_exposure.md").read_text().replace("Use the whole scale:", "Use the whole scale, a new rubric line:")
@@ -462,9 +461,8 @@ def test_downloads_say_what_shape_the_pay_has(site):
     assert (rows["actors"]["pay_p10_hourly"], rows["actors"]["pay_p90_hourly"]) == ("14.0", "97.19")
 
 
-def test_the_footer_names_the_edition_in_the_database(tmp_path):
-    path = tmp_path / "next.db"
-    shutil.copy(ROOT / "data.db", path)
+def test_the_footer_names_the_edition_in_the_database(tmp_path, small_copy):
+    path = small_copy
     db = sqlite_utils.Database(path)
     db.execute("update edition set base_year = 2026, projection_year = 2036")
     db.conn.commit()
@@ -472,7 +470,7 @@ def test_the_footer_names_the_edition_in_the_database(tmp_path):
     assert "Occupational Outlook Handbook</a>, 2026–36 edition" in (tmp_path / "site" / "about.html").read_text()
 
 
-def test_a_social_preview_image_and_link_preview_tags(site, tmp_path):
+def test_a_social_preview_image_and_link_preview_tags(site, tmp_path, small_copy):
     from PIL import Image
 
     with Image.open(site / "preview.png") as image:
@@ -488,12 +486,12 @@ def test_a_social_preview_image_and_link_preview_tags(site, tmp_path):
     assert '<meta property="og:image" content="/worklens/previews/registered-nurses.png">' in nurses
     assert 'content="Registered Nurses: AI exposure, 0 to 10: 4 of 10, moderate;' in nurses
     # With the public address, the image's address is absolute, as link previews need.
-    result = run_build(ROOT / "data.db", tmp_path / "public", "--site-url", "https://example.org/worklens/")
+    result = run_build(small_copy, tmp_path / "public", "--site-url", "https://example.org/worklens/")
     assert result.exit_code == 0, result.output
     assert 'content="https://example.org/worklens/preview.png"' in (tmp_path / "public" / "index.html").read_text()
     public_nurses = (tmp_path / "public" / "occupations" / "registered-nurses.html").read_text()
     assert 'content="https://example.org/worklens/previews/registered-nurses.png"' in public_nurses
-    refused = run_build(ROOT / "data.db", tmp_path / "bad", "--site-url", 'javascript:alert(1)"')
+    refused = run_build(small_copy, tmp_path / "bad", "--site-url", 'javascript:alert(1)"')
     assert refused.exit_code == 1 and "--site-url must be an https:// address" in refused.output
 
 
@@ -516,7 +514,7 @@ def test_the_previews_draw_the_map_the_page_arrives_with(site):
     from website.preview import HIGHLIGHT, MAP_BOX, rgb
 
     tiles = tiles_of((site / "index.html").read_text())
-    assert len(tiles) == 341
+    assert len(tiles) == site_counts(ROOT / "data.db")["on_map"]
     with Image.open(site / "preview.png") as image:
         home = image.convert("RGB")
     map_height = 630 - 128  # the sentence is written beneath the map
@@ -532,7 +530,7 @@ def test_the_previews_draw_the_map_the_page_arrives_with(site):
         assert own.size == (1200, 630)
         ring = (int(left + 1 + x * width / 100) - 3, int(top + 1 + (y + h / 2) * height / 100))
         assert close(own.getpixel(ring), HIGHLIGHT), slug
-    assert len(list((site / "previews").glob("*.png"))) == 342
+    assert len(list((site / "previews").glob("*.png"))) == site_counts(ROOT / "data.db")["pages"]
 
 
 STAGES = ("scrape", "measures", "score", "space", "compare", "website")
@@ -561,9 +559,8 @@ def test_stages_meet_only_in_the_database():
     assert "pipeline" not in imported_packages("website") | imported_packages("build")
 
 
-def test_a_database_scraped_before_later_columns_still_builds(tmp_path):
-    db = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", db)
+def test_a_database_scraped_before_later_columns_still_builds(tmp_path, small_copy):
+    db = small_copy
     with sqlite_utils.Database(db).conn as conn:
         conn.execute("drop table occupations_fts")
         for trigger in ("occupations_ai", "occupations_ad", "occupations_au"):

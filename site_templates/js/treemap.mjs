@@ -6,9 +6,12 @@
 import {$, el, newSvg, svgEl} from "./dom.mjs";
 import {money, numbers, oneDecimal, percent} from "./format.mjs";
 import {clamp, makeLayers} from "./layers.mjs";
+import {drawLegend} from "./legend.mjs";
 import {matches} from "./search.mjs";
 import {SHAPES} from "./shapes.mjs";
 import {readState, writeState} from "./state.mjs";
+import {bars, histogram} from "./stats.mjs";
+import {tooltipRows} from "./tooltip.mjs";
 
 const start = () => {
   const data = JSON.parse(document.getElementById("data").textContent);
@@ -231,37 +234,10 @@ const start = () => {
 
   // 5. Tooltip: hover or focus on a computer, tap on a phone.
   const tooltip = $("tooltip");
-  // Where an occupation has no figure on a layer: its own words, or that its figures are on the way.
-  const said = (k, o) =>
-    k.value(o) == null
-      ? k.late && !details.loaded
-        ? "loading…"
-        : k.missing
-      : k.text(k.value(o)) + (k.detail ? ` (${o[k.detail]})` : "");
   function showTooltip(o, anchor) {
     const l = layer();
     tooltip.replaceChildren(el("strong", {}, o.title), el("span", {class: "muted"}, o.categoryName));
-    const rows = [
-      ["Jobs", numbers.format(o.jobs)],
-      [
-        "Median pay",
-        (o.topcoded ? "at least " : "") +
-          (o.pay != null
-            ? "$" + numbers.format(o.pay) + " a year"
-            : o.hourly != null
-              ? "$" + o.hourly.toFixed(2) + " an hour"
-              : "not available"),
-      ],
-      ...percentileRows(o),
-      ["Openings a year", o.openings != null ? numbers.format(o.openings) : "—"],
-      ...layers.filter(k => k.tip === "always").map(k => [k.short, said(k, o)]),
-    ];
-    if (o.consensus)
-      rows.push([
-        "Published measures",
-        `median ${ordinal(o.consensus.median)} percentile (${ordinal(o.consensus.low)} to ${ordinal(o.consensus.high)})`,
-      ]);
-    if (l.tip === "shown") rows.push([l.short, said(l, o)]);
+    const rows = tooltipRows(o, l, layers, details, ordinal);
     const dl = el("dl");
     for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {}, v));
     tooltip.append(dl);
@@ -290,20 +266,6 @@ const start = () => {
   const hideTooltip = () => {
     tooltip.hidden = true;
   };
-  function percentileRows(o) {
-    const ranges = details.ranges?.[o.slug];
-    if (!ranges) return [];
-    if (ranges.length > 1) return [["Pay range", `by detailed occupation (${ranges.length}) on its page`]];
-    const [low, high, hourly, topCoded] = ranges[0];
-    const money = v => (hourly ? "$" + v.toFixed(2) : "$" + numbers.format(v));
-    // A 90th percentile at the wage survey's top code is "at least", as the page says "more than".
-    return [
-      [
-        "Pay range",
-        `${money(low)} to ${topCoded ? "at least " : ""}${money(high)} ${hourly ? "an hour" : "a year"} (10th–90th pct.)`,
-      ],
-    ];
-  }
   let touched = null,
     wasSelected = false;
   treemap.addEventListener("pointerover", e => {
@@ -434,37 +396,8 @@ const start = () => {
     if (state.selected && !tooltip.hidden) showTooltip(bySlug.get(state.selected), tiles.get(state.selected));
   }
   function legend() {
-    const l = layer(),
-      box = $("legend");
-    box.replaceChildren(el("span", {class: "legend-title"}, l.title + (l.unit ? ` (${l.unit})` : "")));
-    if (l.categorical) {
-      l.categories.forEach((name, i) => {
-        const item = el("span", {class: "swatch"});
-        item.append(el("i", {style: `background:${l.color(i)}`}), document.createTextNode(name));
-        box.append(item);
-      });
-    } else {
-      const stops = [...Array(11).keys()].map(k => l.color(l.ramp(k)));
-      const scale = el("span", {class: "scale"});
-      scale.append(el("span", {class: "ramp", style: `background:linear-gradient(to right, ${stops.join(",")})`}));
-      const ticks = el("span", {class: "ticks"});
-      for (const [v, label] of l.marks) {
-        const at = 100 * l.pos(v);
-        ticks.append(
-          el("span", {class: "tick", style: `left:${at}%;transform:translateX(${at > 95 ? -100 : at < 5 ? 0 : -50}%)`}, label),
-        );
-      }
-      scale.append(ticks);
-      box.append(scale);
-    }
-    // Grey is explained where some tile is grey.
-    if (occupations.some(o => l.value(o) == null)) {
-      const none = el("span", {class: "swatch"});
-      none.append(el("i", {style: `background:${MISSING}`}), document.createTextNode("no figure"));
-      box.append(none);
-    }
+    drawLegend($("legend"), layer(), occupations, MISSING);
   }
-
   // The one sentence above the map: what this layer shows, from the data.
   const sumJobs = list => list.reduce((s, o) => s + o.jobs, 0);
   const totalJobs = sumJobs(occupations);
@@ -664,7 +597,7 @@ const start = () => {
         ),
       );
     }
-    if (l.bins.length) card(`Share of all jobs, by ${l.histogram || l.title.toLowerCase()}`, histogram(l, found));
+    if (l.bins.length) card(`Share of all jobs, by ${l.histogram || l.title.toLowerCase()}`, histogram(l, found, totalJobs));
     if (l.id !== "pay")
       card(
         `${l.short}, by median pay`,
@@ -681,51 +614,6 @@ const start = () => {
       ),
     );
   }
-  // Rows of a small bar chart: [label, length from 0 to 1, the figure, colour].
-  function bars(rows, of) {
-    const table = el("table", {class: "bars"});
-    table.append(el("caption", {class: "muted"}, of));
-    for (const [label, length, text, colour] of rows) {
-      const tr = el("tr"),
-        td = el("td");
-      td.append(el("span", {class: "well"}, ""), el("span", {class: "num"}, text));
-      td.firstChild.append(el("span", {class: "fill", style: `width:${(100 * length).toFixed(1)}%;background:${colour}`}));
-      tr.append(el("th", {scope: "row"}, label), td);
-      table.append(tr);
-    }
-    return table;
-  }
-  function histogram(l, found) {
-    // An open end of a bin (null) runs to the end of the numbers; its bar has the colour of the domain's end.
-    const bins = l.bins.map(([lo, hi, name]) => [lo ?? -Infinity, hi ?? Infinity, name]);
-    const jobs = bins.map(([lo, hi]) => sumJobs(found.filter(o => l.value(o) >= lo && l.value(o) < hi)));
-    const most = Math.max(...jobs, 1),
-      w = 300,
-      bar = w / bins.length;
-    const svg = newSvg();
-    svg.setAttribute("viewBox", `0 0 ${w} 124`);
-    svg.setAttribute("role", "img");
-    svg.setAttribute(
-      "aria-label",
-      `Share of all jobs at each value of ${l.short}: ` +
-        bins.map((b, i) => `${b[2]}: ${percent(jobs[i], totalJobs)}`).join("; "),
-    );
-    bins.forEach(([lo, , name], i) => {
-      const h = (80 * jobs[i]) / most,
-        x = i * bar + bar / 2;
-      svgEl(svg, "rect", {
-        x: i * bar + 2,
-        y: 100 - h,
-        width: bar - 4,
-        height: h,
-        fill: l.color(Number.isFinite(lo) ? lo : l.domain[0]),
-      });
-      svgEl(svg, "text", {x, y: 96 - h, "text-anchor": "middle"}, Math.round((100 * jobs[i]) / totalJobs) + "%");
-      svgEl(svg, "text", {x, y: 116, "text-anchor": "middle", class: "axis"}, name);
-    });
-    return svg;
-  }
-
   // 8. Search over titles and the BLS A-Z index's other names ("RN",
   // "Family Practice Medical Doctor"). A whole name first, then whole words
   // ("nurse" is a whole word of "Nurses"), then the starts of words, then

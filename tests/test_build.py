@@ -157,8 +157,11 @@ def test_downloads_have_current_scores(site):
 
     rows = list(csv.DictReader((site / "data" / "occupations.csv").open()))
     assert len(rows) == site_counts(ROOT / "data.db")["pages"]
-    nurses = next(r for r in rows if r["slug"] == "registered-nurses")
-    assert nurses["jobs"] == "3391000" and nurses["ai_exposure"] != ""
+    db = sqlite_utils.Database(ROOT / "data.db")
+    jobs = dict(db.execute("select slug, jobs from occupations").fetchall())
+    assert {r["slug"]: r["jobs"] for r in rows} == {s: "" if v is None else str(v) for s, v in jobs.items()}
+    scores = dict(db.execute("select slug, score from current_scores where criterion = 'ai_exposure'").fetchall())
+    assert scores and {r["slug"]: r["ai_exposure"] for r in rows if r["slug"] in scores} == {s: str(v) for s, v in scores.items()}
     records = json.loads((site / "data" / "occupations.json").read_text())
     assert {r["slug"] for r in records} == {r["slug"] for r in rows}
 
@@ -414,34 +417,70 @@ def test_an_imported_run_links_to_its_sources_method_and_says_the_rubric_did_not
     assert "javascript:" not in (tmp_path / "out" / "criteria" / "ai_exposure.html").read_text()
 
 
+def text_of(site, slug):
+    """An occupation's page as a reader sees its words."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / f"{slug}.html").read_text()))
+
+
+def dollars(value, period="annual"):
+    return f"${value:,.2f}" if period == "hourly" else f"${value:,.0f}"
+
+
 def test_occupation_pages_give_openings_pay_ranges_employers_and_industry_pay(site):
-    nurses = (site / "occupations" / "registered-nurses.html").read_text()
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", nurses))
-    assert "Openings each year, 2024–34 189,100" in text
-    assert "Pay range $66,030 to $135,320 a year (10th to 90th percentile)" in text
-    assert "Hospitals; state, local, and private 59%" in text
-    assert "Government, excluding state and local education and hospitals $106,480 a year" in text
-    pilots = re.sub(
-        r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "airline-and-commercial-pilots.html").read_text())
+    # Examples chosen by what the database holds, and the words expected made from its figures.
+    db = sqlite_utils.Database(ROOT / "data.db")
+    one = lambda sql, *params: next(iter(db.query(sql, params)))  # noqa: E731
+    base, projected = db.execute("select base_year, projection_year from edition").fetchone()
+    o = one(
+        "select * from occupations o where openings is not null and (select count(*) from pay_ranges p where p.slug = o.slug) = 1 "
+        "and exists (select 1 from employers e where e.slug = o.slug) "
+        "and exists (select 1 from industry_pay i where i.slug = o.slug and not top_coded) order by jobs desc limit 1"
     )
-    # One range per detailed occupation, and industry pay BLS gives as "or more" said as "at least".
-    # A 90th percentile at the wage top code reads "at least", as the page says "more than".
-    assert "Pay range, commercial pilots $59,330 to at least $239,200 a year" in pilots
+    text = text_of(site, o["slug"])
+    assert f"Openings each year, {base}–{projected % 100} {o['openings']:,}" in text
+    r = one("select * from pay_ranges where slug = ?", o["slug"])
+    unit = "an hour" if r["period"] == "hourly" else "a year"
+    assert (
+        f"Pay range {dollars(r['p10'], r['period'])} to {dollars(r['p90'], r['period'])} {unit} (10th to 90th percentile)" in text
+    )
+    e = one("select * from employers where slug = ? order by row limit 1", o["slug"])
+    assert f"{e['industry']} {e['share_pct']:g}%" in text
+    i = one("select * from industry_pay where slug = ? and not top_coded order by row limit 1", o["slug"])
+    assert f"{i['industry']} {dollars(i['median_pay'], i['period'])} {'an hour' if i['period'] == 'hourly' else 'a year'}" in text
+    # One range per detailed occupation, and a 90th percentile at the wage top code reads "at least", as the page says "more than".
+    r = one(
+        "select * from pay_ranges p where p90_top_coded and period = 'annual' and (select count(*) from pay_ranges q where q.slug = p.slug) > 1 limit 1"
+    )
+    expected = f"Pay range, {r['occupation']} {dollars(r['p10'])} to at least {dollars(r['p90'])} a year"
+    assert expected in text_of(site, r["slug"])
     # A range from an older sentence says when it is from.
-    fishers = re.sub(
-        r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "fishers-and-related-fishing-workers.html").read_text())
+    r = one("select * from pay_ranges where as_of != ? and period = 'annual' limit 1", f"May {base}")
+    assert (
+        f"{dollars(r['p10'])} to {dollars(r['p90'])} a year (10th to 90th percentile, as of {r['as_of']}: the page gives no later figures)"
+        in text_of(site, r["slug"])
     )
-    assert "$18,710 to $48,170 a year (10th to 90th percentile, as of May 2017: the page gives no later figures)" in fishers
-    assert "Scheduled air transportation at least $239,200 a year" in pilots
+    # Industry pay BLS gives as "or more" reads "at least".
+    i = one("select * from industry_pay where top_coded and period = 'annual' limit 1")
+    assert f"{i['industry']} at least {dollars(i['median_pay'])} a year" in text_of(site, i["slug"])
     # A top-coded median says "at least" on its page and in the table.
-    physicians = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "physicians-and-surgeons.html").read_text()))
-    assert "at least $239,200 a year · at least $115.00 an hour" in physicians
+    top = one(
+        "select * from occupations where pay_note = 'equal to or greater than' and median_pay_annual is not null "
+        "and median_pay_hourly is not null limit 1"
+    )
+    assert (
+        f"at least {dollars(top['median_pay_annual'])} a year · at least {dollars(top['median_pay_hourly'], 'hourly')} an hour"
+        in (text_of(site, top["slug"]))
+    )
     table = (site / "table.html").read_text()
-    assert re.search(r'data-sort="239200">at least \$239,200<', table)
+    assert re.search(rf'data-sort="{top["median_pay_annual"]}">at least \{dollars(top["median_pay_annual"])}<', table)
     # One list of similar occupations, each saying where it came from: here a link from the page's text.
-    html = (site / "occupations" / "registered-nurses.html").read_text()
+    link = one(
+        "select t.slug, t.target_slug, o.title from text_links t join occupations o on o.slug = t.target_slug "
+        "where t.target_slug != t.slug order by t.slug, t.target_slug limit 1"
+    )
+    html = (site / "occupations" / f"{link['slug']}.html").read_text()
     row = re.search(
-        r'<tr><td><a href="/worklens/occupations/physicians-and-surgeons.html">[^<]+</a></td><td>([^<]+)</td></tr>', html
+        rf'<tr><td><a href="/worklens/occupations/{link["target_slug"]}.html">[^<]+</a></td><td>([^<]+)</td></tr>', html
     )
     assert row and "its BLS page names it" in row.group(1)
     assert html.count("<h2>Similar occupations</h2>") == 1
@@ -452,13 +491,13 @@ def test_downloads_say_what_shape_the_pay_has(site):
 
     with open(site / "data" / "occupations.csv", newline="") as f:
         rows = {r["slug"]: r for r in csv.DictReader(f)}
-    assert (rows["registered-nurses"]["openings"], rows["registered-nurses"]["pay_p10_annual"]) == ("189100", "66030")
-    assert (rows["physicians-and-surgeons"]["pay_top_coded"], rows["physicians-and-surgeons"]["pay_period"]) == (
-        "1",
-        "annual and hourly",
-    )
-    assert rows["military-careers"]["pay_missing"] == "no pay table"
-    assert (rows["actors"]["pay_p10_hourly"], rows["actors"]["pay_p90_hourly"]) == ("14.0", "97.19")
+    db = sqlite_utils.Database(ROOT / "data.db")
+    said = lambda v: "" if v is None else str(v)  # noqa: E731
+    # Every column of the pay's shape, as the database has it, for every occupation.
+    columns = ("openings", "pay_p10_annual", "pay_p90_annual", "pay_p10_hourly", "pay_p90_hourly", "pay_top_coded", "pay_period")
+    for o in db.query(f"select slug, pay_missing, {', '.join(columns)} from occupations"):
+        assert {c: rows[o["slug"]][c] for c in (*columns, "pay_missing")} == {c: said(o[c]) for c in (*columns, "pay_missing")}
+    assert {r["pay_period"] for r in rows.values()} >= {"annual and hourly", "hourly"}
 
 
 def test_the_footer_names_the_edition_in_the_database(tmp_path, small_copy):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,28 +48,23 @@ class HomeAssets:
 
 def home_assets(cache: Cache | None = None) -> HomeAssets:
     """What the home page needs before it can draw, written into the page
-    itself, made small by esbuild: the stylesheet, D3's layout and
-    the map's script (site_templates/js/treemap.mjs and its modules). Each would otherwise be a request on the way to the first
-    drawing (the stylesheet holds up the scripts, the scripts hold up the
+    itself, made small by esbuild: the stylesheet, D3's layout and the
+    map's script (site_templates/js/treemap.mjs and its modules). Each
+    would otherwise be a request on the way to the first drawing (the stylesheet holds up the scripts, the scripts hold up the
     drawing); only the home page uses the scripts, and other pages still
     share site.css, comments and all, as a file. With ``cache``, what
     esbuild made of the same sources before is used again."""
     # The two parts of D3 the map uses, under D3's copyright line, which its licence asks to keep.
     (module,) = D3_MODULES
     notice = (ROOT / "node_modules" / module / "dist" / f"{module}.min.js").read_text().split("\n", 1)[0]
-    layout = esbuild(
-        f'export {{hierarchy, treemap}} from "{module}";',
-        "d3",
-        "--bundle",
-        "--format=iife",
-        "--global-name=d3",
-        "--minify",
-        cache=cache,
-    )
-    scripts = [inline(notice + "\n" + layout, "script", module)]
-    scripts.append(inline(bundle("treemap.mjs", "--minify", cache=cache), "script", "treemap.mjs"))
-    css = esbuild((TEMPLATES / "site.css").read_text(), "site.css", "--loader=css", "--minify", cache=cache)
-    return HomeAssets(inline(css, "style", "site.css"), scripts)
+    layout = ("--bundle", "--format=iife", "--global-name=d3", "--minify")
+    # Three esbuild processes at once: each waits on its own.
+    with ThreadPoolExecutor(3) as pool:
+        d3 = pool.submit(esbuild, f'export {{hierarchy, treemap}} from "{module}";', "d3", *layout, cache=cache)
+        script = pool.submit(bundle, "treemap.mjs", "--minify", cache=cache)
+        css = pool.submit(esbuild, (TEMPLATES / "site.css").read_text(), "site.css", "--loader=css", "--minify", cache=cache)
+        scripts = [inline(notice + "\n" + d3.result(), "script", module), inline(script.result(), "script", "treemap.mjs")]
+        return HomeAssets(inline(css.result(), "style", "site.css"), scripts)
 
 
 # The pages' scripts: ES modules in site_templates/js/, each page's bundled by esbuild from its entry.

@@ -10,7 +10,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from conftest import ROOT
-from databases import site_counts
+from databases import site_counts, written
 
 import build
 from website import BuildError
@@ -20,6 +20,12 @@ from website.write import build as build_site
 
 EVIL_TITLE = '</script><script>alert("title")</script><!--'
 EVIL_RATIONALE = '<img src=x onerror=alert("rationale")> & </SCRIPT> \u2028'
+
+
+@pytest.fixture
+def written_db(tmp_path):
+    """The site's small database written from code (databases.written)."""
+    return written(tmp_path / "written.db", ROOT)
 
 
 def run_build(db, out, *args):
@@ -172,9 +178,9 @@ def digest(folder):
     }
 
 
-def test_same_database_same_bytes(tmp_path, small_copy):
-    assert run_build(small_copy, tmp_path / "a").exit_code == 0
-    assert run_build(small_copy, tmp_path / "b").exit_code == 0
+def test_same_database_same_bytes(tmp_path, written_db):
+    assert run_build(written_db, tmp_path / "a").exit_code == 0
+    assert run_build(written_db, tmp_path / "b").exit_code == 0
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
 
 
@@ -739,31 +745,31 @@ def test_a_criterion_naming_a_colour_scheme_the_site_lacks_is_refused_with_one_l
     )
 
 
-def test_a_rebuild_does_only_what_changed(tmp_path, small_copy):
+def test_a_rebuild_does_only_what_changed(tmp_path, written_db):
     out = tmp_path / "site"
-    assert run_build(small_copy, out).exit_code == 0
+    assert run_build(written_db, out).exit_code == 0
     before = {p: p.stat() for p in out.rglob("*") if p.is_file()}
     # Nothing changed: the site is left as it was, file for file.
-    assert run_build(small_copy, out).exit_code == 0
+    assert run_build(written_db, out).exit_code == 0
     assert {p: (s.st_ino, s.st_mtime_ns) for p, s in before.items()} == {
         p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()
     }
     # One occupation's title changes: its page and preview are made anew; the other previews are reused, not drawn.
-    db = sqlite_utils.Database(small_copy)
-    db.execute("update occupations set title = 'Actors on stage and screen' where slug = 'actors'")
+    db = sqlite_utils.Database(written_db)
+    db.execute("update occupations set title = 'Wall and Floor Tile Setters' where slug = 'tile-setters'")
     db.conn.commit()
-    others = [s for (s,) in db.execute("select slug from occupations where slug != 'actors'").fetchall()]
-    assert run_build(small_copy, out).exit_code == 0
-    assert "Actors on stage and screen" in (out / "occupations" / "actors.html").read_text()
-    preview = out / "previews" / "actors.png"
+    others = [s for (s,) in db.execute("select slug from occupations where slug != 'tile-setters'").fetchall()]
+    assert run_build(written_db, out).exit_code == 0
+    assert "Wall and Floor Tile Setters" in (out / "occupations" / "tile-setters.html").read_text()
+    preview = out / "previews" / "tile-setters.png"
     assert preview.stat().st_ino != before[preview].st_ino
     assert all((out / "previews" / f"{s}.png").stat().st_ino == before[out / "previews" / f"{s}.png"].st_ino for s in others)
     # And the site is the one a build from nothing makes.
-    assert run_build(small_copy, tmp_path / "fresh").exit_code == 0
+    assert run_build(written_db, tmp_path / "fresh").exit_code == 0
     assert digest(out) == digest(tmp_path / "fresh")
 
 
-def test_render_is_a_pure_step_with_no_map_drawn_and_no_picture(small_copy, monkeypatch):
+def test_render_is_a_pure_step_with_no_map_drawn_and_no_picture(written_db, monkeypatch):
     from website import predraw, preview
     from website.layers import catalogue
     from website.load import load
@@ -775,7 +781,7 @@ def test_render_is_a_pure_step_with_no_map_drawn_and_no_picture(small_copy, monk
 
     for module, name in ((predraw, "first_view"), (preview, "home_preview"), (preview, "occupation_preview")):
         monkeypatch.setattr(module, name, refused)
-    site = load(small_copy)
+    site = load(written_db)
     rendered = render(site_environment(site), site, catalogue(site), home_assets())
     slugs = [o.slug for o in site.occupations]
     assert {f"occupations/{s}.html" for s in slugs} <= set(rendered.files)

@@ -8,7 +8,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from conftest import ROOT
-from databases import site_counts
+from databases import site_counts, written
 from servers import Server
 
 import build
@@ -615,17 +615,16 @@ def openings_rate(site):
     )
 
 
-def test_a_layer_added_by_one_entry_is_on_the_map_legend_tooltip_selects_and_downloads(
-    browser, tmp_path, small_copy, monkeypatch
-):
+def test_a_layer_added_by_one_entry_is_on_the_map_legend_tooltip_selects_and_downloads(browser, tmp_path, monkeypatch):
     import csv
 
     from website import layers
     from website.write import build as build_site
 
     monkeypatch.setattr(layers, "BLS_LAYERS", [openings_rate])
-    build_site(small_copy, tmp_path / "site")
-    db = sqlite_utils.Database(small_copy)
+    db_path = written(tmp_path / "written.db", ROOT)
+    build_site(db_path, tmp_path / "site")
+    db = sqlite_utils.Database(db_path)
     figures = {r["slug"]: r for r in db.query("select slug, title, jobs, openings from occupations")}
     expected = {
         s: None if r["openings"] is None or not r["jobs"] else round(100 * r["openings"] / r["jobs"]) for s, r in figures.items()

@@ -634,6 +634,11 @@ def test_values_no_occupation_can_have_are_set_aside_with_a_line_each(tmp_path, 
     assert "set aside jobs of actors, chefs-and-head-cooks, electricians, roofers" in said
     assert "set aside the address of registered-nurses: not an https:// address" in said
     assert "set aside 2 ai_exposure scores off its scale of 0 to 10: cashiers, dentists" in said
+    # A rebuild with nothing changed keeps the site, and says again what it set aside.
+    again = CliRunner().invoke(build.main, ["--db", str(path), "--out", str(tmp_path / "site")])
+    assert again.exit_code == 0 and [line for line in again.output.splitlines() if line.startswith("set aside")] == [
+        line for line in result.output.splitlines() if line.startswith("set aside")
+    ]
     home = (tmp_path / "site" / "index.html").read_text()
     # No tile, wide or tall, for a job count no occupation can have.
     assert len(re.findall(r'class="tile[^"]*"', home)) == 2 * (19 - 4)
@@ -790,3 +795,22 @@ def test_render_is_a_pure_step_with_no_map_drawn_and_no_picture(written_db, monk
     # The map is left for the page's script to draw.
     treemap = re.search(r'(<div id="treemap"[^>]*>)(.*?)</div>', home, re.S)
     assert treemap and "data-predrawn" not in treemap[1] and treemap[2] == ""
+
+
+def test_a_cache_folder_a_build_did_not_make_is_refused_and_left_alone(tmp_path, written_db):
+    (tmp_path / "site.cache").mkdir()
+    (tmp_path / "site.cache" / "notes.txt").write_text("mine")
+    result = run_build(written_db, tmp_path / "site")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: {tmp_path / 'site.cache'} holds files build.py did not make (no .worklens-cache in it): move it away or delete it"
+    )
+    assert [p.name for p in (tmp_path / "site.cache").iterdir()] == ["notes.txt"]
+    # A cache the build made and someone emptied or garbled is made again, not trusted.
+    (tmp_path / "site.cache" / "notes.txt").unlink()
+    assert run_build(written_db, tmp_path / "site").exit_code == 0
+    fresh = digest(tmp_path / "site")
+    for part in (tmp_path / "site.cache").glob("*.json"):
+        part.write_text("{not json")
+    assert run_build(written_db, tmp_path / "site").exit_code == 0
+    assert digest(tmp_path / "site") == fresh

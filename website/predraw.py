@@ -40,8 +40,11 @@ def first_view(page: str, cache: Cache | None = None) -> FirstView:
     key = digest(page, *(path.read_bytes() for path in sources)) + ".first.json"
     kept = cache.get(key) if cache else None
     if kept is not None:
-        found: FirstView = json.loads(kept)
-        return found
+        try:
+            found: FirstView = json.loads(kept)
+            return found
+        except ValueError:
+            pass  # not what this build kept: drawn again
     node = shutil.which("node")
     if node is None:
         raise BuildError("Node.js is needed to draw the map's first view: install it (and run npm ci)")

@@ -4,20 +4,23 @@ replaces the old one only once it is complete."""
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 from . import ROOT, BuildError
 from .cache import Cache, code_digest, digest, file_digest, unchanged
 from .layers import BLS_LAYERS, catalogue
 from .load import open_snapshot, publish, read
-from .predraw import FirstView, first_view
-from .preview import SmallMap, home_preview, occupation_preview, small_map
+from .predraw import FirstView, Tile, first_view
+from .preview import home_preview, occupation_preview, small_map
 from .render import D3_MODULES, home_assets
-from .site import Rendered, home_page, render, site_environment
+from .site import Preview, Rendered, home_page, render, site_environment
 
 # Written into every built site; only a folder holding it is ever replaced.
 MARKER = ".worklens-site"
@@ -79,20 +82,25 @@ def build(
     for line in data.warnings:
         log(line)
     layers = catalogue(data)
-    env = site_environment(data, base_path, site_url)
-    assets = home_assets(cache)
-    # Twice: empty, for the page's script to draw its first view on, then with what it drew.
-    # Node.js draws the map's first view while Python renders every other page; the home page then takes what it drew.
-    with ThreadPoolExecutor(1) as drawing:
-        drawn = drawing.submit(first_view, home_page(env, data, layers, assets, None), cache)
-        rendered = render(env, data, layers, assets, cache=cache)
-        first = drawn.result()
-    rendered.files["index.html"] = home_page(env, data, layers, assets, first)
-    for name, text in sorted(rendered.files.items()):
-        path = tmp / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    write_previews(tmp, first, rendered, cache)
+    # Processes to draw the link previews in, started now so that they are ready once the map is drawn.
+    drawers = ProcessPoolExecutor(CORES, mp_context=multiprocessing.get_context("spawn")) if CORES > 1 else None
+    with drawers or nullcontext():
+        if drawers:
+            drawers.submit(ready)
+        env = site_environment(data, base_path, site_url)
+        assets = home_assets(cache)
+        # Twice: empty, for the page's script to draw its first view on, then with what it drew.
+        # Node.js draws the map's first view while Python renders every other page; the home page then takes what it drew.
+        with ThreadPoolExecutor(1) as drawing:
+            drawn = drawing.submit(first_view, home_page(env, data, layers, assets, None), cache)
+            rendered = render(env, data, layers, assets, cache=cache)
+            first = drawn.result()
+        rendered.files["index.html"] = home_page(env, data, layers, assets, first)
+        for name, text in sorted(rendered.files.items()):
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        write_previews(tmp, first, rendered, cache, drawers)
     # Swap in the new site only once it is complete: a failed build leaves
     # the previous one as it was.
     written = sum(1 for path in tmp.rglob("*") if path.is_file() and path.name != MARKER)
@@ -108,9 +116,27 @@ def extra_layers() -> list[str]:
     return [f"{make.__module__}.{make.__qualname__}" for make in BLS_LAYERS]
 
 
-def write_previews(folder: Path, first: FirstView, rendered: Rendered, cache: Cache) -> None:
+# The cores this process may use (the previews are drawn on as many, up to four).
+CORES = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+CHUNK = 24  # previews drawn in one go by one process
+
+
+def ready() -> None:
+    """Nothing: a process that has run it has imported what drawing needs."""
+
+
+def draw_previews(tiles: list[Tile], previews: list[Preview]) -> list[bytes]:
+    """``previews`` drawn on the map of ``tiles`` (in a process of ``drawers``, or this one)."""
+    drawn_map = small_map(tiles)
+    return [occupation_preview(drawn_map, p.slug, p.title, p.lines, p.note) for p in previews]
+
+
+def write_previews(
+    folder: Path, first: FirstView, rendered: Rendered, cache: Cache, drawers: ProcessPoolExecutor | None = None
+) -> None:
     """The home page's link preview and each occupation's, in ``folder``;
-    each drawn only where the cache has none made from the same words, map and code."""
+    each drawn only where the cache has none made from the same words, map
+    and code, by ``drawers`` where there are many."""
     code = (ROOT / "website" / "preview.py").read_bytes()
     tiles = json.dumps(first["tiles"])
     home = digest(code, tiles, first["headline"], rendered.lede) + ".png"
@@ -118,12 +144,16 @@ def write_previews(folder: Path, first: FirstView, rendered: Rendered, cache: Ca
         cache.put(home, home_preview(first["tiles"], first["headline"], rendered.lede))
         cache.link(home, folder / "preview.png")
     (folder / "previews").mkdir()
-    drawn_map: SmallMap | None = None  # drawn once, and only if some preview is to be drawn
+    missing: list[tuple[str, Preview]] = []
     for p in rendered.previews:
         name = digest(code, tiles, p.slug, p.title, json.dumps(p.lines), p.note) + ".png"
-        target = folder / "previews" / f"{p.slug}.png"
-        if cache.link(name, target):
-            continue
-        drawn_map = drawn_map or small_map(first["tiles"])
-        cache.put(name, occupation_preview(drawn_map, p.slug, p.title, p.lines, p.note))
-        cache.link(name, target)
+        if not cache.link(name, folder / "previews" / f"{p.slug}.png"):
+            missing.append((name, p))
+    chunks = [[p for _, p in missing[i : i + CHUNK]] for i in range(0, len(missing), CHUNK)]
+    if drawers and len(chunks) > 1:
+        pictures = [picture for drawn in drawers.map(draw_previews, [first["tiles"]] * len(chunks), chunks) for picture in drawn]
+    else:
+        pictures = [picture for chunk in chunks for picture in draw_previews(first["tiles"], chunk)]
+    for (name, p), picture in zip(missing, pictures):
+        cache.put(name, picture)
+        cache.link(name, folder / "previews" / f"{p.slug}.png")

@@ -216,7 +216,7 @@ def canvas_page(index_html, shell=False):
     data = index_html[
         index_html.index('<script id="data"') : index_html.index("</script>", index_html.index('<script id="data"')) + 9
     ]
-    inlined = home_assets()["scripts"]
+    inlined = home_assets().scripts
     scripts = "".join(f"<script>{script}</script>" for script in inlined[:-1])
     drawing = f"""<canvas id="c"></canvas>{data}{scripts}
 <script>

@@ -254,13 +254,14 @@ def detail_data(site: Site, layers: list[Layer], why: dict[str, dict[str, str]])
         "why": why,
         "aliases": [[alias, slug] for alias, slug in site.aliases],
         "ordinals": ORDINALS,
-        # The figures of the layers that come late, by layer and the occupation's slug.
-        "layers": {
-            layer.id: {o.slug: v for o in site.on_map if (v := layer.value(o)) is not None}
-            for layer in layers
-            if layer.late and layer.value
+        # A table of what comes late: a column for each layer whose figures come late and for
+        # the measures' lowest, median and highest percentile, a row for each occupation in ``slugs``.
+        "slugs": slugs,
+        "layers": {layer.id: [layer.value(o) for o in site.on_map] for layer in layers if layer.late and layer.value},
+        "consensus": {
+            part: [round(getattr(consensus[s], part)) if s in consensus else None for s in slugs]
+            for part in ("low", "median", "high")
         },
-        "consensus": {s: {"low": round(c.low), "median": round(c.median), "high": round(c.high)} for s, c in consensus.items()},
         # 10th and 90th percentile pay, one pair per detailed occupation, whether hourly, and whether the 90th is top-coded.
         "ranges": {
             s: [[r["p10"], r["p90"], int(r["period"] == "hourly"), int(bool(r["p90_top_coded"]))] for r in ranges]

@@ -896,9 +896,15 @@ const start = () => {
       details = d;
       // The published measures arrive here, so the first drawing waits for none of them.
       details.loaded = true;
+      // Each occupation's row of the details' table of late figures.
+      const rows = new Map(d.slugs.map((slug, i) => [slug, i]));
       for (const o of occupations) {
-        for (const [field, values] of Object.entries(d.layers || {})) o[field] = values[o.slug] ?? null;
-        o.consensus = d.consensus?.[o.slug] || null;
+        const row = rows.get(o.slug);
+        for (const [id, values] of Object.entries(d.layers)) o[id] = row === undefined ? null : values[row];
+        o.consensus =
+          row === undefined || d.consensus.median[row] == null
+            ? null
+            : {low: d.consensus.low[row], median: d.consensus.median[row], high: d.consensus.high[row]};
         o.xy = d.xy?.[o.slug] || null;
       }
       if (layer().late) {

@@ -514,7 +514,7 @@ def test_the_map_the_page_arrives_with_is_the_map_the_script_draws(browser, site
             shot(page, f"home-before-script-{width}.png")
         context.close()
     assert len(drawn[False]) == len(drawn[True]) == COUNTS["on_map"]
-    # The sentence, legend and buttons build.py wrote are the ones the script writes.
+    # The sentence, legend and buttons the build wrote are the ones the script writes.
     assert words[False] == words[True]
     for href, (x, y, w, h, colour) in drawn[True].items():
         bx, by, bw, bh, before = drawn[False][href]

@@ -82,8 +82,10 @@ def build(
     for line in data.warnings:
         log(line)
     layers = catalogue(data)
-    # Processes to draw the link previews in, started now so that they are ready once the map is drawn.
-    drawers = ProcessPoolExecutor(CORES, mp_context=multiprocessing.get_context("spawn")) if CORES > 1 else None
+    # Processes to draw the link previews in, started now so that they are ready once the map is drawn;
+    # for a few occupations, starting them costs more than they save.
+    many = CORES > 1 and len(data.occupations) >= 4 * CHUNK
+    drawers = ProcessPoolExecutor(CORES, mp_context=multiprocessing.get_context("spawn")) if many else None
     with drawers or nullcontext():
         if drawers:
             drawers.submit(ready)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 from conftest import ROOT
+from databases import site_counts
 from servers import Server
 
 SHOTS = ROOT / "tests" / "screenshots"
@@ -307,7 +308,7 @@ def test_the_table_shows_hourly_pay_keeps_its_headings_and_filters(browser, site
         page.fill("#filter", "nurse")
         shown = page.evaluate("[...document.querySelectorAll('tbody tr')].filter(r => !r.hidden).length")
         assert 3 <= shown <= 10
-        assert page.inner_text("#filter-status") == f"{shown} of 342 occupations shown"
+        assert page.inner_text("#filter-status") == f"{shown} of {site_counts(ROOT / 'data.db')['pages']} occupations shown"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         shot(page, f"a11y-table-{width}.png")
 
@@ -383,8 +384,9 @@ def test_us_spelling_and_plain_money(browser, site):
 def test_score_against_pay_is_colored_by_the_layer_and_offers_every_score(browser, site, width):
     with visit(browser, site, "/?view=scatter&layer=outlook", width) as page:
         options = page.eval_on_selector_all("#scatter-y option", "os => os.map(o => o.value)")
-        criteria = page.evaluate("JSON.parse(document.getElementById('data').textContent).criteria.map(c => c.name)")
-        measures = page.evaluate("JSON.parse(document.getElementById('data').textContent).measures.map(m => m.name)")
+        layers = page.evaluate("JSON.parse(document.getElementById('data').textContent).layers")
+        criteria = [layer["id"] for layer in layers if layer["group"] == "criteria"]
+        measures = [layer["id"] for layer in layers if layer["group"] == "measures" and layer["id"] != "disagreement"]
         assert options == criteria + measures + ["disagreement"]
         # The nurses' bubble has the nurses' tile's outlook color, as the legend says.
         colour = page.get_attribute("#scatter-plot a[data-slug='registered-nurses'] circle", "fill")

@@ -10,6 +10,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from conftest import ROOT
+from databases import site_counts, written
 
 import build
 from website import BuildError
@@ -19,6 +20,12 @@ from website.write import build as build_site
 
 EVIL_TITLE = '</script><script>alert("title")</script><!--'
 EVIL_RATIONALE = '<img src=x onerror=alert("rationale")> & </SCRIPT> \u2028'
+
+
+@pytest.fixture
+def written_db(tmp_path):
+    """The site's small database written from code (databases.written)."""
+    return written(tmp_path / "written.db", ROOT)
 
 
 def run_build(db, out, *args):
@@ -37,7 +44,7 @@ def test_every_page_is_there(site):
     db = sqlite_utils.Database(ROOT / "data.db")
     slugs = [r["slug"] for r in db.query("select slug from occupations")]
     criteria = [r["name"] for r in db.query("select name from criteria where current_run is not null")]
-    assert len(slugs) == 342 and "ai_exposure" in criteria
+    assert len(slugs) == site_counts(ROOT / "data.db")["pages"] and "ai_exposure" in criteria
     expected = [
         "index.html",
         "about.html",
@@ -94,26 +101,28 @@ def test_the_home_page_arrives_with_its_first_view_drawn(site):
     treemap = home[home.index('<div id="treemap"') : home.index("</div>\n    <script>", home.index('<div id="treemap"'))]
     assert "data-predrawn" in treemap
     # Drawn in both of the script's shapes, each tall part just after its wide one.
-    assert treemap.count('class="tile') == 2 * 341 and treemap.count('class="group"') == treemap.count('class="group tall"') == 24
+    counts = site_counts(ROOT / "data.db")
+    assert treemap.count('class="tile') == 2 * counts["on_map"]
+    assert treemap.count('class="group"') == treemap.count('class="group tall"') == counts["groups"]
     nurses = 'class="tile{}" href="/worklens/occupations/registered-nurses.html"'
     assert re.search(f"<a {nurses.format('')}[^>]*>.*?</a><a {nurses.format(' tall')}", treemap)
     assert ' id="' not in treemap[treemap.index(">") :]  # the script's group ids, which two copies would repeat
     assert '<a class="tile" href="/worklens/occupations/registered-nurses.html"' in treemap
-    # Its sentence and legend are the first criterion's, as treemap.js writes them (it drew them).
+    # Its sentence and legend are the first criterion's, as the map's script writes them (it drew them).
     assert re.search(r'<p id="headline"[^>]*>Occupations scoring 6 or more on AI exposure .* hold [\d.]+% of jobs', home)
     assert '<span class="legend-title">AI exposure (' in home
     assert '<button type="button" role="radio" data-layer="ai_exposure" aria-checked="true">' in home
 
 
-def test_without_a_criterion_the_page_arrives_with_the_outlook_drawn(tmp_path):
-    db = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", db)
+def test_without_a_criterion_the_page_arrives_with_the_outlook_drawn(tmp_path, small_copy):
+    db = small_copy
     with sqlite_utils.Database(db).conn as conn:
         conn.execute("update criteria set current_run = null")
     build_site(db, tmp_path / "site")
     home = (tmp_path / "site" / "index.html").read_text()
-    assert home.count('class="tile') == 2 * 341
-    assert re.search(r'<p id="headline"[^>]*>Occupations projected to grow 5% or more by 2034 hold', home)
+    assert home.count('class="tile') == 2 * site_counts(db)["on_map"]
+    (year,) = sqlite_utils.Database(db).execute("select projection_year from edition").fetchone()
+    assert re.search(rf'<p id="headline"[^>]*>Occupations projected to grow 5% or more by {year} hold', home)
     assert '<button type="button" role="radio" data-layer="outlook" aria-checked="true">' in home
 
 
@@ -153,9 +162,12 @@ def test_downloads_have_current_scores(site):
     import csv
 
     rows = list(csv.DictReader((site / "data" / "occupations.csv").open()))
-    assert len(rows) == 342
-    nurses = next(r for r in rows if r["slug"] == "registered-nurses")
-    assert nurses["jobs"] == "3391000" and nurses["ai_exposure"] != ""
+    assert len(rows) == site_counts(ROOT / "data.db")["pages"]
+    db = sqlite_utils.Database(ROOT / "data.db")
+    jobs = dict(db.execute("select slug, jobs from occupations").fetchall())
+    assert {r["slug"]: r["jobs"] for r in rows} == {s: "" if v is None else str(v) for s, v in jobs.items()}
+    scores = dict(db.execute("select slug, score from current_scores where criterion = 'ai_exposure'").fetchall())
+    assert scores and {r["slug"]: r["ai_exposure"] for r in rows if r["slug"] in scores} == {s: str(v) for s, v in scores.items()}
     records = json.loads((site / "data" / "occupations.json").read_text())
     assert {r["slug"] for r in records} == {r["slug"] for r in rows}
 
@@ -166,17 +178,16 @@ def digest(folder):
     }
 
 
-def test_same_database_same_bytes(tmp_path, small_copy):
-    assert run_build(small_copy, tmp_path / "a").exit_code == 0
-    assert run_build(small_copy, tmp_path / "b").exit_code == 0
+def test_same_database_same_bytes(tmp_path, written_db):
+    assert run_build(written_db, tmp_path / "a").exit_code == 0
+    assert run_build(written_db, tmp_path / "b").exit_code == 0
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
 
 
 @pytest.fixture
-def evil_db(tmp_path):
+def evil_db(small_copy):
     """A copy of data.db where a title and a rationale try to break out of the page."""
-    path = tmp_path / "evil.db"
-    shutil.copy(ROOT / "data.db", path)
+    path = small_copy
     db = sqlite_utils.Database(path)
     db.execute("update occupations set title = ? where slug = 'registered-nurses'", [EVIL_TITLE])
     db.execute("update scores set rationale = ? where slug = 'registered-nurses'", [EVIL_RATIONALE])
@@ -198,9 +209,9 @@ def test_untrusted_text_is_inert(evil_db, tmp_path):
     assert "onerror" in details  # it is data, shown with textContent by the page
 
 
-def test_bad_input_is_one_line_and_keeps_the_old_site(tmp_path):
+def test_bad_input_is_one_line_and_keeps_the_old_site(tmp_path, small_copy):
     out = tmp_path / "site"
-    assert run_build(ROOT / "data.db", out).exit_code == 0
+    assert run_build(small_copy, out).exit_code == 0
     before = digest(out)
     result = run_build(tmp_path / "missing.db", out)
     assert result.exit_code == 1
@@ -209,7 +220,7 @@ def test_bad_input_is_one_line_and_keeps_the_old_site(tmp_path):
     sqlite_utils.Database(empty)["occupations"].create({"slug": str}, pk="slug")
     result = run_build(empty, out)
     assert result.exit_code == 1 and "has no occupations" in result.output
-    result = run_build(ROOT / "data.db", out, "--base-path", "worklens")
+    result = run_build(small_copy, out, "--base-path", "worklens")
     assert result.output.strip() == "Error: --base-path must start and end with '/' (got 'worklens')"
     assert digest(out) == before
 
@@ -305,9 +316,8 @@ def test_names_that_would_write_outside_the_site_are_refused(tmp_path, sql, mess
     assert not list(tmp_path.rglob("escaped*")) and not (tmp_path / "deep" / "site").exists()
 
 
-def test_csv_cells_never_become_formulas(tmp_path):
-    path = tmp_path / "formula.db"
-    shutil.copy(ROOT / "data.db", path)
+def test_csv_cells_never_become_formulas(tmp_path, small_copy):
+    path = small_copy
     db = sqlite_utils.Database(path)
     db.execute("update occupations set title = ? where slug = 'actors'", ['=HYPERLINK("https://example.org","x")'])
     db.execute("update scores set rationale = '@SUM(A1:A9)' where slug = 'actors'")
@@ -328,13 +338,12 @@ def test_csv_cells_never_become_formulas(tmp_path):
         assert any(r["outlook_pct"].startswith("-") for r in csv.DictReader(f))
 
 
-def test_a_changed_scale_reads_old_scores_on_their_own_scale(tmp_path):
+def test_a_changed_scale_reads_old_scores_on_their_own_scale(tmp_path, small_copy):
     """A criterion's scale changed after its current run (0-10 to 0-4): the
     build reads the run's scores on the scale they were made on."""
     from score import criteria, importer, store
 
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
+    path = small_copy
     db = sqlite_utils.Database(path)
     store.ensure(db)
     folder = tmp_path / "criteria"
@@ -362,13 +371,12 @@ def test_a_changed_scale_reads_old_scores_on_their_own_scale(tmp_path):
     assert page.count("<rect") >= 11 and 'viewBox="0 0 440 130"' in page
 
 
-def test_a_run_made_here_shows_the_prompt_it_was_made_with_after_the_rubric_changes(tmp_path):
+def test_a_run_made_here_shows_the_prompt_it_was_made_with_after_the_rubric_changes(tmp_path, small_copy):
     # Provenance: a model run keeps its exact prompt; the criterion page shows
     # that prompt for the run on the map, whatever the criterion file says now.
     from score import criteria, prompt, store
 
-    path = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", path)
+    path = small_copy
     db = sqlite_utils.Database(path)
     folder = tmp_path / "criteria"
     folder.mkdir()
@@ -381,7 +389,7 @@ def test_a_run_made_here_shows_the_prompt_it_was_made_with_after_the_rubric_chan
     run_id, _ = store.start_run(db, criterion=criterion, kind="model", model="claude-haiku-5-5", prompt_hash=hashed)
     for (slug,) in db.execute("select slug from occupations").fetchall():
         store.save_score(db, run_id, "ai_exposure", slug, 3, "Mostly paperwork, some of it on site.", "h", {}, 0.0)
-    store.finish_run(db, run_id, "complete", scored=342)
+    store.finish_run(db, run_id, "complete", scored=site_counts(path)["pages"])
     assert db.table("criteria").get("ai_exposure")["current_run"] == run_id
     (folder / "ai_exposure.md").write_text(
         (folder / "ai_exposure.md").read_text().replace("Use the whole scale:", "Use the whole scale, a new rubric line:")
@@ -415,34 +423,70 @@ def test_an_imported_run_links_to_its_sources_method_and_says_the_rubric_did_not
     assert "javascript:" not in (tmp_path / "out" / "criteria" / "ai_exposure.html").read_text()
 
 
+def text_of(site, slug):
+    """An occupation's page as a reader sees its words."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / f"{slug}.html").read_text()))
+
+
+def dollars(value, period="annual"):
+    return f"${value:,.2f}" if period == "hourly" else f"${value:,.0f}"
+
+
 def test_occupation_pages_give_openings_pay_ranges_employers_and_industry_pay(site):
-    nurses = (site / "occupations" / "registered-nurses.html").read_text()
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", nurses))
-    assert "Openings each year, 2024–34 189,100" in text
-    assert "Pay range $66,030 to $135,320 a year (10th to 90th percentile)" in text
-    assert "Hospitals; state, local, and private 59%" in text
-    assert "Government, excluding state and local education and hospitals $106,480 a year" in text
-    pilots = re.sub(
-        r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "airline-and-commercial-pilots.html").read_text())
+    # Examples chosen by what the database holds, and the words expected made from its figures.
+    db = sqlite_utils.Database(ROOT / "data.db")
+    one = lambda sql, *params: next(iter(db.query(sql, params)))  # noqa: E731
+    base, projected = db.execute("select base_year, projection_year from edition").fetchone()
+    o = one(
+        "select * from occupations o where openings is not null and (select count(*) from pay_ranges p where p.slug = o.slug) = 1 "
+        "and exists (select 1 from employers e where e.slug = o.slug) "
+        "and exists (select 1 from industry_pay i where i.slug = o.slug and not top_coded) order by jobs desc limit 1"
     )
-    # One range per detailed occupation, and industry pay BLS gives as "or more" said as "at least".
-    # A 90th percentile at the wage top code reads "at least", as the page says "more than".
-    assert "Pay range, commercial pilots $59,330 to at least $239,200 a year" in pilots
+    text = text_of(site, o["slug"])
+    assert f"Openings each year, {base}–{projected % 100} {o['openings']:,}" in text
+    r = one("select * from pay_ranges where slug = ?", o["slug"])
+    unit = "an hour" if r["period"] == "hourly" else "a year"
+    assert (
+        f"Pay range {dollars(r['p10'], r['period'])} to {dollars(r['p90'], r['period'])} {unit} (10th to 90th percentile)" in text
+    )
+    e = one("select * from employers where slug = ? order by row limit 1", o["slug"])
+    assert f"{e['industry']} {e['share_pct']:g}%" in text
+    i = one("select * from industry_pay where slug = ? and not top_coded order by row limit 1", o["slug"])
+    assert f"{i['industry']} {dollars(i['median_pay'], i['period'])} {'an hour' if i['period'] == 'hourly' else 'a year'}" in text
+    # One range per detailed occupation, and a 90th percentile at the wage top code reads "at least", as the page says "more than".
+    r = one(
+        "select * from pay_ranges p where p90_top_coded and period = 'annual' and (select count(*) from pay_ranges q where q.slug = p.slug) > 1 limit 1"
+    )
+    expected = f"Pay range, {r['occupation']} {dollars(r['p10'])} to at least {dollars(r['p90'])} a year"
+    assert expected in text_of(site, r["slug"])
     # A range from an older sentence says when it is from.
-    fishers = re.sub(
-        r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "fishers-and-related-fishing-workers.html").read_text())
+    r = one("select * from pay_ranges where as_of != ? and period = 'annual' limit 1", f"May {base}")
+    assert (
+        f"{dollars(r['p10'])} to {dollars(r['p90'])} a year (10th to 90th percentile, as of {r['as_of']}: the page gives no later figures)"
+        in text_of(site, r["slug"])
     )
-    assert "$18,710 to $48,170 a year (10th to 90th percentile, as of May 2017: the page gives no later figures)" in fishers
-    assert "Scheduled air transportation at least $239,200 a year" in pilots
+    # Industry pay BLS gives as "or more" reads "at least".
+    i = one("select * from industry_pay where top_coded and period = 'annual' limit 1")
+    assert f"{i['industry']} at least {dollars(i['median_pay'])} a year" in text_of(site, i["slug"])
     # A top-coded median says "at least" on its page and in the table.
-    physicians = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "occupations" / "physicians-and-surgeons.html").read_text()))
-    assert "at least $239,200 a year · at least $115.00 an hour" in physicians
+    top = one(
+        "select * from occupations where pay_note = 'equal to or greater than' and median_pay_annual is not null "
+        "and median_pay_hourly is not null limit 1"
+    )
+    assert (
+        f"at least {dollars(top['median_pay_annual'])} a year · at least {dollars(top['median_pay_hourly'], 'hourly')} an hour"
+        in (text_of(site, top["slug"]))
+    )
     table = (site / "table.html").read_text()
-    assert re.search(r'data-sort="239200">at least \$239,200<', table)
+    assert re.search(rf'data-sort="{top["median_pay_annual"]}">at least \{dollars(top["median_pay_annual"])}<', table)
     # One list of similar occupations, each saying where it came from: here a link from the page's text.
-    html = (site / "occupations" / "registered-nurses.html").read_text()
+    link = one(
+        "select t.slug, t.target_slug, o.title from text_links t join occupations o on o.slug = t.target_slug "
+        "where t.target_slug != t.slug order by t.slug, t.target_slug limit 1"
+    )
+    html = (site / "occupations" / f"{link['slug']}.html").read_text()
     row = re.search(
-        r'<tr><td><a href="/worklens/occupations/physicians-and-surgeons.html">[^<]+</a></td><td>([^<]+)</td></tr>', html
+        rf'<tr><td><a href="/worklens/occupations/{link["target_slug"]}.html">[^<]+</a></td><td>([^<]+)</td></tr>', html
     )
     assert row and "its BLS page names it" in row.group(1)
     assert html.count("<h2>Similar occupations</h2>") == 1
@@ -453,18 +497,17 @@ def test_downloads_say_what_shape_the_pay_has(site):
 
     with open(site / "data" / "occupations.csv", newline="") as f:
         rows = {r["slug"]: r for r in csv.DictReader(f)}
-    assert (rows["registered-nurses"]["openings"], rows["registered-nurses"]["pay_p10_annual"]) == ("189100", "66030")
-    assert (rows["physicians-and-surgeons"]["pay_top_coded"], rows["physicians-and-surgeons"]["pay_period"]) == (
-        "1",
-        "annual and hourly",
-    )
-    assert rows["military-careers"]["pay_missing"] == "no pay table"
-    assert (rows["actors"]["pay_p10_hourly"], rows["actors"]["pay_p90_hourly"]) == ("14.0", "97.19")
+    db = sqlite_utils.Database(ROOT / "data.db")
+    said = lambda v: "" if v is None else str(v)  # noqa: E731
+    # Every column of the pay's shape, as the database has it, for every occupation.
+    columns = ("openings", "pay_p10_annual", "pay_p90_annual", "pay_p10_hourly", "pay_p90_hourly", "pay_top_coded", "pay_period")
+    for o in db.query(f"select slug, pay_missing, {', '.join(columns)} from occupations"):
+        assert {c: rows[o["slug"]][c] for c in (*columns, "pay_missing")} == {c: said(o[c]) for c in (*columns, "pay_missing")}
+    assert {r["pay_period"] for r in rows.values()} >= {"annual and hourly", "hourly"}
 
 
-def test_the_footer_names_the_edition_in_the_database(tmp_path):
-    path = tmp_path / "next.db"
-    shutil.copy(ROOT / "data.db", path)
+def test_the_footer_names_the_edition_in_the_database(tmp_path, small_copy):
+    path = small_copy
     db = sqlite_utils.Database(path)
     db.execute("update edition set base_year = 2026, projection_year = 2036")
     db.conn.commit()
@@ -472,7 +515,7 @@ def test_the_footer_names_the_edition_in_the_database(tmp_path):
     assert "Occupational Outlook Handbook</a>, 2026–36 edition" in (tmp_path / "site" / "about.html").read_text()
 
 
-def test_a_social_preview_image_and_link_preview_tags(site, tmp_path):
+def test_a_social_preview_image_and_link_preview_tags(site, tmp_path, small_copy):
     from PIL import Image
 
     with Image.open(site / "preview.png") as image:
@@ -488,12 +531,12 @@ def test_a_social_preview_image_and_link_preview_tags(site, tmp_path):
     assert '<meta property="og:image" content="/worklens/previews/registered-nurses.png">' in nurses
     assert 'content="Registered Nurses: AI exposure, 0 to 10: 4 of 10, moderate;' in nurses
     # With the public address, the image's address is absolute, as link previews need.
-    result = run_build(ROOT / "data.db", tmp_path / "public", "--site-url", "https://example.org/worklens/")
+    result = run_build(small_copy, tmp_path / "public", "--site-url", "https://example.org/worklens/")
     assert result.exit_code == 0, result.output
     assert 'content="https://example.org/worklens/preview.png"' in (tmp_path / "public" / "index.html").read_text()
     public_nurses = (tmp_path / "public" / "occupations" / "registered-nurses.html").read_text()
     assert 'content="https://example.org/worklens/previews/registered-nurses.png"' in public_nurses
-    refused = run_build(ROOT / "data.db", tmp_path / "bad", "--site-url", 'javascript:alert(1)"')
+    refused = run_build(small_copy, tmp_path / "bad", "--site-url", 'javascript:alert(1)"')
     assert refused.exit_code == 1 and "--site-url must be an https:// address" in refused.output
 
 
@@ -516,7 +559,7 @@ def test_the_previews_draw_the_map_the_page_arrives_with(site):
     from website.preview import HIGHLIGHT, MAP_BOX, rgb
 
     tiles = tiles_of((site / "index.html").read_text())
-    assert len(tiles) == 341
+    assert len(tiles) == site_counts(ROOT / "data.db")["on_map"]
     with Image.open(site / "preview.png") as image:
         home = image.convert("RGB")
     map_height = 630 - 128  # the sentence is written beneath the map
@@ -532,22 +575,7 @@ def test_the_previews_draw_the_map_the_page_arrives_with(site):
         assert own.size == (1200, 630)
         ring = (int(left + 1 + x * width / 100) - 3, int(top + 1 + (y + h / 2) * height / 100))
         assert close(own.getpixel(ring), HIGHLIGHT), slug
-    assert len(list((site / "previews").glob("*.png"))) == 342
-
-
-def test_the_map_is_laid_out_by_the_page_script_alone():
-    # One writer of the map: treemap.js lays it out, labels and colours it,
-    # and writes its legend and sentence; the build runs it (predraw.mjs)
-    # and lays out nothing itself.
-    script = (ROOT / "site_templates" / "treemap.js").read_text()
-    assert "d3.treemap()" in script and "function headline()" in script and "function legend()" in script
-    python = "\n".join(path.read_text() for path in sorted((ROOT / "website").glob("*.py"))) + (ROOT / "build.py").read_text()
-    for word in ("squarify", "treemap(", "golden", "headline =", "ramp_colour", "translateX", "toFixed"):
-        assert word not in python.lower(), word
-    # The page's own script under the map names no breakpoint and no address key.
-    home = (ROOT / "site_templates" / "index.html").read_text()
-    inline = home[home.index('<div id="treemap"') : home.index("</script>", home.index('<div id="treemap"'))]
-    assert "matchMedia" not in inline and '"layer"' not in inline and "px" not in inline
+    assert len(list((site / "previews").glob("*.png"))) == site_counts(ROOT / "data.db")["pages"]
 
 
 STAGES = ("scrape", "measures", "score", "space", "compare", "website")
@@ -576,9 +604,8 @@ def test_stages_meet_only_in_the_database():
     assert "pipeline" not in imported_packages("website") | imported_packages("build")
 
 
-def test_a_database_scraped_before_later_columns_still_builds(tmp_path):
-    db = tmp_path / "data.db"
-    shutil.copy(ROOT / "data.db", db)
+def test_a_database_scraped_before_later_columns_still_builds(tmp_path, small_copy):
+    db = small_copy
     with sqlite_utils.Database(db).conn as conn:
         conn.execute("drop table occupations_fts")
         for trigger in ("occupations_ai", "occupations_ad", "occupations_au"):
@@ -607,6 +634,11 @@ def test_values_no_occupation_can_have_are_set_aside_with_a_line_each(tmp_path, 
     assert "set aside jobs of actors, chefs-and-head-cooks, electricians, roofers" in said
     assert "set aside the address of registered-nurses: not an https:// address" in said
     assert "set aside 2 ai_exposure scores off its scale of 0 to 10: cashiers, dentists" in said
+    # A rebuild with nothing changed keeps the site, and says again what it set aside.
+    again = CliRunner().invoke(build.main, ["--db", str(path), "--out", str(tmp_path / "site")])
+    assert again.exit_code == 0 and [line for line in again.output.splitlines() if line.startswith("set aside")] == [
+        line for line in result.output.splitlines() if line.startswith("set aside")
+    ]
     home = (tmp_path / "site" / "index.html").read_text()
     # No tile, wide or tall, for a job count no occupation can have.
     assert len(re.findall(r'class="tile[^"]*"', home)) == 2 * (19 - 4)
@@ -702,3 +734,83 @@ def test_a_current_run_whose_scores_are_all_equal_still_builds(tmp_path, small_c
     evidence = (tmp_path / "site" / "evidence.html").read_text()
     assert "Spearman n/a" in evidence
     assert "5 of 10, moderate" in (tmp_path / "site" / "occupations" / "roofers.html").read_text()
+
+
+def test_a_criterion_naming_a_colour_scheme_the_site_lacks_is_refused_with_one_line(tmp_path, small_copy):
+    with sqlite_utils.Database(small_copy).conn as conn:
+        conn.execute("update criteria set colors = 'rainbow' where name = 'ai_exposure'")
+    result = run_build(small_copy, tmp_path / "site")
+    assert result.exit_code == 1 and not (tmp_path / "site").exists()
+    assert (
+        result.output.strip()
+        .splitlines()[-1]
+        .startswith(
+            "Error: the criterion ai_exposure names the colour scheme 'rainbow', which the site does not have: use one of blues, "
+        )
+    )
+
+
+def test_a_rebuild_does_only_what_changed(tmp_path, written_db):
+    out = tmp_path / "site"
+    assert run_build(written_db, out).exit_code == 0
+    before = {p: p.stat() for p in out.rglob("*") if p.is_file()}
+    # Nothing changed: the site is left as it was, file for file.
+    assert run_build(written_db, out).exit_code == 0
+    assert {p: (s.st_ino, s.st_mtime_ns) for p, s in before.items()} == {
+        p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()
+    }
+    # One occupation's title changes: its page and preview are made anew; the other previews are reused, not drawn.
+    db = sqlite_utils.Database(written_db)
+    db.execute("update occupations set title = 'Wall and Floor Tile Setters' where slug = 'tile-setters'")
+    db.conn.commit()
+    others = [s for (s,) in db.execute("select slug from occupations where slug != 'tile-setters'").fetchall()]
+    assert run_build(written_db, out).exit_code == 0
+    assert "Wall and Floor Tile Setters" in (out / "occupations" / "tile-setters.html").read_text()
+    preview = out / "previews" / "tile-setters.png"
+    assert preview.stat().st_ino != before[preview].st_ino
+    assert all((out / "previews" / f"{s}.png").stat().st_ino == before[out / "previews" / f"{s}.png"].st_ino for s in others)
+    # And the site is the one a build from nothing makes.
+    assert run_build(written_db, tmp_path / "fresh").exit_code == 0
+    assert digest(out) == digest(tmp_path / "fresh")
+
+
+def test_render_is_a_pure_step_with_no_map_drawn_and_no_picture(written_db, monkeypatch):
+    from website import predraw, preview
+    from website.layers import catalogue
+    from website.load import load
+    from website.render import home_assets
+    from website.site import render, site_environment
+
+    def refused(*args, **kwargs):
+        raise AssertionError("render drew")
+
+    for module, name in ((predraw, "first_view"), (preview, "home_preview"), (preview, "occupation_preview")):
+        monkeypatch.setattr(module, name, refused)
+    site = load(written_db)
+    rendered = render(site_environment(site), site, catalogue(site), home_assets())
+    slugs = [o.slug for o in site.occupations]
+    assert {f"occupations/{s}.html" for s in slugs} <= set(rendered.files)
+    assert [p.slug for p in rendered.previews] == slugs
+    home = rendered.files["index.html"]
+    # The map is left for the page's script to draw.
+    treemap = re.search(r'(<div id="treemap"[^>]*>)(.*?)</div>', home, re.S)
+    assert treemap and "data-predrawn" not in treemap[1] and treemap[2] == ""
+
+
+def test_a_cache_folder_a_build_did_not_make_is_refused_and_left_alone(tmp_path, written_db):
+    (tmp_path / "site.cache").mkdir()
+    (tmp_path / "site.cache" / "notes.txt").write_text("mine")
+    result = run_build(written_db, tmp_path / "site")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: {tmp_path / 'site.cache'} holds files build.py did not make (no .worklens-cache in it): move it away or delete it"
+    )
+    assert [p.name for p in (tmp_path / "site.cache").iterdir()] == ["notes.txt"]
+    # A cache the build made and someone emptied or garbled is made again, not trusted.
+    (tmp_path / "site.cache" / "notes.txt").unlink()
+    assert run_build(written_db, tmp_path / "site").exit_code == 0
+    fresh = digest(tmp_path / "site")
+    for part in (tmp_path / "site.cache").glob("*.json"):
+        part.write_text("{not json")
+    assert run_build(written_db, tmp_path / "site").exit_code == 0
+    assert digest(tmp_path / "site") == fresh

@@ -295,7 +295,7 @@ def built_with(small_copy, tmp_path, *statements):
 
 def test_an_infinite_point_of_the_space_is_set_aside_and_never_written(small_copy, tmp_path):
     said, text = built_with(small_copy, tmp_path, "update space_layout set x = 9e999 where slug = 'actors'")
-    assert "set aside the place in the labour space of actors: not a point that can be drawn" in said
+    assert "set aside the place in the labor space of actors: not a point that can be drawn" in said
     assert not [name for name, t in text.items() if "Infinity" in t or "NaN" in t]
     assert "actors" not in json.loads((tmp_path / "site" / "data" / "details.json").read_text()).get("space", {})
 

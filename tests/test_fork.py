@@ -44,10 +44,10 @@ def test_a_fork_adds_a_criterion_and_gets_a_layer(tmp_path):
 
     home = (fork / "_site" / "index.html").read_text()
     data = json.loads(re.search(r'<script id="data" type="application/json">(.*?)</script>', home, re.S).group(1))
-    layers = {c["name"]: c for c in data["criteria"]}
+    layers = {layer["id"]: layer for layer in data["layers"] if layer["group"] == "criteria"}
     assert set(layers) == {"ai_exposure", "offshoring"}
-    assert layers["offshoring"]["title"] == "Offshoring risk" and layers["offshoring"]["colors"] == "ylgnbu"
-    assert all(row[-1][list(layers).index("offshoring")] is not None for row in data["occupations"])
+    assert layers["offshoring"]["title"] == "Offshoring risk" and layers["offshoring"]["scheme"] == "ylgnbu"
+    assert all(row[data["fields"].index("offshoring")] is not None for row in data["occupations"])
     page = html.unescape((fork / "_site" / "occupations" / "registered-nurses.html").read_text())
     assert "Offshoring risk" in page and FAKE_NOTE in page and "Scored by claude-haiku-5-5" in page
     assert (fork / "_site" / "criteria" / "offshoring.html").is_file()

@@ -8,11 +8,14 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from conftest import ROOT
+from databases import site_counts, written
 from servers import Server
 
 import build
 
 SHOTS = ROOT / "tests" / "screenshots"
+# What the site built from the committed data.db shows, counted from it.
+COUNTS = site_counts(ROOT / "data.db")
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +51,8 @@ def shot(page, name):
 
 def test_treemap_draws_one_tile_per_occupation_with_jobs(page, site):
     open_home(page, site)
-    assert page.locator(".tile").count() == 341
-    assert page.locator(".group").count() == 24
+    assert page.locator(".tile").count() == COUNTS["on_map"]
+    assert page.locator(".group").count() == COUNTS["groups"]
     # Tiles fill the chart without overlapping its edges.
     box = page.locator("#treemap").bounding_box()
     for tile in page.locator(".tile").all()[:20]:
@@ -308,7 +311,7 @@ def test_malicious_text_stays_text(browser, tmp_path):
 
 def test_labour_space_view(page, site):
     open_home(page, site, "?view=space&layer=pay")
-    assert page.locator("#space-plot circle").count() == 341
+    assert page.locator("#space-plot circle").count() == COUNTS["on_map"]
     # Regions are named by the groups whose occupations sit together, in plain words.
     labels = page.eval_on_selector_all("#space-plot .region-label", "els => els.map(e => e.textContent)")
     assert len(labels) >= 8 and "Healthcare" in labels
@@ -333,7 +336,12 @@ def test_a_published_measure_colours_the_map(page, site):
     open_home(page, site, "?layer=eloundou_gpt4&selected=registered-nurses")
     # The measures arrive with details.json, after the first drawing.
     assert page.input_value("#layer-select") == "eloundou_gpt4"
-    assert "percentile among the 341 occupations" in page.locator("#legend").inner_text()
+    (reached,) = (
+        sqlite_utils.Database(ROOT / "data.db")
+        .execute("select occupations from measures where name = 'eloundou_gpt4'")
+        .fetchone()
+    )
+    assert f"percentile among the {reached} occupations" in page.locator("#legend").inner_text()
     grey = page.evaluate(
         "[...document.querySelectorAll('.tile')].filter(t => t.style.background === 'rgb(217, 217, 217)').length"
     )
@@ -392,7 +400,7 @@ def test_tiles_can_be_sized_by_openings_or_wages(page, site):
     page.select_option("#size-by", "wages")
     # Actors are paid by the hour: no yearly wage bill, so no tile to size.
     assert page.locator('.tile[data-slug="actors"]').count() == 0
-    assert page.locator(".tile").count() == 336  # 341 less 4 paid by the hour and 1 with no pay figure
+    assert page.locator(".tile").count() == COUNTS["yearly_pay"]  # less those paid by the hour or with no pay figure
     open_home(page, site, "?size=openings")
     assert page.locator("#size-by").input_value() == "openings"
     assert page.problems == []
@@ -453,7 +461,7 @@ def test_group_names_fit_or_end_in_an_ellipsis_at_every_width(browser, site, wid
         read: (g.querySelector('.sr') || g).textContent,
         shown: (g.querySelector('[aria-hidden]') || g).textContent, sideways: g.scrollWidth - g.clientWidth }))""")
     names = set(page.evaluate("JSON.parse(document.getElementById('data').textContent).categories"))
-    assert len(groups) == 24 and {g["read"] for g in groups} <= names  # screen readers get the whole name
+    assert len(groups) == COUNTS["groups"] and {g["read"] for g in groups} <= names  # screen readers get the whole name
     for g in groups:
         g["full"] = g["read"]
     for g in groups:
@@ -505,8 +513,8 @@ def test_the_map_the_page_arrives_with_is_the_map_the_script_draws(browser, site
             assert page.locator(".tile .name").count() > 100  # names, without any script
             shot(page, f"home-before-script-{width}.png")
         context.close()
-    assert len(drawn[False]) == len(drawn[True]) == 341
-    # The sentence, legend and buttons build.py wrote are the ones the script writes.
+    assert len(drawn[False]) == len(drawn[True]) == COUNTS["on_map"]
+    # The sentence, legend and buttons the build wrote are the ones the script writes.
     assert words[False] == words[True]
     for href, (x, y, w, h, colour) in drawn[True].items():
         bx, by, bw, bh, before = drawn[False][href]
@@ -525,7 +533,7 @@ def test_a_shared_view_is_drawn_by_the_script_alone_and_a_phone_arrives_drawn(br
         page.wait_for_function("document.documentElement.dataset.ready")
         drawn, ready = page.evaluate("[document.documentElement.dataset.drawn, document.documentElement.dataset.ready]")
         assert (drawn != ready) == kept, query
-        assert page.locator(".tile").count() == 341
+        assert page.locator(".tile").count() == COUNTS["on_map"]
         context.close()
     for script in (False, True):
         context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, java_script_enabled=script)
@@ -534,7 +542,7 @@ def test_a_shared_view_is_drawn_by_the_script_alone_and_a_phone_arrives_drawn(br
         if script:
             page.wait_for_function("document.documentElement.dataset.ready")
         visible = page.evaluate("[...document.querySelectorAll('.tile')].filter(t => t.getClientRects().length).length")
-        assert visible == 341, script
+        assert visible == COUNTS["on_map"], script
         context.close()
 
 
@@ -582,3 +590,80 @@ def test_every_occupation_page_answers_first_on_the_first_screen(browser, site, 
         )
         assert cut == [], (slug, cut)
     context.close()
+
+
+def openings_rate(site):
+    """A layer the site does not have: openings a year for every hundred jobs."""
+    from website.layers import Layer
+
+    return Layer(
+        id="openings_rate",
+        group="bls",
+        title="Openings a year for every 100 jobs",
+        short="Openings rate",
+        unit="openings a year per 100 jobs",
+        scale="linear",
+        domain=(0, 10),
+        scheme="greens",
+        marks=((0, "0"), (5, "5"), (10, "10+")),
+        bins=((0, 5, "under 5"), (5, 10, "5 to 9"), (10, None, "10 or more")),
+        text="{} a year per 100 jobs",
+        missing="not given",
+        button=True,
+        value=lambda o: None if o.openings is None or not o.jobs else round(100 * o.openings / o.jobs),
+        column="openings_rate",
+    )
+
+
+def test_a_layer_added_by_one_entry_is_on_the_map_legend_tooltip_selects_and_downloads(browser, tmp_path, monkeypatch):
+    import csv
+
+    from website import layers
+    from website.write import build as build_site
+
+    monkeypatch.setattr(layers, "BLS_LAYERS", [openings_rate])
+    db_path = written(tmp_path / "written.db", ROOT)
+    build_site(db_path, tmp_path / "site")
+    db = sqlite_utils.Database(db_path)
+    figures = {r["slug"]: r for r in db.query("select slug, title, jobs, openings from occupations")}
+    expected = {
+        s: None if r["openings"] is None or not r["jobs"] else round(100 * r["openings"] / r["jobs"]) for s, r in figures.items()
+    }
+    assert len({v for v in expected.values() if v is not None}) >= 3  # the test tells tiles apart
+    # The downloads carry it, as a column of its own.
+    with open(tmp_path / "site" / "data" / "occupations.csv", newline="") as f:
+        said = {r["slug"]: r["openings_rate"] for r in csv.DictReader(f)}
+    assert said == {s: "" if v is None else str(v) for s, v in expected.items()}
+    server = Server(tmp_path / "site")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    try:
+        open_home(page, server.url)
+        # A button and a choice in the layer select, named as the entry names it.
+        assert page.locator('button[data-layer="openings_rate"]').inner_text() == "Openings rate"
+        assert page.locator('#layer-select optgroup[label="From BLS"] option[value="openings_rate"]').count() == 1
+        page.click('button[data-layer="openings_rate"]')
+        assert "layer=openings_rate" in page.url and page.input_value("#layer-select") == "openings_rate"
+        # The legend: its title, unit and marks.
+        legend = page.locator("#legend").inner_text()
+        assert legend.startswith("Openings a year for every 100 jobs (openings a year per 100 jobs)") and "10+" in legend
+        # The map: each tile the colour of its figure on the ramp (whole figures fall on its eleven stops).
+        ramps = page.evaluate("JSON.parse(document.getElementById('data').textContent).ramps")
+        stops = [f"rgb({int(h[0:2], 16)}, {int(h[2:4], 16)}, {int(h[4:6], 16)})" for h in ramps["greens"].split()]
+        colours = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('.tile')].map(t => [t.dataset.slug, t.style.background]))"
+        )
+        assert colours and all(colours[s] == stops[min(10, expected[s])] for s in colours)
+        # The tooltip: a row of its own, in its words.
+        slug = next(s for s in colours if expected[s] is not None)
+        page.hover(f'.tile[data-slug="{slug}"]')
+        assert f"Openings rate\n{expected[slug]} a year per 100 jobs" in page.locator("#tooltip").inner_text()
+        # The stats panel: its title and histogram.
+        assert page.locator("#stats h2").inner_text() == "Openings a year for every 100 jobs"
+        assert "Share of all jobs, by openings a year for every 100 jobs" in page.locator("#stats").inner_text()
+        assert problems == []
+    finally:
+        context.close()
+        server.close()

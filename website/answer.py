@@ -15,9 +15,9 @@ written for any one occupation. Its rules:
   Core tasks before Supplemental ones, then in O*NET's own order (task id).
 - **Research**: where the published measures that make up the consensus
   place the occupation among US occupations (their lowest, median and
-  highest percentile), in words, and whether the score shown agrees (within
-  15 percentile points of their median), sits somewhat above or below
-  (15 to 30), or far from them (30 or more).
+  highest percentile), in words, and whether the score shown agrees with
+  their median, sits somewhat above or below it, or far from it
+  (``words.agreement`` says how far is which).
 - **Less exposed**: up to three occupations from BLS's own similar list,
   then the ten nearest by description (the labour space), that score at
   least a fifth of the scale lower on the same criterion, lowest first.
@@ -26,10 +26,9 @@ written for any one occupation. Its rules:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from .load import SiteData
-from .words import percentile_text
+from .model import Consensus, Criterion, Occupation, Run, Site, Task
+from .words import LABEL_TEXT, LABEL_WORDS, LABELS, agreement, percentile_text
 
 CAVEAT = "Exposure means AI could change how this work is done; it is not a forecast that these jobs will disappear."
 # Where a median percentile sits, in words anyone reads.
@@ -66,7 +65,9 @@ class Card:
     agreement: str | None  # whether the score shown agrees with that research
     alternatives: list[Alternative] = field(default_factory=list)
     caveat: str = CAVEAT
-    short: list[str] = field(default_factory=list)  # the card in brief, for the map's tooltip
+    # The card in brief, for the map's tooltip and the link preview: where research places it, and why its score.
+    brief_research: str = ""
+    brief_why: str | None = None
 
 
 def day(timestamp: str | None) -> str | None:
@@ -77,74 +78,72 @@ def day(timestamp: str | None) -> str | None:
     return f"{int(date)} {MONTHS[int(month) - 1]} {year}"
 
 
-def made_by(run: dict[str, Any]) -> str:
+def made_by(run: Run) -> str:
     """Who made a criterion's current scores, in plain words."""
-    when = day(run["finished"] or run["started"])
+    when = day(run.finished or run.started)
     on = f" on {when}" if when else ""
-    if run["kind"] == "import":
-        return f"By {run['source']}, with its own prompt, not this site's rubric; imported{on}."
-    if run["kind"] == "consensus":
-        return f"The {run['source']}: the middle of several language models' scores, worked out{on}."
-    how = " task by task" if run["level"] == "task" else ""
-    return f"Estimated by the language model {run['model']}{how}{on}, with this site's rubric."
+    if run.kind == "import":
+        return f"By {run.source}, with its own prompt, not this site's rubric; imported{on}."
+    if run.kind == "consensus":
+        return f"The {run.source}: the middle of several language models' scores, worked out{on}."
+    how = " task by task" if run.level == "task" else ""
+    return f"Estimated by the language model {run.model}{how}{on}, with this site's rubric."
 
 
-def made_by_short(run: dict[str, Any]) -> str:
+def made_by_short(run: Run) -> str:
     """Who made the scores, as the map's tooltip says it."""
-    if run["kind"] == "import":
-        return f"{run['source']}, with its own prompt (not this site's rubric)"
-    if run["kind"] == "consensus":
-        return f"the {run['source']}"
-    return f"{run['label']}, with this site's rubric"
+    if run.kind == "import":
+        return f"{run.source}, with its own prompt (not this site's rubric)"
+    if run.kind == "consensus":
+        return f"the {run.source}"
+    return f"{run.label}, with this site's rubric"
 
 
-def tier_name(criterion: dict[str, Any], score: float) -> str | None:
-    for tier in criterion["tiers"]:
-        if tier["min"] <= score < tier["max"] + 1:
-            return str(tier["name"])
+def tier_name(criterion: Criterion, score: float) -> str | None:
+    for tier in criterion.tiers:
+        if tier.min <= score < tier.max + 1:
+            return tier.name
     return None
 
 
-def score_words(criterion: dict[str, Any], score: float) -> str:
+def score_words(criterion: Criterion, score: float) -> str:
     tier = tier_name(criterion, score)
-    return f"{score:g} of {criterion['max']}" + (f", {tier}" if tier else "")
+    return f"{score:g} of {criterion.max}" + (f", {tier}" if tier else "")
 
 
 EXAMPLE_LENGTH = 70  # characters of a task quoted as an example, cut at a word
 
 
-def example(tasks: list[dict[str, Any]], label: str) -> str:
+def example(tasks: list[Task], label: str) -> str:
     """The task quoted as an example of a label: Core first, then O*NET's
     order; a long one is cut at a word."""
     chosen = sorted(
-        (t for t in tasks if t["human_label"] == label),
-        key=lambda t: (t["task_type"] != "Core", t["onet_soc_code"], t["task_id"]),
+        (t for t in tasks if t.human_label == label),
+        key=lambda t: (t.task_type != "Core", t.onet_soc_code, t.task_id),
     )
-    text = " ".join(str(chosen[0]["task"]).split()).rstrip(".")
+    text = " ".join(str(chosen[0].task).split()).rstrip(".")
     if len(text) <= EXAMPLE_LENGTH:
         return text
     return text[:EXAMPLE_LENGTH].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def task_sentence(tasks: list[dict[str, Any]]) -> str | None:
+def task_sentence(tasks: list[Task]) -> str | None:
     """What people judged of the occupation's O*NET tasks."""
-    labelled = [t for t in tasks if t["human_label"] in ("E0", "E1", "E2")]
+    labelled = [t for t in tasks if t.human_label in LABELS]
     if not labelled:
         return None
-    counts = {label: sum(1 for t in labelled if t["human_label"] == label) for label in ("E1", "E2", "E0")}
-    words = {"E1": "directly exposed to language models", "E2": "exposed with software built on them", "E0": "not exposed"}
-    parts = [f"{counts[label]} {words[label]}" for label in ("E1", "E2", "E0") if counts[label]]
+    counts = {label: sum(1 for t in labelled if t.human_label == label) for label in LABELS}
+    parts = [f"{counts[label]} {LABEL_WORDS[label]}" for label in LABELS if counts[label]]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return f"Of its {len(labelled)} O*NET tasks, people judged {listed}."
 
 
-def task_examples(tasks: list[dict[str, Any]]) -> str | None:
+def task_examples(tasks: list[Task]) -> str | None:
     """A task of each end as an example, chosen by rule (see ``example``)."""
-    labelled = [t for t in tasks if t["human_label"] in ("E0", "E1", "E2")]
+    labelled = [t for t in tasks if t.human_label in LABELS]
+    ends = (LABELS[0], LABELS[-1])  # the most exposed and the least
     found = [
-        f"“{example(labelled, label)}” ({words})"
-        for label, words in (("E1", "directly exposed"), ("E0", "not exposed"))
-        if any(t["human_label"] == label for t in labelled)
+        f"“{example(labelled, label)}” ({LABEL_TEXT[label]})" for label in ends if any(t.human_label == label for t in labelled)
     ]
     return ("For example, " + " and ".join(found) + ".") if found else None
 
@@ -153,89 +152,83 @@ def place(median: float) -> str:
     return next(words for limit, words in PLACES if median < limit)
 
 
-def research_words(consensus: dict[str, Any] | None) -> str | None:
+def research_words(consensus: Consensus | None) -> str | None:
     if not consensus:
         return None
-    low, median, high = (percentile_text(consensus[k]) for k in ("low", "median", "high"))
+    low, median, high = (percentile_text(v) for v in (consensus.low, consensus.median, consensus.high))
     return (
-        f"ranked {place(consensus['median'])} of US occupations: {consensus['measures']} main published measures "
+        f"ranked {place(consensus.median)} of US occupations: {consensus.measures} main published measures "
         f"of AI exposure put it between the {low} and {high} percentile (median {median})."
     )
 
 
-def agreement_words(percentile: float | None, n: int, consensus: dict[str, Any] | None) -> str | None:
+def agreement_words(percentile: float | None, n: int, consensus: Consensus | None) -> str | None:
     if percentile is None or not consensus:
         return None
-    gap = percentile - consensus["median"]
-    where = f"This score is the {percentile_text(percentile)} percentile of {n}"
-    if abs(gap) >= 30:
-        return f"{where}: far {'above' if gap > 0 else 'below'} research."
-    if abs(gap) >= 15:
-        return f"{where}: somewhat {'above' if gap > 0 else 'below'} research."
-    return f"{where}: in line with research."
+    stands = agreement(percentile - consensus.median)
+    return f"This score is the {percentile_text(percentile)} percentile of {n}: {stands} {'with ' if stands == 'in line' else ''}research."
 
 
-def pay_words(o: dict[str, Any]) -> str:
-    at_least = "at least " if o["pay_note"] == "equal to or greater than" else ""
-    if o["median_pay_annual"]:
-        return f"{at_least}${o['median_pay_annual']:,} a year"
-    if o["median_pay_hourly"]:
-        return f"{at_least}${o['median_pay_hourly']:.2f} an hour"
+def pay_words(o: Occupation) -> str:
+    at_least = "at least " if o.pay_note == "equal to or greater than" else ""
+    if o.median_pay_annual:
+        return f"{at_least}${o.median_pay_annual:,} a year"
+    if o.median_pay_hourly:
+        return f"{at_least}${o.median_pay_hourly:.2f} an hour"
     return "pay not given"
 
 
-def outlook_words(o: dict[str, Any], year: int) -> str:
-    if o["outlook_pct"] is None:
+def outlook_words(o: Occupation, year: int) -> str:
+    if o.outlook_pct is None:
         return "no outlook given"
-    return f"{o['outlook_pct']:+d}% by {year}"
+    return f"{o.outlook_pct:+d}% by {year}"
 
 
 def alternatives(
-    data: SiteData, o: dict[str, Any], criterion: dict[str, Any], score: float, by_slug: dict[str, dict[str, Any]]
+    site: Site, o: Occupation, criterion: Criterion, score: float, by_slug: dict[str, Occupation]
 ) -> list[Alternative]:
-    candidates = list(data["similar"].get(o["slug"], []))
-    if data["space"]:
-        candidates += [s for s in data["space"]["nearest"].get(o["slug"], []) if s not in candidates]
-    step = (criterion["max"] - criterion["min"]) / 5
+    candidates = list(site.similar.get(o.slug, []))
+    if site.space:
+        candidates += [s for s in site.space.nearest.get(o.slug, []) if s not in candidates]
+    step = (criterion.max - criterion.min) / 5
     found = []
     for rank, slug in enumerate(candidates):
-        theirs = criterion["scores"].get(slug)
-        if theirs is not None and slug in by_slug and float(theirs["score"]) <= score - step:
-            found.append((float(theirs["score"]), rank, slug))
-    year = data["edition"]["projection_year"]
+        theirs = criterion.scores.get(slug)
+        if theirs is not None and slug in by_slug and float(theirs.score) <= score - step:
+            found.append((float(theirs.score), rank, slug))
+    year = site.edition.projection_year
     return [
-        Alternative(slug, by_slug[slug]["title"], value, pay_words(by_slug[slug]), outlook_words(by_slug[slug], year))
+        Alternative(slug, by_slug[slug].title, value, pay_words(by_slug[slug]), outlook_words(by_slug[slug], year))
         for value, _, slug in sorted(found)[:3]
     ]
 
 
-def answer_card(data: SiteData, o: dict[str, Any], criterion: dict[str, Any], by_slug: dict[str, dict[str, Any]]) -> Card:
+def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[str, Occupation]) -> Card:
     """The card for occupation ``o`` on ``criterion`` (a criterion as
     ``load`` reads it, with its current run and scores)."""
-    evidence = data["evidence"] or {"consensus": {}, "tasks": {}}
-    consensus = evidence["consensus"].get(o["slug"])
-    tasks = evidence["tasks"].get(o["slug"], [])
-    question = f"{criterion['title']}, {criterion['min']} to {criterion['max']}"
-    row = criterion["scores"].get(o["slug"])
+    consensus = site.evidence.consensus.get(o.slug) if site.evidence else None
+    tasks = site.evidence.tasks.get(o.slug, []) if site.evidence else []
+    question = f"{criterion.title}, {criterion.min} to {criterion.max}"
+    row = criterion.scores.get(o.slug)
     research = research_words(consensus)
     brief_research = (
-        f"Published research: {percentile_text(consensus['low'])} to {percentile_text(consensus['high'])} percentile"
+        f"Published research: {percentile_text(consensus.low)} to {percentile_text(consensus.high)} percentile"
         if consensus
         else "No published measure reaches it."
     )
-    who, brief_who = made_by(criterion["run"]), made_by_short(criterion["run"])
+    who, brief_who = made_by(criterion.run), made_by_short(criterion.run)
     if row is None:
         why = [
             "BLS gives no count of its jobs, so it is not on the map and no score was made for it."
-            if o["jobs"] is None
+            if o.jobs is None
             else "The run shown gave it no score."
         ]
         told = task_sentence(tasks)
         if told:
             why.append(told)
         return Card(
-            criterion=criterion["name"],
-            max=criterion["max"],
+            criterion=criterion.name,
+            max=criterion.max,
             question=question,
             score=None,
             made_by=who,
@@ -244,25 +237,26 @@ def answer_card(data: SiteData, o: dict[str, Any], criterion: dict[str, Any], by
             examples=None,
             research=research,
             agreement=None,
-            short=[brief_research],
+            brief_research=brief_research,
         )
-    score = float(row["score"])
-    if row["rationale"]:
-        why = [f"In the model's words: {row['rationale']}"]
+    score = float(row.score)
+    if row.rationale:
+        why = [f"In the model's words: {row.rationale}"]
     else:
         why = ["No reason came with this score."]
         why.append(task_sentence(tasks) or "O*NET lists no rated tasks for it, so there is no task evidence to show instead.")
     return Card(
-        criterion=criterion["name"],
-        max=criterion["max"],
+        criterion=criterion.name,
+        max=criterion.max,
         question=question,
         score=score_words(criterion, score),
         made_by=who,
         made_by_short=brief_who,
         why=why,
-        examples=None if row["rationale"] else task_examples(tasks),
+        examples=None if row.rationale else task_examples(tasks),
         research=research or "no published measure of AI exposure reaches this occupation.",
-        agreement=agreement_words(criterion["percentiles"].get(o["slug"]), len(criterion["percentiles"]), consensus),
-        alternatives=alternatives(data, o, criterion, score, by_slug),
-        short=[brief_research, row["rationale"] or why[-1]],
+        agreement=agreement_words(criterion.percentiles.get(o.slug), len(criterion.percentiles), consensus),
+        alternatives=alternatives(site, o, criterion, score, by_slug),
+        brief_research=brief_research,
+        brief_why=row.rationale or why[-1],
     )

@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
 
 from .answer import made_by_short
-from .load import SiteData
+from .layers import Layer
+from .model import Site, Value
 
 
-def spreadsheet_safe(value: Any) -> Any:
+def spreadsheet_safe(value: Value) -> Value:
     """A text cell a spreadsheet would run as a formula gets a leading
     apostrophe (the usual CSV-injection defence); numbers pass as they are."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -20,8 +20,9 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
-def downloads(data: SiteData) -> tuple[str, str]:
-    """CSV and JSON of every occupation with its current scores."""
+def downloads(site: Site, layers: list[Layer]) -> tuple[str, str]:
+    """CSV and JSON of every occupation with its current scores, and a column
+    for each layer of the map whose figure they lack (its ``column``)."""
     columns = [
         "slug",
         "title",
@@ -50,13 +51,16 @@ def downloads(data: SiteData) -> tuple[str, str]:
         "page_date",
     ]
     records = []
-    for o in data["occupations"]:
-        record = {k: o[k] for k in columns}
-        for c in data["criteria"]:
-            score = c["scores"].get(o["slug"])
-            record[c["name"]] = score["score"] if score else None
-            record[f"{c['name']}_rationale"] = score["rationale"] if score else None
-            record[f"{c['name']}_made_by"] = made_by_short(c["run"]) if score else None
+    for o in site.occupations:
+        record: dict[str, Value] = {k: getattr(o, k) for k in columns}
+        for c in site.criteria:
+            score = c.scores.get(o.slug)
+            record[c.name] = score.score if score else None
+            record[f"{c.name}_rationale"] = score.rationale if score else None
+            record[f"{c.name}_made_by"] = made_by_short(c.run) if score else None
+        for layer in layers:
+            if layer.column and layer.value and layer.column not in record:
+                record[layer.column] = layer.value(o)
         records.append(record)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
@@ -65,12 +69,12 @@ def downloads(data: SiteData) -> tuple[str, str]:
     return buffer.getvalue(), json.dumps(records, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
-def measure_download(data: SiteData) -> str | None:
+def measure_download(site: Site) -> str | None:
     """Every published measure's value for every occupation it reaches, each
     row carrying its citation and licence, so the credit travels with it."""
-    if not data["evidence"]:
+    if not site.evidence:
         return None
-    titles = {o["slug"]: o["title"] for o in data["occupations"]}
+    titles = {o.slug: o.title for o in site.occupations}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
@@ -89,24 +93,24 @@ def measure_download(data: SiteData) -> str | None:
             "source_url",
         ]
     )
-    for m in data["evidence"]["measures"]:
-        for slug, v in m["values"].items():
+    for m in site.evidence.measures:
+        for slug, v in m.values.items():
             writer.writerow(
                 [
                     spreadsheet_safe(x)
                     for x in (
-                        m["name"],
-                        m["title"],
+                        m.name,
+                        m.title,
                         slug,
                         titles.get(slug),
-                        v["value"],
-                        v["percentile"],
-                        v["soc_codes"],
-                        v["employment_share"],
-                        v["partial"],
-                        m["citation"],
-                        m["licence"],
-                        m["source_url"],
+                        v.value,
+                        v.percentile,
+                        v.soc_codes,
+                        v.employment_share,
+                        v.partial,
+                        m.citation,
+                        m.licence,
+                        m.source_url,
                     )
                 ]
             )

@@ -1,22 +1,39 @@
 """Everything the site shows, read from data.db in one read transaction,
-so a stage writing at the same time cannot give the pages half of its change."""
+so a stage writing at the same time cannot give the pages half of its change.
+Returns the typed model (``model.Site``); rows are read by column name."""
 
 from __future__ import annotations
 
 import json
 import re
 import sqlite3
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from . import BuildError
-from .sound import number_in, set_aside
+from .model import (
+    OCCUPATION_COLUMNS,
+    Consensus,
+    Criterion,
+    Edition,
+    Evidence,
+    Measure,
+    MeasureValue,
+    Member,
+    Occupation,
+    Prompt,
+    Row,
+    Run,
+    Score,
+    Site,
+    Space,
+    Task,
+    TaskAgreement,
+    Tier,
+)
+from .sound import number_in, plain_rows, scale_problem, set_aside
 
 READ_WAIT = 60.0  # seconds, as pipeline.db waits (the site imports no stage, nor the library)
-
-# Everything the site shows: occupations, criteria with their runs and scores, the evidence, the space.
-SiteData = dict[str, Any]
 
 # What slugs and criterion names look like; anything else in data.db could
 # write outside the output folder through a file name.
@@ -26,15 +43,27 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 CRITERION_NAME = re.compile(r"[a-z][a-z0-9_]{1,39}")
 
 
-def rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+def rows(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(sql, params)]
 
 
-def load(db_path: str | Path, publish_to: Path | None = None) -> SiteData:
-    """Everything the site shows, as plain Python data, read in one read
-    transaction; ``publish_to`` gets a copy of the database as that same
-    snapshot (SQLite's backup API), checked whole. Values no occupation can
-    have are set aside (see ``sound``), each kind said in ``warnings``."""
+def load(db_path: str | Path, publish_to: Path | None = None) -> Site:
+    """Everything the site shows, read in one read transaction;
+    ``publish_to`` gets a copy of the database as that same snapshot
+    (SQLite's backup API), checked whole. Values no occupation can have are
+    set aside (see ``sound``), each kind said in ``warnings``."""
+    conn = open_snapshot(db_path)
+    try:
+        if publish_to is not None:
+            publish(conn, publish_to)
+        return read(conn, db_path)
+    finally:
+        conn.close()
+
+
+def open_snapshot(db_path: str | Path) -> sqlite3.Connection:
+    """data.db, read-only, in a read transaction: a stage writing meanwhile
+    is seen whole or not at all, by every read made on it."""
     if not Path(db_path).is_file():
         raise BuildError(f"{db_path} does not exist: run python -m scrape first")
     # A writer's commit holds the file for a moment: wait for it as long as the stages do, not SQLite's default 5 s.
@@ -44,65 +73,45 @@ def load(db_path: str | Path, publish_to: Path | None = None) -> SiteData:
     conn.text_factory = lambda data: data.decode("utf-8", "replace")
     # One read transaction: a stage writing meanwhile is seen whole or not at all.
     conn.execute("BEGIN")
+    return conn
+
+
+def read(conn: sqlite3.Connection, db_path: str | Path) -> Site:
+    """Everything the site shows, from the snapshot ``conn`` (``open_snapshot``) of ``db_path``."""
+    cleaned: dict[str, int] = {}
+    conn.row_factory = plain_rows(cleaned)
     try:
-        # A database scraped before the parser read a column gives None for it.
-        occupations = [defaultdict(lambda: None, o) for o in rows(conn, "select * from occupations order by slug")]
+        found_occupations = rows(conn, "select * from occupations order by slug")
     except sqlite3.OperationalError:
         raise BuildError(f"{db_path} has no occupations table: run python -m scrape first") from None
-    if not occupations:
+    if not found_occupations:
         raise BuildError(f"{db_path} has no occupations: run python -m scrape first")
-    for o in occupations:
+    for o in found_occupations:
         if not isinstance(o["slug"], str) or not SLUG.fullmatch(o["slug"]):
             raise BuildError(f"{db_path} has an occupation slug that is not a plain name: {o['slug']!r}")
+    # A database scraped before the parser read a column gives None for it.
+    occupations = [Occupation(**{k: o.get(k) for k in OCCUPATION_COLUMNS}) for o in found_occupations]  # type: ignore[arg-type]
     tables = {r[0] for r in conn.execute("select name from sqlite_master")}
     found = rows(conn, "select base_year, projection_year from edition") if "edition" in tables else []
     if not found or not all(number_in(found[0][k], 1900, 2200, whole=True) for k in ("base_year", "projection_year")):
         raise BuildError(f"{db_path} does not say which edition of the Handbook it holds: run python -m scrape")
-    edition = found[0]
-    criteria = []
+    edition = Edition(int(found[0]["base_year"]), int(found[0]["projection_year"]))
+    criteria: list[Criterion] = []
+    left_out: list[str] = []
     if {"criteria", "current_scores"} <= tables:
         for c in rows(conn, "select * from criteria where current_run is not null order by name"):
-            run = rows(conn, "select * from runs where id = ?", (c["current_run"],))[0]
-            # All runs of the current configuration, for cost and dates.
-            related = rows(conn, "select * from runs where config = ? order by id", (run["config"],))
             if not isinstance(c["name"], str) or not CRITERION_NAME.fullmatch(c["name"]):
                 raise BuildError(f"{db_path} has a criterion name that is not a plain name: {c['name']!r}")
-            try:
-                c["tiers"] = json.loads(c["tiers"])
-            except (TypeError, ValueError):
-                c["tiers"] = None  # not JSON: the criterion is set aside (sound.scale_problem)
-            if run.get("scale"):
-                # Read the scores on the scale they were made on, whatever the
-                # criterion file says now.
-                c.update({k: v for k, v in json.loads(run["scale"]).items() if k in ("min", "max", "tiers")})
-            c["run"] = {
-                "id": run["id"],
-                "kind": run["kind"],
-                "model": run["model"],
-                "source": run["source"],
-                "started": related[0]["started"],
-                "finished": max(r["finished"] or "" for r in related) or None,
-                "cost_usd": sum(r["cost_usd"] for r in related),
-                "batch": any(r["batch"] for r in related),
-                "prompt_hash": run["prompt_hash"],
-                "level": run.get("level") or "occupation",
-                "label": run["label"] or run["model"] or run["source"],
-                # Where an imported run's source publishes its method; only an https address is ever a link.
-                "source_url": run.get("source_url") if str(run.get("source_url") or "").startswith("https://") else None,
-                "prompt": prompt_of(conn, tables, run),
-            }
-            c["scores"] = {
-                r["slug"]: r for r in rows(conn, "select * from current_scores where criterion = ? order by slug", (c["name"],))
-            }
-            c.update(load_runs(conn, tables, c))
-            criteria.append(c)
-    projections: dict[str, list[dict[str, Any]]] = {}
+            criterion = load_criterion(conn, tables, c, left_out)
+            if criterion is not None:
+                criteria.append(criterion)
+    projections: dict[str, list[Row]] = {}
     for p in rows(conn, "select * from projections order by slug, row"):
         projections.setdefault(p["slug"], []).append(p)
     similar: dict[str, list[str]] = {}
     for s in rows(conn, "select * from similar_occupations order by slug, similar_slug"):
         similar.setdefault(s["slug"], []).append(s["similar_slug"])
-    aliases = rows(conn, "select alias, slug from aliases order by alias, slug")
+    aliases = [(a["alias"], a["slug"]) for a in rows(conn, "select alias, slug from aliases order by alias, slug")]
     # O*NET's related occupations, loaded by python -m measures: Primary ones only, as the space is checked against.
     onet_related: dict[str, list[str]] = {}
     if "onet_related" in tables:
@@ -111,7 +120,7 @@ def load(db_path: str | Path, publish_to: Path | None = None) -> SiteData:
         ):
             onet_related.setdefault(r["slug"], []).append(r["related_slug"])
     # What else each page says; absent from a database scraped before the parser read it.
-    extra: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    extra: dict[str, dict[str, list[Row]]] = {}
     for table, order in (
         ("employers", "row"),
         ("industry_pay", "row"),
@@ -124,23 +133,23 @@ def load(db_path: str | Path, publish_to: Path | None = None) -> SiteData:
                 extra[table].setdefault(r["slug"], []).append(r)
     space = load_space(conn, tables)
     evidence = load_evidence(conn, tables, criteria)
-    if publish_to is not None:
-        publish(conn, publish_to)
-    conn.close()
-    data: SiteData = {
-        "occupations": occupations,
-        "criteria": criteria,
-        "projections": projections,
-        "similar": similar,
-        "related": onet_related,
-        "aliases": aliases,
-        "edition": edition,
-        "space": space,
-        "evidence": evidence,
-        **extra,
-    }
-    data["warnings"] = set_aside(data)
-    return data
+    site = Site(
+        occupations=occupations,
+        criteria=criteria,
+        edition=edition,
+        projections=projections,
+        similar=similar,
+        related=onet_related,
+        aliases=aliases,
+        employers=extra["employers"],
+        industry_pay=extra["industry_pay"],
+        pay_ranges=extra["pay_ranges"],
+        text_links=extra["text_links"],
+        space=space,
+        evidence=evidence,
+    )
+    site.warnings = set_aside(site, left_out, cleaned)
+    return site
 
 
 def publish(conn: sqlite3.Connection, path: Path) -> None:
@@ -157,38 +166,93 @@ def publish(conn: sqlite3.Connection, path: Path) -> None:
         raise BuildError(f"the copy of the database for download failed SQLite's integrity check: {problem}")
 
 
-def prompt_of(conn: sqlite3.Connection, tables: set[str], run: dict[str, Any]) -> dict[str, Any] | None:
+def prompt_of(conn: sqlite3.Connection, tables: set[str], run: dict[str, Any]) -> Prompt | None:
     """The exact prompt a model run was made with, as python -m score kept it."""
     if run["kind"] != "model" or "prompts" not in tables:
         return None
     found = rows(conn, "select * from prompts where prompt_hash = ?", (run["prompt_hash"],))
-    return found[0] if found else None
+    return Prompt(found[0]["system"], found[0]["schema"], found[0]["effort"]) if found else None
 
 
-def load_runs(conn: sqlite3.Connection, tables: set[str], c: dict[str, Any]) -> dict[str, Any]:
+def load_criterion(conn: sqlite3.Connection, tables: set[str], c: dict[str, Any], left_out: list[str]) -> Criterion | None:
+    """A criterion with its current run and scores, or None (said in
+    ``left_out``) when its scale cannot be drawn."""
+    run = rows(conn, "select * from runs where id = ?", (c["current_run"],))[0]
+    # All runs of the current configuration, for cost and dates.
+    related = rows(conn, "select * from runs where config = ? order by id", (run["config"],))
+    scale: dict[str, Any] = {"min": c["min"], "max": c["max"]}
+    try:
+        scale["tiers"] = json.loads(c["tiers"])
+    except (TypeError, ValueError):
+        scale["tiers"] = None
+    if run.get("scale"):
+        # Read the scores on the scale they were made on, whatever the criterion file says now.
+        scale.update({k: v for k, v in json.loads(run["scale"]).items() if k in ("min", "max", "tiers")})
+    problem = scale_problem(scale["min"], scale["max"], scale["tiers"])
+    if problem:
+        left_out.append(f"set aside the criterion {c['name']}: {problem}")
+        return None
+    criterion = Criterion(
+        name=c["name"],
+        title=c["title"],
+        description=c["description"],
+        unit=c["unit"],
+        min=scale["min"],
+        max=scale["max"],
+        colors=c["colors"],
+        tiers=[Tier(t["name"], t["min"], t["max"], t.get("examples")) for t in scale["tiers"]],
+        rubric=c["rubric"],
+        run=Run(
+            id=run["id"],
+            kind=run["kind"],
+            model=run["model"],
+            source=run["source"],
+            started=related[0]["started"],
+            finished=max(r["finished"] or "" for r in related) or None,
+            cost_usd=sum(r["cost_usd"] for r in related),
+            batch=any(r["batch"] for r in related),
+            prompt_hash=run["prompt_hash"],
+            level=run.get("level") or "occupation",
+            label=run["label"] or run["model"] or run["source"],
+            # Where an imported run's source publishes its method; only an https address is ever a link.
+            source_url=run.get("source_url") if str(run.get("source_url") or "").startswith("https://") else None,
+            prompt=prompt_of(conn, tables, run),
+        ),
+        scores={
+            r["slug"]: Score(
+                r["slug"], r["score"], r["rationale"], r["run_id"], r["kind"], r["model"], r["source"], r["scored_at"]
+            )
+            for r in rows(conn, "select * from current_scores where criterion = ? order by slug", (c["name"],))
+        },
+    )
+    load_runs(conn, tables, criterion)
+    return criterion
+
+
+def load_runs(conn: sqlite3.Connection, tables: set[str], c: Criterion) -> None:
     """What a criterion's runs add to its pages: the current run's task
     scores (at task level), each task-level run against people's and GPT-4's
     task labels, and, with two or more complete runs, every occupation's
     score from each and how far the runs agree."""
-    out: dict[str, Any] = {"tasks": {}, "task_agreement": [], "members": [], "by_run": {}, "run_agreement": []}
     # Every run of the criterion, newest first, with the prompt each model run was made with.
-    out["history"] = [
-        {**r, "prompt": prompt_of(conn, tables, r)}
-        for r in rows(conn, "select * from runs where criterion = ? order by id desc", (c["name"],))
-    ]
-    if c["run"]["level"] == "task" and {"task_scores", "tasks"} <= tables:
+    c.history = rows(conn, "select * from runs where criterion = ? order by id desc", (c.name,))
+    for r in c.history:
+        prompt = prompt_of(conn, tables, r)
+        if prompt is not None:
+            c.prompts[str(r["prompt_hash"])] = prompt
+    if c.run.level == "task" and {"task_scores", "tasks"} <= tables:
         for r in rows(
             conn,
             "select cs.slug, ts.score, t.task, t.task_type, t.human_label, t.gpt4_label from current_scores cs "
             "join task_scores ts on ts.run_id = cs.run_id and ts.slug = cs.slug "
             "join tasks t on t.slug = ts.slug and t.task_id = ts.task_id "
             "where cs.criterion = ? order by cs.slug, ts.score desc, t.task_type, ts.task_id",
-            (c["name"],),
+            (c.name,),
         ):
-            out["tasks"].setdefault(r.pop("slug"), []).append(r)
-    runs = {r["id"]: r for r in rows(conn, "select * from runs where criterion = ?", (c["name"],))}
+            c.tasks.setdefault(str(r.pop("slug")), []).append(r)
+    runs = {r["id"]: r for r in rows(conn, "select * from runs where criterion = ?", (c.name,))}
     if "task_agreement" in tables:
-        by_run: dict[int, list[dict[str, Any]]] = {}
+        by_run: dict[int, list[Row]] = {}
         newest: dict[str, int] = {}
         for a in rows(conn, "select * from task_agreement order by run_id, labeller desc"):
             if a["run_id"] in runs:
@@ -196,57 +260,59 @@ def load_runs(conn: sqlite3.Connection, tables: set[str], c: dict[str, Any]) -> 
         for run_id in by_run:  # a config's newest run speaks for it
             config = runs[run_id]["config"]
             newest[config] = max(newest.get(config, 0), run_id)
-        out["task_agreement"] = [{"run": runs[i]["label"], "run_id": i, "rows": by_run[i]} for i in sorted(newest.values())]
+        c.task_agreement = [TaskAgreement(runs[i]["label"], i, by_run[i]) for i in sorted(newest.values())]
     if "run_agreement" in tables:
-        pairs = rows(conn, "select * from run_agreement where criterion = ? order by run_a, run_b", (c["name"],))
+        pairs = rows(conn, "select * from run_agreement where criterion = ? order by run_a, run_b", (c.name,))
         ids = sorted({p["run_a"] for p in pairs} | {p["run_b"] for p in pairs})
-        out["members"] = [{"id": i, "label": runs[i]["label"]} for i in ids if i in runs]
+        c.members = [Member(i, runs[i]["label"]) for i in ids if i in runs]
         for p in pairs:
-            out["run_agreement"].append({**p, "label_a": runs[p["run_a"]]["label"], "label_b": runs[p["run_b"]]["label"]})
-        for i, member in enumerate(out["members"]):
+            c.run_agreement.append({**p, "label_a": runs[p["run_a"]]["label"], "label_b": runs[p["run_b"]]["label"]})
+        for i, member in enumerate(c.members):
             for slug, score in conn.execute(
                 "select s.slug, s.score from scores s join runs r on r.id = s.run_id where r.config = ? order by s.run_id",
-                (runs[member["id"]]["config"],),
+                (runs[member.id]["config"],),
             ):
-                out["by_run"].setdefault(slug, [None] * len(out["members"]))[i] = score
-    return out
+                c.by_run.setdefault(slug, [None] * len(c.members))[i] = score
 
 
-def load_evidence(conn: sqlite3.Connection, tables: set[str], criteria: list[dict[str, Any]]) -> dict[str, Any] | None:
+def load_evidence(conn: sqlite3.Connection, tables: set[str], criteria: list[Criterion]) -> Evidence | None:
     """The published measures, if ``python -m score measures`` has run: each
     measure with its values by occupation, the consensus, the O*NET tasks and
     the agreement between every pair; and each criterion's percentiles."""
     for c in criteria:
         # Written by python -m compare for the current run; none while it has not run since.
-        c["percentiles"] = {}
         if "score_percentiles" in tables:
-            c["percentiles"] = dict(
+            c.percentiles = dict(
                 conn.execute(
                     "select slug, percentile from score_percentiles where criterion = ? and run_id = ?",
-                    (c["name"], c["run"]["id"]),
+                    (c.name, c.run.id),
                 ).fetchall()
             )
     if not {"measures", "measure_values", "measure_consensus", "measure_agreement", "tasks"} <= tables:
         return None
-    measures = rows(conn, "select * from measures order by rowid")
+    columns = set(Measure.__dataclass_fields__) - {"values"}
+    measures = [Measure(**{k: m[k] for k in columns}) for m in rows(conn, "select * from measures order by rowid")]
     if not measures:
         return None
     for m in measures:
-        m["values"] = {
-            r["slug"]: r for r in rows(conn, "select * from measure_values where measure = ? order by slug", (m["name"],))
+        m.values = {
+            r["slug"]: MeasureValue(
+                r["value"], r["percentile"], r["soc_codes"], r["employment_share"], r["partial"], r["join_kind"]
+            )
+            for r in rows(conn, "select * from measure_values where measure = ? order by slug", (m.name,))
         }
-    tasks: dict[str, list[dict[str, Any]]] = {}
+    tasks: dict[str, list[Task]] = {}
     for t in rows(conn, "select * from tasks order by slug, onet_soc_code, task_id"):
-        tasks.setdefault(t["slug"], []).append(t)
-    return {
-        "measures": measures,
-        "consensus": {r["slug"]: r for r in rows(conn, "select * from measure_consensus order by slug")},
-        "agreement": rows(conn, "select * from measure_agreement order by a, b"),
-        "tasks": tasks,
-    }
+        tasks.setdefault(t["slug"], []).append(Task(**t))
+    return Evidence(
+        measures=measures,
+        consensus={r.pop("slug"): Consensus(**r) for r in rows(conn, "select * from measure_consensus order by slug")},
+        agreement=rows(conn, "select * from measure_agreement order by a, b"),
+        tasks=tasks,
+    )
 
 
-def load_space(conn: sqlite3.Connection, tables: set[str]) -> dict[str, Any] | None:
+def load_space(conn: sqlite3.Connection, tables: set[str]) -> Space | None:
     """The labour space, if ``python -m space`` has run: the layout and
     neighbours of the backend it chose to show, and how it was checked."""
     if not {"space_layout", "nearest_occupations", "space_evaluation", "space_methods"} <= tables:
@@ -260,4 +326,4 @@ def load_space(conn: sqlite3.Connection, tables: set[str]) -> dict[str, Any] | N
     nearest: dict[str, list[str]] = {}
     for r in rows(conn, "select slug, other_slug from nearest_occupations where backend = ? order by slug, rank", (backend,)):
         nearest.setdefault(r["slug"], []).append(r["other_slug"])
-    return {"backend": backend, "method": shown[0]["description"], "layout": layout, "nearest": nearest, "evaluation": evaluation}
+    return Space(backend, shown[0]["description"], layout, nearest, evaluation)

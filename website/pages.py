@@ -2,121 +2,69 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from dataclasses import dataclass
 
 from .answer import made_by_short
-from .colours import BLUES, HEAT_FLOOR, RAMPS, YLGNBU_STEPS, text_on
-from .load import SiteData
-from .words import ORDINALS, percentile_text
-
-# Entry-level education, from least to most, as BLS words it.
-VARIES = "See How to Become One"  # BLS's entry for occupations with no one typical path
-BACHELOR = "Bachelor's degree"
+from .colours import BLUES, HEAT_FLOOR, RAMPS, text_on
+from .layers import BACHELOR, CORE_FIELDS, MISSING, NO_ONE_PATH, Layer, education_levels, row_fields
+from .model import Consensus, Criterion, Occupation, Row, Site, Task, Value, number
+from .words import LABEL_ORDER, LABELS, ORDINALS, agreement, percentile_text
 
 
-EDUCATION = (
-    "No formal educational credential",
-    "High school diploma or equivalent",
-    "Some college, no degree",
-    "Postsecondary nondegree award",
-    "Associate's degree",
-    BACHELOR,
-    "Master's degree",
-    "Doctoral or professional degree",
-    VARIES,
-)
-
-
-def citation(authors: str, year: int) -> str:
-    """ "Felten et al., 2021", or both names of two authors, written once for
-    the selector and the script; what an author list says in brackets (the
-    lab) is left out."""
-    names = re.split(r",\s*|\s+and\s+", re.sub(r"\s*\(.*?\)", "", authors).strip())
-    return f"{names[0] if len(names) == 1 else ' and '.join(names) if len(names) == 2 else names[0] + ' et al.'}, {year}"
-
-
-def home_data(data: SiteData) -> dict[str, Any]:
-    """Only what the home page needs to draw: one compact row per occupation.
-    Rationales and aliases load after the first drawing, from data/."""
-    categories = sorted({o["category_name"] or o["category"] for o in data["occupations"]})
-    education = [e for e in EDUCATION if any(o["entry_education"] == e for o in data["occupations"])]
-    measures = data["evidence"]["measures"] if data["evidence"] else []
+def home_data(site: Site, layers: list[Layer]) -> dict[str, object]:
+    """Only what the home page needs to draw: the catalogue of layers, and one
+    compact row per occupation on the map, its fields named once in
+    ``fields``. Rationales, aliases and the published measures load after the
+    first drawing, from data/details.json."""
+    categories = sorted({o.group for o in site.occupations})
+    education = education_levels(site)
     # BLS's few words for an outlook, each said once: a row names its own by number.
-    outlooks = sorted({o["outlook_desc"] for o in data["occupations"] if o["outlook_desc"]})
+    outlooks = sorted({o.outlook_desc for o in site.occupations if o.outlook_desc})
+    extra = [layer for layer in layers if layer.id in row_fields(layers)]
     occupations = []
-    for o in data["occupations"]:
-        if o["jobs"] is None:
-            continue  # the treemap's area is the job count; Military Careers has none
+    # The treemap's area is the job count; Military Careers has none.
+    for o in site.on_map:
         occupations.append(
             [
-                o["slug"],
-                o["title"],
-                categories.index(o["category_name"] or o["category"]),
-                o["jobs"],
-                o["median_pay_annual"],
-                o["median_pay_hourly"],
-                o["outlook_pct"],
-                outlooks.index(o["outlook_desc"]) if o["outlook_desc"] else None,
-                o["openings"],
-                1 if o["pay_top_coded"] else 0,
-                education.index(o["entry_education"]) if o["entry_education"] in education else None,
-                [c["scores"].get(o["slug"], {}).get("score") for c in data["criteria"]],
+                o.slug,
+                o.title,
+                categories.index(o.group),
+                o.jobs,
+                o.median_pay_annual,
+                # The page says an hourly figure only where BLS gives no yearly one.
+                o.median_pay_hourly if o.median_pay_annual is None else None,
+                o.outlook_pct,
+                outlooks.index(o.outlook_desc) if o.outlook_desc else None,
+                o.openings,
+                1 if o.pay_top_coded else 0,
+                education.index(o.entry_education) if o.entry_education in education else None,
+                *(layer.value(o) if layer.value else None for layer in extra),
             ]
         )
     return {
-        "fields": [
-            "slug",
-            "title",
-            "category",
-            "jobs",
-            "pay",
-            "hourly",
-            "outlook",
-            "outlook_desc",
-            "openings",
-            "topcoded",
-            "education",
-            "scores",
-        ],
+        "fields": [*CORE_FIELDS, *(layer.id for layer in extra)],
         "categories": categories,
         "outlooks": outlooks,
-        # BLS's words, but for its "See How to Become One", which is no level of education.
-        "education": ["Varies (see its page)" if e == VARIES else e for e in education],
         # BLS's words, said once: the level that means no one typical path, and a bachelor's degree.
-        "varies": education.index(VARIES) if VARIES in education else None,
+        "varies": education.index(NO_ONE_PATH) if NO_ONE_PATH in education else None,
         "degree": education.index(BACHELOR) if BACHELOR in education else None,
-        # Only the colour ramps this page draws with: pay, outlook, the published
-        # measures' disagreement, and each criterion's own.
-        "ramps": {
-            name: RAMPS[name]
-            for name in sorted({"viridis", "puor", "oranges", *(c["colors"] for c in data["criteria"])})
-            if name in RAMPS
+        "layers": [layer.page() for layer in layers],
+        "first": site.criteria[0].name if site.criteria else "outlook",
+        "missing": MISSING,
+        # Only the colour ramps this page draws with.
+        "ramps": {name: RAMPS[name] for name in sorted({layer.scheme for layer in layers if layer.scheme})},
+        # What a criterion's headline and tooltip add: its tiers and who made its scores.
+        "criteria": {
+            c.name: {"tiers": [{"name": t.name, "min": t.min, "max": t.max} for t in c.tiers], "source": made_by_short(c.run)}
+            for c in site.criteria
         },
-        "steps": YLGNBU_STEPS[max(3, min(9, len([e for e in education if e != VARIES])))],
-        "criteria": [
-            {k: c[k] for k in ("name", "title", "unit", "min", "max", "colors")}
-            | {"tiers": [{k: t[k] for k in ("name", "min", "max")} for t in c["tiers"]]}
-            | {"source": made_by_short(c["run"])}
-            for c in data["criteria"]
-        ],
-        "measures": [
-            {k: m[k] for k in ("name", "short", "title", "year", "occupations")} | {"cite": citation(m["authors"], m["year"])}
-            for m in measures
-        ],
         "occupations": occupations,
         # Pages with no job count, so no tile: search still finds them.
-        "offmap": [[o["slug"], o["title"]] for o in data["occupations"] if o["jobs"] is None],
-        "years": [data["edition"]["base_year"], data["edition"]["projection_year"]],
-        "space": data["space"]["method"] if data["space"] else None,
+        "offmap": [[o.slug, o.title] for o in site.occupations if o.jobs is None],
+        "years": [site.edition.base_year, site.edition.projection_year],
+        "space": site.space.method if site.space else None,
     }
 
-
-# Task labels of GPTs-are-GPTs, most exposed first: E1 direct, E2 with tools, E0 none.
-LABEL_ORDER = {"E1": 0, "E2": 1, "E0": 2, None: 3}
-
-
-LABEL_TEXT = {"E1": "directly exposed", "E2": "exposed with tools", "E0": "not exposed", None: "not labelled"}
 
 # How each kind of published measure was made, in words anyone reads (the
 # measures stage's methods, measures.definitions.METHODS): what the
@@ -129,186 +77,205 @@ METHOD_WORDS = {
 }
 
 
-def occupation_evidence(data: SiteData, slug: str, by_slug: dict[str, dict[str, Any]]) -> dict[str, Any]:
+@dataclass
+class Dot:
+    """One source's place for an occupation, on its page's dot plot and table."""
+
+    kind: str  # "criterion" or "measure"
+    name: str
+    short: str
+    title: str
+    value: float
+    raw: str  # the value on the source's own scale, in words
+    percentile: float
+    n: int  # how many occupations the source reaches
+    source: str
+    method: str
+    plain: str  # how it was made, in words anyone reads
+    citation: str | None = None
+    soc_codes: str | None = None
+    share: float | None = None
+    partial: int | None = None
+    consensus: int | None = None
+
+
+@dataclass
+class OccupationEvidence:
+    """The Evidence section of one occupation's page."""
+
+    dots: list[Dot]
+    verdict: list[str]
+    tasks: list[Task]
+    labels: dict[str, int]
+    less_exposed: list[tuple[Occupation, Consensus]]
+    consensus: Consensus | None
+
+
+def occupation_evidence(site: Site, slug: str, by_slug: dict[str, Occupation]) -> OccupationEvidence:
     """The Evidence section of one occupation's page: every criterion's score
     and every measure as a percentile, a plain verdict, the O*NET tasks most
     exposed first, and similar work that the measures place lower."""
-    evidence = data["evidence"]
+    evidence = site.evidence
     dots = []
-    for c in data["criteria"]:
-        score = c["scores"].get(slug)
-        if score and slug in c["percentiles"]:
+    for c in site.criteria:
+        score = c.scores.get(slug)
+        if score and slug in c.percentiles:
             dots.append(
-                {
-                    "kind": "criterion",
-                    "name": c["name"],
-                    "short": c["title"],
-                    "title": c["title"],
-                    "value": score["score"],
-                    "raw": f"{score['score']:g} of {c['max']}",
-                    "percentile": c["percentiles"][slug],
-                    "n": len(c["scores"]),
-                    "source": c["run"]["model"] or c["run"]["source"],
-                    "method": "rubric LLM (this site)",
-                    "plain": "the score shown on this site",
-                }
+                Dot(
+                    kind="criterion",
+                    name=c.name,
+                    short=c.title,
+                    title=c.title,
+                    value=score.score,
+                    raw=f"{score.score:g} of {c.max}",
+                    percentile=c.percentiles[slug],
+                    n=len(c.scores),
+                    source=c.run.maker,
+                    method="rubric LLM (this site)",
+                    plain="the score shown on this site",
+                )
             )
     if not evidence:
-        return {"dots": dots, "verdict": [], "tasks": [], "labels": {}, "less_exposed": [], "consensus": None}
-    for m in evidence["measures"]:
-        v = m["values"].get(slug)
+        return OccupationEvidence(dots, [], [], {}, [], None)
+    for m in evidence.measures:
+        v = m.values.get(slug)
         if v:
             dots.append(
-                {
-                    "kind": "measure",
-                    "name": m["name"],
-                    "short": m["short"],
-                    "title": m["title"],
-                    "value": v["value"],
-                    "raw": f"{v['value']:.3g}",
-                    "percentile": v["percentile"],
-                    "n": m["occupations"],
-                    "source": f"{m['authors']}, {m['year']}",
-                    "method": m["method"],
-                    "plain": f"{METHOD_WORDS.get(m['method'], m['method'])} ({m['authors'].split(' ')[0].rstrip(',')}, {m['year']})",
-                    "citation": m["citation"],
-                    "soc_codes": v["soc_codes"],
-                    "share": v["employment_share"],
-                    "partial": v["partial"],
-                    "consensus": m["consensus"],
-                }
+                Dot(
+                    kind="measure",
+                    name=m.name,
+                    short=m.short,
+                    title=m.title,
+                    value=v.value,
+                    raw=f"{v.value:.3g}",
+                    percentile=v.percentile,
+                    n=m.occupations,
+                    source=f"{m.authors}, {m.year}",
+                    method=m.method,
+                    plain=f"{METHOD_WORDS.get(m.method, m.method)} ({m.authors.split(' ')[0].rstrip(',')}, {m.year})",
+                    citation=m.citation,
+                    soc_codes=v.soc_codes,
+                    share=v.employment_share,
+                    partial=v.partial,
+                    consensus=m.consensus,
+                )
             )
-    consensus = evidence["consensus"].get(slug)
+    consensus = evidence.consensus.get(slug)
     verdict = []
     if consensus:
         verdict.append(
-            f"The {consensus['measures']} main published measures (marked ● below) place this occupation between the "
-            f"{percentile_text(consensus['low'])} and the {percentile_text(consensus['high'])} percentile of US occupations "
-            f"for exposure to AI, with a median at the {percentile_text(consensus['median'])}."
+            f"The {consensus.measures} main published measures (marked ● below) place this occupation between the "
+            f"{percentile_text(consensus.low)} and the {percentile_text(consensus.high)} percentile of US occupations "
+            f"for exposure to AI, with a median at the {percentile_text(consensus.median)}."
         )
         for d in dots:
-            if d["kind"] != "criterion":
+            if d.kind != "criterion":
                 continue
-            gap = d["percentile"] - consensus["median"]
+            stands = agreement(d.percentile - consensus.median)
             where = (
-                f"The {d['title']} score this site shows ({d['raw']}, from {d['source']}) puts it at the "
-                f"{percentile_text(d['percentile'])} percentile"
+                f"The {d.title} score this site shows ({d.raw}, from {d.source}) puts it at the "
+                f"{percentile_text(d.percentile)} percentile"
             )
-            if abs(gap) >= 30:
-                verdict.append(
-                    f"{where}, far {'above' if gap > 0 else 'below'} where the published measures put it: they disagree."
-                )
-            elif abs(gap) >= 15:
-                verdict.append(f"{where}, somewhat {'above' if gap > 0 else 'below'} the published measures' median.")
+            if stands.startswith("far"):
+                verdict.append(f"{where}, {stands} where the published measures put it: they disagree.")
+            elif stands.startswith("somewhat"):
+                verdict.append(f"{where}, {stands} the published measures' median.")
             else:
                 verdict.append(f"{where}, in line with the published measures.")
-        if consensus["spread"] >= 50:
+        if consensus.spread >= 50:
             verdict.append(
-                f"The published measures themselves disagree strongly about it: {round(consensus['spread'])} percentile points "
+                f"The published measures themselves disagree strongly about it: {round(consensus.spread)} percentile points "
                 "separate the lowest from the highest."
             )
     tasks = sorted(
-        evidence["tasks"].get(slug, []),
+        evidence.tasks.get(slug, []),
         key=lambda t: (
-            LABEL_ORDER[t["human_label"]],
-            LABEL_ORDER[t["gpt4_label"]],
-            t["task_type"] != "Core",
-            t["onet_soc_code"],
-            t["task_id"],
+            LABEL_ORDER[t.human_label],
+            LABEL_ORDER[t.gpt4_label],
+            t.task_type != "Core",
+            t.onet_soc_code,
+            t.task_id,
         ),
     )
-    labels = {label: sum(1 for t in tasks if t["human_label"] == label) for label in ("E1", "E2", "E0")}
+    labels = {label: sum(1 for t in tasks if t.human_label == label) for label in LABELS}
     less_exposed = []
-    if consensus and data["space"]:
-        for other in data["space"]["nearest"].get(slug, []):
-            theirs = evidence["consensus"].get(other)
-            if theirs and theirs["median"] <= consensus["median"] - 10 and other in by_slug:
+    if consensus and site.space:
+        for other in site.space.nearest.get(slug, []):
+            theirs = evidence.consensus.get(other)
+            if theirs and theirs.median <= consensus.median - 10 and other in by_slug:
                 less_exposed.append((by_slug[other], theirs))
-    return {
-        "dots": dots,
-        "verdict": verdict,
-        "tasks": tasks,
-        "labels": labels,
-        "less_exposed": less_exposed[:5],
-        "consensus": consensus,
-    }
+    return OccupationEvidence(dots, verdict, tasks, labels, less_exposed[:5], consensus)
 
 
-def evidence_page_data(data: SiteData) -> tuple[dict[str, Any], list[Any]]:
+def evidence_page_data(site: Site) -> tuple[dict[str, object], list[tuple[dict[str, str], list[dict[str, object]]]]]:
     """The Evidence page: the agreement matrix, and the percentiles its scatter
     plot draws (every criterion and measure for every occupation)."""
-    evidence = data["evidence"]
+    assert site.evidence is not None, "the Evidence page is built only where there is evidence"
+    evidence = site.evidence
     items = [
-        {
-            "name": c["name"],
-            "short": c["title"],
-            "title": c["title"],
-            "kind": "criterion",
-            "source": c["run"]["model"] or c["run"]["source"],
-        }
-        for c in data["criteria"]
+        {"name": c.name, "short": c.title, "title": c.title, "kind": "criterion", "source": c.run.maker} for c in site.criteria
     ]
     items += [
-        {"name": m["name"], "short": m["short"], "title": m["title"], "kind": "measure", "source": f"{m['authors']}, {m['year']}"}
-        for m in evidence["measures"]
+        {"name": m.name, "short": m.short, "title": m.title, "kind": "measure", "source": f"{m.authors}, {m.year}"}
+        for m in evidence.measures
     ]
-    lookups = [c["percentiles"] for c in data["criteria"]] + [
-        {s: v["percentile"] for s, v in m["values"].items()} for m in evidence["measures"]
-    ]
+    lookups = [c.percentiles for c in site.criteria] + [{s: v.percentile for s, v in m.values.items()} for m in evidence.measures]
     occupations = [
-        [o["slug"], o["title"], o["jobs"], [None if o["slug"] not in p else round(p[o["slug"]], 1) for p in lookups]]
-        for o in data["occupations"]
-        if o["jobs"] and any(o["slug"] in p for p in lookups)
+        [o.slug, o.title, o.jobs, [None if o.slug not in p else round(p[o.slug], 1) for p in lookups]]
+        for o in site.occupations
+        if o.jobs and any(o.slug in p for p in lookups)
     ]
-    pairs = {}
-    for r in evidence["agreement"]:
+    pairs: dict[tuple[Value, Value], Row] = {}
+    for r in evidence.agreement:
         pairs[(r["a"], r["b"])] = pairs[(r["b"], r["a"])] = r
-    matrix = []
+    matrix: list[tuple[dict[str, str], list[dict[str, object]]]] = []
     for a in items:
-        cells = []
+        cells: list[dict[str, object]] = []
         for b in items:
-            r = pairs.get((a["name"], b["name"]))
-            cells.append({"row": r, "colours": heat(r["spearman"] if r else None), "self": a is b})
+            found = pairs.get((a["name"], b["name"]))
+            cells.append({"row": found, "colours": heat(number(found["spearman"]) if found else None), "self": a is b})
         matrix.append((a, cells))
     agreement = {
         f"{r['a']}|{r['b']}": [r["n"], r["spearman"], r["spearman_low"], r["spearman_high"], r["weighted"]]
-        for r in evidence["agreement"]
+        for r in evidence.agreement
     }
     return {"items": items, "occupations": occupations, "agreement": agreement, "ordinals": ORDINALS}, matrix
 
 
-def detail_data(data: SiteData, why: dict[str, dict[str, str]]) -> dict[str, Any]:
+def detail_data(site: Site, layers: list[Layer], why: dict[str, dict[str, str]]) -> dict[str, object]:
     """Loaded after the treemap is drawn: why each occupation has its score
     (``why``: {criterion: {slug: a sentence}}, the answer cards' short
     form), search aliases, the published measures' percentiles and
     consensus (lowest, median, highest), and each occupation's place in the
     labour space."""
-    evidence = data["evidence"] or {"measures": [], "consensus": {}}
-    slugs = [o["slug"] for o in data["occupations"] if o["jobs"] is not None]
+    consensus = site.evidence.consensus if site.evidence else {}
+    slugs = [o.slug for o in site.on_map]
     return {
         "why": why,
-        "aliases": [[a["alias"], a["slug"]] for a in data["aliases"]],
+        "aliases": [[alias, slug] for alias, slug in site.aliases],
         "ordinals": ORDINALS,
-        "measures": {
-            s: [round(m["values"][s]["percentile"]) if s in m["values"] else None for m in evidence["measures"]]
-            for s in slugs
-            if any(s in m["values"] for m in evidence["measures"])
+        # A table of what comes late: a column for each layer whose figures come late and for
+        # the measures' lowest, median and highest percentile, a row for each occupation in ``slugs``.
+        "slugs": slugs,
+        "layers": {layer.id: [layer.value(o) for o in site.on_map] for layer in layers if layer.late and layer.value},
+        "consensus": {
+            part: [round(getattr(consensus[s], part)) if s in consensus else None for s in slugs]
+            for part in ("low", "median", "high")
         },
-        "consensus": {s: [round(c["low"]), round(c["median"]), round(c["high"])] for s, c in evidence["consensus"].items()},
         # 10th and 90th percentile pay, one pair per detailed occupation, whether hourly, and whether the 90th is top-coded.
         "ranges": {
             s: [[r["p10"], r["p90"], int(r["period"] == "hourly"), int(bool(r["p90_top_coded"]))] for r in ranges]
-            for s, ranges in data["pay_ranges"].items()
+            for s, ranges in site.pay_ranges.items()
         },
-        "xy": {s: list(xy) for s, xy in data["space"]["layout"].items() if s in slugs} if data["space"] else {},
+        "xy": {s: list(xy) for s, xy in site.space.layout.items() if s in slugs} if site.space else {},
     }
 
 
-def histogram(criterion: dict[str, Any]) -> list[dict[str, int]]:
-    counts = {v: 0 for v in range(criterion["min"], criterion["max"] + 1)}
-    for s in criterion["scores"].values():
-        if int(s["score"]) in counts:  # a score off its scale is a tampered row; it is not drawn
-            counts[int(s["score"])] += 1
+def histogram(criterion: Criterion) -> list[dict[str, int]]:
+    counts = {v: 0 for v in range(criterion.min, criterion.max + 1)}
+    for s in criterion.scores.values():
+        if int(s.score) in counts:  # a score off its scale is a tampered row; it is not drawn
+            counts[int(s.score)] += 1
     return [{"score": k, "occupations": v} for k, v in counts.items()]
 
 
@@ -330,17 +297,17 @@ SIMILAR_SOURCES = (
 )
 
 
-def similar_occupations(data: SiteData, slug: str, by_slug: dict[str, dict[str, Any]]) -> list[tuple[dict[str, Any], list[str]]]:
+def similar_occupations(site: Site, slug: str, by_slug: dict[str, Occupation]) -> list[tuple[Occupation, list[str]]]:
     """One list of the occupations similar to ``slug``, each with where it
     came from: BLS's Similar Occupations, O*NET's related occupations, the
     ten nearest by description in the labour space, and the occupations its
     page names in its text. BLS's first, then in the order each source gives."""
     found: dict[str, list[str]] = {}
     lists = {
-        "bls": data["similar"].get(slug, []),
-        "onet": data["related"].get(slug, []),
-        "space": data["space"]["nearest"].get(slug, []) if data["space"] else [],
-        "text": [link["target_slug"] for link in data["text_links"].get(slug, [])],
+        "bls": site.similar.get(slug, []),
+        "onet": site.related.get(slug, []),
+        "space": site.space.nearest.get(slug, []) if site.space else [],
+        "text": [str(link["target_slug"]) for link in site.text_links.get(slug, [])],
     }
     for key, words in SIMILAR_SOURCES:
         for other in lists[key]:

@@ -11,11 +11,12 @@ import functools
 import io
 import re
 import unicodedata
-from typing import Any
+from typing import NamedTuple
 
 from PIL import Image, ImageDraw, ImageFont, features
 
 from . import BuildError
+from .predraw import Tile
 
 PREVIEW_SIZE = (1200, 630)  # what link previews show at full width
 GROUP_EDGE = (29, 29, 31)  # shows between groups, as the page's group borders do
@@ -43,16 +44,37 @@ def need_freetype() -> None:
         )
 
 
+@functools.cache
 def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    # Pillow unpacks its font anew on each call: once a size is enough.
     return ImageFont.load_default(size=size)
 
 
-def placed(tiles: list[list[Any]]) -> list[list[Any]]:
+class Placed(NamedTuple):
+    """A tile the script placed: its box in percent of the map, colour, group and occupation."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    colour: str
+    group: str
+    slug: str | None
+
+
+def placed(tiles: list[Tile]) -> list[Placed]:
     """The tiles the script placed somewhere (a sliver of no width is not drawn)."""
-    return [tile for tile in tiles if all(isinstance(v, (int, float)) for v in tile[:4])]
+    found = []
+    for tile in tiles:
+        box = [v for v in tile[:4] if isinstance(v, (int, float))]
+        if len(box) == 4:
+            left, top, width, height = box
+            slug = tile[6] if len(tile) > 6 else None
+            found.append(Placed(left, top, width, height, str(tile[4]), str(tile[5]), None if slug is None else str(slug)))
+    return found
 
 
-def draw_map(draw: ImageDraw.ImageDraw, tiles: list[list[Any]], box: tuple[int, int, int, int]) -> None:
+def draw_map(draw: ImageDraw.ImageDraw, tiles: list[Placed], box: tuple[int, int, int, int]) -> None:
     """The map's tiles ([left %, top %, width %, height %, colour, group id,
     slug]) stretched into ``box``."""
     x, y, width, height = box
@@ -61,13 +83,13 @@ def draw_map(draw: ImageDraw.ImageDraw, tiles: list[list[Any]], box: tuple[int, 
     ]
     groups: dict[str, list[float]] = {}
     for (tx, ty, w, h), tile in zip(scaled, tiles):
-        edge = groups.setdefault(str(tile[5]), [tx, ty, tx + w, ty + h])
+        edge = groups.setdefault(tile.group, [tx, ty, tx + w, ty + h])
         edge[:] = [min(edge[0], tx), min(edge[1], ty), max(edge[2], tx + w), max(edge[3], ty + h)]
     for x0, y0, x1, y1 in groups.values():
         draw.rectangle((round(x0) - 1, round(y0) - 1, round(x1), round(y1)), fill=GROUP_EDGE)
     for (tx, ty, w, h), tile in zip(scaled, tiles):
         if w >= 1 and h >= 1:
-            draw.rectangle((round(tx), round(ty), round(tx + w) - 1, round(ty + h) - 1), fill=rgb(str(tile[4])))
+            draw.rectangle((round(tx), round(ty), round(tx + w) - 1, round(ty + h) - 1), fill=rgb(tile.colour))
 
 
 def png(image: Image.Image, palette: Image.Image | None = None) -> bytes:
@@ -178,7 +200,7 @@ def wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int, lines: int
     return out
 
 
-def home_preview(tiles: list[list[Any]], headline: str, lede: str) -> bytes:
+def home_preview(tiles: list[Tile], headline: str, lede: str) -> bytes:
     """The map as the page first shows it, with its sentence beneath."""
     width, height = PREVIEW_SIZE
     image = Image.new("RGB", PREVIEW_SIZE, "white")
@@ -200,7 +222,7 @@ MAP_BOX = (700, 120, 452, 300)  # where an occupation's preview shows the map: x
 SmallMap = tuple[Image.Image, dict[str, tuple[float, float, float, float]], Image.Image]
 
 
-def small_map(tiles: list[list[Any]]) -> SmallMap:
+def small_map(tiles: list[Tile]) -> SmallMap:
     """The map at the size an occupation's preview shows it, drawn once;
     where each occupation's tile is on it; and the colours every
     occupation's preview is written in (the map's, and the lettering's on
@@ -216,14 +238,14 @@ def small_map(tiles: list[list[Any]]) -> SmallMap:
         lettering.text((10 + 150 * i, height + 10), "Ag8", font=font(40), fill=colour)
     palette = sample.quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     spots = {
-        str(t[6]): (
-            x + 1 + t[0] * width / 100,
-            y + 1 + t[1] * height / 100,
-            x + 1 + (t[0] + t[2]) * width / 100,
-            y + 1 + (t[1] + t[3]) * height / 100,
+        t.slug: (
+            x + 1 + t.left * width / 100,
+            y + 1 + t.top * height / 100,
+            x + 1 + (t.left + t.width) * width / 100,
+            y + 1 + (t.top + t.height) * height / 100,
         )
         for t in kept
-        if len(t) > 6
+        if t.slug is not None
     }
     return image, spots, palette
 

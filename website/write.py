@@ -5,27 +5,25 @@ from __future__ import annotations
 
 import errno
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import sqlite3
 import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
 
-import yaml
-from markupsafe import Markup
-
-from . import ROOT, TEMPLATES, BuildError
-from .answer import Card, answer_card
-from .colours import BLUES, HEAT_FLOOR
-from .downloads import downloads, measure_download
-from .load import SiteData, load
-from .pages import LABEL_TEXT, detail_data, evidence_page_data, histogram, home_data, occupation_evidence, similar_occupations
-from .predraw import first_view
-from .preview import INK, MUTED, home_preview, need_freetype, occupation_preview, small_map
-from .render import D3_MODULES, environment, home_assets
+from . import ROOT, BuildError
+from .cache import Cache, code_digest, digest, file_digest, unchanged
+from .layers import BLS_LAYERS, catalogue
+from .load import open_snapshot, publish, read
+from .predraw import FirstView, Tile, first_view
+from .preview import home_preview, need_freetype, occupation_preview, small_map
+from .render import D3_MODULES, home_assets
+from .site import Preview, Rendered, home_page, render, site_environment
 
 # Written into every built site; only a folder holding it is ever replaced.
 MARKER = ".worklens-site"
@@ -162,121 +160,24 @@ def build(
     check_out(out, db_path)
     # Marked as ours from the start: a build that fails midway leaves a folder the next one may replace.
     tmp = make_room(out)
-    data = read(db_path, tmp / "data" / "data.db")
-    for line in data["warnings"]:
-        log(line)
-    if not any(o["jobs"] for o in data["occupations"]):
-        raise BuildError(f"no occupation in {db_path} has a count of jobs to size the map by: run python -m scrape again")
-    env = environment(base_path)
-    files: dict[str, str] = {}
-
-    env.globals["nav_criteria"] = [{"name": c["name"], "title": c["title"]} for c in data["criteria"]]
-    env.globals["edition"] = data["edition"]
-    # Link previews need the image's whole address where the site's is known.
-    public = site_url.rstrip("/") + "/" if site_url else base_path
-    env.globals["preview"] = public + "preview.png"
-    env.globals["current_criterion"] = None
-    env.globals["has_space"] = bool(data["space"])
-    env.globals["has_evidence"] = bool(data["evidence"])
-    home = home_data(data)
-    by_slug = {o["slug"]: o for o in data["occupations"]}
-    home_page = env.get_template("index.html")
-    home_context = {"page": "home", "data": home, "total_jobs": sum(o[3] for o in home["occupations"]), "inlined": home_assets()}
-    # Twice: empty, for the page's script to draw its first view on, then with what it drew.
-    first = first_view(home_page.render(**home_context, first=None))
-    files["index.html"] = home_page.render(
-        **home_context, first={"map": Markup(first["map"]), "legend": Markup(first["legend"]), "headline": first["headline"]}
-    )
-    files["table.html"] = env.get_template("table.html").render(
-        page="table", occupations=data["occupations"], criteria=data["criteria"], edition=data["edition"]
-    )
-    files["about.html"] = env.get_template("about.html").render(page="about", criteria=data["criteria"], edition=data["edition"])
-    on_map = sum(1 for o in data["occupations"] if o["jobs"] is not None)
-    cards = {o["slug"]: [answer_card(data, o, c, by_slug) for c in data["criteria"]] for o in data["occupations"]}
-    # The cards in brief, for the map's tooltip: why each occupation has its score on each criterion.
-    why = {
-        c["name"]: {s: found[i].short[-1] for s, found in cards.items() if found[i].score} for i, c in enumerate(data["criteria"])
-    }
-    for o in data["occupations"]:
-        scores = [(c, c["scores"].get(o["slug"])) for c in data["criteria"]]
-        files[f"occupations/{o['slug']}.html"] = env.get_template("occupation.html").render(
-            page="occupation",
-            preview=f"{public}previews/{o['slug']}.png",
-            o=o,
-            cards=cards[o["slug"]],
-            scores=scores,
-            projections=data["projections"].get(o["slug"], []),
-            similar=similar_occupations(data, o["slug"], by_slug),
-            space=data["space"],
-            evidence=occupation_evidence(data, o["slug"], by_slug),
-            label_text=LABEL_TEXT,
-            employers=data["employers"].get(o["slug"], []),
-            industry_pay=data["industry_pay"].get(o["slug"], []),
-            pay_ranges=data["pay_ranges"].get(o["slug"], []),
-            on_map=on_map,
-            pages=len(data["occupations"]),
-        )
-    if data["evidence"]:
-        scatter, matrix = evidence_page_data(data)
-        files["evidence.html"] = env.get_template("evidence.html").render(
-            page="evidence",
-            evidence=data["evidence"],
-            scatter=scatter,
-            matrix=matrix,
-            criteria=data["criteria"],
-            blues=BLUES,
-            heat_floor=HEAT_FLOOR,
-        )
-        files["assets/evidence.js"] = (TEMPLATES / "evidence.js").read_text()
-        files["data/measures.csv"] = measure_download(data) or ""
-    if data["space"]:
-        files["space.html"] = env.get_template("space.html").render(page="space", space=data["space"])
-    for c in data["criteria"]:
-        files[f"criteria/{c['name']}.html"] = env.get_template("criterion.html").render(
-            page="criterion",
-            c=c,
-            histogram=histogram(c),
-            total=len(c["scores"]),
-            current_criterion=c["name"],
-            on_map=on_map,
-        )
-    csv_text, json_text = downloads(data)
-    files["data/occupations.csv"] = csv_text
-    files["data/occupations.json"] = json_text
-    files["data/details.json"] = json.dumps(
-        detail_data(data, why),
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    files["data/metadata.json"] = json.dumps(yaml.safe_load((ROOT / "metadata.yml").read_text()), indent=1, sort_keys=True)
-    files["assets/site.css"] = (TEMPLATES / "site.css").read_text()
-    files["404.html"] = env.get_template("404.html").render(page="404")
-
-    for name, text in sorted(files.items()):
-        path = tmp / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    lede = f"worklens · {on_map} occupations, {round(sum(o[3] for o in home['occupations']) / 1e6)} million jobs · BLS Occupational Outlook Handbook"
-    (tmp / "preview.png").write_bytes(home_preview(first["tiles"], first["headline"], lede))
-    drawn_map = small_map(first["tiles"])
-    (tmp / "previews").mkdir()
-    for o in data["occupations"]:
-        (tmp / "previews" / f"{o['slug']}.png").write_bytes(
-            occupation_preview(drawn_map, o["slug"], o["title"], *preview_words(o, cards[o["slug"]], on_map))
-        )
-    # Swap in the new site only once it is complete: a failed build leaves
-    # the previous one as it was.
-    written = sum(1 for path in tmp.rglob("*") if path.is_file() and path.name != MARKER)
-    swap_in(tmp, out)
-    return written
-
-
-def read(db_path: str | Path, publish_to: Path) -> SiteData:
-    """``load``, with what a database that is not one, or not of this
-    version, makes it raise said in one line."""
+    cache = Cache(out.with_name(out.name + ".cache"))
     try:
-        return load(db_path, publish_to=publish_to)
+        snapshot = open_snapshot(db_path)
+    except sqlite3.Error as exc:
+        raise BuildError(f"{db_path} cannot be read as a worklens database: {exc}") from None
+    try:
+        publish(snapshot, tmp / "data" / "data.db")
+        # Everything the site is made from: the database as published, the code and templates, the options.
+        key = digest(file_digest(tmp / "data" / "data.db"), code_digest(), base_path, site_url or "", *extra_layers())
+        manifest = cache.manifest()
+        if unchanged(manifest, key, out):
+            # Nothing changed: the site in out is the one this build would write.
+            warned = manifest.get("warnings")
+            for line in warned if isinstance(warned, list) else []:
+                log(str(line))
+            remove_ours(tmp)
+            return sum(1 for path in out.rglob("*") if path.is_file() and path.name != MARKER)
+        data = read(snapshot, db_path)
     except sqlite3.Error as exc:
         raise BuildError(f"{db_path} cannot be read as a worklens database: {exc}") from None
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
@@ -285,19 +186,86 @@ def read(db_path: str | Path, publish_to: Path) -> SiteData:
             f"{db_path} holds what this version of the site cannot read ({type(exc).__name__}: {exc}); "
             "if it was made by an older version, run the stages again (python -m scrape, then the others)"
         ) from None
+    finally:
+        snapshot.close()
+    for line in data.warnings:
+        log(line)
+    if not any(o.jobs for o in data.occupations):
+        raise BuildError(f"no occupation in {db_path} has a count of jobs to size the map by: run python -m scrape again")
+    layers = catalogue(data)
+    # Processes to draw the link previews in, started now so that they are ready once the map is drawn;
+    # for a few occupations, starting them costs more than they save.
+    many = CORES > 1 and len(data.occupations) >= 4 * CHUNK
+    drawers = ProcessPoolExecutor(CORES, mp_context=multiprocessing.get_context("spawn")) if many else None
+    with drawers or nullcontext():
+        if drawers:
+            drawers.submit(ready)
+        env = site_environment(data, base_path, site_url)
+        assets = home_assets(cache)
+        # Twice: empty, for the page's script to draw its first view on, then with what it drew.
+        # Node.js draws the map's first view while Python renders every other page; the home page then takes what it drew.
+        with ThreadPoolExecutor(1) as drawing:
+            drawn = drawing.submit(first_view, home_page(env, data, layers, assets, None), cache)
+            rendered = render(env, data, layers, assets, cache=cache)
+            first = drawn.result()
+        rendered.files["index.html"] = home_page(env, data, layers, assets, first)
+        for name, text in sorted(rendered.files.items()):
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        write_previews(tmp, first, rendered, cache, drawers)
+    # Swap in the new site only once it is complete: a failed build leaves
+    # the previous one as it was.
+    written = sum(1 for path in tmp.rglob("*") if path.is_file() and path.name != MARKER)
+    swap_in(tmp, out)
+    cache.remember(key, out, data.warnings)
+    cache.keep_only_used()
+    return written
 
 
-def preview_words(o: dict[str, Any], cards: list[Card], on_map: int) -> tuple[list[tuple[str, int, tuple[int, int, int]]], str]:
-    """What an occupation's link preview says: its first card's score, who
-    made it and what research says; and where the occupation is on the map."""
-    lines: list[tuple[str, int, tuple[int, int, int]]] = []
-    for card in cards[:1]:
-        lines.append((f"{card.question}: {card.score or 'not scored'}", 40, INK))
-        lines.append((card.made_by_short, 24, MUTED))
-        lines.append((card.short[0], 30, INK))
-    note = (
-        f"Where it sits on the map of {on_map} occupations, each sized by its jobs."
-        if o["jobs"] is not None
-        else "Not on the map: BLS gives no count of its jobs."
-    )
-    return lines, note
+def extra_layers() -> list[str]:
+    """The names of the layers added to the catalogue (``layers.BLS_LAYERS``), which the code's files may not show."""
+    return [f"{make.__module__}.{make.__qualname__}" for make in BLS_LAYERS]
+
+
+# The cores this process may use (the previews are drawn on as many, up to four).
+CORES = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+CHUNK = 24  # previews drawn in one go by one process
+
+
+def ready() -> None:
+    """Nothing: a process that has run it has imported what drawing needs."""
+
+
+def draw_previews(tiles: list[Tile], previews: list[Preview]) -> list[bytes]:
+    """``previews`` drawn on the map of ``tiles`` (in a process of ``drawers``, or this one)."""
+    drawn_map = small_map(tiles)
+    return [occupation_preview(drawn_map, p.slug, p.title, p.lines, p.note) for p in previews]
+
+
+def write_previews(
+    folder: Path, first: FirstView, rendered: Rendered, cache: Cache, drawers: ProcessPoolExecutor | None = None
+) -> None:
+    """The home page's link preview and each occupation's, in ``folder``;
+    each drawn only where the cache has none made from the same words, map
+    and code, by ``drawers`` where there are many."""
+    code = (ROOT / "website" / "preview.py").read_bytes()
+    tiles = json.dumps(first["tiles"])
+    home = digest(code, tiles, first["headline"], rendered.lede) + ".png"
+    if not cache.link(home, folder / "preview.png"):
+        cache.put(home, home_preview(first["tiles"], first["headline"], rendered.lede))
+        cache.link(home, folder / "preview.png")
+    (folder / "previews").mkdir()
+    missing: list[tuple[str, Preview]] = []
+    for p in rendered.previews:
+        name = digest(code, tiles, p.slug, p.title, json.dumps(p.lines), p.note) + ".png"
+        if not cache.link(name, folder / "previews" / f"{p.slug}.png"):
+            missing.append((name, p))
+    chunks = [[p for _, p in missing[i : i + CHUNK]] for i in range(0, len(missing), CHUNK)]
+    if drawers and len(chunks) > 1:
+        pictures = [picture for drawn in drawers.map(draw_previews, [first["tiles"]] * len(chunks), chunks) for picture in drawn]
+    else:
+        pictures = [picture for chunk in chunks for picture in draw_previews(first["tiles"], chunk)]
+    for (name, p), picture in zip(missing, pictures):
+        cache.put(name, picture)
+        cache.link(name, folder / "previews" / f"{p.slug}.png")

@@ -1,0 +1,175 @@
+"""The site's pages and downloads as text, rendered from the typed model:
+a pure step, no file written, no Node.js or Pillow run. ``write.build``
+draws the map's first view and the link previews around it, and writes the
+folder; a test can call ``render`` alone."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+from . import ROOT, TEMPLATES
+from .answer import Card, answer_card
+from .cache import Cache
+from .colours import BLUES, HEAT_FLOOR
+from .downloads import downloads, measure_download
+from .layers import GROUPS, Layer
+from .model import Occupation, Site
+from .pages import detail_data, evidence_page_data, histogram, home_data, occupation_evidence, similar_occupations
+from .predraw import FirstView
+from .preview import INK, MUTED
+from .render import HomeAssets, bundle, environment
+from .words import LABEL_CHART, LABEL_TEXT
+
+Line = tuple[str, int, tuple[int, int, int]]  # text, size, colour
+
+
+@dataclass
+class Preview:
+    """What one occupation's link preview says (``preview.occupation_preview``)."""
+
+    slug: str
+    title: str
+    lines: list[Line]
+    note: str
+
+
+@dataclass
+class Rendered:
+    files: dict[str, str]  # path in the site: text
+    previews: list[Preview]  # one per occupation
+    lede: str  # the line under the home page's preview
+
+
+def site_environment(site: Site, base_path: str = "/", site_url: str | None = None) -> jinja2.Environment:
+    """Jinja with what every page of this site shares: the menu, the edition, where the previews are."""
+    env = environment(base_path)
+    env.globals["nav_criteria"] = [{"name": c.name, "title": c.title} for c in site.criteria]
+    env.globals["edition"] = site.edition
+    # Link previews need the image's whole address where the site's is known.
+    public = site_url.rstrip("/") + "/" if site_url else base_path
+    env.globals["public"] = public
+    env.globals["preview"] = public + "preview.png"
+    env.globals["current_criterion"] = None
+    env.globals["has_space"] = bool(site.space)
+    env.globals["has_evidence"] = bool(site.evidence)
+    env.globals["label_text"] = LABEL_TEXT
+    env.globals["label_chart"] = LABEL_CHART
+    return env
+
+
+def home_page(env: jinja2.Environment, site: Site, layers: list[Layer], assets: HomeAssets, first: FirstView | None) -> str:
+    """The home page; with ``first``, the map's first view written in (``predraw``), else its map empty."""
+    drawn = None
+    if first is not None:
+        drawn = {"map": Markup(first["map"]), "legend": Markup(first["legend"]), "headline": first["headline"]}
+    return env.get_template("index.html").render(
+        page="home",
+        data=home_data(site, layers),
+        layers=layers,
+        groups=GROUPS,
+        total_jobs=sum(o.jobs or 0 for o in site.on_map),
+        inlined=assets,
+        first=drawn,
+    )
+
+
+def render(
+    env: jinja2.Environment,
+    site: Site,
+    layers: list[Layer],
+    assets: HomeAssets,
+    first: FirstView | None = None,
+    cache: Cache | None = None,
+) -> Rendered:
+    """Every page and download of the site (``env`` from ``site_environment``);
+    ``cache`` keeps what esbuild made of the Evidence page's script."""
+    files: dict[str, str] = {"index.html": home_page(env, site, layers, assets, first)}
+    files["table.html"] = env.get_template("table.html").render(
+        page="table", occupations=site.occupations, criteria=site.criteria, edition=site.edition
+    )
+    files["about.html"] = env.get_template("about.html").render(page="about", criteria=site.criteria, edition=site.edition)
+    on_map = len(site.on_map)
+    by_slug = {o.slug: o for o in site.occupations}
+    # Each occupation's answer cards, one per criterion, by criterion name.
+    cards = {o.slug: {c.name: answer_card(site, o, c, by_slug) for c in site.criteria} for o in site.occupations}
+    # The cards in brief, for the map's tooltip: why each occupation has its score on each criterion.
+    why = {c.name: {s: brief for s, found in cards.items() if (brief := found[c.name].brief_why)} for c in site.criteria}
+    occupation = env.get_template("occupation.html")
+    for o in site.occupations:
+        files[f"occupations/{o.slug}.html"] = occupation.render(
+            page="occupation",
+            preview=f"{env.globals['public']}previews/{o.slug}.png",
+            o=o,
+            cards=list(cards[o.slug].values()),
+            scores=[(c, c.scores.get(o.slug)) for c in site.criteria],
+            projections=site.projections.get(o.slug, []),
+            similar=similar_occupations(site, o.slug, by_slug),
+            space=site.space,
+            evidence=occupation_evidence(site, o.slug, by_slug),
+            employers=site.employers.get(o.slug, []),
+            industry_pay=site.industry_pay.get(o.slug, []),
+            pay_ranges=site.pay_ranges.get(o.slug, []),
+            on_map=on_map,
+            pages=len(site.occupations),
+        )
+    if site.evidence:
+        scatter, matrix = evidence_page_data(site)
+        files["evidence.html"] = env.get_template("evidence.html").render(
+            page="evidence",
+            evidence=site.evidence,
+            scatter=scatter,
+            matrix=matrix,
+            criteria=site.criteria,
+            blues=BLUES,
+            heat_floor=HEAT_FLOOR,
+        )
+        files["assets/evidence.js"] = bundle("evidence.mjs", cache=cache)
+        files["data/measures.csv"] = measure_download(site) or ""
+    if site.space:
+        files["space.html"] = env.get_template("space.html").render(page="space", space=site.space)
+    for c in site.criteria:
+        files[f"criteria/{c.name}.html"] = env.get_template("criterion.html").render(
+            page="criterion",
+            c=c,
+            histogram=histogram(c),
+            total=len(c.scores),
+            current_criterion=c.name,
+            on_map=on_map,
+        )
+    csv_text, json_text = downloads(site, layers)
+    files["data/occupations.csv"] = csv_text
+    files["data/occupations.json"] = json_text
+    files["data/details.json"] = json.dumps(
+        detail_data(site, layers, why),
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    files["data/metadata.json"] = json.dumps(yaml.safe_load((ROOT / "metadata.yml").read_text()), indent=1, sort_keys=True)
+    files["assets/site.css"] = (TEMPLATES / "site.css").read_text()
+    files["404.html"] = env.get_template("404.html").render(page="404")
+    previews = [Preview(o.slug, o.title, *preview_words(o, list(cards[o.slug].values()), on_map)) for o in site.occupations]
+    jobs = round(sum(o.jobs or 0 for o in site.on_map) / 1e6)
+    lede = f"worklens · {on_map} occupations, {jobs} million jobs · BLS Occupational Outlook Handbook"
+    return Rendered(files, previews, lede)
+
+
+def preview_words(o: Occupation, cards: list[Card], on_map: int) -> tuple[list[Line], str]:
+    """What an occupation's link preview says: its first card's score, who
+    made it and what research says; and where the occupation is on the map."""
+    lines: list[Line] = []
+    for card in cards[:1]:
+        lines.append((f"{card.question}: {card.score or 'not scored'}", 40, INK))
+        lines.append((card.made_by_short, 24, MUTED))
+        lines.append((card.brief_research, 30, INK))
+    note = (
+        f"Where it sits on the map of {on_map} occupations, each sized by its jobs."
+        if o.jobs is not None
+        else "Not on the map: BLS gives no count of its jobs."
+    )
+    return lines, note

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .answer import made_by_short
 from .colours import BLUES, HEAT_FLOOR, RAMPS, text_on
 from .layers import BACHELOR, CORE_FIELDS, MISSING, NO_ONE_PATH, Layer, education_levels, row_fields
-from .model import Consensus, Criterion, Occupation, Row, Site, Task, Value, number
+from .model import TITLE_KINDS, Consensus, Criterion, Occupation, Row, Site, Task, Value, number
 from .words import LABEL_ORDER, LABELS, ORDINALS, agreement, percentile_text
 
 
 def home_data(site: Site, layers: list[Layer]) -> dict[str, object]:
     """Only what the home page needs to draw: the catalogue of layers, and one
     compact row per occupation on the map, its fields named once in
-    ``fields``. Rationales, aliases and the published measures load after the
-    first drawing, from data/details.json."""
+    ``fields``. Rationales and the published measures load after the
+    first drawing, from data/details.json; the names search looks through,
+    when a visitor first searches, from data/titles.json."""
     categories = sorted({o.group for o in site.occupations})
     education = education_levels(site)
     # BLS's few words for an outlook, each said once: a row names its own by number.
@@ -107,7 +109,6 @@ class OccupationEvidence:
     verdict: list[str]
     tasks: list[Task]
     labels: dict[str, int]
-    less_exposed: list[tuple[Occupation, Consensus]]
     consensus: Consensus | None
 
 
@@ -136,7 +137,7 @@ def occupation_evidence(site: Site, slug: str, by_slug: dict[str, Occupation]) -
                 )
             )
     if not evidence:
-        return OccupationEvidence(dots, [], [], {}, [], None)
+        return OccupationEvidence(dots, [], [], {}, None)
     for m in evidence.measures:
         v = m.values.get(slug)
         if v:
@@ -198,13 +199,7 @@ def occupation_evidence(site: Site, slug: str, by_slug: dict[str, Occupation]) -
         ),
     )
     labels = {label: sum(1 for t in tasks if t.human_label == label) for label in LABELS}
-    less_exposed = []
-    if consensus and site.space:
-        for other in site.space.nearest.get(slug, []):
-            theirs = evidence.consensus.get(other)
-            if theirs and theirs.median <= consensus.median - 10 and other in by_slug:
-                less_exposed.append((by_slug[other], theirs))
-    return OccupationEvidence(dots, verdict, tasks, labels, less_exposed[:5], consensus)
+    return OccupationEvidence(dots, verdict, tasks, labels, consensus)
 
 
 def evidence_page_data(site: Site) -> tuple[dict[str, object], list[tuple[dict[str, str], list[dict[str, object]]]]]:
@@ -245,14 +240,13 @@ def evidence_page_data(site: Site) -> tuple[dict[str, object], list[tuple[dict[s
 def detail_data(site: Site, layers: list[Layer], why: dict[str, dict[str, str]]) -> dict[str, object]:
     """Loaded after the treemap is drawn: why each occupation has its score
     (``why``: {criterion: {slug: a sentence}}, the answer cards' short
-    form), search aliases, the published measures' percentiles and
+    form), the published measures' percentiles and
     consensus (lowest, median, highest), and each occupation's place in the
     labour space."""
     consensus = site.evidence.consensus if site.evidence else {}
     slugs = [o.slug for o in site.on_map]
     return {
         "why": why,
-        "aliases": [[alias, slug] for alias, slug in site.aliases],
         "ordinals": ORDINALS,
         # A table of what comes late: a column for each layer whose figures come late and for
         # the measures' lowest, median and highest percentile, a row for each occupation in ``slugs``.
@@ -314,3 +308,70 @@ def similar_occupations(site: Site, slug: str, by_slug: dict[str, Occupation]) -
             if other in by_slug and other != slug and words not in found.setdefault(other, []):
                 found[other].append(words)
     return [(by_slug[other], sources) for other, sources in found.items()]
+
+
+def title_index(site: Site) -> dict[str, object]:
+    """What search looks through, fetched when a visitor first searches
+    (data/titles.json): every occupation's Handbook title, BLS's aliases and
+    O*NET's titles, each as [name, occupation, kind], the occupations as
+    [slug, title, jobs] (kinds and occupations by their place in a list)."""
+    occupations = [[o.slug, o.title, o.jobs or 0] for o in site.occupations]
+    place = {o.slug: i for i, o in enumerate(site.occupations)}
+    names = [[o.title, i, 0] for i, o in enumerate(site.occupations)]
+    names += [[t.name, place[t.slug], TITLE_KINDS.index(t.kind)] for t in site.titles if t.slug in place]
+    return {"kinds": list(TITLE_KINDS), "occupations": occupations, "names": names}
+
+
+@dataclass
+class PairShown:
+    """A pair of occupations the labor space page tells about, with the work activities that explain it."""
+
+    kind: str
+    a: Occupation
+    b: Occupation
+    shared: list[str]  # for a close pair: the activities both do, most done first
+    own_a: list[str]  # for a pair apart: each side's most characteristic activities
+    own_b: list[str]
+
+
+# Close pairs: pairs close in the work but in different BLS groups; apart pairs: similar titles, different work.
+CLOSE, APART = "close work, different groups", "same title, different work"
+PAIR_ACTIVITIES = 3  # activities named for each pair, or each side of one
+
+
+def characteristic(site: Site, slug: str) -> list[str]:
+    """An occupation's most characteristic work activities: those most of its
+    tasks carry, weighted by how few occupations carry them (as TF-IDF weighs words)."""
+    assert site.work is not None
+    mine = site.work.by_occupation.get(slug, {})
+    carriers: dict[str, int] = {}
+    for activities in site.work.by_occupation.values():
+        for a in activities:
+            carriers[a] = carriers.get(a, 0) + 1
+    n = len(site.work.by_occupation)
+    ranked = sorted(mine, key=lambda a: (-mine[a] * math.log(n / carriers[a]), a))
+    return [site.work.activities[a] for a in ranked[:PAIR_ACTIVITIES]]
+
+
+def space_page(site: Site, by_slug: dict[str, Occupation]) -> dict[str, object]:
+    """What the labor space page tells: the pairs that show what the map
+    reveals, each with the activities that explain it, and the held-out recall."""
+    pairs: list[PairShown] = []
+    if site.space and site.work:
+        work = site.work
+        for p in site.space.pairs:
+            if p.slug not in by_slug or p.other_slug not in by_slug or p.kind not in (CLOSE, APART):
+                continue
+            a, b = work.by_occupation.get(p.slug, {}), work.by_occupation.get(p.other_slug, {})
+            both = sorted(set(a) & set(b), key=lambda d: (-min(a[d], b[d]), -(a[d] + b[d]), d))
+            shown = PairShown(
+                p.kind, by_slug[p.slug], by_slug[p.other_slug], [work.activities[d] for d in both[:PAIR_ACTIVITIES]], [], []
+            )
+            if p.kind == APART:
+                shown.own_a, shown.own_b = characteristic(site, p.slug), characteristic(site, p.other_slug)
+            pairs.append(shown)
+    return {
+        "close": [p for p in pairs if p.kind == CLOSE],
+        "apart": [p for p in pairs if p.kind == APART],
+        "mix": site.space.mix if site.space else {},
+    }

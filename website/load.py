@@ -163,10 +163,9 @@ def load_work(conn: sqlite3.Connection, tables: set[str]) -> Work | None:
     tasks, if ``python -m measures`` has loaded them."""
     if not {"work_activities", "occupation_activities", "task_activities"} <= tables:
         return None
-    activities = {
-        str(r["dwa_id"]): " ".join(str(r["activity"]).split()).rstrip(".")
-        for r in rows(conn, "select dwa_id, activity from work_activities order by dwa_id")
-    }
+    found = rows(conn, "select dwa_id, activity, iwa_title from work_activities order by dwa_id")
+    activities = {str(r["dwa_id"]): " ".join(str(r["activity"]).split()).rstrip(".") for r in found}
+    kinds = {str(r["dwa_id"]): " ".join(str(r["iwa_title"]).split()).rstrip(".") for r in found}
     by_occupation: dict[str, dict[str, int]] = {}
     for r in rows(conn, "select slug, dwa_id, tasks from occupation_activities order by slug, dwa_id"):
         # A count that is not a whole number of tasks is a tampered row: the activity is left out.
@@ -180,7 +179,7 @@ def load_work(conn: sqlite3.Connection, tables: set[str]) -> Work | None:
             by_task.setdefault(str(r["slug"]), {}).setdefault((str(r["onet_soc_code"]), r["task_id"]), []).append(
                 str(r["dwa_id"])
             )
-    return Work(activities, by_occupation, by_task)
+    return Work(activities, kinds, by_occupation, by_task)
 
 
 def load_titles(conn: sqlite3.Connection, tables: set[str], slugs: set[str]) -> list[Title]:

@@ -276,8 +276,9 @@ class Work:
     each with how many of its tasks carry it, and which activities each task carries."""
 
     activities: dict[str, str]  # dwa_id: the activity in words
-    by_occupation: dict[str, dict[str, int]]  # slug: {dwa_id: how many of its tasks carry it}
-    by_task: dict[str, dict[tuple[str, int], list[str]]]  # slug: {(O*NET code, task id): dwa_ids}
+    kinds: dict[str, str]  # dwa_id: the kind of work it is, in words (O*NET's Intermediate Work Activity)
+    by_occupation: dict[str, dict[str, int]] = field(default_factory=dict)  # slug: {dwa_id: how many of its tasks carry it}
+    by_task: dict[str, dict[tuple[str, int], list[str]]] = field(default_factory=dict)  # slug: {(O*NET code, task id): dwa_ids}
 
 
 # Each kind of name an occupation is known by, in the order search prefers

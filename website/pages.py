@@ -330,6 +330,7 @@ class PairShown:
     a: Occupation
     b: Occupation
     shared: list[str]  # for a close pair: the activities both do, most done first
+    shared_kinds: list[str]  # where they share no one activity: the kinds of work both do
     own_a: list[str]  # for a pair apart: each side's most characteristic activities
     own_b: list[str]
 
@@ -364,8 +365,16 @@ def space_page(site: Site, by_slug: dict[str, Occupation]) -> dict[str, object]:
                 continue
             a, b = work.by_occupation.get(p.slug, {}), work.by_occupation.get(p.other_slug, {})
             both = sorted(set(a) & set(b), key=lambda d: (-min(a[d], b[d]), -(a[d] + b[d]), d))
+            # Where no one activity is both's, the kinds of work both do (O*NET's intermediate activities).
+            kinds_a, kinds_b = {work.kinds[d] for d in a}, {work.kinds[d] for d in b}
             shown = PairShown(
-                p.kind, by_slug[p.slug], by_slug[p.other_slug], [work.activities[d] for d in both[:PAIR_ACTIVITIES]], [], []
+                p.kind,
+                by_slug[p.slug],
+                by_slug[p.other_slug],
+                [work.activities[d] for d in both[:PAIR_ACTIVITIES]],
+                [] if both else sorted(kinds_a & kinds_b)[:PAIR_ACTIVITIES],
+                [],
+                [],
             )
             if p.kind == APART:
                 shown.own_a, shown.own_b = characteristic(site, p.slug), characteristic(site, p.other_slug)

@@ -103,10 +103,11 @@ export function matches(q, index) {
 // A result as a list shows it: the name that matched, and the occupation it leads to.
 export const label = r => (r.name ? `${r.name} → ${r.title}` : r.title);
 
-// The index, fetched once, when first asked for.
+// The index, fetched once, when first asked for; ``get`` fetches
+// data/titles.json from the page's own site.
 let loading = null;
-export function loadIndex(base) {
-  loading ||= fetch(base + "data/titles.json")
+export function loadIndex(get) {
+  loading ||= get()
     .then(r => r.json())
     .then(makeIndex);
   return loading;

@@ -37,4 +37,4 @@ function show(index) {
   status.textContent = terms.length ? `${shown} of ${table.tBodies[0].rows.length} occupations shown` : "";
 }
 
-filter.addEventListener("input", () => loadIndex(base).then(show));
+filter.addEventListener("input", () => loadIndex(() => fetch(base + "data/titles.json")).then(show));

@@ -581,7 +581,7 @@ const start = () => {
     status = $("search-status");
   let titles = null;
   const withTitles = () =>
-    loadIndex(base).then(index => {
+    loadIndex(() => fetch(base + "data/titles.json")).then(index => {
       titles = index;
       highlight();
     });

@@ -3,6 +3,7 @@ function from the data, for both ends of the scale and with every piece
 that can be missing."""
 
 import copy
+import html
 import re
 import sqlite3
 from dataclasses import replace
@@ -316,3 +317,34 @@ def test_military_careers_explains_each_missing_piece(committed_site):
     assert "Number of jobs, 2024 not given by BLS" in text and "Job outlook, 2024–34 not given by BLS" in text
     assert "No published measure of exposure to AI reaches this occupation" in text
     assert "Sources: </p>" not in page and "<td>—</td>" not in page
+
+
+def test_tampered_work_rows_are_set_aside_and_an_older_database_has_no_moves(committed_copy, by_slug):
+    with sqlite3.connect(committed_copy) as conn:
+        # A count that is not a whole number of tasks, a weight that is not JSON, a pair whose closeness is text.
+        conn.execute("update occupation_activities set tasks = 'many' where slug = 'lawyers'")
+        conn.execute("update space_methods set mix = '{not json' where shown = 1")
+        conn.execute("update space_pairs set similarity = 'close' where rank = 1")
+        conn.execute("insert into occupation_titles values ('registered-nurses', '<script>alert(1)</script>', 'alternate', 'x')")
+    site = load(committed_copy)
+    assert "lawyers" not in site.work.by_occupation
+    assert site.space.mix == {} and all(isinstance(p.similarity, float) for p in site.space.pairs)
+    card = answer_card(site, by_slug["lawyers"], site.criteria[0], by_slug)
+    assert card.alternatives == [] and card.no_alternatives.startswith("O*NET links no work activities to it")
+    # A name is text to search, never markup: it reaches titles.json as a string.
+    assert any(t.name == "<script>alert(1)</script>" for t in site.titles)
+    with sqlite3.connect(committed_copy) as conn:
+        for table in ("occupation_activities", "task_activities", "work_activities", "occupation_titles", "space_pairs"):
+            conn.execute(f"drop table {table}")
+    older = load(committed_copy)
+    assert older.work is None and older.space.pairs == [] and {t.kind for t in older.titles} == {"alias"}
+    card = answer_card(older, by_slug["registered-nurses"], older.criteria[0], by_slug)
+    assert card.examples.startswith("Most are") and card.alternatives == [] and card.no_alternatives
+
+
+def test_the_rules_are_said_on_the_page_as_the_code_applies_them(committed_site):
+    from website.answer import EXAMPLES_RULE, MOVES_RULE
+
+    page = html.unescape((committed_site / "occupations" / "lawyers.html").read_text())
+    rules = page[page.index('<details class="card-rules">') :]
+    assert EXAMPLES_RULE in rules and MOVES_RULE in rules and "a fifth of the scale" in MOVES_RULE

@@ -177,14 +177,6 @@ def main_label(tasks: list[Task]) -> str | None:
     return max(LABELS, key=lambda label: (counts[label], -LABELS.index(label)))
 
 
-EXAMPLES_RULE = (
-    "Where the score came with no reason, the card says what people judged of the occupation's O*NET tasks. "
-    "Its examples are two tasks of the label most of its tasks carry, those that share the most O*NET work activities "
-    "with the rest of the occupation first, and the most representative task of the next most common label, "
-    "named as the exception."
-)
-
-
 def task_examples(tasks: list[Task], work: Work | None = None) -> str | None:
     """The tasks that stand for the occupation, chosen by rule: two of the
     label most of its tasks carry, the most representative first
@@ -209,6 +201,15 @@ def task_examples(tasks: list[Task], work: Work | None = None) -> str | None:
 # scale: at or above the first, a score says exposed; at or below the second, not.
 SAYS_EXPOSED = 0.6
 SAYS_NOT_EXPOSED = 0.4
+EXAMPLES_RULE = (
+    "Where the score came with no reason, the card says what people judged of the occupation's O*NET tasks. "
+    "Its examples are two tasks of the label most of its tasks carry, those that share the most O*NET work activities "
+    "with the rest of the occupation first, and the most representative task of the next most common label, "
+    f"named as the exception. Where most tasks were judged not exposed yet the score is in the top {1 - SAYS_EXPOSED:.0%} "
+    f"of its scale, or most directly exposed yet the score is in the bottom {SAYS_NOT_EXPOSED:.0%}, the card says they disagree. "
+    "Where the score sits far from research, it says whether the share of tasks people judged exposed sides with the "
+    "score or with research."
+)
 
 
 def contradiction(tasks: list[Task], criterion: Criterion, score: float) -> str | None:
@@ -305,13 +306,15 @@ def outlook_words(o: Occupation, year: int) -> str:
 
 
 # Moves a person could make, written once here and said in MOVES_RULE.
-CLEARLY_LOWER = 1 / 5  # of the scale: how much lower a move must score
+CLEARLY_LOWER = 5  # a move scores at least 1/5 of the scale lower
 SHARED_ENOUGH = 0.15  # of the occupation's work activities, for a move on no related list
 MOVES = 3
+LOWER_WORDS = f"at least {({4: 'a quarter', 5: 'a fifth', 10: 'a tenth'}).get(CLEARLY_LOWER, f'1/{CLEARLY_LOWER}')} of the scale"
 MOVES_RULE = (
-    "Occupations that score at least a fifth of the scale lower, ranked by how much of this job's work they also do "
+    f"Moves are occupations that score {LOWER_WORDS} lower, ranked by how much of this job's work they also do "
     "(the O*NET work activities they share), then by whether BLS or O*NET lists them as related and how close "
-    "their descriptions are. Each shares at least one work activity, and at least 15% of them unless BLS or O*NET lists it."
+    f"their descriptions are. Each shares at least one work activity, and at least {SHARED_ENOUGH:.0%} of them "
+    "unless BLS or O*NET lists it."
 )
 
 
@@ -328,7 +331,7 @@ def alternatives(
         "O*NET relates it": set(site.related.get(o.slug, [])),
     }
     near = site.space.nearest.get(o.slug, []) if site.space else []
-    step = (criterion.max - criterion.min) * CLEARLY_LOWER
+    step = (criterion.max - criterion.min) / CLEARLY_LOWER
     found = []
     for slug, theirs in criterion.scores.items():
         if slug == o.slug or slug not in by_slug or float(theirs.score) > score - step:
@@ -343,7 +346,7 @@ def alternatives(
         key = (-len(shared), -len(also), near.index(slug) if slug in near else len(near), slug)
         found.append((key, slug, float(theirs.score), shared, also))
     if not found:
-        return [], "No occupation that shares this work scores clearly lower (a fifth of the scale or more)."
+        return [], f"No occupation that shares this work scores clearly lower ({LOWER_WORDS})."
     year = site.edition.projection_year
     moves = []
     for _, slug, value, shared, also in sorted(found)[:MOVES]:

@@ -295,7 +295,8 @@ def similar_occupations(site: Site, slug: str, by_slug: dict[str, Occupation]) -
     """One list of the occupations similar to ``slug``, each with where it
     came from: BLS's Similar Occupations, O*NET's related occupations, the
     ten nearest by description in the labour space, and the occupations its
-    page names in its text. BLS's first, then in the order each source gives."""
+    page names in its text. BLS's first, then in the order each source gives;
+    each says how many of its work activities it shares, where any."""
     found: dict[str, list[str]] = {}
     lists = {
         "bls": site.similar.get(slug, []),
@@ -307,19 +308,25 @@ def similar_occupations(site: Site, slug: str, by_slug: dict[str, Occupation]) -
         for other in lists[key]:
             if other in by_slug and other != slug and words not in found.setdefault(other, []):
                 found[other].append(words)
+    # What work carries over, where O*NET links work activities to both.
+    mine = site.work.by_occupation.get(slug, {}) if site.work else {}
+    for other, sources in found.items():
+        shared = sum(1 for a in mine if site.work and a in site.work.by_occupation.get(other, {}))
+        if shared:
+            sources.append(f"it shares {shared} of this job's {len(mine)} O*NET work activities")
     return [(by_slug[other], sources) for other, sources in found.items()]
 
 
 def title_index(site: Site) -> dict[str, object]:
     """What search looks through, fetched when a visitor first searches
-    (data/titles.json): every occupation's Handbook title, BLS's aliases and
-    O*NET's titles, each as [name, occupation, kind], the occupations as
-    [slug, title, jobs] (kinds and occupations by their place in a list)."""
-    occupations = [[o.slug, o.title, o.jobs or 0] for o in site.occupations]
-    place = {o.slug: i for i, o in enumerate(site.occupations)}
-    names = [[o.title, i, 0] for i, o in enumerate(site.occupations)]
-    names += [[t.name, place[t.slug], TITLE_KINDS.index(t.kind)] for t in site.titles if t.slug in place]
-    return {"kinds": list(TITLE_KINDS), "occupations": occupations, "names": names}
+    (data/titles.json): each occupation as [slug, Handbook title, jobs,
+    [its names of each other kind]], the kinds after the title in the order
+    of ``TITLE_KINDS`` (BLS's aliases, then O*NET's titles)."""
+    names: dict[str, list[list[str]]] = {o.slug: [[] for _ in TITLE_KINDS[1:]] for o in site.occupations}
+    for t in site.titles:
+        if t.slug in names:
+            names[t.slug][TITLE_KINDS.index(t.kind) - 1].append(t.name)
+    return {"kinds": list(TITLE_KINDS), "occupations": [[o.slug, o.title, o.jobs or 0, names[o.slug]] for o in site.occupations]}
 
 
 @dataclass

@@ -23,13 +23,17 @@ const wordsOf = text =>
 const whole = (w, t) => w === t || w === t + "s" || w === t + "es";
 const SHORT = 3;
 
-// The index search reads, from titles.json: each name with its words, once.
-export function makeIndex({kinds, occupations, names}) {
-  return {
-    kinds,
-    occupations: occupations.map(([slug, title, jobs]) => ({slug, title, jobs})),
-    names: names.map(([name, o, kind]) => ({name, o, kind, words: wordsOf(name)})),
-  };
+// The index search reads, from titles.json: each name with its words, once;
+// kind 0 is the Handbook title, the others its names of each kind in turn.
+export function makeIndex({kinds, occupations}) {
+  const names = [];
+  occupations.forEach(([, title, , others], o) => {
+    names.push({name: title, o, kind: 0, words: wordsOf(title)});
+    others.forEach((list, k) => {
+      for (const name of list) names.push({name, o, kind: k + 1, words: wordsOf(name)});
+    });
+  });
+  return {kinds, occupations: occupations.map(([slug, title, jobs]) => ({slug, title, jobs})), names};
 }
 
 // How well a name's words match the query's terms (lower is better; 9 is not at all).

@@ -28,6 +28,7 @@ written for any one occupation. Its rules:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from .layers import EDUCATION, NO_ONE_PATH
@@ -312,10 +313,28 @@ MOVES = 3
 LOWER_WORDS = f"at least {({4: 'a quarter', 5: 'a fifth', 10: 'a tenth'}).get(CLEARLY_LOWER, f'1/{CLEARLY_LOWER}')} of the scale"
 MOVES_RULE = (
     f"Moves are occupations that score {LOWER_WORDS} lower, ranked by how much of this job's work they also do "
-    "(the O*NET work activities they share), then by whether BLS or O*NET lists them as related and how close "
-    f"their descriptions are. Each shares at least one work activity, and at least {SHARED_ENOUGH:.0%} of them "
-    "unless BLS or O*NET lists it."
+    "(the O*NET work activities they share), then by whether BLS or O*NET lists them as related, how few "
+    "occupations do the activities they share, and how close their descriptions are. "
+    f"Each shares at least one work activity, and at least {SHARED_ENOUGH:.0%} of them unless BLS or O*NET lists it."
 )
+
+
+# Every activity's rarity, worked out once for each read of the work.
+_RARITY: dict[int, tuple[Work, dict[str, float]]] = {}
+
+
+def rarity(work: Work) -> dict[str, float]:
+    """How few occupations carry each work activity, as TF-IDF weighs a word:
+    the log of all occupations over those carrying it (0 for one all carry)."""
+    kept = _RARITY.get(id(work))
+    if kept is None or kept[0] is not work:
+        carriers: dict[str, int] = {}
+        for activities in work.by_occupation.values():
+            for a in activities:
+                carriers[a] = carriers.get(a, 0) + 1
+        n = len(work.by_occupation)
+        kept = _RARITY[id(work)] = (work, {a: math.log(n / c) for a, c in carriers.items()})
+    return kept[1]
 
 
 def alternatives(
@@ -343,7 +362,9 @@ def alternatives(
             continue
         if slug in near:
             also.append("its description is among the ten closest")
-        key = (-len(shared), -len(also), near.index(slug) if slug in near else len(near), slug)
+        # Among equals, the one whose shared activities fewer occupations do (rarer work carries more).
+        rare = round(sum(rarity(site.work).get(a, 0.0) for a in shared), 6)
+        key = (-len(shared), -len(also), -rare, near.index(slug) if slug in near else len(near), slug)
         found.append((key, slug, float(theirs.score), shared, also))
     if not found:
         return [], f"No occupation that shares this work scores clearly lower ({LOWER_WORDS})."

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from .answer import made_by_short
+from .answer import made_by_short, rarity
 from .colours import BLUES, HEAT_FLOOR, RAMPS, text_on
 from .layers import BACHELOR, CORE_FIELDS, MISSING, NO_ONE_PATH, Layer, education_levels, row_fields
 from .model import TITLE_KINDS, Consensus, Criterion, Occupation, Row, Site, Task, Value, number
@@ -349,15 +348,10 @@ PAIR_ACTIVITIES = 3  # activities named for each pair, or each side of one
 
 def characteristic(site: Site, slug: str) -> list[str]:
     """An occupation's most characteristic work activities: those most of its
-    tasks carry, weighted by how few occupations carry them (as TF-IDF weighs words)."""
+    tasks carry, weighted by how few occupations carry them (``answer.rarity``)."""
     assert site.work is not None
-    mine = site.work.by_occupation.get(slug, {})
-    carriers: dict[str, int] = {}
-    for activities in site.work.by_occupation.values():
-        for a in activities:
-            carriers[a] = carriers.get(a, 0) + 1
-    n = len(site.work.by_occupation)
-    ranked = sorted(mine, key=lambda a: (-mine[a] * math.log(n / carriers[a]), a))
+    mine, rare = site.work.by_occupation.get(slug, {}), rarity(site.work)
+    ranked = sorted(mine, key=lambda a: (-mine[a] * rare.get(a, 0.0), a))
     return [site.work.activities[a] for a in ranked[:PAIR_ACTIVITIES]]
 
 

@@ -221,6 +221,7 @@ def test_each_control_changes_what_is_in_view_below_it(browser, site, width):
             assert page.locator(chart).bounding_box()["y"] > page.locator("#views").bounding_box()["y"]
         # Search results open under the search box, above the fold.
         page.fill("#search", "nurse")
+        page.locator("#search-results li").first.wait_for()  # the names load when search is first used
         box = page.locator("#search-results").bounding_box()
         assert box["y"] + box["height"] <= height
         assert box["y"] >= page.locator("#search").bounding_box()["y"]
@@ -236,13 +237,15 @@ def test_search_ranks_whole_words_and_everyday_names_first(browser, site, width)
 
         def results(query):
             page.fill("#search", query)
+            # The names load when search is first used; the status says the query once they have.
+            page.wait_for_function("q => document.querySelector('#search-status').textContent.includes(q)", arg=f"“{query}”")
             return page.locator("#search-results li").all_inner_texts(), page.inner_text("#search-status")
 
         found, status = results("RN")
-        assert found[0].startswith("Registered Nurses")
-        assert status == "1 occupation matches “RN”"
+        assert found[0] == "RN → Registered Nurses"  # the name that matched, and where it leads
+        assert re.fullmatch(r"\d+ occupations? match(es)? “RN”(; the first 8 are listed)?\. Enter opens the first\.", status)
         found, _ = results("doctor")
-        assert found[0].startswith("Physicians and Surgeons")
+        assert found[0].endswith("Physicians and Surgeons")
         found, _ = results("nurse")
         assert found[0] == "Registered Nurses"  # a title before another name that says "nurse"
         found, _ = results("programmer")
@@ -255,7 +258,12 @@ def test_search_ranks_whole_words_and_everyday_names_first(browser, site, width)
         _, status = results("zzqx")
         assert status == "No occupation matches “zzqx”"
         _, status = results("teacher")
-        assert re.fullmatch(r"\d+ occupations match “teacher”; the first 8 are listed", status)
+        assert re.fullmatch(r"\d+ occupations match “teacher”; the first 8 are listed\. Enter opens the first\.", status)
+        # Enter opens the first.
+        found, _ = results("lyft driver")
+        assert found[0] == "Lyft Driver → Taxi Drivers, Shuttle Drivers, and Chauffeurs"
+        page.press("#search", "Enter")
+        assert "selected=taxi-drivers-and-chauffeurs" in page.url
 
 
 # 5. Figures under the map -----------------------------------------------------------
@@ -305,10 +313,19 @@ def test_the_table_shows_hourly_pay_keeps_its_headings_and_filters(browser, site
         wrap.evaluate("w => w.scrollTop = 2000")
         head = page.locator("thead th").first.bounding_box()
         assert abs(head["y"] - wrap.bounding_box()["y"]) < 2
+        # The filter is the map's search: everyday names, whole words for a short query.
+        shown_rows = "[...document.querySelectorAll('tbody tr')].filter(r => !r.hidden).map(r => r.dataset.slug)"
+        page.fill("#filter", "RN")
+        page.wait_for_function("document.querySelector('#filter-status').textContent")
+        shown = page.evaluate(shown_rows)
+        assert "registered-nurses" in shown and "news-analysts-reporters-and-journalists" not in shown
+        assert page.locator("tr[data-slug='registered-nurses'] .matched").inner_text() == " (“RN”)"
         page.fill("#filter", "nurse")
-        shown = page.evaluate("[...document.querySelectorAll('tbody tr')].filter(r => !r.hidden).length")
-        assert 3 <= shown <= 10
-        assert page.inner_text("#filter-status") == f"{shown} of {site_counts(ROOT / 'data.db')['pages']} occupations shown"
+        # Its title matches "nurse": the row no longer names another name.
+        page.wait_for_function("!document.querySelector(\"tr[data-slug='registered-nurses'] .matched\")")
+        shown = page.evaluate(shown_rows)
+        assert "registered-nurses" in shown and 3 <= len(shown) <= 40
+        assert page.inner_text("#filter-status") == f"{len(shown)} of {site_counts(ROOT / 'data.db')['pages']} occupations shown"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         shot(page, f"a11y-table-{width}.png")
 

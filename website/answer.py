@@ -9,25 +9,30 @@ written for any one occupation. Its rules:
   who made it: a model run with this site's rubric, a consensus of runs, or
   an import made elsewhere with its source's own prompt.
 - **Why**: the run's own rationale where it gave one. Where it gave none
-  (an import), the card says so and lets the evidence speak: how the people
-  who rated the occupation's O*NET tasks for GPTs-are-GPTs judged them, with
-  one task given as an example of each end. Examples are chosen by rule:
-  Core tasks before Supplemental ones, then in O*NET's own order (task id).
+  (an import), what the occupation's O*NET tasks say, as the people who
+  rated them for GPTs-are-GPTs judged them, every task counted (the count
+  the Evidence section gives). Examples are chosen by rule
+  (``task_examples``): two tasks of the label most of its tasks carry, those
+  sharing the most work activities with the rest of the occupation first,
+  and the most representative of the next label named as the exception.
+  Where most tasks say the opposite of the score, a sentence says so.
 - **Research**: where the published measures that make up the consensus
   place the occupation among US occupations (their lowest, median and
   highest percentile), in words, and whether the score shown agrees with
   their median, sits somewhat above or below it, or far from it
-  (``words.agreement`` says how far is which).
-- **Less exposed**: up to three occupations from BLS's own similar list,
-  then the ten nearest by description (the labour space), that score at
-  least a fifth of the scale lower on the same criterion, lowest first.
+  (``words.agreement`` says how far is which). Where far, one sentence says
+  which side its tasks take (``gap_words``).
+- **Less exposed**: moves a person could make (``MOVES_RULE``): occupations
+  scoring clearly lower, ranked by the work activities they share.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from .model import Consensus, Criterion, Occupation, Run, Site, Task
+from .layers import EDUCATION, NO_ONE_PATH
+from .model import Consensus, Criterion, Evidence, Occupation, Run, Site, Task, Work
 from .words import LABEL_TEXT, LABEL_WORDS, LABELS, agreement, percentile_text
 
 CAVEAT = "Exposure means AI could change how this work is done; it is not a forecast that these jobs will disappear."
@@ -49,6 +54,9 @@ class Alternative:
     score: float
     pay: str  # median pay in words, or "pay not given"
     outlook: str  # e.g. "+4% by 2034", or "no outlook given"
+    carries: str = ""  # what work carries over, e.g. "shares 9 of its 14 work activities, such as “…”"
+    also: list[str] = field(default_factory=list)  # the other evidence: "BLS lists it as similar", …
+    education: str | None = None  # the entry education it asks, where that is higher
 
 
 @dataclass
@@ -63,7 +71,9 @@ class Card:
     examples: str | None  # tasks quoted as examples of what people judged, where the why is theirs
     research: str | None  # where published research places it
     agreement: str | None  # whether the score shown agrees with that research
+    gap: str | None = None  # where they disagree far, what in the work accounts for it
     alternatives: list[Alternative] = field(default_factory=list)
+    no_alternatives: str | None = None  # why none is listed, where a score was made
     caveat: str = CAVEAT
     # The card in brief, for the map's tooltip and the link preview: where research places it, and why its score.
     brief_research: str = ""
@@ -114,38 +124,150 @@ def score_words(criterion: Criterion, score: float) -> str:
 EXAMPLE_LENGTH = 70  # characters of a task quoted as an example, cut at a word
 
 
-def example(tasks: list[Task], label: str) -> str:
-    """The task quoted as an example of a label: Core first, then O*NET's
-    order; a long one is cut at a word."""
-    chosen = sorted(
-        (t for t in tasks if t.human_label == label),
-        key=lambda t: (t.task_type != "Core", t.onet_soc_code, t.task_id),
-    )
-    text = " ".join(str(chosen[0].task).split()).rstrip(".")
-    if len(text) <= EXAMPLE_LENGTH:
+def quoted(text: str, length: int = EXAMPLE_LENGTH) -> str:
+    """A task or activity as quoted on a card: one line, no full stop, a long one cut at a word."""
+    text = " ".join(str(text).split()).rstrip(".")
+    if len(text) <= length:
         return text
-    return text[:EXAMPLE_LENGTH].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text[:length].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def centrality(task: Task, work: Work | None) -> int:
+    """How much of the rest of its occupation's work a task shares: for each
+    O*NET work activity the task carries, how many of the occupation's
+    other tasks carry it too, added up."""
+    if work is None:
+        return 0
+    counts = work.by_occupation.get(task.slug, {})
+    return sum(counts.get(a, 1) - 1 for a in work.by_task.get(task.slug, {}).get((task.onet_soc_code, task.task_id), []))
+
+
+def representative(tasks: list[Task], label: str, work: Work | None) -> list[Task]:
+    """The tasks people gave ``label``, most representative first: those
+    sharing the most work activities with the rest of the occupation, then
+    Core before Supplemental, then O*NET's order."""
+    return sorted(
+        (t for t in tasks if t.human_label == label),
+        key=lambda t: (-centrality(t, work), t.task_type != "Core", t.onet_soc_code, t.task_id),
+    )
+
+
+def task_counts(tasks: list[Task]) -> dict[str, int]:
+    return {label: sum(1 for t in tasks if t.human_label == label) for label in LABELS}
 
 
 def task_sentence(tasks: list[Task]) -> str | None:
-    """What people judged of the occupation's O*NET tasks."""
-    labelled = [t for t in tasks if t.human_label in LABELS]
-    if not labelled:
+    """What people judged of the occupation's O*NET tasks, counting every
+    task O*NET lists for it (the count the Evidence section gives too)."""
+    if not any(t.human_label in LABELS for t in tasks):
         return None
-    counts = {label: sum(1 for t in labelled if t.human_label == label) for label in LABELS}
+    counts = task_counts(tasks)
     parts = [f"{counts[label]} {LABEL_WORDS[label]}" for label in LABELS if counts[label]]
+    unlabelled = len(tasks) - sum(counts.values())
+    if unlabelled:
+        parts.append(f"{unlabelled} {'was' if unlabelled == 1 else 'were'} not rated")
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return f"Of its {len(labelled)} O*NET tasks, people judged {listed}."
+    return f"Of its {len(tasks)} O*NET tasks, people judged {listed}."
 
 
-def task_examples(tasks: list[Task]) -> str | None:
-    """A task of each end as an example, chosen by rule (see ``example``)."""
-    labelled = [t for t in tasks if t.human_label in LABELS]
-    ends = (LABELS[0], LABELS[-1])  # the most exposed and the least
-    found = [
-        f"“{example(labelled, label)}” ({LABEL_TEXT[label]})" for label in ends if any(t.human_label == label for t in labelled)
-    ]
-    return ("For example, " + " and ".join(found) + ".") if found else None
+def main_label(tasks: list[Task]) -> str | None:
+    """The label most of its rated tasks carry; a tie goes to the more exposed."""
+    counts = task_counts(tasks)
+    if not any(counts.values()):
+        return None
+    return max(LABELS, key=lambda label: (counts[label], -LABELS.index(label)))
+
+
+def task_examples(tasks: list[Task], work: Work | None = None) -> str | None:
+    """The tasks that stand for the occupation, chosen by rule: two of the
+    label most of its tasks carry, the most representative first
+    (``representative``), and the most representative of the next most
+    common label, named as the main exception."""
+    main = main_label(tasks)
+    if main is None:
+        return None
+    counts = task_counts(tasks)
+    chosen = representative(tasks, main, work)[:2]
+    said = " and ".join(f"“{quoted(t.task)}”" for t in chosen)
+    text = f"Most are {LABEL_TEXT[main]}, such as {said}."
+    others = [label for label in LABELS if label != main and counts[label]]
+    if others:
+        exception = max(others, key=lambda label: (counts[label], -LABELS.index(label)))
+        first = representative(tasks, exception, work)[0]
+        text += f" The main exception: {counts[exception]} {LABEL_TEXT[exception]}, such as “{quoted(first.task)}”."
+    return text
+
+
+# Where on its scale a score says a job is exposed or not, as a share of the
+# scale: at or above the first, a score says exposed; at or below the second, not.
+SAYS_EXPOSED = 0.6
+SAYS_NOT_EXPOSED = 0.4
+EXAMPLES_RULE = (
+    "Where the score came with no reason, the card says what people judged of the occupation's O*NET tasks. "
+    "Its examples are two tasks of the label most of its tasks carry, those that share the most O*NET work activities "
+    "with the rest of the occupation first, and the most representative task of the next most common label, "
+    f"named as the exception. Where most tasks were judged not exposed yet the score is in the top {1 - SAYS_EXPOSED:.0%} "
+    f"of its scale, or most directly exposed yet the score is in the bottom {SAYS_NOT_EXPOSED:.0%}, the card says they disagree. "
+    "Where the score sits far from research, it says whether the share of tasks people judged exposed sides with the "
+    "score or with research."
+)
+
+
+def contradiction(tasks: list[Task], criterion: Criterion, score: float) -> str | None:
+    """A sentence where most of its tasks say the opposite of the score, so
+    that no example stands against the score without saying so."""
+    main = main_label(tasks)
+    place = (score - criterion.min) / (criterion.max - criterion.min)
+    if main == LABELS[-1] and place >= SAYS_EXPOSED:
+        return "So its tasks, as people judged them, say less than this score does."
+    if main == LABELS[0] and place <= SAYS_NOT_EXPOSED:
+        return "So its tasks, as people judged them, say more than this score does."
+    return None
+
+
+def exposed_share(tasks: list[Task]) -> float | None:
+    """The share of its rated tasks people judged exposed, directly or with tools."""
+    counts = task_counts(tasks)
+    rated = sum(counts.values())
+    return (rated - counts[LABELS[-1]]) / rated if rated else None
+
+
+# Every occupation's share of exposed tasks, worked out once for each evidence read.
+_SHARES: dict[int, tuple[Evidence, list[float]]] = {}
+
+
+def share_rank(evidence: Evidence, share: float) -> float:
+    """The share of occupations with rated tasks whose exposed share is below ``share``, from 0 to 1."""
+    kept = _SHARES.get(id(evidence))
+    if kept is None or kept[0] is not evidence:
+        shares = sorted(s for tasks in evidence.tasks.values() if (s := exposed_share(tasks)) is not None)
+        kept = _SHARES[id(evidence)] = (evidence, shares)
+    shares = kept[1]
+    return sum(1 for s in shares if s < share) / len(shares)
+
+
+def gap_words(tasks: list[Task], evidence: Evidence | None, stands: str, work: Work | None) -> str | None:
+    """Where the score sits far from research, what in the work accounts for
+    it: the share of its tasks people judged exposed, whether that share
+    sides with the score or with research, and a task of the side it takes."""
+    share = exposed_share(tasks)
+    if evidence is None or share is None or not stands.startswith("far"):
+        return None
+    counts = task_counts(tasks)
+    rated, exposed = sum(counts.values()), sum(counts[label] for label in LABELS[:-1])
+    rank = share_rank(evidence, share)
+    higher = rank >= 0.5  # its tasks are more exposed than most occupations'
+    with_score = higher == stands.endswith("above")
+    than = (
+        f"more than in {round(rank * 100)}% of occupations"
+        if higher
+        else f"fewer than in {round((1 - rank) * 100)}% of occupations"
+    )
+    side = "this score" if with_score else "research"
+    label = (LABELS[0] if counts[LABELS[0]] else LABELS[1]) if higher else LABELS[-1]
+    found = representative(tasks, label, work) if counts[label] else []
+    such = f", such as “{quoted(found[0].task)}” ({LABEL_TEXT[label]})" if found else ""
+    return f"What in the work accounts for the gap: people judged {exposed} of its {rated} rated tasks exposed, {than}{such}; its tasks side with {side}."
 
 
 def place(median: float) -> str:
@@ -184,23 +306,90 @@ def outlook_words(o: Occupation, year: int) -> str:
     return f"{o.outlook_pct:+d}% by {year}"
 
 
+# Moves a person could make, written once here and said in MOVES_RULE.
+CLEARLY_LOWER = 5  # a move scores at least 1/5 of the scale lower
+SHARED_ENOUGH = 0.15  # of the occupation's work activities, for a move on no related list
+MOVES = 3
+LOWER_WORDS = f"at least {({4: 'a quarter', 5: 'a fifth', 10: 'a tenth'}).get(CLEARLY_LOWER, f'1/{CLEARLY_LOWER}')} of the scale"
+MOVES_RULE = (
+    f"Moves are occupations that score {LOWER_WORDS} lower, ranked by how much of this job's work they also do "
+    "(the O*NET work activities they share), then by whether BLS or O*NET lists them as related, how few "
+    "occupations do the activities they share, and how close their descriptions are. "
+    f"Each shares at least one work activity, and at least {SHARED_ENOUGH:.0%} of them unless BLS or O*NET lists it."
+)
+
+
+# Every activity's rarity, worked out once for each read of the work.
+_RARITY: dict[int, tuple[Work, dict[str, float]]] = {}
+
+
+def rarity(work: Work) -> dict[str, float]:
+    """How few occupations carry each work activity, as TF-IDF weighs a word:
+    the log of all occupations over those carrying it (0 for one all carry)."""
+    kept = _RARITY.get(id(work))
+    if kept is None or kept[0] is not work:
+        carriers: dict[str, int] = {}
+        for activities in work.by_occupation.values():
+            for a in activities:
+                carriers[a] = carriers.get(a, 0) + 1
+        n = len(work.by_occupation)
+        kept = _RARITY[id(work)] = (work, {a: math.log(n / c) for a, c in carriers.items()})
+    return kept[1]
+
+
 def alternatives(
     site: Site, o: Occupation, criterion: Criterion, score: float, by_slug: dict[str, Occupation]
-) -> list[Alternative]:
-    candidates = list(site.similar.get(o.slug, []))
-    if site.space:
-        candidates += [s for s in site.space.nearest.get(o.slug, []) if s not in candidates]
-    step = (criterion.max - criterion.min) / 5
+) -> tuple[list[Alternative], str]:
+    """Up to ``MOVES`` occupations a person could move to, by ``MOVES_RULE``;
+    or none, with why."""
+    mine = site.work.by_occupation.get(o.slug, {}) if site.work else {}
+    if not mine:
+        return [], "O*NET links no work activities to it, so no move can be traced through the work."
+    related = {
+        "BLS lists it as similar": set(site.similar.get(o.slug, [])),
+        "O*NET relates it": set(site.related.get(o.slug, [])),
+    }
+    near = site.space.nearest.get(o.slug, []) if site.space else []
+    step = (criterion.max - criterion.min) / CLEARLY_LOWER
     found = []
-    for rank, slug in enumerate(candidates):
-        theirs = criterion.scores.get(slug)
-        if theirs is not None and slug in by_slug and float(theirs.score) <= score - step:
-            found.append((float(theirs.score), rank, slug))
+    for slug, theirs in criterion.scores.items():
+        if slug == o.slug or slug not in by_slug or float(theirs.score) > score - step:
+            continue
+        assert site.work is not None
+        shared = [a for a in mine if a in site.work.by_occupation.get(slug, {})]
+        also = [words for words, slugs in related.items() if slug in slugs]
+        if not shared or (len(shared) < SHARED_ENOUGH * len(mine) and not also):
+            continue
+        if slug in near:
+            also.append("its description is among the ten closest")
+        # Among equals, the one whose shared activities fewer occupations do (rarer work carries more).
+        rare = round(sum(rarity(site.work).get(a, 0.0) for a in shared), 6)
+        key = (-len(shared), -len(also), -rare, near.index(slug) if slug in near else len(near), slug)
+        found.append((key, slug, float(theirs.score), shared, also))
+    if not found:
+        return [], f"No occupation that shares this work scores clearly lower ({LOWER_WORDS})."
     year = site.edition.projection_year
-    return [
-        Alternative(slug, by_slug[slug].title, value, pay_words(by_slug[slug]), outlook_words(by_slug[slug], year))
-        for value, _, slug in sorted(found)[:3]
-    ]
+    moves = []
+    for _, slug, value, shared, also in sorted(found)[:MOVES]:
+        other = by_slug[slug]
+        assert site.work is not None
+        example = max(shared, key=lambda a: (mine[a], site.work.by_occupation[slug][a] if site.work else 0, a))
+        carries = f"shares {len(shared)} of its {len(mine)} work activities, such as “{quoted(site.work.activities[example])}”"
+        moves.append(
+            Alternative(
+                slug, other.title, value, pay_words(other), outlook_words(other, year), carries, also, higher_education(o, other)
+            )
+        )
+    return moves, ""
+
+
+def higher_education(o: Occupation, other: Occupation) -> str | None:
+    """The entry education ``other`` asks, where BLS ranks it above ``o``'s."""
+    levels = [e for e in EDUCATION if e != NO_ONE_PATH]  # "no one typical path" is above or below none
+    if o.entry_education in levels and other.entry_education in levels:
+        if levels.index(other.entry_education) > levels.index(o.entry_education):
+            return other.entry_education
+    return None
 
 
 def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[str, Occupation]) -> Card:
@@ -240,11 +429,25 @@ def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[s
             brief_research=brief_research,
         )
     score = float(row.score)
+    percentile = criterion.percentiles.get(o.slug)
+    examples = None
     if row.rationale:
         why = [f"In the model's words: {row.rationale}"]
     else:
-        why = ["No reason came with this score."]
-        why.append(task_sentence(tasks) or "O*NET lists no rated tasks for it, so there is no task evidence to show instead.")
+        told = task_sentence(tasks)
+        why = [
+            told
+            or "No reason came with this score, and O*NET lists no rated tasks for it, so there is no task evidence to show instead."
+        ]
+        examples = task_examples(tasks, site.work)
+        against = contradiction(tasks, criterion, score) if told else None
+        if against:
+            why.append(against)
+    if percentile is not None and consensus:
+        gap = gap_words(tasks, site.evidence, agreement(percentile - consensus.median), site.work)
+    else:
+        gap = None
+    moves, none_found = alternatives(site, o, criterion, score, by_slug)
     return Card(
         criterion=criterion.name,
         max=criterion.max,
@@ -253,10 +456,12 @@ def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[s
         made_by=who,
         made_by_short=brief_who,
         why=why,
-        examples=None if row.rationale else task_examples(tasks),
+        examples=examples,
         research=research or "no published measure of AI exposure reaches this occupation.",
-        agreement=agreement_words(criterion.percentiles.get(o.slug), len(criterion.percentiles), consensus),
-        alternatives=alternatives(site, o, criterion, score, by_slug),
+        agreement=agreement_words(percentile, len(criterion.percentiles), consensus),
+        gap=gap,
+        alternatives=moves,
+        no_alternatives=none_found or None,
         brief_research=brief_research,
-        brief_why=row.rationale or why[-1],
+        brief_why=row.rationale or why[0],
     )

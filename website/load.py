@@ -13,6 +13,7 @@ from typing import Any
 from . import BuildError
 from .model import (
     OCCUPATION_COLUMNS,
+    TITLE_KINDS,
     Consensus,
     Criterion,
     Edition,
@@ -27,9 +28,12 @@ from .model import (
     Score,
     Site,
     Space,
+    SpacePair,
     Task,
     TaskAgreement,
     Tier,
+    Title,
+    Work,
 )
 from .sound import number_in, plain_rows, scale_problem, set_aside
 
@@ -148,8 +152,54 @@ def read(conn: sqlite3.Connection, db_path: str | Path) -> Site:
         space=space,
         evidence=evidence,
     )
+    site.work = load_work(conn, tables)
+    site.titles = load_titles(conn, tables, {o.slug for o in occupations})
     site.warnings = set_aside(site, left_out, cleaned)
     return site
+
+
+def load_work(conn: sqlite3.Connection, tables: set[str]) -> Work | None:
+    """O*NET's Detailed Work Activities of each occupation and of each of its
+    tasks, if ``python -m measures`` has loaded them."""
+    if not {"work_activities", "occupation_activities", "task_activities"} <= tables:
+        return None
+    found = rows(conn, "select dwa_id, activity, iwa_title from work_activities order by dwa_id")
+    activities = {str(r["dwa_id"]): " ".join(str(r["activity"]).split()).rstrip(".") for r in found}
+    kinds = {str(r["dwa_id"]): " ".join(str(r["iwa_title"]).split()).rstrip(".") for r in found}
+    by_occupation: dict[str, dict[str, int]] = {}
+    for r in rows(conn, "select slug, dwa_id, tasks from occupation_activities order by slug, dwa_id"):
+        # A count that is not a whole number of tasks is a tampered row: the activity is left out.
+        if r["dwa_id"] in activities and isinstance(r["tasks"], int) and not isinstance(r["tasks"], bool) and r["tasks"] > 0:
+            by_occupation.setdefault(str(r["slug"]), {})[str(r["dwa_id"])] = r["tasks"]
+    by_task: dict[str, dict[tuple[str, int], list[str]]] = {}
+    for r in rows(
+        conn, "select slug, onet_soc_code, task_id, dwa_id from task_activities order by slug, onet_soc_code, task_id, dwa_id"
+    ):
+        if r["dwa_id"] in activities:
+            by_task.setdefault(str(r["slug"]), {}).setdefault((str(r["onet_soc_code"]), r["task_id"]), []).append(
+                str(r["dwa_id"])
+            )
+    return Work(activities, kinds, by_occupation, by_task)
+
+
+def load_titles(conn: sqlite3.Connection, tables: set[str], slugs: set[str]) -> list[Title]:
+    """Every other name of each occupation: BLS's aliases, then O*NET's
+    titles, in the order of ``TITLE_KINDS``, each name once per occupation."""
+    found = [Title(str(a), str(s), "alias") for a, s in conn.execute("select alias, slug from aliases order by alias, slug")]
+    if "occupation_titles" in tables:
+        found += [
+            Title(str(r["title"]), str(r["slug"]), str(r["kind"]))
+            for r in rows(conn, "select title, slug, kind from occupation_titles order by slug, title")
+            if r["kind"] in TITLE_KINDS[2:]
+        ]
+    seen: set[tuple[str, str]] = set()
+    titles = []
+    for t in sorted(found, key=lambda t: (TITLE_KINDS.index(t.kind), t.slug, t.name)):
+        key = (" ".join(t.name.lower().split()), t.slug)
+        if t.slug in slugs and t.name.strip() and key not in seen:
+            seen.add(key)
+            titles.append(t)
+    return titles
 
 
 def publish(conn: sqlite3.Connection, path: Path) -> None:
@@ -326,4 +376,17 @@ def load_space(conn: sqlite3.Connection, tables: set[str]) -> Space | None:
     nearest: dict[str, list[str]] = {}
     for r in rows(conn, "select slug, other_slug from nearest_occupations where backend = ? order by slug, rank", (backend,)):
         nearest.setdefault(r["slug"], []).append(r["other_slug"])
-    return Space(backend, shown[0]["description"], layout, nearest, evaluation)
+    mix: dict[str, float] = {}
+    found = rows(conn, "select * from space_methods where backend = ?", (backend,))[0]
+    try:
+        given = json.loads(str(found.get("mix") or "{}"))
+    except ValueError:
+        given = {}
+    if isinstance(given, dict):
+        mix = {str(k): float(v) for k, v in given.items() if number_in(v, 0, 1e6)}
+    pairs = []
+    if "space_pairs" in tables:
+        for r in rows(conn, "select * from space_pairs where backend = ? order by kind, rank", (backend,)):
+            if isinstance(r["similarity"], (int, float)):
+                pairs.append(SpacePair(str(r["kind"]), str(r["slug"]), str(r["other_slug"]), float(r["similarity"])))
+    return Space(backend, shown[0]["description"], layout, nearest, evaluation, mix, pairs)

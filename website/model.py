@@ -247,6 +247,17 @@ class Evidence:
 
 
 @dataclass
+class SpacePair:
+    """Two occupations the labour space shows something with: close in the
+    work but in different BLS groups, or alike in title but far apart in the work."""
+
+    kind: str  # "close work, different groups" or "same title, different work"
+    slug: str
+    other_slug: str
+    similarity: float
+
+
+@dataclass
 class Space:
     """The labour space's shown backend: where each occupation sits, its nearest, how it was checked."""
 
@@ -255,6 +266,35 @@ class Space:
     layout: dict[str, tuple[float, float]]
     nearest: dict[str, list[str]]
     evaluation: list[Row]
+    mix: dict[str, float] = field(default_factory=dict)  # each part's weight, chosen on the tuning half
+    pairs: list[SpacePair] = field(default_factory=list)
+
+
+@dataclass
+class Work:
+    """What O*NET says each occupation's work is: its Detailed Work Activities,
+    each with how many of its tasks carry it, and which activities each task carries."""
+
+    activities: dict[str, str]  # dwa_id: the activity in words
+    kinds: dict[str, str]  # dwa_id: the kind of work it is, in words (O*NET's Intermediate Work Activity)
+    by_occupation: dict[str, dict[str, int]] = field(default_factory=dict)  # slug: {dwa_id: how many of its tasks carry it}
+    by_task: dict[str, dict[tuple[str, int], list[str]]] = field(default_factory=dict)  # slug: {(O*NET code, task id): dwa_ids}
+
+
+# Each kind of name an occupation is known by, in the order search prefers
+# them among equals: the Handbook's title, BLS's aliases, O*NET's own title,
+# titles workers reported, short and alternate titles.
+TITLE_KINDS = ("bls", "alias", "onet", "reported", "short", "alternate")
+
+
+@dataclass
+class Title:
+    """A name a visitor may know an occupation by: its Handbook title, a BLS
+    alias, or an O*NET title (its own, reported by workers, alternate or short)."""
+
+    name: str
+    slug: str
+    kind: str  # one of TITLE_KINDS
 
 
 @dataclass
@@ -275,6 +315,8 @@ class Site:
     space: Space | None
     evidence: Evidence | None
     warnings: list[str] = field(default_factory=list)
+    work: Work | None = None
+    titles: list[Title] = field(default_factory=list)  # every other name, for search
 
     @property
     def on_map(self) -> list[Occupation]:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .answer import made_by_short
+from .answer import made_by_short, rarity
 from .colours import BLUES, HEAT_FLOOR, RAMPS, text_on
 from .layers import BACHELOR, CORE_FIELDS, MISSING, NO_ONE_PATH, Layer, education_levels, row_fields
-from .model import Consensus, Criterion, Occupation, Row, Site, Task, Value, number
+from .model import TITLE_KINDS, Consensus, Criterion, Occupation, Row, Site, Task, Value, number
 from .words import LABEL_ORDER, LABELS, ORDINALS, agreement, percentile_text
 
 
 def home_data(site: Site, layers: list[Layer]) -> dict[str, object]:
     """Only what the home page needs to draw: the catalogue of layers, and one
     compact row per occupation on the map, its fields named once in
-    ``fields``. Rationales, aliases and the published measures load after the
-    first drawing, from data/details.json."""
+    ``fields``. Rationales and the published measures load after the
+    first drawing, from data/details.json; the names search looks through,
+    when a visitor first searches, from data/titles.json."""
     categories = sorted({o.group for o in site.occupations})
     education = education_levels(site)
     # BLS's few words for an outlook, each said once: a row names its own by number.
@@ -107,7 +108,6 @@ class OccupationEvidence:
     verdict: list[str]
     tasks: list[Task]
     labels: dict[str, int]
-    less_exposed: list[tuple[Occupation, Consensus]]
     consensus: Consensus | None
 
 
@@ -136,7 +136,7 @@ def occupation_evidence(site: Site, slug: str, by_slug: dict[str, Occupation]) -
                 )
             )
     if not evidence:
-        return OccupationEvidence(dots, [], [], {}, [], None)
+        return OccupationEvidence(dots, [], [], {}, None)
     for m in evidence.measures:
         v = m.values.get(slug)
         if v:
@@ -198,13 +198,7 @@ def occupation_evidence(site: Site, slug: str, by_slug: dict[str, Occupation]) -
         ),
     )
     labels = {label: sum(1 for t in tasks if t.human_label == label) for label in LABELS}
-    less_exposed = []
-    if consensus and site.space:
-        for other in site.space.nearest.get(slug, []):
-            theirs = evidence.consensus.get(other)
-            if theirs and theirs.median <= consensus.median - 10 and other in by_slug:
-                less_exposed.append((by_slug[other], theirs))
-    return OccupationEvidence(dots, verdict, tasks, labels, less_exposed[:5], consensus)
+    return OccupationEvidence(dots, verdict, tasks, labels, consensus)
 
 
 def evidence_page_data(site: Site) -> tuple[dict[str, object], list[tuple[dict[str, str], list[dict[str, object]]]]]:
@@ -245,14 +239,13 @@ def evidence_page_data(site: Site) -> tuple[dict[str, object], list[tuple[dict[s
 def detail_data(site: Site, layers: list[Layer], why: dict[str, dict[str, str]]) -> dict[str, object]:
     """Loaded after the treemap is drawn: why each occupation has its score
     (``why``: {criterion: {slug: a sentence}}, the answer cards' short
-    form), search aliases, the published measures' percentiles and
+    form), the published measures' percentiles and
     consensus (lowest, median, highest), and each occupation's place in the
     labour space."""
     consensus = site.evidence.consensus if site.evidence else {}
     slugs = [o.slug for o in site.on_map]
     return {
         "why": why,
-        "aliases": [[alias, slug] for alias, slug in site.aliases],
         "ordinals": ORDINALS,
         # A table of what comes late: a column for each layer whose figures come late and for
         # the measures' lowest, median and highest percentile, a row for each occupation in ``slugs``.
@@ -301,7 +294,8 @@ def similar_occupations(site: Site, slug: str, by_slug: dict[str, Occupation]) -
     """One list of the occupations similar to ``slug``, each with where it
     came from: BLS's Similar Occupations, O*NET's related occupations, the
     ten nearest by description in the labour space, and the occupations its
-    page names in its text. BLS's first, then in the order each source gives."""
+    page names in its text. BLS's first, then in the order each source gives;
+    each says how many of its work activities it shares, where any."""
     found: dict[str, list[str]] = {}
     lists = {
         "bls": site.similar.get(slug, []),
@@ -313,4 +307,81 @@ def similar_occupations(site: Site, slug: str, by_slug: dict[str, Occupation]) -
         for other in lists[key]:
             if other in by_slug and other != slug and words not in found.setdefault(other, []):
                 found[other].append(words)
+    # What work carries over, where O*NET links work activities to both.
+    mine = site.work.by_occupation.get(slug, {}) if site.work else {}
+    for other, sources in found.items():
+        shared = sum(1 for a in mine if site.work and a in site.work.by_occupation.get(other, {}))
+        if shared:
+            sources.append(f"it shares {shared} of this job's {len(mine)} O*NET work activities")
     return [(by_slug[other], sources) for other, sources in found.items()]
+
+
+def title_index(site: Site) -> dict[str, object]:
+    """What search looks through, fetched when a visitor first searches
+    (data/titles.json): each occupation as [slug, Handbook title, jobs,
+    [its names of each other kind]], the kinds after the title in the order
+    of ``TITLE_KINDS`` (BLS's aliases, then O*NET's titles)."""
+    names: dict[str, list[list[str]]] = {o.slug: [[] for _ in TITLE_KINDS[1:]] for o in site.occupations}
+    for t in site.titles:
+        if t.slug in names:
+            names[t.slug][TITLE_KINDS.index(t.kind) - 1].append(t.name)
+    return {"kinds": list(TITLE_KINDS), "occupations": [[o.slug, o.title, o.jobs or 0, names[o.slug]] for o in site.occupations]}
+
+
+@dataclass
+class PairShown:
+    """A pair of occupations the labor space page tells about, with the work activities that explain it."""
+
+    kind: str
+    a: Occupation
+    b: Occupation
+    shared: list[str]  # for a close pair: the activities both do, most done first
+    shared_kinds: list[str]  # where they share no one activity: the kinds of work both do
+    own_a: list[str]  # for a pair apart: each side's most characteristic activities
+    own_b: list[str]
+
+
+# Close pairs: pairs close in the work but in different BLS groups; apart pairs: similar titles, different work.
+CLOSE, APART = "close work, different groups", "same title, different work"
+PAIR_ACTIVITIES = 3  # activities named for each pair, or each side of one
+
+
+def characteristic(site: Site, slug: str) -> list[str]:
+    """An occupation's most characteristic work activities: those most of its
+    tasks carry, weighted by how few occupations carry them (``answer.rarity``)."""
+    assert site.work is not None
+    mine, rare = site.work.by_occupation.get(slug, {}), rarity(site.work)
+    ranked = sorted(mine, key=lambda a: (-mine[a] * rare.get(a, 0.0), a))
+    return [site.work.activities[a] for a in ranked[:PAIR_ACTIVITIES]]
+
+
+def space_page(site: Site, by_slug: dict[str, Occupation]) -> dict[str, object]:
+    """What the labor space page tells: the pairs that show what the map
+    reveals, each with the activities that explain it, and the held-out recall."""
+    pairs: list[PairShown] = []
+    if site.space and site.work:
+        work = site.work
+        for p in site.space.pairs:
+            if p.slug not in by_slug or p.other_slug not in by_slug or p.kind not in (CLOSE, APART):
+                continue
+            a, b = work.by_occupation.get(p.slug, {}), work.by_occupation.get(p.other_slug, {})
+            both = sorted(set(a) & set(b), key=lambda d: (-min(a[d], b[d]), -(a[d] + b[d]), d))
+            # Where no one activity is both's, the kinds of work both do (O*NET's intermediate activities).
+            kinds_a, kinds_b = {work.kinds[d] for d in a}, {work.kinds[d] for d in b}
+            shown = PairShown(
+                p.kind,
+                by_slug[p.slug],
+                by_slug[p.other_slug],
+                [work.activities[d] for d in both[:PAIR_ACTIVITIES]],
+                [] if both else sorted(kinds_a & kinds_b)[:PAIR_ACTIVITIES],
+                [],
+                [],
+            )
+            if p.kind == APART:
+                shown.own_a, shown.own_b = characteristic(site, p.slug), characteristic(site, p.other_slug)
+            pairs.append(shown)
+    return {
+        "close": [p for p in pairs if p.kind == CLOSE],
+        "apart": [p for p in pairs if p.kind == APART],
+        "mix": site.space.mix if site.space else {},
+    }

@@ -93,7 +93,11 @@ def esbuild(
     if not ESBUILD.is_file():
         raise BuildError("esbuild is not installed, so the home page's scripts and styles cannot be made small: run npm ci first")
     # The same source, options and pinned packages give the same output; a bundle reads node_modules, named by the lock file.
-    key = digest(source, *(sources or []), *options, (ROOT / "package-lock.json").read_bytes()) + ".esbuild"
+    # The entry is named too: two pages' bundles of the same modules differ by where they start.
+    key = (
+        digest(source, entry.name if entry else "", *(sources or []), *options, (ROOT / "package-lock.json").read_bytes())
+        + ".esbuild"
+    )
     kept = cache.get(key) if cache else None
     if kept is not None:
         return kept.decode()

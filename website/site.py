@@ -13,13 +13,22 @@ import yaml
 from markupsafe import Markup
 
 from . import ROOT, TEMPLATES
-from .answer import Card, answer_card
+from .answer import EXAMPLES_RULE, MOVES_RULE, Card, answer_card
 from .cache import Cache
 from .colours import BLUES, HEAT_FLOOR
 from .downloads import downloads, measure_download
 from .layers import GROUPS, Layer
 from .model import Occupation, Site
-from .pages import detail_data, evidence_page_data, histogram, home_data, occupation_evidence, similar_occupations
+from .pages import (
+    detail_data,
+    evidence_page_data,
+    histogram,
+    home_data,
+    occupation_evidence,
+    similar_occupations,
+    space_page,
+    title_index,
+)
 from .predraw import FirstView
 from .preview import INK, MUTED
 from .render import HomeAssets, bundle, environment
@@ -59,6 +68,7 @@ def site_environment(site: Site, base_path: str = "/", site_url: str | None = No
     env.globals["has_evidence"] = bool(site.evidence)
     env.globals["label_text"] = LABEL_TEXT
     env.globals["label_chart"] = LABEL_CHART
+    env.globals["rules"] = {"examples": EXAMPLES_RULE, "moves": MOVES_RULE}
     return env
 
 
@@ -92,6 +102,8 @@ def render(
     files["table.html"] = env.get_template("table.html").render(
         page="table", occupations=site.occupations, criteria=site.criteria, edition=site.edition
     )
+    # The Table page's filter is the map's search.
+    files["assets/table.js"] = bundle("table.mjs", "--minify", cache=cache)
     files["about.html"] = env.get_template("about.html").render(page="about", criteria=site.criteria, edition=site.edition)
     on_map = len(site.on_map)
     by_slug = {o.slug: o for o in site.occupations}
@@ -131,7 +143,7 @@ def render(
         files["assets/evidence.js"] = bundle("evidence.mjs", cache=cache)
         files["data/measures.csv"] = measure_download(site) or ""
     if site.space:
-        files["space.html"] = env.get_template("space.html").render(page="space", space=site.space)
+        files["space.html"] = env.get_template("space.html").render(page="space", space=site.space, **space_page(site, by_slug))
     for c in site.criteria:
         files[f"criteria/{c.name}.html"] = env.get_template("criterion.html").render(
             page="criterion",
@@ -150,6 +162,7 @@ def render(
         sort_keys=True,
         separators=(",", ":"),
     )
+    files["data/titles.json"] = json.dumps(title_index(site), ensure_ascii=False, separators=(",", ":"))
     files["data/metadata.json"] = json.dumps(yaml.safe_load((ROOT / "metadata.yml").read_text()), indent=1, sort_keys=True)
     files["assets/site.css"] = (TEMPLATES / "site.css").read_text()
     files["404.html"] = env.get_template("404.html").render(page="404")

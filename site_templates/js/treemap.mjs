@@ -8,7 +8,7 @@ import {money, numbers, oneDecimal, percent} from "./format.mjs";
 import {clamp, makeLayers} from "./layers.mjs";
 import {drawLegend} from "./legend.mjs";
 import {makeMap} from "./map.mjs";
-import {matches} from "./search.mjs";
+import {loadIndex, matches, label as resultLabel} from "./search.mjs";
 import {readState, writeState} from "./state.mjs";
 import {bars, histogram} from "./stats.mjs";
 import {tooltipRows} from "./tooltip.mjs";
@@ -25,7 +25,7 @@ const start = () => {
     return o;
   });
   const bySlug = new Map(occupations.map(o => [o.slug, o]));
-  let details = {why: {}, aliases: [], measures: {}, consensus: {}};
+  let details = {why: {}, measures: {}, consensus: {}};
 
   const MISSING = data.missing;
   // Percentiles arrive with the details, with how readers say each (website/words.py writes the rule).
@@ -436,18 +436,22 @@ const start = () => {
       ),
     );
   }
-  // 8. Search over titles and the BLS A-Z index's other names ("RN",
-  // "Family Practice Medical Doctor"). A whole name first, then whole words
-  // ("nurse" is a whole word of "Nurses"), then the starts of words, then
-  // (from three letters) any part of one; among equals a title before
-  // another name, then the occupation with more jobs.
+  // 8. Search over every name an occupation is known by (search.mjs says
+  // the rule); the names load when the visitor first searches.
   const search = $("search"),
     results = $("search-results"),
     status = $("search-status");
+  let titles = null;
+  const withTitles = () =>
+    loadIndex(() => fetch(base + "data/titles.json")).then(index => {
+      titles = index;
+      highlight();
+    });
   function highlight() {
-    const found = matches(state.q, {occupations, aliases: details.aliases, offmap: data.offmap, bySlug}),
+    if (state.q.trim() && !titles) return void withTitles();
+    const found = matches(state.q, titles),
       n = found.length;
-    const hits = new Set(found.map(([slug]) => slug));
+    const hits = new Set(found.map(r => r.slug));
     for (const chart of [treemap, $("scatter-plot"), $("space-plot")]) {
       const was = chart.classList.contains("searching");
       chart.classList.toggle("searching", hits.size > 0);
@@ -456,8 +460,10 @@ const start = () => {
       for (const item of chart.querySelectorAll("[data-slug]")) item.classList.toggle("match", hits.has(item.dataset.slug));
     }
     results.replaceChildren();
-    for (const [slug, label] of found.slice(0, 8)) {
-      const li = el("li", {role: "option", tabindex: "-1", "data-slug": slug}, label);
+    for (const r of found.slice(0, 8)) {
+      const slug = r.slug,
+        text = resultLabel(r) + (bySlug.has(slug) ? "" : " (not on the map: no job count)");
+      const li = el("li", {role: "option", tabindex: "-1", "data-slug": slug}, text);
       const open = () => (bySlug.has(slug) ? select(slug, true) : location.assign(base + "occupations/" + slug + ".html"));
       li.addEventListener("click", open);
       li.addEventListener("keydown", e => {
@@ -475,7 +481,7 @@ const start = () => {
       ? ""
       : !n
         ? `No occupation matches “${state.q}”`
-        : `${n} ${n === 1 ? "occupation matches" : "occupations match"} “${state.q}”${n > 8 ? "; the first 8 are listed" : ""}`;
+        : `${found[0].partial ? "No name has every word; " : ""}${n} ${n === 1 ? "occupation matches" : "occupations match"} “${state.q}”${found[0].partial ? " in part" : ""}${n > 8 ? "; the first 8 are listed" : ""}. Enter opens the first.`;
   }
   search.value = state.q;
   search.addEventListener("input", () => {
@@ -483,10 +489,14 @@ const start = () => {
     saveState();
     highlight();
   });
+  search.addEventListener("focus", withTitles, {once: true});
   search.addEventListener("keydown", e => {
     if (e.key === "ArrowDown" && results.firstChild) {
       e.preventDefault();
       results.firstChild.focus();
+    } else if (e.key === "Enter" && results.firstChild) {
+      e.preventDefault();
+      results.firstChild.click();
     }
   });
 

@@ -46,14 +46,18 @@ def labels(slug):
 def test_the_top_of_the_scale(data, by_slug):
     card = card_for(data, by_slug, "medical-transcriptionists")
     assert card.score == "10 of 10, maximum"
-    assert card.made_by.startswith("By karpathy/jobs, Gemini 3 Flash, 2026, with its own prompt, not this site's rubric")
+    # Who made it, in plain words: the project, the model and its maker, the month; never the run's insider label.
+    assert card.made_by == (
+        "From karpathy.ai/jobs, scored by Google's Gemini 3 Flash model in March 2026, with its own instructions, "
+        "not this site's rubric."
+    )
     # No reason came with the imported score: the card says so, and what people judged of its tasks instead.
     counts = labels("medical-transcriptionists")
     assert card.why[0] == "No reason came with this score."
     assert card.why[1].startswith(f"Of its {sum(counts.values())} O*NET tasks, people judged {counts['E1']} directly exposed")
     assert re.match(r"ranked (near the top|above the middle) of US occupations: 6 main published measures", card.research)
     ranked = len(data.criteria[0].percentiles)
-    assert card.agreement == f"This score is the 100th percentile of {ranked}: in line with research."
+    assert card.agreement == f"This score is the 100th percentile of the {ranked} occupations scored: in line with research."
     # Less exposed work scores at least a fifth of the scale lower, lowest first, three at most.
     scores = [a.score for a in card.alternatives]
     assert 1 <= len(scores) <= 3 and scores == sorted(scores) and all(s <= 8 for s in scores)
@@ -140,7 +144,14 @@ def test_who_made_a_score_in_plain_words():
         == "Estimated by the language model claude-sonnet-5-5 task by task on 2 January 2026, with this site's rubric."
     )
     assert (
-        made_by_short(a_run(kind="import", source="Example Lab")) == "Example Lab, with its own prompt (not this site's rubric)"
+        made_by_short(a_run(kind="import", source="Example Lab"))
+        == "Example Lab, with its own instructions (not this site's rubric)"
+    )
+    # A run made by python -m score run says the model and the server it was reached through.
+    served = a_run(kind="model", model="qwen3:8b", server="http://127.0.0.1:11434", started="2026-01-02T00:00:00+00:00")
+    assert made_by(served) == (
+        "Estimated by the language model qwen3:8b, reached through http://127.0.0.1:11434 on 2 January 2026, "
+        "with this site's rubric."
     )
 
 

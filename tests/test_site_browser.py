@@ -82,7 +82,7 @@ def test_tooltip_on_hover(page, site):
     assert tooltip.is_visible()
     text = tooltip.inner_text()
     assert "Software Developers" in text and "1,895,500" in text and "AI exposure" in text
-    assert "karpathy/jobs" in text
+    assert "karpathy.ai/jobs" in text
     shot(page, "desktop-tooltip.png")
 
 
@@ -269,7 +269,7 @@ def test_score_against_pay_view(page, site):
 def test_occupation_and_criterion_pages(page, site):
     page.goto(site + "/occupations/registered-nurses.html")
     text = page.inner_text("main")
-    assert "3,391,000" in text and "29-1141" in text and "karpathy/jobs" in text
+    assert "3,391,000" in text and "29-1141" in text and "karpathy.ai/jobs" in text
     page.click(".similar-list >> text=Physician Assistants")
     assert page.url.endswith("/occupations/physician-assistants.html")
     page.goto(site + "/criteria/ai_exposure.html")
@@ -572,7 +572,7 @@ def test_every_occupation_page_answers_first_on_the_first_screen(browser, site, 
         )
         found = dict(zip(parts, boxes))
         assert re.fullmatch(r"\d+ of 10, [a-z ]+", found[".answer-score"][2]), slug
-        assert "karpathy/jobs" in found[".made-by"][2] and "not this site's rubric" in found[".made-by"][2]
+        assert "karpathy.ai/jobs" in found[".made-by"][2] and "not this site's rubric" in found[".made-by"][2]
         assert found[".why"][2].startswith("Why: No reason came with this score.")
         assert re.search(r"percentile|no published measure", found[".research"][2])
         if slug != "construction-laborers-and-helpers":  # nothing scores far enough below 1

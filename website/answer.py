@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .model import Consensus, Criterion, Occupation, Run, Site, Task
-from .words import LABEL_TEXT, LABEL_WORDS, LABELS, agreement, percentile_text
+from .words import IMPORTED, LABEL_TEXT, LABEL_WORDS, LABELS, MAIN_RULE, agreement, percentile_text
 
 CAVEAT = "Exposure means AI could change how this work is done; it is not a forecast that these jobs will disappear."
 # Where a median percentile sits, in words anyone reads.
@@ -83,17 +83,23 @@ def made_by(run: Run) -> str:
     when = day(run.finished or run.started)
     on = f" on {when}" if when else ""
     if run.kind == "import":
-        return f"By {run.source}, with its own prompt, not this site's rubric; imported{on}."
+        known = IMPORTED.get(run.source_url or "")
+        if known:
+            return f"From {known.who}, {known.how}, with its own instructions, not this site's rubric."
+        return f"From {run.source}, made with its own instructions, not this site's rubric; imported{on}."
     if run.kind == "consensus":
         return f"The {run.source}: the middle of several language models' scores, worked out{on}."
     how = " task by task" if run.level == "task" else ""
-    return f"Estimated by the language model {run.model}{how}{on}, with this site's rubric."
+    through = f", reached through {run.server}" if run.server else ""
+    return f"Estimated by the language model {run.model}{how}{through}{on}, with this site's rubric."
 
 
 def made_by_short(run: Run) -> str:
     """Who made the scores, as the map's tooltip says it."""
     if run.kind == "import":
-        return f"{run.source}, with its own prompt (not this site's rubric)"
+        known = IMPORTED.get(run.source_url or "")
+        who = f"{known.who}, {known.how}" if known else run.source
+        return f"{who}, with its own instructions (not this site's rubric)"
     if run.kind == "consensus":
         return f"the {run.source}"
     return f"{run.label}, with this site's rubric"
@@ -152,21 +158,37 @@ def place(median: float) -> str:
     return next(words for limit, words in PLACES if median < limit)
 
 
-def research_words(consensus: Consensus | None) -> str | None:
+def research_words(consensus: Consensus | None, reaching: int = 0) -> str | None:
+    """Where the main published measures place it; ``reaching`` is how many
+    of those the site counts reach it at all, so that the card says why
+    fewer count (a measure counts only where it reaches most of its jobs)."""
     if not consensus:
         return None
     low, median, high = (percentile_text(v) for v in (consensus.low, consensus.median, consensus.high))
+    fewer = reaching - consensus.measures
+    left_out = (
+        f" {'One other measure reaches' if fewer == 1 else f'{fewer} other measures reach'} less than half its jobs "
+        f"and {'does' if fewer == 1 else 'do'} not count here."
+        if fewer > 0
+        else ""
+    )
     return (
         f"ranked {place(consensus.median)} of US occupations: {consensus.measures} main published measures "
-        f"of AI exposure put it between the {low} and {high} percentile (median {median})."
+        f"of AI exposure (those that reach {MAIN_RULE}) put it between the {low} and {high} percentile "
+        f"(median {median}).{left_out}"
     )
 
 
 def agreement_words(percentile: float | None, n: int, consensus: Consensus | None) -> str | None:
+    """Whether the score agrees with research, decided on the exact gap; ``n``
+    is how many occupations the criterion scores."""
     if percentile is None or not consensus:
         return None
     stands = agreement(percentile - consensus.median)
-    return f"This score is the {percentile_text(percentile)} percentile of {n}: {stands} {'with ' if stands == 'in line' else ''}research."
+    return (
+        f"This score is the {percentile_text(percentile)} percentile of the {n} occupations scored: "
+        f"{stands} {'with ' if stands == 'in line' else ''}research."
+    )
 
 
 def pay_words(o: Occupation) -> str:
@@ -210,7 +232,9 @@ def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[s
     tasks = site.evidence.tasks.get(o.slug, []) if site.evidence else []
     question = f"{criterion.title}, {criterion.min} to {criterion.max}"
     row = criterion.scores.get(o.slug)
-    research = research_words(consensus)
+    # The measures of the consensus that reach it at all, whether or not most of its jobs.
+    reaching = sum(1 for m in site.evidence.measures if m.consensus and o.slug in m.values) if site.evidence else 0
+    research = research_words(consensus, reaching)
     brief_research = (
         f"Published research: {percentile_text(consensus.low)} to {percentile_text(consensus.high)} percentile"
         if consensus

@@ -17,13 +17,23 @@ from .answer import Card, answer_card
 from .cache import Cache
 from .colours import BLUES, HEAT_FLOOR
 from .downloads import downloads, measure_download
-from .layers import GROUPS, Layer
+from .layers import GROUPS, NO_ONE_PATH, Layer
 from .model import Occupation, Site
-from .pages import detail_data, evidence_page_data, histogram, home_data, occupation_evidence, similar_occupations
+from .pages import (
+    detail_data,
+    evidence_page_data,
+    evidence_summary,
+    histogram,
+    home_data,
+    occupation_evidence,
+    older_pay,
+    similar_occupations,
+    tier_examples,
+)
 from .predraw import FirstView
 from .preview import INK, MUTED
 from .render import HomeAssets, bundle, environment
-from .words import LABEL_CHART, LABEL_TEXT
+from .words import IMPORTED, LABEL_CHART, LABEL_TEXT
 
 Line = tuple[str, int, tuple[int, int, int]]  # text, size, colour
 
@@ -53,6 +63,8 @@ def site_environment(site: Site, base_path: str = "/", site_url: str | None = No
     # Link previews need the image's whole address where the site's is known.
     public = site_url.rstrip("/") + "/" if site_url else base_path
     env.globals["public"] = public
+    env.globals["absolute"] = bool(site_url)
+    env.globals["path"] = ""  # each page's own path in the site, for og:url
     env.globals["preview"] = public + "preview.png"
     env.globals["current_criterion"] = None
     env.globals["has_space"] = bool(site.space)
@@ -69,6 +81,7 @@ def home_page(env: jinja2.Environment, site: Site, layers: list[Layer], assets: 
         drawn = {"map": Markup(first["map"]), "legend": Markup(first["legend"]), "headline": first["headline"]}
     return env.get_template("index.html").render(
         page="home",
+        path="",
         data=home_data(site, layers),
         layers=layers,
         groups=GROUPS,
@@ -90,9 +103,17 @@ def render(
     ``cache`` keeps what esbuild made of the Evidence page's script."""
     files: dict[str, str] = {"index.html": home_page(env, site, layers, assets, first)}
     files["table.html"] = env.get_template("table.html").render(
-        page="table", occupations=site.occupations, criteria=site.criteria, edition=site.edition
+        page="table",
+        path="table.html",
+        occupations=site.occupations,
+        criteria=site.criteria,
+        edition=site.edition,
+        no_one_path=NO_ONE_PATH,
+        older_pay={s: when for s, found in site.pay_ranges.items() if len(found) == 1 and (when := older_pay(site, found[0]))},
     )
-    files["about.html"] = env.get_template("about.html").render(page="about", criteria=site.criteria, edition=site.edition)
+    files["about.html"] = env.get_template("about.html").render(
+        page="about", path="about.html", criteria=site.criteria, edition=site.edition
+    )
     on_map = len(site.on_map)
     by_slug = {o.slug: o for o in site.occupations}
     # Each occupation's answer cards, one per criterion, by criterion name.
@@ -103,6 +124,7 @@ def render(
     for o in site.occupations:
         files[f"occupations/{o.slug}.html"] = occupation.render(
             page="occupation",
+            path=f"occupations/{o.slug}.html",
             preview=f"{env.globals['public']}previews/{o.slug}.png",
             o=o,
             cards=list(cards[o.slug].values()),
@@ -121,9 +143,11 @@ def render(
         scatter, matrix = evidence_page_data(site)
         files["evidence.html"] = env.get_template("evidence.html").render(
             page="evidence",
+            path="evidence.html",
             evidence=site.evidence,
             scatter=scatter,
             matrix=matrix,
+            summary=evidence_summary(site),
             criteria=site.criteria,
             blues=BLUES,
             heat_floor=HEAT_FLOOR,
@@ -131,12 +155,15 @@ def render(
         files["assets/evidence.js"] = bundle("evidence.mjs", cache=cache)
         files["data/measures.csv"] = measure_download(site) or ""
     if site.space:
-        files["space.html"] = env.get_template("space.html").render(page="space", space=site.space)
+        files["space.html"] = env.get_template("space.html").render(page="space", path="space.html", space=site.space)
     for c in site.criteria:
         files[f"criteria/{c.name}.html"] = env.get_template("criterion.html").render(
             page="criterion",
+            path=f"criteria/{c.name}.html",
             c=c,
             histogram=histogram(c),
+            examples=tier_examples(site, c),
+            imported=IMPORTED.get(c.run.source_url or "") if c.run.kind == "import" else None,
             total=len(c.scores),
             current_criterion=c.name,
             on_map=on_map,

@@ -8,11 +8,13 @@ import {money, numbers, oneDecimal, percent} from "./format.mjs";
 import {fitLines, isDark} from "./labels.mjs";
 import {clamp, makeLayers} from "./layers.mjs";
 import {drawLegend} from "./legend.mjs";
+import {placeTooltip} from "./place.mjs";
 import {matches} from "./search.mjs";
 import {SHAPES} from "./shapes.mjs";
 import {readState, writeState} from "./state.mjs";
 import {bars, histogram} from "./stats.mjs";
 import {tooltipRows} from "./tooltip.mjs";
+import {sayView} from "./views.mjs";
 
 const start = () => {
   const data = JSON.parse(document.getElementById("data").textContent);
@@ -210,18 +212,7 @@ const start = () => {
     }
     tooltip.append(el("a", {href: base + "occupations/" + o.slug + ".html"}, "Open the occupation's page →"));
     tooltip.hidden = false;
-    const box = tooltip.parentElement.getBoundingClientRect(),
-      r = anchor.getBoundingClientRect();
-    const left = Math.min(
-      Math.max(0, r.left - box.left + r.width / 2 - tooltip.offsetWidth / 2),
-      box.width - tooltip.offsetWidth,
-    );
-    const below = r.bottom - box.top + 6;
-    tooltip.style.left = Math.max(0, left) + "px";
-    tooltip.style.top =
-      (below + tooltip.offsetHeight > box.height && r.top - box.top > tooltip.offsetHeight + 6
-        ? r.top - box.top - tooltip.offsetHeight - 6
-        : below) + "px";
+    placeTooltip(tooltip, anchor);
   }
   const hideTooltip = () => {
     tooltip.hidden = true;
@@ -809,6 +800,11 @@ const start = () => {
     treemap.hidden = view !== "treemap";
     $("scatter").hidden = view !== "scatter";
     $("space").hidden = view !== "space";
+    sayView(view, {
+      encoding: document.querySelector(".lede .encoding"),
+      mapLink: document.querySelector('header.site nav a[data-nav="map"]'),
+      spaceLink: document.querySelector('header.site nav a[data-nav="space"]'),
+    });
     hideTooltip();
     draw();
     legend();

@@ -1,0 +1,23 @@
+// What the page around the map says of the view shown: the sentence saying
+// what a shape and its colour mean, and which link of the site's menu is
+// the page the reader is on (the map, or the labor space).
+
+// The encoding sentence of each view; the treemap's is the page's own (index.html).
+const SAYS = {
+  scatter: "Each circle is an occupation, its area the number of jobs; across, its score, and up the side the figure you choose.",
+  space:
+    "Each circle is an occupation, its area the number of jobs, placed by what BLS's description of the work says: similar work sits close together. Its color is the layer you choose.",
+};
+
+export function sayView(view, {encoding, mapLink, spaceLink}) {
+  if (encoding) {
+    encoding.dataset.treemap ??= encoding.textContent;
+    encoding.textContent = SAYS[view] ?? encoding.dataset.treemap;
+  }
+  const here = view === "space" ? spaceLink : mapLink;
+  for (const link of [mapLink, spaceLink]) {
+    if (!link) continue;
+    if (link === here) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}

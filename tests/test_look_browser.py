@@ -1,0 +1,143 @@
+"""A visitor's second look, in headless Chromium (issue 30): the tooltip
+wholly on screen for every tile at a desktop's and a phone's width, by hover
+and by keyboard; the Table page's name and score in view; occupation pages
+short on a phone; every control big enough to hit. Screenshots go to
+tests/screenshots/."""
+
+import pytest
+from conftest import ROOT
+from servers import Server
+
+SHOTS = ROOT / "tests" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def site(committed_site):
+    server = Server(committed_site)
+    yield server.url
+    server.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    contexts = []
+
+    def make(viewport, touch=False):
+        context = browser.new_context(viewport=viewport, has_touch=touch, is_mobile=touch)
+        contexts.append(context)
+        page = context.new_page()
+        page.problems = []
+        page.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def open_home(page, url):
+    page.goto(url + "/")
+    page.wait_for_function("document.documentElement.dataset.ready")
+    page.wait_for_function("document.documentElement.dataset.details === 'loaded'")
+
+
+# For every tile: bring it on screen, show its tooltip by hover (a mouse's
+# pointerover) and by keyboard focus, and measure the tooltip against the window.
+OFF_SCREEN = """how => {
+  const out = [], tip = document.getElementById("tooltip");
+  const vw = document.documentElement.clientWidth, vh = window.innerHeight;
+  for (const tile of document.querySelectorAll("#treemap .tile")) {
+    tile.scrollIntoView({block: "nearest"});
+    if (how === "hover") tile.dispatchEvent(new PointerEvent("pointerover", {bubbles: true, pointerType: "mouse"}));
+    else tile.focus();
+    const r = tip.getBoundingClientRect();
+    if (tip.hidden || r.left < 0 || r.top < 0 || r.right > vw || r.bottom > vh)
+      out.push([tile.dataset.slug, Math.round(r.left), Math.round(r.top), Math.round(r.right), Math.round(r.bottom)]);
+  }
+  return [document.querySelectorAll("#treemap .tile").length, out];
+}"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+@pytest.mark.parametrize("how", ["hover", "focus"])
+def test_the_tooltip_is_wholly_on_screen_for_every_tile(open_page, site, viewport, how):
+    page = open_page(viewport)
+    open_home(page, site)
+    tiles, outside = page.evaluate(OFF_SCREEN, how)
+    assert tiles > 300
+    assert outside == [], f"{len(outside)} tooltips off screen, e.g. {outside[:5]}"
+    assert page.problems == []
+
+
+def test_the_tables_name_and_score_are_in_view_and_the_name_stays_put(open_page, site):
+    page = open_page(DESKTOP)
+    page.goto(site + "/table.html")
+    heads = page.evaluate(
+        "() => [...document.querySelectorAll('#occupations thead th')].map(th => [th.textContent.trim(), th.getBoundingClientRect().right])"
+    )
+    # The score shown on the map, beside the name and group, ends inside a 1280 px window.
+    score = next(right for name, right in heads if name.startswith("AI exposure"))
+    assert score <= DESKTOP["width"], heads
+    # Sorting is the script's: each heading is a button once it runs.
+    assert page.locator("#occupations thead th button").count() == len(heads)
+    phone = open_page(PHONE)
+    phone.goto(site + "/table.html")
+    box = phone.locator(".table-wrap.tall")
+    before = phone.locator("#occupations tbody th").first.bounding_box()["x"]
+    box.evaluate("b => { b.scrollLeft = 400; }")
+    assert box.evaluate("b => b.scrollLeft") > 0
+    after = phone.locator("#occupations tbody th").first.bounding_box()["x"]
+    assert abs(after - before) < 1, (before, after)
+    assert page.problems == [] and phone.problems == []
+
+
+PAGES = ("registered-nurses", "software-developers", "postsecondary-teachers", "metal-and-plastic-machine-workers", "lawyers")
+
+
+def test_occupation_pages_are_short_on_a_phone_and_open_by_a_tap(open_page, site):
+    page = open_page(PHONE, touch=True)
+    heights = {}
+    for slug in PAGES:
+        page.goto(f"{site}/occupations/{slug}.html")
+        heights[slug] = page.evaluate("document.documentElement.scrollHeight")
+    assert max(heights.values()) <= 5000, heights
+    assert sorted(heights.values())[len(heights) // 2] <= 4000, heights
+    # A tap on a closed section's heading opens it.
+    page.goto(f"{site}/occupations/registered-nurses.html")
+    closed = page.locator("details.reference:not([open]) > summary").first
+    closed.tap()
+    assert page.locator("details.reference[open]").count() == 1
+    # On a computer every section is open.
+    desktop = open_page(DESKTOP)
+    desktop.goto(f"{site}/occupations/registered-nurses.html")
+    assert desktop.locator("details.reference:not([open])").count() == 0
+    assert page.problems == [] and desktop.problems == []
+
+
+def test_every_control_on_the_home_page_is_big_enough_to_hit_on_a_phone(open_page, site):
+    page = open_page(PHONE, touch=True)
+    open_home(page, site)
+    small = page.evaluate(
+        """() => [...document.querySelectorAll("button, select, input, summary")]
+              .filter(e => e.offsetParent !== null)
+              .map(e => [e.id || e.textContent.trim().slice(0, 30), e.getBoundingClientRect().height])
+              .filter(([, h]) => h < 24)"""
+    )
+    assert small == []
+    # What area and colour mean is said on a phone too.
+    assert page.locator(".lede .encoding").is_visible()
+
+
+def test_the_labor_space_view_says_what_it_shows_and_the_menu_says_where(open_page, site):
+    page = open_page(DESKTOP)
+    page.goto(site + "/?view=space")
+    page.wait_for_function("document.documentElement.dataset.ready")
+    assert page.locator('nav a[data-nav="space"]').get_attribute("aria-current") == "page"
+    assert page.locator('nav a[data-nav="map"]').get_attribute("aria-current") is None
+    assert "Each rectangle" not in page.locator(".lede").inner_text()
+    page.click("#view-treemap")
+    assert page.locator('nav a[data-nav="map"]').get_attribute("aria-current") == "page"
+    assert "Each rectangle" in page.locator(".lede").inner_text()
+    assert page.problems == []

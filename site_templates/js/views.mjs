@@ -9,10 +9,14 @@ const SAYS = {
     "Each circle is an occupation, its area the number of jobs, placed by what BLS's description of the work says: similar work sits close together. Its color is the layer you choose.",
 };
 
+let treemapSays = null;
+
 export function sayView(view, {encoding, mapLink, spaceLink}) {
   if (encoding) {
-    encoding.dataset.treemap ??= encoding.textContent;
-    encoding.textContent = SAYS[view] ?? encoding.dataset.treemap;
+    // The treemap's own sentence is kept whole (its longer part hidden on a phone) to be put back.
+    treemapSays ??= [...encoding.childNodes];
+    if (SAYS[view]) encoding.textContent = SAYS[view];
+    else encoding.replaceChildren(...treemapSays);
   }
   const here = view === "space" ? spaceLink : mapLink;
   for (const link of [mapLink, spaceLink]) {

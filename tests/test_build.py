@@ -532,7 +532,7 @@ def test_a_social_preview_image_and_link_preview_tags(site, tmp_path, small_copy
     nurses = (site / "occupations" / "registered-nurses.html").read_text()
     assert '<meta property="og:title" content="Registered Nurses · worklens">' in nurses
     assert '<meta property="og:image" content="/worklens/previews/registered-nurses.png">' in nurses
-    assert 'content="Registered Nurses: AI exposure, 0 to 10: 4 of 10, moderate;' in nurses
+    assert 'content="Registered Nurses: AI exposure: 4 of 10, moderate;' in nurses
     # With the public address, the image's address is absolute, as link previews need.
     result = run_build(small_copy, tmp_path / "public", "--site-url", "https://example.org/worklens/")
     assert result.exit_code == 0, result.output

@@ -244,3 +244,27 @@ def test_the_evidence_page_opens_with_what_it_found(committed_site, data):
     assert first < page.index("How closely they agree")
     assert f"is {statistics.median(between):.2f} in the middle, from {min(between):.2f} to {max(between):.2f}" in page
     assert "Hover or focus a cell" not in page
+
+
+def test_a_legend_title_does_not_repeat_itself(data):
+    for layer in catalogue(data):
+        said = f"{layer.title} ({layer.unit})" if layer.unit else layer.title
+        title = layer.title.lower()
+        assert said.lower().count(title) == 1, said
+
+
+def test_a_link_preview_reads_at_a_feeds_size(data):
+    """At a feed's 506 px the 1200 px preview is shrunk to 0.42: its lines are
+    drawn at 26 px or more (11 px or more there), the score line names the
+    criterion once, and the preview says whether the score agrees with research."""
+    from website.answer import answer_card
+    from website.site import preview_words
+
+    by_slug = {o.slug: o for o in data.occupations}
+    o = by_slug["registered-nurses"]
+    c = data.criteria[0]
+    card = answer_card(data, o, c, by_slug)
+    lines, _ = preview_words(o, [card], {c.name: c.title}, len(data.on_map))
+    assert lines[0][0] == f"{c.title}: {card.score}"
+    assert all(size >= 26 for _, size, _ in lines)
+    assert card.agreement in [text for text, _, _ in lines]

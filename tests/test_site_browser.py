@@ -275,7 +275,7 @@ def test_occupation_and_criterion_pages(page, site):
     page.goto(site + "/criteria/ai_exposure.html")
     assert "Gemini 3 Flash" in page.inner_text("main") and "rubric" in page.inner_text("main").lower()
     page.goto(site + "/table.html")
-    page.click("th:nth-child(3) button")  # jobs, highest first
+    page.click("th:has-text('Jobs,') button")  # jobs, highest first
     largest = (
         sqlite_utils.Database(ROOT / "data.db").execute("select title from occupations order by jobs desc limit 1").fetchone()[0]
     )
@@ -427,7 +427,7 @@ def test_the_table_keeps_numbers_on_one_line_and_scrolls_in_its_box_on_a_phone(b
     one_line = page.evaluate("""() => [...document.querySelectorAll('#occupations td.num')].slice(0, 400).every(td => {
         const range = document.createRange(); range.selectNodeContents(td); return range.getClientRects().length <= 1; })""")
     assert one_line, "a number broke across lines"
-    assert page.evaluate("document.querySelector('#occupations td').getBoundingClientRect().width") >= 150
+    assert page.evaluate("document.querySelector('#occupations tbody th').getBoundingClientRect().width") >= 150
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
     wrap = page.locator(".table-wrap").first
     assert wrap.evaluate("w => w.scrollWidth > w.clientWidth")  # the table scrolls inside its box

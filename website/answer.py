@@ -59,6 +59,7 @@ class Card:
     score: str | None  # "4 of 10, moderate"; None when not scored
     made_by: str  # who made the score, with which prompt, when
     made_by_short: str  # the same in brief
+    made_by_brief: str  # only who, for a link preview
     why: list[str]  # one or two plain sentences
     examples: str | None  # tasks quoted as examples of what people judged, where the why is theirs
     research: str | None  # where published research places it
@@ -94,15 +95,16 @@ def made_by(run: Run) -> str:
     return f"Estimated by the language model {run.model}{how}{through}{on}, with this site's rubric."
 
 
-def made_by_short(run: Run) -> str:
-    """Who made the scores, as the map's tooltip says it."""
+def made_by_short(run: Run, how: bool = True) -> str:
+    """Who made the scores, as the map's tooltip says it; without ``how``,
+    only who (for a link preview, where the room is a line or two)."""
     if run.kind == "import":
         known = IMPORTED.get(run.source_url or "")
         who = f"{known.who}, {known.how}" if known else run.source
-        return f"{who}, with its own instructions (not this site's rubric)"
+        return f"{who}, with its own instructions (not this site's rubric)" if how else f"Scores from {who}"
     if run.kind == "consensus":
-        return f"the {run.source}"
-    return f"{run.label}, with this site's rubric"
+        return f"the {run.source}" if how else f"Scores: the {run.source}"
+    return f"{run.label}, with this site's rubric" if how else f"Scored by {run.label} with this site's rubric"
 
 
 def tier_name(criterion: Criterion, score: float) -> str | None:
@@ -257,6 +259,7 @@ def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[s
             score=None,
             made_by=who,
             made_by_short=brief_who,
+            made_by_brief=made_by_short(criterion.run, how=False),
             why=why,
             examples=None,
             research=research,
@@ -276,6 +279,7 @@ def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[s
         score=score_words(criterion, score),
         made_by=who,
         made_by_short=brief_who,
+        made_by_brief=made_by_short(criterion.run, how=False),
         why=why,
         examples=None if row.rationale else task_examples(tasks),
         research=research or "no published measure of AI exposure reaches this occupation.",

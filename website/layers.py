@@ -209,6 +209,14 @@ def citation(authors: str, year: int) -> str:
     return f"{names[0] if len(names) == 1 else ' and '.join(names) if len(names) == 2 else names[0] + ' et al.'}, {year}"
 
 
+def unit_after(title: str, unit: str) -> str:
+    """A unit as said after its layer's title, without the title's words again:
+    "AI exposure" and "AI exposure score, 0-10" -> "score, 0-10"."""
+    if unit.lower().startswith(title.lower()):
+        return unit[len(title) :].strip(" ,;:") or unit
+    return unit
+
+
 def catalogue(site: Site) -> list[Layer]:
     """Every layer of the map, in the order the page offers them. A criterion
     naming a colour scheme the site does not have is refused."""
@@ -225,7 +233,7 @@ def catalogue(site: Site) -> list[Layer]:
                 group="criteria",
                 title=c.title,
                 short=c.title,
-                unit=c.unit,
+                unit=unit_after(c.title, c.unit),
                 scale="linear",
                 domain=(c.min, c.max),
                 scheme=c.colors,

@@ -180,20 +180,26 @@ def render(
     files["data/metadata.json"] = json.dumps(yaml.safe_load((ROOT / "metadata.yml").read_text()), indent=1, sort_keys=True)
     files["assets/site.css"] = (TEMPLATES / "site.css").read_text()
     files["404.html"] = env.get_template("404.html").render(page="404")
-    previews = [Preview(o.slug, o.title, *preview_words(o, list(cards[o.slug].values()), on_map)) for o in site.occupations]
+    titles = {c.name: c.title for c in site.criteria}
+    previews = [
+        Preview(o.slug, o.title, *preview_words(o, list(cards[o.slug].values()), titles, on_map)) for o in site.occupations
+    ]
     jobs = round(sum(o.jobs or 0 for o in site.on_map) / 1e6)
     lede = f"worklens · {on_map} occupations, {jobs} million jobs · BLS Occupational Outlook Handbook"
     return Rendered(files, previews, lede)
 
 
-def preview_words(o: Occupation, cards: list[Card], on_map: int) -> tuple[list[Line], str]:
-    """What an occupation's link preview says: its first card's score, who
-    made it and what research says; and where the occupation is on the map."""
+def preview_words(o: Occupation, cards: list[Card], titles: dict[str, str], on_map: int) -> tuple[list[Line], str]:
+    """What an occupation's link preview says, large enough to read at a
+    feed's size: its first card's score, what research says and whether they
+    agree, who made the score; and where the occupation is on the map."""
     lines: list[Line] = []
     for card in cards[:1]:
-        lines.append((f"{card.question}: {card.score or 'not scored'}", 40, INK))
-        lines.append((card.made_by_short, 24, MUTED))
-        lines.append((card.brief_research, 30, INK))
+        lines.append((f"{titles[card.criterion]}: {card.score or 'not scored'}", 44, INK))
+        lines.append((card.brief_research, 32, INK))
+        if card.agreement:
+            lines.append((card.agreement, 28, INK))
+        lines.append((card.made_by_brief, 26, MUTED))
     note = (
         f"Where it sits on the map of {on_map} occupations, each sized by its jobs."
         if o.jobs is not None

@@ -212,7 +212,8 @@ const start = () => {
     }
     tooltip.append(el("a", {href: base + "occupations/" + o.slug + ".html"}, "Open the occupation's page →"));
     tooltip.hidden = false;
-    placeTooltip(tooltip, anchor);
+    tooltip.classList.remove("passive");
+    placeTooltip(tooltip, anchor, tooltip.parentElement);
   }
   const hideTooltip = () => {
     tooltip.hidden = true;
@@ -221,7 +222,11 @@ const start = () => {
     wasSelected = false;
   treemap.addEventListener("pointerover", e => {
     const t = e.target.closest(".tile");
-    if (t && e.pointerType === "mouse") showTooltip(bySlug.get(t.dataset.slug), t);
+    if (t && e.pointerType === "mouse") {
+      showTooltip(bySlug.get(t.dataset.slug), t);
+      // Shown by a mouse passing over, it lets the pointer through to the tiles it covers.
+      tooltip.classList.add("passive");
+    }
   });
   treemap.addEventListener("pointerleave", e => {
     if (e.pointerType === "mouse") hideTooltip();

@@ -141,3 +141,30 @@ def test_the_labor_space_view_says_what_it_shows_and_the_menu_says_where(open_pa
     assert page.locator('nav a[data-nav="map"]').get_attribute("aria-current") == "page"
     assert "Each rectangle" in page.locator(".lede").inner_text()
     assert page.problems == []
+
+
+def test_a_tap_shows_the_panel_on_screen_and_beside_the_tile(open_page, site):
+    """A finger on a phone: the first tap on a tile shows its panel, wholly on
+    screen and not over the tile tapped (a panel over it would take the tap's
+    click, and close)."""
+    page = open_page(PHONE, touch=True)
+    open_home(page, site)
+    slugs = page.eval_on_selector_all("#treemap .tile", "ts => ts.map(t => t.dataset.slug)")
+    # The largest tiles, the smallest, and the tiles the issue named.
+    sample = slugs[:15] + slugs[-10:] + ["software-developers", "registered-nurses"]
+    for slug in sample:
+        tile = page.locator(f'.tile[data-slug="{slug}"]')
+        tile.tap()
+        box = page.evaluate(
+            """slug => { const t = document.getElementById("tooltip"), r = t.getBoundingClientRect();
+                 const a = document.querySelector(`.tile[data-slug="${slug}"]`).getBoundingClientRect();
+                 return {hidden: t.hidden, top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                         covers: !(r.bottom <= a.top || r.top >= a.bottom || r.right <= a.left || r.left >= a.right),
+                         vw: document.documentElement.clientWidth, vh: innerHeight}; }""",
+            slug,
+        )
+        assert not box["hidden"], slug
+        assert box["top"] >= 0 and box["left"] >= 0 and box["bottom"] <= box["vh"] and box["right"] <= box["vw"], (slug, box)
+        assert not box["covers"], (slug, box)
+        page.keyboard.press("Escape")
+    assert page.problems == []

@@ -81,7 +81,7 @@ def test_every_card_says_the_rule_and_why_fewer_measures_count(data):
     seen_fewer = 0
     for slug, consensus in data.evidence.consensus.items():
         reaching = sum(1 for m in main if slug in m.values)
-        said = research_words(consensus, reaching)
+        said = research_words(consensus, reaching, len(main))
         assert f"{consensus.measures} main published measures of AI exposure (those that reach {MAIN_RULE})" in said
         low, high = percentile_text(consensus.low), percentile_text(consensus.high)
         assert f"between the {low} and {high} percentile (median {percentile_text(consensus.median)})" in said
@@ -97,6 +97,12 @@ def test_every_card_says_the_rule_and_why_fewer_measures_count(data):
             assert f"{fewer} other measures reach less than half its jobs and do not count here." in said
         else:
             assert "count here" not in said
+        # A main measure with no figure for it is said too, so the count never goes unexplained.
+        if len(main) > reaching:
+            assert f"of the {len(main)} main measures" in said and "no figure for it" in said, slug
+        else:
+            assert "no figure for it" not in said
+        assert consensus.measures + max(fewer, 0) + (len(main) - reaching) == len(main)
         seen_fewer += fewer > 0
     assert seen_fewer, "the committed data has occupations where a measure reaches only part of the jobs"
 

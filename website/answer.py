@@ -160,20 +160,25 @@ def place(median: float) -> str:
     return next(words for limit, words in PLACES if median < limit)
 
 
-def research_words(consensus: Consensus | None, reaching: int = 0) -> str | None:
-    """Where the main published measures place it; ``reaching`` is how many
-    of those the site counts reach it at all, so that the card says why
-    fewer count (a measure counts only where it reaches most of its jobs)."""
+def research_words(consensus: Consensus | None, reaching: int = 0, total: int = 0) -> str | None:
+    """Where the main published measures place it. ``reaching`` is how many
+    of the ``total`` main measures reach it at all, so that the card says why
+    fewer count: a measure counts only where it reaches most of its jobs, and
+    one with no figure for it not at all."""
     if not consensus:
         return None
     low, median, high = (percentile_text(v) for v in (consensus.low, consensus.median, consensus.high))
-    fewer = reaching - consensus.measures
-    left_out = (
-        f" {'One other measure reaches' if fewer == 1 else f'{fewer} other measures reach'} less than half its jobs "
-        f"and {'does' if fewer == 1 else 'do'} not count here."
-        if fewer > 0
-        else ""
-    )
+    fewer, none = reaching - consensus.measures, total - reaching
+    left_out = ""
+    if fewer > 0:
+        left_out += (
+            f" {'One other measure reaches' if fewer == 1 else f'{fewer} other measures reach'} less than half its jobs "
+            f"and {'does' if fewer == 1 else 'do'} not count here."
+        )
+    if none > 0:
+        left_out += (
+            f" {'One' if none == 1 else none} of the {total} main measures {'has' if none == 1 else 'have'} no figure for it."
+        )
     return (
         f"ranked {place(consensus.median)} of US occupations: {consensus.measures} main published measures "
         f"of AI exposure (those that reach {MAIN_RULE}) put it between the {low} and {high} percentile "
@@ -235,8 +240,9 @@ def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[s
     question = f"{criterion.title}, {criterion.min} to {criterion.max}"
     row = criterion.scores.get(o.slug)
     # The measures of the consensus that reach it at all, whether or not most of its jobs.
-    reaching = sum(1 for m in site.evidence.measures if m.consensus and o.slug in m.values) if site.evidence else 0
-    research = research_words(consensus, reaching)
+    main = [m for m in site.evidence.measures if m.consensus] if site.evidence else []
+    reaching = sum(1 for m in main if o.slug in m.values)
+    research = research_words(consensus, reaching, len(main))
     brief_research = (
         f"Published research: {percentile_text(consensus.low)} to {percentile_text(consensus.high)} percentile"
         if consensus

@@ -274,6 +274,7 @@ def evidence_summary(site: Site) -> list[str]:
         if not found:
             continue
         mine = statistics.median(found)
+        who = made_by_short(c.run, how=False)
         how = (
             "about as closely as they agree with each other"
             if abs(mine - middle) < 0.05
@@ -284,7 +285,7 @@ def evidence_summary(site: Site) -> list[str]:
             )
         )
         said.append(
-            f"The {c.title} score shown on this site ({made_by_short(c.run)}) agrees with them {how}: {mine:.2f} in the middle."
+            f"The {c.title} score shown on this site ({who[0].lower()}{who[1:]}) agrees with them {how}: {mine:.2f} in the middle."
         )
     return said
 

@@ -168,3 +168,16 @@ def test_a_tap_shows_the_panel_on_screen_and_beside_the_tile(open_page, site):
         assert not box["covers"], (slug, box)
         page.keyboard.press("Escape")
     assert page.problems == []
+
+
+def test_the_evidence_pages_sources_close_on_a_phone_and_a_link_opens_them(open_page, site):
+    page = open_page(PHONE, touch=True)
+    page.goto(site + "/evidence.html")
+    closed = page.evaluate("document.documentElement.scrollHeight")
+    assert page.locator("details.reference:not([open])").count() == 1
+    # A link to one source (as each occupation's page makes) opens the section it is in.
+    name = page.locator("section.measure").first.get_attribute("id")
+    page.goto(f"{site}/evidence.html#{name}")
+    assert page.locator(f"#{name}").is_visible()
+    assert page.evaluate("document.documentElement.scrollHeight") > closed
+    assert page.problems == []

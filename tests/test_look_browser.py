@@ -137,6 +137,7 @@ def test_the_labor_space_view_says_what_it_shows_and_the_menu_says_where(open_pa
     assert page.locator('nav a[data-nav="space"]').get_attribute("aria-current") == "page"
     assert page.locator('nav a[data-nav="map"]').get_attribute("aria-current") is None
     assert "Each rectangle" not in page.locator(".lede").inner_text()
+    assert ".." not in page.locator(".lede").inner_text()
     page.click("#view-treemap")
     assert page.locator('nav a[data-nav="map"]').get_attribute("aria-current") == "page"
     assert "Each rectangle" in page.locator(".lede").inner_text()

@@ -2,11 +2,11 @@
 // what a shape and its colour mean, and which link of the site's menu is
 // the page the reader is on (the map, or the labor space).
 
-// The encoding sentence of each view; the treemap's is the page's own (index.html).
+// The encoding sentence of each view, its full stop the page's; the treemap's is the page's own (index.html).
 const SAYS = {
-  scatter: "Each circle is an occupation, its area the number of jobs; across, its score, and up the side the figure you choose.",
+  scatter: "Each circle is an occupation, its area the number of jobs; across, its score, and up the side the figure you choose",
   space:
-    "Each circle is an occupation, its area the number of jobs, placed by what BLS's description of the work says: similar work sits close together. Its color is the layer you choose.",
+    "Each circle is an occupation, its area the number of jobs, placed by what BLS's description of the work says: similar work sits close together. Its color is the layer you choose",
 };
 
 let treemapSays = null;

@@ -306,7 +306,11 @@ def test_the_table_shows_hourly_pay_keeps_its_headings_and_filters(browser, site
         # The first sort by a score puts the highest first.
         page.click("th:has-text('AI exposure') button")
         assert page.get_attribute("th:has-text('AI exposure')", "aria-sort") == "descending"
-        scores = page.eval_on_selector_all("tbody tr td:last-child", "tds => tds.slice(0, 5).map(td => Number(td.textContent))")
+        # The score's column is found by its heading: it sits beside the name, in view without scrolling sideways.
+        column = page.eval_on_selector_all("thead th", "ths => ths.findIndex(th => th.textContent.startsWith('AI exposure'))")
+        scores = page.eval_on_selector_all(
+            f"tbody tr > :nth-child({column + 1})", "cells => cells.slice(0, 5).map(c => Number(c.textContent))"
+        )
         assert scores == sorted(scores, reverse=True) and scores[0] == 10
         # The headings stay in view over the rows.
         wrap = page.locator(".table-wrap")
@@ -427,7 +431,7 @@ def test_the_labor_space_link_opens_the_picture_with_its_method_below_and_names_
         page.wait_for_function("document.documentElement.dataset.details === 'loaded'")
         page.wait_for_selector("#space-plot svg")
         plot = page.locator("#space-plot").bounding_box()
-        method = page.locator("#space p.muted").bounding_box()
+        method = page.locator("#space p.space-about").bounding_box()
         assert method["y"] >= plot["y"] + plot["height"] - 1
         assert page.locator("#space a[href$='space.html']").count() == 1
         labels = page.eval_on_selector_all(

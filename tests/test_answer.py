@@ -83,7 +83,11 @@ def quotes(text):
 def test_the_top_of_the_scale_whose_tasks_disagree_with_its_score(data, by_slug):
     card = card_for(data, by_slug, "medical-transcriptionists")
     assert card.score == "10 of 10, maximum"
-    assert card.made_by.startswith("By karpathy/jobs, Gemini 3 Flash, 2026, with its own prompt, not this site's rubric")
+    # Who made it, in plain words: the project, the model and its maker, the month; never the run's insider label.
+    assert card.made_by == (
+        "From karpathy.ai/jobs, scored by Google's Gemini 3 Flash model in March 2026, with its own instructions, "
+        "not this site's rubric."
+    )
     # No reason came with the imported score: the card says what people judged of its tasks instead.
     counts = labels("medical-transcriptionists")
     assert card.why[0].startswith(f"Of its {sum(counts.values())} O*NET tasks, people judged {counts['E1']} directly exposed")
@@ -97,7 +101,7 @@ def test_the_top_of_the_scale_whose_tasks_disagree_with_its_score(data, by_slug)
     assert card.why[1] == "So its tasks, as people judged them, say less than this score does."
     assert re.match(r"ranked (near the top|above the middle) of US occupations: 6 main published measures", card.research)
     ranked_n = len(data.criteria[0].percentiles)
-    assert card.agreement == f"This score is the 100th percentile of {ranked_n}: in line with research."
+    assert card.agreement == f"This score is the 100th percentile of the {ranked_n} occupations scored: in line with research."
     assert card.gap is None  # in line: no gap to account for
     assert card.caveat == CAVEAT
 
@@ -261,7 +265,14 @@ def test_who_made_a_score_in_plain_words():
         == "Estimated by the language model claude-sonnet-5-5 task by task on 2 January 2026, with this site's rubric."
     )
     assert (
-        made_by_short(a_run(kind="import", source="Example Lab")) == "Example Lab, with its own prompt (not this site's rubric)"
+        made_by_short(a_run(kind="import", source="Example Lab"))
+        == "Example Lab, with its own instructions (not this site's rubric)"
+    )
+    # A run made by python -m score run says the model and the server it was reached through.
+    served = a_run(kind="model", model="qwen3:8b", server="http://127.0.0.1:11434", started="2026-01-02T00:00:00+00:00")
+    assert made_by(served) == (
+        "Estimated by the language model qwen3:8b, reached through http://127.0.0.1:11434 on 2 January 2026, "
+        "with this site's rubric."
     )
 
 

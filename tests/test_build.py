@@ -409,11 +409,14 @@ def test_a_run_made_here_shows_the_prompt_it_was_made_with_after_the_rubric_chan
 def test_an_imported_run_links_to_its_sources_method_and_says_the_rubric_did_not_make_it(site, tmp_path, small_copy):
     page = (site / "criteria" / "ai_exposure.html").read_text()
     provenance = page[page.index('id="provenance"') : page.index("<h2>Distribution</h2>")]
-    assert '<a href="https://github.com/karpathy/jobs">how they were made</a>' in provenance
-    assert "not with the rubric on this page" in provenance and "it made none of these scores" in provenance
+    assert '<a href="https://github.com/karpathy/jobs">published with its code</a>' in provenance
+    assert "not made with the rubric further down this page" in provenance and "it made none of these scores" in provenance
+    # What its instructions asked, in this site's words: the trajectory and the home office the rubric never mentions.
+    assert "home office" in provenance and "where AI is heading" in provenance
     rows = list(__import__("csv").DictReader((site / "data" / "occupations.csv").open()))
     assert {r["ai_exposure_made_by"] for r in rows} == {
-        "karpathy/jobs, Gemini 3 Flash, 2026, with its own prompt (not this site's rubric)"
+        "karpathy.ai/jobs, scored by Google's Gemini 3 Flash model in March 2026, with its own instructions "
+        "(not this site's rubric)"
     }
     # A tampered address never becomes a link.
     path = small_copy
@@ -529,7 +532,7 @@ def test_a_social_preview_image_and_link_preview_tags(site, tmp_path, small_copy
     nurses = (site / "occupations" / "registered-nurses.html").read_text()
     assert '<meta property="og:title" content="Registered Nurses · worklens">' in nurses
     assert '<meta property="og:image" content="/worklens/previews/registered-nurses.png">' in nurses
-    assert 'content="Registered Nurses: AI exposure, 0 to 10: 4 of 10, moderate;' in nurses
+    assert 'content="Registered Nurses: AI exposure: 4 of 10, moderate;' in nurses
     # With the public address, the image's address is absolute, as link previews need.
     result = run_build(small_copy, tmp_path / "public", "--site-url", "https://example.org/worklens/")
     assert result.exit_code == 0, result.output

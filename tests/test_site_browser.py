@@ -82,7 +82,7 @@ def test_tooltip_on_hover(page, site):
     assert tooltip.is_visible()
     text = tooltip.inner_text()
     assert "Software Developers" in text and "1,895,500" in text and "AI exposure" in text
-    assert "karpathy/jobs" in text
+    assert "karpathy.ai/jobs" in text
     shot(page, "desktop-tooltip.png")
 
 
@@ -270,13 +270,13 @@ def test_score_against_pay_view(page, site):
 def test_occupation_and_criterion_pages(page, site):
     page.goto(site + "/occupations/registered-nurses.html")
     text = page.inner_text("main")
-    assert "3,391,000" in text and "29-1141" in text and "karpathy/jobs" in text
+    assert "3,391,000" in text and "29-1141" in text and "karpathy.ai/jobs" in text
     page.click(".similar-list >> text=Physician Assistants")
     assert page.url.endswith("/occupations/physician-assistants.html")
     page.goto(site + "/criteria/ai_exposure.html")
     assert "Gemini 3 Flash" in page.inner_text("main") and "rubric" in page.inner_text("main").lower()
     page.goto(site + "/table.html")
-    page.click("th:nth-child(3) button")  # jobs, highest first
+    page.click("th:has-text('Jobs,') button")  # jobs, highest first
     largest = (
         sqlite_utils.Database(ROOT / "data.db").execute("select title from occupations order by jobs desc limit 1").fetchone()[0]
     )
@@ -432,7 +432,7 @@ def test_the_table_keeps_numbers_on_one_line_and_scrolls_in_its_box_on_a_phone(b
     one_line = page.evaluate("""() => [...document.querySelectorAll('#occupations td.num')].slice(0, 400).every(td => {
         const range = document.createRange(); range.selectNodeContents(td); return range.getClientRects().length <= 1; })""")
     assert one_line, "a number broke across lines"
-    assert page.evaluate("document.querySelector('#occupations td').getBoundingClientRect().width") >= 150
+    assert page.evaluate("document.querySelector('#occupations tbody th').getBoundingClientRect().width") >= 150
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
     wrap = page.locator(".table-wrap").first
     assert wrap.evaluate("w => w.scrollWidth > w.clientWidth")  # the table scrolls inside its box
@@ -577,7 +577,7 @@ def test_every_occupation_page_answers_first_on_the_first_screen(browser, site, 
         )
         found = dict(zip(parts, boxes))
         assert re.fullmatch(r"\d+ of 10, [a-z ]+", found[".answer-score"][2]), slug
-        assert "karpathy/jobs" in found[".made-by"][2] and "not this site's rubric" in found[".made-by"][2]
+        assert "karpathy.ai/jobs" in found[".made-by"][2] and "not this site's rubric" in found[".made-by"][2]
         # What its tasks say stands in for the reason the imported score lacks.
         told = re.match(r"Why: Of its \d+ O\*NET tasks, people judged", found[".why"][2])
         assert told or found[".why"][2].startswith("Why: No reason came with this score, and O*NET lists no rated tasks"), slug

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from .layers import EDUCATION, NO_ONE_PATH
 from .model import Consensus, Criterion, Evidence, Occupation, Run, Site, Task, Work
-from .words import LABEL_TEXT, LABEL_WORDS, LABELS, agreement, percentile_text
+from .words import IMPORTED, LABEL_TEXT, LABEL_WORDS, LABELS, MAIN_RULE, agreement, percentile_text
 
 CAVEAT = "Exposure means AI could change how this work is done; it is not a forecast that these jobs will disappear."
 # Where a median percentile sits, in words anyone reads.
@@ -67,6 +67,7 @@ class Card:
     score: str | None  # "4 of 10, moderate"; None when not scored
     made_by: str  # who made the score, with which prompt, when
     made_by_short: str  # the same in brief
+    made_by_brief: str  # only who, for a link preview
     why: list[str]  # one or two plain sentences
     examples: str | None  # tasks quoted as examples of what people judged, where the why is theirs
     research: str | None  # where published research places it
@@ -93,20 +94,27 @@ def made_by(run: Run) -> str:
     when = day(run.finished or run.started)
     on = f" on {when}" if when else ""
     if run.kind == "import":
-        return f"By {run.source}, with its own prompt, not this site's rubric; imported{on}."
+        known = IMPORTED.get(run.source_url or "")
+        if known:
+            return f"From {known.who}, {known.how}, with its own instructions, not this site's rubric."
+        return f"From {run.source}, made with its own instructions, not this site's rubric; imported{on}."
     if run.kind == "consensus":
         return f"The {run.source}: the middle of several language models' scores, worked out{on}."
     how = " task by task" if run.level == "task" else ""
-    return f"Estimated by the language model {run.model}{how}{on}, with this site's rubric."
+    through = f", reached through {run.server}" if run.server else ""
+    return f"Estimated by the language model {run.model}{how}{through}{on}, with this site's rubric."
 
 
-def made_by_short(run: Run) -> str:
-    """Who made the scores, as the map's tooltip says it."""
+def made_by_short(run: Run, how: bool = True) -> str:
+    """Who made the scores, as the map's tooltip says it; without ``how``,
+    only who (for a link preview, where the room is a line or two)."""
     if run.kind == "import":
-        return f"{run.source}, with its own prompt (not this site's rubric)"
+        known = IMPORTED.get(run.source_url or "")
+        who = f"{known.who}, {known.how}" if known else run.source
+        return f"{who}, with its own instructions (not this site's rubric)" if how else f"Scores from {who}"
     if run.kind == "consensus":
-        return f"the {run.source}"
-    return f"{run.label}, with this site's rubric"
+        return f"the {run.source}" if how else f"Scores: the {run.source}"
+    return f"{run.label}, with this site's rubric" if how else f"Scored by {run.label} with this site's rubric"
 
 
 def tier_name(criterion: Criterion, score: float) -> str | None:
@@ -274,21 +282,42 @@ def place(median: float) -> str:
     return next(words for limit, words in PLACES if median < limit)
 
 
-def research_words(consensus: Consensus | None) -> str | None:
+def research_words(consensus: Consensus | None, reaching: int = 0, total: int = 0) -> str | None:
+    """Where the main published measures place it. ``reaching`` is how many
+    of the ``total`` main measures reach it at all, so that the card says why
+    fewer count: a measure counts only where it reaches most of its jobs, and
+    one with no figure for it not at all."""
     if not consensus:
         return None
     low, median, high = (percentile_text(v) for v in (consensus.low, consensus.median, consensus.high))
+    fewer, none = reaching - consensus.measures, total - reaching
+    left_out = ""
+    if fewer > 0:
+        left_out += (
+            f" {'One other measure reaches' if fewer == 1 else f'{fewer} other measures reach'} less than half its jobs "
+            f"and {'does' if fewer == 1 else 'do'} not count here."
+        )
+    if none > 0:
+        left_out += (
+            f" {'One' if none == 1 else none} of the {total} main measures {'has' if none == 1 else 'have'} no figure for it."
+        )
     return (
         f"ranked {place(consensus.median)} of US occupations: {consensus.measures} main published measures "
-        f"of AI exposure put it between the {low} and {high} percentile (median {median})."
+        f"of AI exposure (those that reach {MAIN_RULE}) put it between the {low} and {high} percentile "
+        f"(median {median}).{left_out}"
     )
 
 
 def agreement_words(percentile: float | None, n: int, consensus: Consensus | None) -> str | None:
+    """Whether the score agrees with research, decided on the exact gap; ``n``
+    is how many occupations the criterion scores."""
     if percentile is None or not consensus:
         return None
     stands = agreement(percentile - consensus.median)
-    return f"This score is the {percentile_text(percentile)} percentile of {n}: {stands} {'with ' if stands == 'in line' else ''}research."
+    return (
+        f"This score is the {percentile_text(percentile)} percentile of the {n} occupations scored: "
+        f"{stands} {'with ' if stands == 'in line' else ''}research."
+    )
 
 
 def pay_words(o: Occupation) -> str:
@@ -399,7 +428,10 @@ def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[s
     tasks = site.evidence.tasks.get(o.slug, []) if site.evidence else []
     question = f"{criterion.title}, {criterion.min} to {criterion.max}"
     row = criterion.scores.get(o.slug)
-    research = research_words(consensus)
+    # The measures of the consensus that reach it at all, whether or not most of its jobs.
+    main = [m for m in site.evidence.measures if m.consensus] if site.evidence else []
+    reaching = sum(1 for m in main if o.slug in m.values)
+    research = research_words(consensus, reaching, len(main))
     brief_research = (
         f"Published research: {percentile_text(consensus.low)} to {percentile_text(consensus.high)} percentile"
         if consensus
@@ -422,6 +454,7 @@ def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[s
             score=None,
             made_by=who,
             made_by_short=brief_who,
+            made_by_brief=made_by_short(criterion.run, how=False),
             why=why,
             examples=None,
             research=research,
@@ -455,6 +488,7 @@ def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[s
         score=score_words(criterion, score),
         made_by=who,
         made_by_short=brief_who,
+        made_by_brief=made_by_short(criterion.run, how=False),
         why=why,
         examples=examples,
         research=research or "no published measure of AI exposure reaches this occupation.",

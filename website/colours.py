@@ -24,17 +24,46 @@ RAMPS = {
 }
 
 
-# ColorBrewer's YlGnBu in k classes, k = 3 to 9: ordered steps that stay
-# apart, one for each level of entry education.
-YLGNBU_STEPS = {
-    3: "edf8b1 7fcdbb 2c7fb8",
-    4: "ffffcc a1dab4 41b6c4 225ea8",
-    5: "ffffcc a1dab4 41b6c4 2c7fb8 253494",
-    6: "ffffcc c7e9b4 7fcdbb 41b6c4 2c7fb8 253494",
-    7: "ffffcc c7e9b4 7fcdbb 41b6c4 1d91c0 225ea8 0c2c84",
-    8: "ffffd9 edf8b1 c7e9b4 7fcdbb 41b6c4 1d91c0 225ea8 0c2c84",
-    9: "ffffd9 edf8b1 c7e9b4 7fcdbb 41b6c4 1d91c0 225ea8 253494 081d58",
-}
+def blend(stops: str, t: float) -> str:
+    """The colour at ``t`` (0 to 1) along a ramp of even stops ("rrggbb ..."), blended in RGB as the pages do."""
+    colours = stops.split()
+    at = min(max(t, 0.0), 1.0) * (len(colours) - 1)
+    i = min(int(at), len(colours) - 2)
+    a, b = (tuple(int(c[k : k + 2], 16) for k in (0, 2, 4)) for c in (colours[i], colours[i + 1]))
+    return "".join(f"{round(x + (y - x) * (at - i)):02x}" for x, y in zip(a, b, strict=True))
+
+
+def lab(colour: str) -> tuple[float, float, float]:
+    """CIE L*a*b* of an "rrggbb" colour (D65): how far apart two colours look."""
+    linear = [
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (int(colour[k : k + 2], 16) / 255 for k in (0, 2, 4))
+    ]
+    r, g, b = linear
+    xyz = (
+        (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883,
+    )
+    fx, fy, fz = (v ** (1 / 3) if v > 0.008856 else 7.787 * v + 16 / 116 for v in xyz)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def apart(a: str, b: str) -> float:
+    """How different two colours look (CIE76 ΔE; about 2 is just noticeable, 15 plainly different)."""
+    return float(sum((x - y) ** 2 for x, y in zip(lab(a), lab(b), strict=True)) ** 0.5)
+
+
+def even_steps(k: int, stops: str = RAMPS["ylgnbu"]) -> list[str]:
+    """k ordered steps along a ramp, evenly spaced in lightness, so that no two
+    neighbours look alike: one for each level of entry education. (ColorBrewer's
+    own YlGnBu classes put its two palest yellows, and two middle blues, too
+    close to tell apart on a small tile.)"""
+    samples = [blend(stops, i / 1000) for i in range(1001)]
+    light = [lab(c)[0] for c in samples]
+    if k == 1:
+        return [samples[500]]
+    targets = [light[0] + (light[-1] - light[0]) * j / (k - 1) for j in range(k)]
+    return [samples[min(range(1001), key=lambda i: abs(light[i] - target))] for target in targets]
 
 
 # A sequential blue ramp for the agreement heat map (ColorBrewer Blues).

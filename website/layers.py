@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from . import BuildError
-from .colours import RAMPS, YLGNBU_STEPS
+from .colours import RAMPS, even_steps
 from .model import Criterion, Measure, Occupation, Site
 
 MISSING = "#d9d9d9"  # the colour of a tile with no figure on the layer shown
@@ -103,7 +103,7 @@ def bls_layers(site: Site) -> list[Layer]:
     """The Handbook's own figures."""
     first, last = site.edition.base_year, site.edition.projection_year
     education = education_levels(site)
-    steps = YLGNBU_STEPS[max(3, min(9, len([e for e in education if e != NO_ONE_PATH])))].split()
+    steps = even_steps(max(1, len([e for e in education if e != NO_ONE_PATH])))
     return [
         Layer(
             id="outlook",
@@ -166,7 +166,7 @@ def bls_layers(site: Site) -> list[Layer]:
             unit="",
             scale="categorical",
             domain=(0, max(0, len(education) - 1)),
-            # Ordinal steps that stay apart (ColorBrewer YlGnBu, one step a level); "varies" is a neutral outside the ramp.
+            # Ordinal steps that stay apart (YlGnBu, evenly spaced in lightness, one step a level); "varies" is a neutral outside the ramp.
             colours=tuple(VARIES if e == NO_ONE_PATH else "#" + steps[min(i, len(steps) - 1)] for i, e in enumerate(education)),
             categories=tuple("Varies (see its page)" if e == NO_ONE_PATH else e for e in education),
             say="category",
@@ -193,13 +193,13 @@ def score_of(criterion: Criterion, o: Occupation) -> float | None:
 
 def percentile_of(measure: Measure, o: Occupation) -> int | None:
     found = measure.values.get(o.slug)
-    return round(found.percentile) if found else None
+    return round_half_up(found.percentile) if found else None
 
 
 def apart(site: Site, o: Occupation) -> int | None:
     """How many percentile points apart the published measures place ``o``, as the tooltip's range says it."""
     consensus = site.evidence.consensus.get(o.slug) if site.evidence else None
-    return round(consensus.high) - round(consensus.low) if consensus else None
+    return round_half_up(consensus.high) - round_half_up(consensus.low) if consensus else None
 
 
 def citation(authors: str, year: int) -> str:
@@ -207,6 +207,14 @@ def citation(authors: str, year: int) -> str:
     list says in brackets (the lab) is left out."""
     names = re.split(r",\s*|\s+and\s+", re.sub(r"\s*\(.*?\)", "", authors).strip())
     return f"{names[0] if len(names) == 1 else ' and '.join(names) if len(names) == 2 else names[0] + ' et al.'}, {year}"
+
+
+def unit_after(title: str, unit: str) -> str:
+    """A unit as said after its layer's title, without the title's words again:
+    "AI exposure" and "AI exposure score, 0-10" -> "score, 0-10"."""
+    if unit.lower().startswith(title.lower()):
+        return unit[len(title) :].strip(" ,;:") or unit
+    return unit
 
 
 def catalogue(site: Site) -> list[Layer]:
@@ -225,7 +233,7 @@ def catalogue(site: Site) -> list[Layer]:
                 group="criteria",
                 title=c.title,
                 short=c.title,
-                unit=c.unit,
+                unit=unit_after(c.title, c.unit),
                 scale="linear",
                 domain=(c.min, c.max),
                 scheme=c.colors,

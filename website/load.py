@@ -267,6 +267,8 @@ def load_criterion(conn: sqlite3.Connection, tables: set[str], c: dict[str, Any]
             # Where an imported run's source publishes its method; only an https address is ever a link.
             source_url=run.get("source_url") if str(run.get("source_url") or "").startswith("https://") else None,
             prompt=prompt_of(conn, tables, run),
+            # A database scored before runs kept it has no server column.
+            server=run["server"] if isinstance(run.get("server"), str) else None,
         ),
         scores={
             r["slug"]: Score(

@@ -102,6 +102,7 @@ class Run:
     label: str | None
     source_url: str | None  # only ever an https:// address
     prompt: Prompt | None
+    server: str | None = None  # the server a model run's model was reached through; None for an import
 
     @property
     def maker(self) -> str:

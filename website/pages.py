@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
 from .answer import made_by_short, rarity
 from .colours import BLUES, HEAT_FLOOR, RAMPS, text_on
-from .layers import BACHELOR, CORE_FIELDS, MISSING, NO_ONE_PATH, Layer, education_levels, row_fields
+from .layers import BACHELOR, CORE_FIELDS, MISSING, NO_ONE_PATH, Layer, education_levels, round_half_up, row_fields
 from .model import TITLE_KINDS, Consensus, Criterion, Occupation, Row, Site, Task, Value, number
 from .words import LABEL_ORDER, LABELS, ORDINALS, agreement, percentile_text
 
@@ -129,7 +130,7 @@ def occupation_evidence(site: Site, slug: str, by_slug: dict[str, Occupation]) -
                     value=score.score,
                     raw=f"{score.score:g} of {c.max}",
                     percentile=c.percentiles[slug],
-                    n=len(c.scores),
+                    n=len(c.percentiles),
                     source=c.run.maker,
                     method="rubric LLM (this site)",
                     plain="the score shown on this site",
@@ -184,7 +185,7 @@ def occupation_evidence(site: Site, slug: str, by_slug: dict[str, Occupation]) -
                 verdict.append(f"{where}, in line with the published measures.")
         if consensus.spread >= 50:
             verdict.append(
-                f"The published measures themselves disagree strongly about it: {round(consensus.spread)} percentile points "
+                f"The published measures themselves disagree strongly about it: {round_half_up(consensus.high) - round_half_up(consensus.low)} percentile points "
                 "separate the lowest from the highest."
             )
     tasks = sorted(
@@ -215,7 +216,8 @@ def evidence_page_data(site: Site) -> tuple[dict[str, object], list[tuple[dict[s
     ]
     lookups = [c.percentiles for c in site.criteria] + [{s: v.percentile for s, v in m.values.items()} for m in evidence.measures]
     occupations = [
-        [o.slug, o.title, o.jobs, [None if o.slug not in p else round(p[o.slug], 1) for p in lookups]]
+        # Exact: the script rounds once, to say a percentile; a value rounded here first could be said one off.
+        [o.slug, o.title, o.jobs, [p.get(o.slug) for p in lookups]]
         for o in site.occupations
         if o.jobs and any(o.slug in p for p in lookups)
     ]
@@ -236,6 +238,52 @@ def evidence_page_data(site: Site) -> tuple[dict[str, object], list[tuple[dict[s
     return {"items": items, "occupations": occupations, "agreement": agreement, "ordinals": ORDINALS}, matrix
 
 
+def evidence_summary(site: Site) -> list[str]:
+    """The Evidence page's first sentences: what it found, in plain words and
+    figures computed from the agreement table (the median rank correlation
+    between two main measures, and each criterion's with them)."""
+    assert site.evidence is not None, "the Evidence page is built only where there is evidence"
+    main = {m.name for m in site.evidence.measures if m.consensus}
+    between: list[float] = []
+    with_criterion: dict[str, list[float]] = {}
+    for r in site.evidence.agreement:
+        rho = number(r["spearman"])
+        if rho is None:
+            continue
+        if r["a"] in main and r["b"] in main:
+            between.append(rho)
+        for mine, theirs in ((r["a"], r["b"]), (r["b"], r["a"])):
+            if theirs in main and any(c.name == mine for c in site.criteria):
+                with_criterion.setdefault(str(mine), []).append(rho)
+    if not between:
+        return []
+    middle = statistics.median(between)
+    said = [
+        f"What it found: the {len(main)} main published measures largely order occupations alike. Between two of them, "
+        f"the rank correlation (1 for the same order, 0 for none) is {middle:.2f} in the middle, from "
+        f"{min(between):.2f} to {max(between):.2f}."
+    ]
+    for c in site.criteria:
+        found = with_criterion.get(c.name)
+        if not found:
+            continue
+        mine = statistics.median(found)
+        who = made_by_short(c.run, how=False)
+        how = (
+            "about as closely as they agree with each other"
+            if abs(mine - middle) < 0.05
+            else (
+                "more closely than they agree with each other"
+                if mine > middle
+                else "less closely than they agree with each other"
+            )
+        )
+        said.append(
+            f"The {c.title} score shown on this site ({who[0].lower()}{who[1:]}) agrees with them {how}: {mine:.2f} in the middle."
+        )
+    return said
+
+
 def detail_data(site: Site, layers: list[Layer], why: dict[str, dict[str, str]]) -> dict[str, object]:
     """Loaded after the treemap is drawn: why each occupation has its score
     (``why``: {criterion: {slug: a sentence}}, the answer cards' short
@@ -251,17 +299,39 @@ def detail_data(site: Site, layers: list[Layer], why: dict[str, dict[str, str]])
         # the measures' lowest, median and highest percentile, a row for each occupation in ``slugs``.
         "slugs": slugs,
         "layers": {layer.id: [layer.value(o) for o in site.on_map] for layer in layers if layer.late and layer.value},
+        # Exact: the tooltip rounds once, as the pages do (words.percentile_text).
         "consensus": {
-            part: [round(getattr(consensus[s], part)) if s in consensus else None for s in slugs]
-            for part in ("low", "median", "high")
+            part: [getattr(consensus[s], part) if s in consensus else None for s in slugs] for part in ("low", "median", "high")
         },
-        # 10th and 90th percentile pay, one pair per detailed occupation, whether hourly, and whether the 90th is top-coded.
+        # 10th and 90th percentile pay, one pair per detailed occupation, whether hourly, whether the 90th is
+        # top-coded, and the month its figures are from where it is not the edition's (None where it is).
         "ranges": {
-            s: [[r["p10"], r["p90"], int(r["period"] == "hourly"), int(bool(r["p90_top_coded"]))] for r in ranges]
+            s: [
+                [r["p10"], r["p90"], int(r["period"] == "hourly"), int(bool(r["p90_top_coded"])), older_pay(site, r)]
+                for r in ranges
+            ]
             for s, ranges in site.pay_ranges.items()
         },
         "xy": {s: list(xy) for s, xy in site.space.layout.items() if s in slugs} if site.space else {},
     }
+
+
+def older_pay(site: Site, pay_range: Row) -> str | None:
+    """The month a pay range is from ("May 2017"), where a page gives no figures of the edition's year."""
+    as_of = pay_range.get("as_of")
+    return as_of if isinstance(as_of, str) and as_of and as_of != f"May {site.edition.base_year}" else None
+
+
+def tier_examples(site: Site, criterion: Criterion, k: int = 3) -> dict[str, list[Occupation]]:
+    """For each tier, the ``k`` occupations with the most jobs that the scores
+    shown put in it: examples that are on the map, at the scores it shows."""
+    found: dict[str, list[Occupation]] = {t.name: [] for t in criterion.tiers}
+    for o in sorted(site.on_map, key=lambda o: (-(o.jobs or 0), o.slug)):
+        score = criterion.scores.get(o.slug)
+        tier = next((t for t in criterion.tiers if score and t.min <= score.score < t.max + 1), None)
+        if tier is not None and len(found[tier.name]) < k:
+            found[tier.name].append(o)
+    return found
 
 
 def histogram(criterion: Criterion) -> list[dict[str, int]]:

@@ -282,8 +282,9 @@ def occupation_preview(
     spot = spots.get(slug)
     if spot:
         x0, y0, x1, y1 = spot
-        draw.rectangle((round(x0) - 4, round(y0) - 4, round(x1) + 3, round(y1) + 3), outline=HIGHLIGHT, width=4)
-        draw.rectangle((round(x0) - 6, round(y0) - 6, round(x1) + 5, round(y1) + 5), outline=INK, width=2)
+        # Thick enough to see at a feed's size (about 500 px wide, under half the image's).
+        draw.rectangle((round(x0) - 8, round(y0) - 8, round(x1) + 7, round(y1) + 7), outline=HIGHLIGHT, width=8)
+        draw.rectangle((round(x0) - 11, round(y0) - 11, round(x1) + 10, round(y1) + 10), outline=INK, width=3)
     for i, line in enumerate(wrap(draw, note, 22, box[2], 3)):
         draw.text((box[0], box[1] + box[3] + 16 + 28 * i), line, font=font(22), fill=MUTED)
     return png(image, palette)

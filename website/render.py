@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from . import ROOT, TEMPLATES, BuildError
 from .cache import Cache, digest
-from .words import percentile_text
+from .words import percentile_text, plural
 
 # Only the layout comes from D3; colours are the ramps of colours.RAMPS, blended by the map's script (js/layers.mjs).
 D3_MODULES = ("d3-hierarchy",)
@@ -134,6 +134,7 @@ def environment(base_path: str) -> jinja2.Environment:
         else (f"${v:,.2f}" + (" an hour" if unit else "") if period == "hourly" else f"${v:,.0f}" + (" a year" if unit else ""))
     )
     env.filters["percentile"] = percentile_text
+    env.filters["plural"] = plural
     # A correlation to two places; none where a source gives every occupation the same value.
     env.filters["corr"] = lambda v: "n/a" if v is None else f"{v:.2f}"
     # A tampered database must not turn a link into script: only https:// addresses become links.

@@ -17,22 +17,25 @@ from .answer import EXAMPLES_RULE, MOVES_RULE, Card, answer_card
 from .cache import Cache
 from .colours import BLUES, HEAT_FLOOR
 from .downloads import downloads, measure_download
-from .layers import GROUPS, Layer
+from .layers import GROUPS, NO_ONE_PATH, Layer
 from .model import Occupation, Site
 from .pages import (
     detail_data,
     evidence_page_data,
+    evidence_summary,
     histogram,
     home_data,
     occupation_evidence,
+    older_pay,
     similar_occupations,
     space_page,
+    tier_examples,
     title_index,
 )
 from .predraw import FirstView
 from .preview import INK, MUTED
 from .render import HomeAssets, bundle, environment
-from .words import LABEL_CHART, LABEL_TEXT
+from .words import IMPORTED, LABEL_CHART, LABEL_TEXT
 
 Line = tuple[str, int, tuple[int, int, int]]  # text, size, colour
 
@@ -62,6 +65,8 @@ def site_environment(site: Site, base_path: str = "/", site_url: str | None = No
     # Link previews need the image's whole address where the site's is known.
     public = site_url.rstrip("/") + "/" if site_url else base_path
     env.globals["public"] = public
+    env.globals["absolute"] = bool(site_url)
+    env.globals["path"] = ""  # each page's own path in the site, for og:url
     env.globals["preview"] = public + "preview.png"
     env.globals["current_criterion"] = None
     env.globals["has_space"] = bool(site.space)
@@ -79,6 +84,7 @@ def home_page(env: jinja2.Environment, site: Site, layers: list[Layer], assets: 
         drawn = {"map": Markup(first["map"]), "legend": Markup(first["legend"]), "headline": first["headline"]}
     return env.get_template("index.html").render(
         page="home",
+        path="",
         data=home_data(site, layers),
         layers=layers,
         groups=GROUPS,
@@ -100,11 +106,19 @@ def render(
     ``cache`` keeps what esbuild made of the Evidence page's script."""
     files: dict[str, str] = {"index.html": home_page(env, site, layers, assets, first)}
     files["table.html"] = env.get_template("table.html").render(
-        page="table", occupations=site.occupations, criteria=site.criteria, edition=site.edition
+        page="table",
+        path="table.html",
+        occupations=site.occupations,
+        criteria=site.criteria,
+        edition=site.edition,
+        no_one_path=NO_ONE_PATH,
+        older_pay={s: when for s, found in site.pay_ranges.items() if len(found) == 1 and (when := older_pay(site, found[0]))},
+    )
+    files["about.html"] = env.get_template("about.html").render(
+        page="about", path="about.html", criteria=site.criteria, edition=site.edition
     )
     # The Table page's filter is the map's search.
     files["assets/table.js"] = bundle("table.mjs", "--minify", cache=cache)
-    files["about.html"] = env.get_template("about.html").render(page="about", criteria=site.criteria, edition=site.edition)
     on_map = len(site.on_map)
     by_slug = {o.slug: o for o in site.occupations}
     # Each occupation's answer cards, one per criterion, by criterion name.
@@ -115,6 +129,7 @@ def render(
     for o in site.occupations:
         files[f"occupations/{o.slug}.html"] = occupation.render(
             page="occupation",
+            path=f"occupations/{o.slug}.html",
             preview=f"{env.globals['public']}previews/{o.slug}.png",
             o=o,
             cards=list(cards[o.slug].values()),
@@ -133,9 +148,11 @@ def render(
         scatter, matrix = evidence_page_data(site)
         files["evidence.html"] = env.get_template("evidence.html").render(
             page="evidence",
+            path="evidence.html",
             evidence=site.evidence,
             scatter=scatter,
             matrix=matrix,
+            summary=evidence_summary(site),
             criteria=site.criteria,
             blues=BLUES,
             heat_floor=HEAT_FLOOR,
@@ -143,12 +160,17 @@ def render(
         files["assets/evidence.js"] = bundle("evidence.mjs", cache=cache)
         files["data/measures.csv"] = measure_download(site) or ""
     if site.space:
-        files["space.html"] = env.get_template("space.html").render(page="space", space=site.space, **space_page(site, by_slug))
+        files["space.html"] = env.get_template("space.html").render(
+            page="space", path="space.html", space=site.space, **space_page(site, by_slug)
+        )
     for c in site.criteria:
         files[f"criteria/{c.name}.html"] = env.get_template("criterion.html").render(
             page="criterion",
+            path=f"criteria/{c.name}.html",
             c=c,
             histogram=histogram(c),
+            examples=tier_examples(site, c),
+            imported=IMPORTED.get(c.run.source_url or "") if c.run.kind == "import" else None,
             total=len(c.scores),
             current_criterion=c.name,
             on_map=on_map,
@@ -166,20 +188,26 @@ def render(
     files["data/metadata.json"] = json.dumps(yaml.safe_load((ROOT / "metadata.yml").read_text()), indent=1, sort_keys=True)
     files["assets/site.css"] = (TEMPLATES / "site.css").read_text()
     files["404.html"] = env.get_template("404.html").render(page="404")
-    previews = [Preview(o.slug, o.title, *preview_words(o, list(cards[o.slug].values()), on_map)) for o in site.occupations]
+    titles = {c.name: c.title for c in site.criteria}
+    previews = [
+        Preview(o.slug, o.title, *preview_words(o, list(cards[o.slug].values()), titles, on_map)) for o in site.occupations
+    ]
     jobs = round(sum(o.jobs or 0 for o in site.on_map) / 1e6)
     lede = f"worklens · {on_map} occupations, {jobs} million jobs · BLS Occupational Outlook Handbook"
     return Rendered(files, previews, lede)
 
 
-def preview_words(o: Occupation, cards: list[Card], on_map: int) -> tuple[list[Line], str]:
-    """What an occupation's link preview says: its first card's score, who
-    made it and what research says; and where the occupation is on the map."""
+def preview_words(o: Occupation, cards: list[Card], titles: dict[str, str], on_map: int) -> tuple[list[Line], str]:
+    """What an occupation's link preview says, large enough to read at a
+    feed's size: its first card's score, what research says and whether they
+    agree, who made the score; and where the occupation is on the map."""
     lines: list[Line] = []
     for card in cards[:1]:
-        lines.append((f"{card.question}: {card.score or 'not scored'}", 40, INK))
-        lines.append((card.made_by_short, 24, MUTED))
-        lines.append((card.brief_research, 30, INK))
+        lines.append((f"{titles[card.criterion]}: {card.score or 'not scored'}", 44, INK))
+        lines.append((card.brief_research, 32, INK))
+        if card.agreement:
+            lines.append((card.agreement, 28, INK))
+        lines.append((card.made_by_brief, 26, MUTED))
     note = (
         f"Where it sits on the map of {on_map} occupations, each sized by its jobs."
         if o.jobs is not None

@@ -176,6 +176,7 @@ def build(
             for line in warned if isinstance(warned, list) else []:
                 log(str(line))
             remove_ours(tmp)
+            no_address(site_url, log)
             return sum(1 for path in out.rglob("*") if path.is_file() and path.name != MARKER)
         data = read(snapshot, db_path)
     except sqlite3.Error as exc:
@@ -220,7 +221,16 @@ def build(
     swap_in(tmp, out)
     cache.remember(key, out, data.warnings)
     cache.keep_only_used()
+    no_address(site_url, log)
     return written
+
+
+def no_address(site_url: str | None, log: Callable[[str], object]) -> None:
+    """Said once a build is done: without the site's address, link previews cannot find their image."""
+    if site_url is None:
+        log(
+            "no site address given (--site-url or SITE_URL): link previews' addresses are relative, so social sites show no image"
+        )
 
 
 def extra_layers() -> list[str]:

@@ -16,13 +16,15 @@ function payRange(o, details) {
   const ranges = details.ranges?.[o.slug];
   if (!ranges) return [];
   if (ranges.length > 1) return [["Pay range", `by detailed occupation (${ranges.length}) on its page`]];
-  const [low, high, hourly, topCoded] = ranges[0];
+  const [low, high, hourly, topCoded, asOf] = ranges[0];
   const money = v => (hourly ? "$" + v.toFixed(2) : "$" + numbers.format(v));
   // A 90th percentile at the wage survey's top code is "at least", as the page says "more than".
   return [
     [
       "Pay range",
-      `${money(low)} to ${topCoded ? "at least " : ""}${money(high)} ${hourly ? "an hour" : "a year"} (10th–90th pct.)`,
+      `${money(low)} to ${topCoded ? "at least " : ""}${money(high)} ${hourly ? "an hour" : "a year"} (10th–90th pct.` +
+        // A page with no figures of the edition's year gives older ones: they say when they are from.
+        (asOf ? `, as of ${asOf})` : ")"),
     ],
   ];
 }

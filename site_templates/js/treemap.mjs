@@ -8,10 +8,12 @@ import {money, numbers, oneDecimal, percent} from "./format.mjs";
 import {clamp, makeLayers} from "./layers.mjs";
 import {drawLegend} from "./legend.mjs";
 import {makeMap} from "./map.mjs";
+import {placeTooltip} from "./place.mjs";
 import {loadIndex, matches, label as resultLabel} from "./search.mjs";
 import {readState, writeState} from "./state.mjs";
 import {bars, histogram} from "./stats.mjs";
 import {tooltipRows} from "./tooltip.mjs";
+import {sayView} from "./views.mjs";
 
 const start = () => {
   const data = JSON.parse(document.getElementById("data").textContent);
@@ -72,18 +74,8 @@ const start = () => {
     }
     tooltip.append(el("a", {href: base + "occupations/" + o.slug + ".html"}, "Open the occupation's page →"));
     tooltip.hidden = false;
-    const box = tooltip.parentElement.getBoundingClientRect(),
-      r = anchor.getBoundingClientRect();
-    const left = Math.min(
-      Math.max(0, r.left - box.left + r.width / 2 - tooltip.offsetWidth / 2),
-      box.width - tooltip.offsetWidth,
-    );
-    const below = r.bottom - box.top + 6;
-    tooltip.style.left = Math.max(0, left) + "px";
-    tooltip.style.top =
-      (below + tooltip.offsetHeight > box.height && r.top - box.top > tooltip.offsetHeight + 6
-        ? r.top - box.top - tooltip.offsetHeight - 6
-        : below) + "px";
+    tooltip.classList.remove("passive");
+    placeTooltip(tooltip, anchor, tooltip.parentElement);
   }
   const hideTooltip = () => {
     tooltip.hidden = true;
@@ -92,7 +84,11 @@ const start = () => {
     wasSelected = false;
   treemap.addEventListener("pointerover", e => {
     const t = e.target.closest(".tile");
-    if (t && e.pointerType === "mouse") showTooltip(bySlug.get(t.dataset.slug), t);
+    if (t && e.pointerType === "mouse") {
+      showTooltip(bySlug.get(t.dataset.slug), t);
+      // Shown by a mouse passing over, it lets the pointer through to the tiles it covers.
+      tooltip.classList.add("passive");
+    }
   });
   treemap.addEventListener("pointerleave", e => {
     if (e.pointerType === "mouse") hideTooltip();
@@ -681,6 +677,11 @@ const start = () => {
     treemap.hidden = view !== "treemap";
     $("scatter").hidden = view !== "scatter";
     $("space").hidden = view !== "space";
+    sayView(view, {
+      encoding: document.querySelector(".lede .encoding"),
+      mapLink: document.querySelector('header.site nav a[data-nav="map"]'),
+      spaceLink: document.querySelector('header.site nav a[data-nav="space"]'),
+    });
     hideTooltip();
     draw();
     legend();

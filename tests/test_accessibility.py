@@ -266,6 +266,26 @@ def test_search_ranks_whole_words_and_everyday_names_first(browser, site, width)
         assert "selected=taxi-drivers-and-chauffeurs" in page.url
 
 
+def test_what_a_visitor_types_before_the_script_runs_is_kept_and_searched(browser, site):
+    """A phone runs the map's script only after the first paint: a name typed
+    into the box before then is neither wiped nor ignored."""
+    context = browser.new_context(viewport={"width": 390, "height": SIZES[390]}, is_mobile=True, has_touch=True)
+    # The box gets its words as the page is parsed, before any of the page's own scripts runs.
+    context.add_init_script(
+        "new MutationObserver((_, watch) => { const box = document.getElementById('search');"
+        " if (box) { box.value = 'realtor'; watch.disconnect(); } }).observe(document, {childList: true, subtree: true});"
+    )
+    page = context.new_page()
+    try:
+        page.goto(site + "/")
+        page.wait_for_function("document.documentElement.dataset.details === 'loaded'")
+        page.wait_for_function("document.querySelector('#search-status').textContent.includes('“realtor”')")
+        assert page.input_value("#search") == "realtor"
+        assert page.locator("#search-results li").first.inner_text().startswith("Realtor →")
+    finally:
+        context.close()
+
+
 # 5. Figures under the map -----------------------------------------------------------
 
 

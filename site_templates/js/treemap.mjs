@@ -479,7 +479,12 @@ const start = () => {
         ? `No occupation matches “${state.q}”`
         : `${found[0].partial ? "No name has every word; " : ""}${n} ${n === 1 ? "occupation matches" : "occupations match"} “${state.q}”${found[0].partial ? " in part" : ""}${n > 8 ? "; the first 8 are listed" : ""}. Enter opens the first.`;
   }
-  search.value = state.q;
+  // What a visitor typed before the script ran is kept and searched for; the address's search is put in only where it has one.
+  if (state.q) search.value = state.q;
+  else if (search.value.trim()) {
+    state.q = search.value;
+    highlight();
+  }
   search.addEventListener("input", () => {
     state.q = search.value;
     saveState();

@@ -70,6 +70,16 @@ def workbook_name(file: SourceFile) -> str:
     return name
 
 
+def temporary_beside(target: Path) -> tuple[int, str]:
+    """A new file beside ``target`` (its descriptor and path) to write into
+    and then rename over it, so that ``target`` is whole or as it was."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise MeasureError(f"{target.name}: cannot be written to the cache ({exc.strerror})") from None
+
+
 def download(url: str, target: Path, sha256: str, session: requests.Session, deadline: float = DEADLINE) -> None:
     """``url`` into ``target`` only if its bytes have ``sha256``; at most
     MAX_BYTES, within ``deadline`` seconds in all. A redirect is followed
@@ -97,11 +107,7 @@ def download(url: str, target: Path, sha256: str, session: requests.Session, dea
             raise MeasureError(f"{target.name}: {where} answered HTTP {response.status_code}")
         digest = hashlib.sha256()
         size = 0
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        except OSError as exc:
-            raise MeasureError(f"{target.name}: cannot be written to the cache ({exc.strerror})") from None
+        handle, temporary = temporary_beside(target)
         try:
             with os.fdopen(handle, "wb") as out:
                 try:
@@ -146,11 +152,7 @@ def export_into(file: SourceFile, book: Path, target: Path) -> None:
             f"{file.path}: the export of {book.name} has SHA-256 {found[:12]}..., not the {file.sha256[:12]}... "
             "measures.toml pins: refused, the cache is unchanged"
         )
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    except OSError as exc:
-        raise MeasureError(f"{target.name}: cannot be written to the cache ({exc.strerror})") from None
+    handle, temporary = temporary_beside(target)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)

@@ -182,3 +182,32 @@ def test_the_evidence_pages_sources_close_on_a_phone_and_a_link_opens_them(open_
     assert page.locator(f"#{name}").is_visible()
     assert page.evaluate("document.documentElement.scrollHeight") > closed
     assert page.problems == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE, {"width": 320, "height": 700}], ids=["1280", "390", "320"])
+@pytest.mark.parametrize("script", [True, False], ids=["drawn", "predrawn"])
+def test_no_group_name_is_cut_or_covered(browser, site, viewport, script):
+    """Every line of every group's name shows whole: its box holds all its
+    lines, and no tile of its group starts its text under it (issue 30: at
+    390 px the last line of eleven names was cut)."""
+    context = browser.new_context(viewport=viewport, java_script_enabled=script)
+    try:
+        page = context.new_page()
+        page.goto(site + "/")
+        if script:
+            page.wait_for_function("document.documentElement.dataset.details === 'loaded'")
+        found = page.evaluate(
+            """() => [...document.querySelectorAll('.treemap .group')].filter(g => g.offsetParent).map(g => ({
+                name: g.textContent, cut: g.scrollHeight - g.clientHeight,
+                bottom: g.getBoundingClientRect().bottom,
+                text: Math.min(...[...document.querySelectorAll(`.treemap .tile[aria-describedby="${g.id}"]`)]
+                  .filter(t => t.offsetParent && t.firstChild && Math.abs(t.getBoundingClientRect().top - g.getBoundingClientRect().top) < 1)
+                  .map(t => t.firstChild.getBoundingClientRect().top)),
+            }))"""
+        )
+        assert found, "no group name on the map"
+        assert [g["name"] for g in found if g["cut"] > 0] == []
+        # The first tiles of a group start their words below its name.
+        assert [g["name"] for g in found if g["text"] < g["bottom"] - 1] == []
+    finally:
+        context.close()

@@ -95,7 +95,9 @@ export function makeMap({element, categories, occupations, bySlug, base, fill}) 
         y1: node.y1 * sy - inset(node.y1, group.y1),
       };
     };
-    const labelHeight = small ? 13 : 17;
+    // A group name's box: its lines at the stylesheet's line height, and its
+    // top border and padding (3 px), so that no line of a long name is cut.
+    const labelHeight = name => (small ? 13 : 14) * lines.get(name) + 3;
     fontFamily = fontFamily || getComputedStyle(document.body).fontFamily;
     valueFont = `400 ${small ? 10 : 11}px ${fontFamily}`;
     // Nothing is kept aside for group names. Each name lies over the top of
@@ -109,11 +111,13 @@ export function makeMap({element, categories, occupations, bySlug, base, fill}) 
     for (const group of root.children) {
       // What fits is shown, shortened at a word with an ellipsis; the whole name is what a screen reader reads.
       const label = el("div", {class: "group", id: "group-" + group.data.name.replace(/\W+/g, "-")});
-      const shown = fitted.get(group.data.name);
-      if (shown.join(" ") === group.data.name) label.textContent = group.data.name;
-      else label.append(el("span", {"aria-hidden": "true"}, shown.join(" ")), el("span", {class: "sr"}, group.data.name));
+      // One line a span that never wraps, so the name takes the lines its box was given, whatever the font.
+      const shown = fitted.get(group.data.name),
+        whole = shown.join(" ") === group.data.name;
+      for (const line of shown) label.append(el("span", whole ? {} : {"aria-hidden": "true"}, line));
+      if (!whole) label.append(el("span", {class: "sr"}, group.data.name));
       const box = {x0: group.x0 * sx + 0.5, x1: group.x1 * sx - 0.5, y0: group.y0 * sy + 0.5};
-      label.style.cssText = `left:${pct(box.x0, width, across)};top:${pct(box.y0, height)};width:${pct(box.x1 - box.x0, width, across)};height:${labelHeight * lines.get(group.data.name)}px`;
+      label.style.cssText = `left:${pct(box.x0, width, across)};top:${pct(box.y0, height)};width:${pct(box.x1 - box.x0, width, across)};height:${labelHeight(group.data.name)}px`;
       parts.append(label);
       for (const leaf of group.leaves()) {
         const o = leaf.data;
@@ -124,7 +128,7 @@ export function makeMap({element, categories, occupations, bySlug, base, fill}) 
         tile.dataset.slug = o.slug;
         tile.setAttribute("aria-describedby", label.id);
         const at = edges(leaf, group),
-          under = leaf.y0 === group.y0 ? labelHeight * lines.get(group.data.name) : 0;
+          under = leaf.y0 === group.y0 ? labelHeight(group.data.name) : 0;
         // A sliver narrower than its lines is drawn as none.
         const w = Math.max(0, at.x1 - at.x0),
           h = at.y1 - at.y0 - under;

@@ -382,7 +382,8 @@ def save_prompt(db: sqlite_utils.Database, prompt_hash: str, system: str, schema
     it, whatever the criterion file says now."""
     with db.atomic():
         db.execute(
-            "insert or ignore into prompts values (?, ?, ?, ?)", [prompt_hash, system, json.dumps(schema, sort_keys=True), effort]
+            "insert or ignore into prompts (prompt_hash, system, schema, effort) values (?, ?, ?, ?)",
+            [prompt_hash, system, json.dumps(schema, sort_keys=True), effort],
         )
 
 

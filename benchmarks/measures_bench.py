@@ -22,9 +22,10 @@ sys.path.insert(0, str(ROOT))
 from compare.measures import agreement_rows  # noqa: E402
 from compare.ranks import BOOTSTRAP  # noqa: E402
 from measures import load as measures  # noqa: E402
-from measures import workbooks  # noqa: E402
+from measures import store, workbooks  # noqa: E402
 from measures.definitions import load_definitions  # noqa: E402
 from measures.fetch import workbook_name  # noqa: E402
+from pipeline.db import schema_columns  # noqa: E402
 
 
 @click.command()
@@ -38,20 +39,8 @@ def main(reference, repeat):
             db_path = Path(tmp) / f"data{i}.db"
             shutil.copy(ROOT / "data.db", db_path)
             db = sqlite_utils.Database(db_path)
-            for table in (
-                "measure_values",
-                "measures",
-                "measure_consensus",
-                "tasks",
-                "onet_related",
-                "work_activities",
-                "task_activities",
-                "occupation_activities",
-                "occupation_titles",
-                "occupation_technology",
-                "measure_files",
-                "measure_agreement",
-            ):
+            # What the measures stage writes, as its schema names it, and the agreement compare works out from it.
+            for table in [*schema_columns(store.SCHEMA), "measure_agreement"]:
                 db.execute(f"delete from [{table}]")
             db.conn.commit()
             started = time.perf_counter()

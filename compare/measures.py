@@ -40,15 +40,15 @@ def tenth_overlap(a: NDArray[Any], b: NDArray[Any], seed: int) -> tuple[float | 
     codes = [np.unique(x, return_inverse=True)[1].reshape(-1) for x in (a, b)]
     if any(c.max(initial=0) == 0 for c in codes):
         return (None,) * 6  # a side whose values are all equal has no most or least exposed tenth
-    shares: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
-    for side in (0, 1):  # top, then bottom
-        here = tenths(codes[0], k)[side] * tenths(codes[1], k)[side]
-        resampled = tenths(codes[0][i], k)[side] * tenths(codes[1][i], k)[side]
-        # A resample where a side is all one value says nothing about its tenths.
-        told = (codes[0][i].min(-1) < codes[0][i].max(-1)) & (codes[1][i].min(-1) < codes[1][i].max(-1))
-        shares.append((here.sum(-1) / k, resampled.sum(-1)[told] / k))
+    # Each source's (top, bottom) places, as they are and in every resample, worked out once.
+    here = [tenths(c, k) for c in codes]
+    resampled = [tenths(c[i], k) for c in codes]
+    # A resample where a side is all one value says nothing about its tenths.
+    told = (codes[0][i].min(-1) < codes[0][i].max(-1)) & (codes[1][i].min(-1) < codes[1][i].max(-1))
     out: list[float] = []
-    for share, sample in shares:
+    for side in (0, 1):  # top, then bottom
+        share = (here[0][side] * here[1][side]).sum(-1) / k
+        sample = (resampled[0][side] * resampled[1][side]).sum(-1)[told] / k
         low, high = np.percentile(sample, [2.5, 97.5])
         out += [float(share), float(low), float(high)]
     return tuple(out)

@@ -74,7 +74,12 @@ def _words(texts: Sequence[str]) -> Any:
     )
 
 
-def tfidf(corpus: Corpus) -> NDArray[np.floating]:
+# What a backend makes: a unit vector per occupation, and the weights it
+# mixed its parts with, where it mixes any.
+Embedding = tuple["NDArray[np.floating]", dict[str, float] | None]
+
+
+def tfidf(corpus: Corpus) -> Embedding:
     """TF-IDF of the description over words and word pairs, reduced to 128 dimensions by SVD."""
     try:
         from sklearn.decomposition import TruncatedSVD
@@ -82,7 +87,7 @@ def tfidf(corpus: Corpus) -> NDArray[np.floating]:
     except ImportError:
         raise BackendMissing("the tfidf backend needs scikit-learn: pip install -e .") from None
     reduced = TruncatedSVD(n_components=128, algorithm="arpack", random_state=0).fit_transform(_words(corpus.documents))
-    return normalize(reduced)
+    return normalize(reduced), None
 
 
 # The weights the work backend tries for each of its parts: every mix of
@@ -148,16 +153,14 @@ def choose_mix(parts: Mapping[str, NDArray[np.float64]], corpus: Corpus) -> dict
     return dict(zip(PARTS, best[1]))
 
 
-def work(corpus: Corpus) -> NDArray[np.floating]:
+def work(corpus: Corpus) -> Embedding:
     """Vectors whose dot products are the mixed similarity of ``work_parts``
     with ``choose_mix``'s weights, as cosines: the mix is a sum of Gram
     matrices, so it has exact coordinates in at most as many dimensions as
     there are occupations (its eigenvectors scaled by the roots of their
-    eigenvalues)."""
-    try:
-        import numpy as np
-    except ImportError:
-        raise BackendMissing("the work backend needs scikit-learn: pip install -e .") from None
+    eigenvalues). The weights go with them."""
+    import numpy as np
+
     parts = work_parts(corpus)
     mix = choose_mix(parts, corpus)
     mixed = sum(w * parts[p] for p, w in mix.items() if w)
@@ -167,10 +170,10 @@ def work(corpus: Corpus) -> NDArray[np.floating]:
     values, vectors = np.linalg.eigh((cosine + cosine.T) / 2)
     keep = values > 1e-9 * values.max()
     coordinates = vectors[:, keep] * np.sqrt(values[keep])
-    return coordinates / np.linalg.norm(coordinates, axis=1, keepdims=True)
+    return coordinates / np.linalg.norm(coordinates, axis=1, keepdims=True), mix
 
 
-def minilm(corpus: Corpus) -> NDArray[np.floating]:
+def minilm(corpus: Corpus) -> Embedding:
     """all-MiniLM-L6-v2 sentence embeddings of the description (384 dimensions), offline."""
     texts = corpus.documents
     try:
@@ -201,13 +204,13 @@ def minilm(corpus: Corpus) -> NDArray[np.floating]:
     encoded = model.encode(passages, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
     vectors = np.zeros((len(texts), encoded.shape[1]), dtype=np.float32)
     np.add.at(vectors, np.asarray(owners), encoded)
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), None
 
 
 @dataclass(frozen=True)
 class Backend:
     name: str  # as stored in every table's backend column
-    embed: Callable[[Corpus], NDArray[np.floating]]
+    embed: Callable[[Corpus], Embedding]
     reads_work: bool  # reads tasks and activities (and tunes on BLS's links), not the description alone
     description: str  # what places the occupations, in plain words, for the site
 
@@ -435,12 +438,9 @@ def run(
     # TF-IDF is fitted on the whole corpus, so any changed text means a new fit;
     # recomputing everything keeps every backend's vectors consistent.
     changed = force or stored != dict(zip(slugs, hashes))
-    mix = None
     if changed:
-        vectors = np.asarray(chosen.embed(corpus), dtype=np.float32)
-        if chosen.embed is work:
-            weights = choose_mix(work_parts(corpus), corpus)
-            mix = json.dumps(weights)
+        found, mix = chosen.embed(corpus)
+        vectors = np.asarray(found, dtype=np.float32)
         order, similarity = nearest(vectors)
         points = layout(vectors)
         with db.atomic():
@@ -460,7 +460,7 @@ def run(
             )
             if mix is not None:
                 db.table("space_methods").upsert(
-                    {"backend": name, "description": chosen.description, "shown": 0, "mix": mix}, pk="backend"
+                    {"backend": name, "description": chosen.description, "shown": 0, "mix": json.dumps(mix)}, pk="backend"
                 )
     else:
         vectors = vectors_for(db, name, slugs)

@@ -169,6 +169,15 @@ def committed_site(tmp_path_factory):
     return once_per_run(tmp_path_factory, "committed-site", make) / "_site"
 
 
+@pytest.fixture(scope="session")
+def site(committed_site):
+    """The site built once for the whole run from the committed data.db,
+    served on loopback: its address (the browser tests' pages)."""
+    server = Server(committed_site)
+    yield server.url
+    server.close()
+
+
 @pytest.fixture
 def fake():
     """The fake Messages API on loopback (tests/fake_anthropic.py)."""

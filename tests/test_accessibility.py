@@ -13,7 +13,6 @@ from contextlib import contextmanager
 import pytest
 from conftest import ROOT
 from databases import site_counts
-from servers import Server
 
 SHOTS = ROOT / "tests" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -39,14 +38,6 @@ const lum = c => { const [r, g, b] = c.match(/[\\d.]+/g).map(Number).map(v => (v
   return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
 const contrast = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
 """
-
-
-@pytest.fixture(scope="module")
-def site(committed_site):
-    """The site built once for the whole run from the committed data.db, served on loopback."""
-    server = Server(committed_site)
-    yield server.url
-    server.close()
 
 
 @contextmanager

@@ -6,18 +6,10 @@ tests/screenshots/."""
 
 import pytest
 from conftest import ROOT
-from servers import Server
 
 SHOTS = ROOT / "tests" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def site(committed_site):
-    server = Server(committed_site)
-    yield server.url
-    server.close()
 
 
 @pytest.fixture

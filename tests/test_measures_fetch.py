@@ -21,7 +21,9 @@ from conftest import SHARED_REFERENCE, need_reference
 from servers import Server
 
 from measures import definitions as measure_definitions
+from measures import store
 from measures.cli import cli
+from pipeline.db import schema_columns
 from scrape import store as scrape_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -321,19 +323,8 @@ def publishers(folder, files):
     return folder
 
 
-MEASURE_TABLES = (
-    "measures",
-    "measure_values",
-    "measure_consensus",
-    "tasks",
-    "onet_related",
-    "work_activities",
-    "task_activities",
-    "occupation_activities",
-    "occupation_titles",
-    "occupation_technology",
-    "measure_files",
-)
+# Every table the measures stage writes, as its schema names them.
+MEASURE_TABLES = tuple(schema_columns(store.SCHEMA))
 
 
 def test_fetching_from_the_publishers_reproduces_the_committed_measures(tmp_path):

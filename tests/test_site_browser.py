@@ -18,14 +18,6 @@ SHOTS = ROOT / "tests" / "screenshots"
 COUNTS = site_counts(ROOT / "data.db")
 
 
-@pytest.fixture(scope="module")
-def site(committed_site):
-    """The site built once for the whole run from the committed data.db, served on loopback."""
-    server = Server(committed_site)
-    yield server.url
-    server.close()
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})

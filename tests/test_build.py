@@ -96,6 +96,28 @@ def test_the_home_page_draws_with_nothing_more_to_fetch(site):
     assert 'rel="stylesheet" href="/worklens/assets/site.css"' in (site / "about.html").read_text()
 
 
+def test_the_home_page_carries_every_rule_it_uses_and_other_pages_get_them_all(site):
+    """pages.css is kept out of the home page to keep it small, so none of its
+    rules may name only classes and ids the home page or its script uses."""
+    home = (site / "index.html").read_text()
+    names = {n for m in re.finditer(r'(?:class|id)="([^"]*)"', home) for n in m[1].split()}
+    # Classes the script sets are strings in it (minified, but string literals survive); "script" is base.html's.
+    scripts = " ".join(re.findall(r"<script>(.*?)</script>", home, re.S))
+    names |= {w for literal in re.findall(r'"([^"\n]*)"|`([^`]*)`', scripts) for part in literal for w in re.findall(r"[\w-]+", part)}
+    pages_css = re.sub(r"/\*.*?\*/", "", (ROOT / "site_templates" / "pages.css").read_text(), flags=re.S)
+    needed = [
+        selector.strip()
+        for rule in re.findall(r"([^{}]+)\{[^{}]*\}", pages_css)
+        for selector in rule.split(",")
+        if not selector.strip().startswith("@") and set(re.findall(r"[.#]([A-Za-z][\w-]*)", selector)) <= names
+    ]
+    assert needed == []
+    # The home page carries site.css's rules only; every other page gets both files' as one.
+    css = (site / "assets" / "site.css").read_text()
+    assert ".answer-score" in css and ".treemap .tile" in css
+    assert ".answer-score" not in home and ".treemap .tile" in home
+
+
 def test_the_home_page_arrives_with_its_first_view_drawn(site):
     home = (site / "index.html").read_text()
     treemap = home[home.index('<div id="treemap"') : home.index("</div>\n    <script>", home.index('<div id="treemap"'))]

@@ -51,8 +51,9 @@ def home_assets(cache: Cache | None = None) -> HomeAssets:
     itself, made small by esbuild: the stylesheet, D3's layout and the
     map's script (site_templates/js/treemap.mjs and its modules). Each
     would otherwise be a request on the way to the first drawing (the stylesheet holds up the scripts, the scripts hold up the
-    drawing); only the home page uses the scripts, and other pages still
-    share site.css, comments and all, as a file. With ``cache``, what
+    drawing). Only site.css goes in: the rules only other pages use are in
+    pages.css; only the home page uses the scripts; and other pages share
+    both stylesheets, comments and all, as one file. With ``cache``, what
     esbuild made of the same sources before is used again."""
     # The two parts of D3 the map uses, under D3's copyright line, which its licence asks to keep.
     (module,) = D3_MODULES

@@ -186,7 +186,8 @@ def render(
     )
     files["data/titles.json"] = json.dumps(title_index(site), ensure_ascii=False, separators=(",", ":"))
     files["data/metadata.json"] = json.dumps(yaml.safe_load((ROOT / "metadata.yml").read_text()), indent=1, sort_keys=True)
-    files["assets/site.css"] = (TEMPLATES / "site.css").read_text()
+    # One stylesheet file for every other page: the home page's rules, then those only they use.
+    files["assets/site.css"] = (TEMPLATES / "site.css").read_text() + "\n" + (TEMPLATES / "pages.css").read_text()
     files["404.html"] = env.get_template("404.html").render(page="404")
     titles = {c.name: c.title for c in site.criteria}
     previews = [

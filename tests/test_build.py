@@ -103,7 +103,9 @@ def test_the_home_page_carries_every_rule_it_uses_and_other_pages_get_them_all(s
     names = {n for m in re.finditer(r'(?:class|id)="([^"]*)"', home) for n in m[1].split()}
     # Classes the script sets are strings in it (minified, but string literals survive); "script" is base.html's.
     scripts = " ".join(re.findall(r"<script>(.*?)</script>", home, re.S))
-    names |= {w for literal in re.findall(r'"([^"\n]*)"|`([^`]*)`', scripts) for part in literal for w in re.findall(r"[\w-]+", part)}
+    names |= {
+        w for literal in re.findall(r'"([^"\n]*)"|`([^`]*)`', scripts) for part in literal for w in re.findall(r"[\w-]+", part)
+    }
     pages_css = re.sub(r"/\*.*?\*/", "", (ROOT / "site_templates" / "pages.css").read_text(), flags=re.S)
     needed = [
         selector.strip()

@@ -254,9 +254,8 @@ def test_the_evidence_page_opens_with_what_it_found(committed_site, data):
 
 def test_a_legend_title_does_not_repeat_itself(data):
     for layer in catalogue(data):
-        said = f"{layer.title} ({layer.unit})" if layer.unit else layer.title
-        title = layer.title.lower()
-        assert said.lower().count(title) == 1, said
+        said = layer.legend_title()
+        assert said.lower().count(layer.short.lower()) == 1, said
 
 
 def test_a_link_preview_reads_at_a_feeds_size(data):

@@ -122,6 +122,32 @@ def test_every_control_on_the_home_page_is_big_enough_to_hit_on_a_phone(open_pag
     assert page.locator(".lede .encoding").is_visible()
 
 
+LEGEND_LINES = """() => {
+  const out = [];
+  for (const option of document.querySelectorAll("#layer-select option")) {
+    const select = document.getElementById("layer-select");
+    select.value = option.value;
+    select.dispatchEvent(new Event("change", {bubbles: true}));
+    const title = document.querySelector("#legend .legend-title");
+    const lines = title.getBoundingClientRect().height / parseFloat(getComputedStyle(title).lineHeight);
+    out.push([option.value, title.textContent, Math.round(lines * 10) / 10]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width, most", [(390, 1), (320, 2)])
+def test_every_legend_title_fits_a_phones_line_without_citations(open_page, site, width, most):
+    """The legend names the layer and its unit; who published a measure is
+    said by the select and the stats panel, not again in the legend."""
+    page = open_page({"width": width, "height": 800})
+    open_home(page, site)
+    legends = page.evaluate(LEGEND_LINES)
+    assert len(legends) >= 4
+    assert [(layer, text, lines) for layer, text, lines in legends if lines > most or "et al." in text] == []
+    assert page.problems == []
+
+
 def test_the_labor_space_view_says_what_it_shows_and_the_menu_says_where(open_page, site):
     page = open_page(DESKTOP)
     page.goto(site + "/?view=space")

@@ -338,7 +338,7 @@ def test_a_published_measure_colours_the_map(page, site):
         .execute("select occupations from measures where name = 'eloundou_gpt4'")
         .fetchone()
     )
-    assert f"percentile among the {reached} occupations" in page.locator("#legend").inner_text()
+    assert f"percentile ({reached} occupations)" in page.locator("#legend").inner_text()
     grey = page.evaluate(
         "[...document.querySelectorAll('.tile')].filter(t => t.style.background === 'rgb(217, 217, 217)').length"
     )
@@ -346,7 +346,7 @@ def test_a_published_measure_colours_the_map(page, site):
     assert "Published measures" in page.locator("#tooltip").inner_text()
     page.select_option("#layer-select", "disagreement")
     assert "layer=disagreement" in page.url
-    assert page.locator("#legend").inner_text().startswith("How far apart")
+    assert page.locator("#legend").inner_text().startswith("Measures' disagreement (percentile points)")
     page.click('button[data-layer="outlook"]')
     assert page.input_value("#layer-select") == "outlook"
     shot(page, "desktop-measure-layer.png")

@@ -60,7 +60,7 @@ Bin = tuple[float | None, float | None, str]  # [from, below, label]; None is op
 class Layer:
     id: str  # and the name of the figure it reads: a field of the home page's rows, or of data/details.json
     group: str  # a key of GROUPS
-    title: str  # the legend's and the stats panel's heading
+    title: str  # the stats panel's heading, and how the sentence above the map names it
     short: str  # the button's name, and how the tooltip and the charts name it
     unit: str
     scale: str  # "linear", "log" or "categorical"
@@ -81,6 +81,7 @@ class Layer:
     axis: tuple[float, float, float] | None = None  # up the side of the score-against-pay chart: from, to, step
     histogram: str = ""  # what the histogram is "by"
     choice: str | None = None  # its name in the selects, where it is not ``short``
+    legend: str | None = None  # the legend's heading, where "title (unit)" would not fit a phone's line
     late: bool = False  # its figures come with data/details.json, after the first drawing
     # A figure worked out from the occupation (the home page's rows and the downloads carry it), or None
     # where the field is one the page has anyway.
@@ -91,7 +92,13 @@ class Layer:
         """The entry as the page reads it, in the home page's data: what it
         leaves out (an empty list, no, none) the page reads as none. JSON has
         no infinity: an open end of a bin is None."""
-        return {k: v for k, v in self.__dict__.items() if v not in (None, False, (), "") and k not in ("value", "column")}
+        entry = {k: v for k, v in self.__dict__.items() if v not in (None, False, (), "") and k not in ("value", "column")}
+        entry["legend"] = self.legend_title()
+        return entry
+
+    def legend_title(self) -> str:
+        """The legend's heading: the layer and its unit, short enough for one line on a phone."""
+        return self.legend or (f"{self.title} ({self.unit})" if self.unit else self.title)
 
 
 def round_half_up(value: float) -> int:
@@ -111,6 +118,7 @@ def bls_layers(site: Site) -> list[Layer]:
             title="Job outlook",
             short="Outlook",
             unit=f"projected change in jobs, {first}–{last}",
+            legend=f"Job outlook (change in jobs, {first}–{last})",
             scale="linear",
             domain=(-15, 15),
             # Purple for growth, orange for decline (d3's PuOr runs the other way):
@@ -261,6 +269,8 @@ def catalogue(site: Site) -> list[Layer]:
                 short=m.short,
                 choice=f"{m.short} ({citation(m.authors, m.year)})",
                 unit=f"percentile among the {m.occupations} occupations it reaches",
+                # Who published it is said by the select and the stats panel beside it.
+                legend=f"{m.short} percentile ({m.occupations} occupations)",
                 scale="linear",
                 domain=(0, 100),
                 scheme=shared,
@@ -286,6 +296,7 @@ def catalogue(site: Site) -> list[Layer]:
                 short="Disagreement",
                 choice="How far the measures disagree",
                 unit="percentile points",
+                legend="Measures' disagreement (percentile points)",
                 scale="linear",
                 domain=(0, 80),
                 scheme="oranges",

@@ -1,10 +1,10 @@
-// The legend of layer l: its title and unit, then its colours (a ramp with
+// The legend of layer l: its heading (the catalogue's, with its unit), then its colours (a ramp with
 // the catalogue's marks, or a swatch a category) and, where some tile has no
 // figure, the colour that says so.
 import {el} from "./dom.mjs";
 
 export function drawLegend(box, l, occupations, missing) {
-  box.replaceChildren(el("span", {class: "legend-title"}, l.title + (l.unit ? ` (${l.unit})` : "")));
+  box.replaceChildren(el("span", {class: "legend-title"}, l.legend));
   if (l.categorical) {
     l.categories.forEach((name, i) => {
       const item = el("span", {class: "swatch"});

@@ -224,7 +224,7 @@ def crawl(
             continue
         summary.done(how, "parsed")
     if summary.parsed:
-        db.vacuum()  # FTS updates leave free pages behind; the committed file should stay small
+        store.compact(db)
     for problem in summary.problems:
         log(problem)
     return summary
@@ -335,4 +335,4 @@ def reparse(
                 continue
             summary.done(how, "parsed")
     if summary.parsed:
-        db.vacuum()
+        store.compact(db)

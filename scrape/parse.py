@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PageElement, Tag
 
 # Bump when parsing changes, so pages parsed by an older parser are reparsed.
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 
 TAB_SECTIONS = {
     "tab-1": "summary",
@@ -292,18 +292,20 @@ def _money(text: str, hourly: bool) -> float | None:
 def text_links(articles: Mapping[str, Tag | None], slug: str) -> list[dict[str, str]]:
     """Links from an occupation's text ({column: article node}) to other OOH
     occupations, in page order."""
-    links: list[dict[str, str]] = []
-    seen: set[tuple[str, str]] = set()
+    links: dict[tuple[str, str], dict[str, str]] = {}
     for section, article in articles.items():
         for a in article.find_all("a", href=True) if article is not None else []:
             target = occupation_path(_attr(a, "href"))
             # Category home pages ("/ooh/healthcare/home.htm") are not occupations.
-            if target is None or target[1] in (slug, "home") or (section, target[1]) in seen:
+            if target is None or target[1] in (slug, "home"):
                 continue
-            seen.add((section, target[1]))
             # The text as it reads: BLS underlines part of a word in a span ("n<span>atural ...</span>s").
-            links.append({"section": section, "target_slug": target[1], "text": " ".join(a.get_text().split())})
-    return links
+            text = " ".join(a.get_text().split())
+            kept = links.setdefault((section, target[1]), {"section": section, "target_slug": target[1], "text": text})
+            # Some pages put an empty link just before the one with words ("<a> </a><a>carpenters</a>"): the words count.
+            if not kept["text"]:
+                kept["text"] = text
+    return list(links.values())
 
 
 def parse_outlook(text: str) -> tuple[int | None, str | None]:

@@ -70,6 +70,19 @@ def test_text_links_whatever_the_case_and_without_stray_spaces():
     assert parse.occupation_path("/OOH/Management/Construction-Managers.htm") == ("management", "construction-managers")
 
 
+def test_an_empty_link_before_the_one_with_words_gives_way_to_its_words():
+    html = """<article><p>or <a href="/ooh/construction-and-extraction/carpenters.htm"> </a><a
+    href="/ooh/construction-and-extraction/carpenters.htm"><span class="underline">carpenters</span></a>, and
+    <a href="/ooh/construction-and-extraction/electricians.htm">electricians</a> <a
+    href="/ooh/construction-and-extraction/electricians.htm">wiring</a></p></article>"""
+    links = parse.text_links({"how_to_become_one": BeautifulSoup(html, "lxml").find("article")}, "plumbers")
+    # One row a target, with the words of its first link that has any.
+    assert [(link["target_slug"], link["text"]) for link in links] == [
+        ("carpenters", "carpenters"),
+        ("electricians", "electricians"),
+    ]
+
+
 def test_the_parser_version_makes_a_plain_run_reparse_every_page(tmp_path):
     db = store.open_db(tmp_path / "data.db")
     db["pages"].insert({"slug": "lawyers", "url": "u", "sha256": "x", "bytes": 1, "parser_version": 3})
@@ -95,6 +108,9 @@ def test_the_real_pages_as_the_audit_found_them(tmp_path):
     assert {"construction-managers", "architectural-and-engineering-managers"} <= {
         link["target_slug"] for link in civil["text_links"]
     }
+    maintenance = page("/ooh/installation-maintenance-and-repair/general-maintenance-and-repair-workers.htm")
+    said = {(link["section"], link["target_slug"]): link["text"] for link in maintenance["text_links"]}
+    assert said[("how_to_become_one", "carpenters")] == "carpenters" and "" not in said.values()
     physicists = page("/ooh/life-physical-and-social-science/physicists-and-astronomers.htm")
     assert "natural sciences managers" in {link["text"] for link in physicists["text_links"]}
     # Stored as parsed, the new columns with them.

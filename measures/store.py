@@ -84,27 +84,29 @@ CREATE TABLE IF NOT EXISTS work_activities (
     iwa_title TEXT NOT NULL,
     element_id TEXT NOT NULL
 );
+-- The four tables of O*NET's work are kept in their key's order (WITHOUT ROWID): a table with
+-- rowids keeps its key a second time, in an index, and these are most of data.db.
 CREATE TABLE IF NOT EXISTS task_activities (
     slug TEXT NOT NULL REFERENCES occupations(slug),
     onet_soc_code TEXT NOT NULL,
     task_id INTEGER NOT NULL,
     dwa_id TEXT NOT NULL REFERENCES work_activities(dwa_id),
     PRIMARY KEY (slug, onet_soc_code, task_id, dwa_id)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS occupation_activities (
     slug TEXT NOT NULL REFERENCES occupations(slug),
     dwa_id TEXT NOT NULL REFERENCES work_activities(dwa_id),
     tasks INTEGER NOT NULL,
     share REAL NOT NULL,
     PRIMARY KEY (slug, dwa_id)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS occupation_titles (
     slug TEXT NOT NULL REFERENCES occupations(slug),
     title TEXT NOT NULL,
     kind TEXT NOT NULL,
     onet_soc_code TEXT NOT NULL,
     PRIMARY KEY (slug, title)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS occupation_technology (
     slug TEXT NOT NULL REFERENCES occupations(slug),
     commodity_code TEXT NOT NULL,
@@ -113,7 +115,7 @@ CREATE TABLE IF NOT EXISTS occupation_technology (
     hot INTEGER NOT NULL,
     in_demand INTEGER NOT NULL,
     PRIMARY KEY (slug, commodity_code, example)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS measure_values_slug ON measure_values(slug);
 -- The moves between occupations and the labour space go from an activity to the occupations that carry it.
 CREATE INDEX IF NOT EXISTS task_activities_dwa ON task_activities(dwa_id);

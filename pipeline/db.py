@@ -4,7 +4,9 @@ whole-table writes that leave the file untouched when nothing changed."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +42,8 @@ def ensure_schema(db: sqlite_utils.Database, schema: str) -> list[str]:
     the one description of a stage's tables: a column is added to it, never
     to a list of migrations beside it. Returns the columns added
     (``table.column``). The columns are added before the indexes and views
-    are made, which may name them."""
+    are made, which may name them. A table the schema now keeps in its key's
+    order (WITHOUT ROWID) is made anew that way, its rows copied."""
     db.executescript(_tables_only(schema))
     # SQLite reads the schema for us: each column's type, NOT NULL and default.
     model = sqlite3.connect(":memory:")
@@ -49,6 +52,8 @@ def ensure_schema(db: sqlite_utils.Database, schema: str) -> list[str]:
         tables = [r[0] for r in model.execute("select name from sqlite_master where type = 'table'")]
         added = []
         for table in tables:
+            if without_rowid(model, table) and not without_rowid(db.conn, table):
+                added += [f"{table}.{c}" for c in _remake(db, model, table)]
             have = {r[1] for r in db.execute(f"PRAGMA table_info([{table}])")}
             for _, name, kind, not_null, default, _ in model.execute(f"PRAGMA table_info([{table}])"):
                 if name in have:
@@ -66,11 +71,42 @@ def ensure_schema(db: sqlite_utils.Database, schema: str) -> list[str]:
     return added
 
 
+def without_rowid(conn: sqlite3.Connection, table: str) -> bool:
+    """Whether ``table`` is kept in its primary key's order, with no rowid."""
+    row = conn.execute("select sql from sqlite_master where type = 'table' and name = ?", [table]).fetchone()
+    return bool(row and re.search(r"\)\s*WITHOUT\s+ROWID\s*$", row[0], re.IGNORECASE))
+
+
+def _remake(db: sqlite_utils.Database, model: sqlite3.Connection, table: str) -> list[str]:
+    """``table`` made anew as ``model`` has it, its rows and the columns both
+    have copied, in one transaction (SQLite's own recipe: make the new table,
+    copy, drop the old, rename; no other table's reference to it changes).
+    Its indexes are made again by the schema's script. Returns the columns
+    the old table lacked."""
+    (sql,) = model.execute("select sql from sqlite_master where type = 'table' and name = ?", [table]).fetchone()
+    temporary = f"{table}__remade"
+    create = re.sub(
+        r"^CREATE TABLE\s+(IF NOT EXISTS\s+)?(\[[^\]]*\]|\"[^\"]*\"|\S+)", f"CREATE TABLE [{temporary}]", sql, flags=re.I
+    )
+    have = {r[1] for r in db.execute(f"PRAGMA table_info([{table}])")}
+    wanted = [r[1] for r in model.execute(f"PRAGMA table_info([{table}])")]
+    columns = ", ".join(f"[{c}]" for c in wanted if c in have)
+    with db.atomic():
+        db.execute(f"DROP TABLE IF EXISTS [{temporary}]")
+        db.execute(create)
+        db.execute(f"INSERT INTO [{temporary}] ({columns}) SELECT {columns} FROM [{table}]")
+        db.execute(f"DROP TABLE [{table}]")
+        db.execute(f"ALTER TABLE [{temporary}] RENAME TO [{table}]")
+    return [c for c in wanted if c not in have]
+
+
 def _tables_only(schema: str) -> str:
     """The CREATE TABLE statements of ``schema``, without what refers to
     tables of other stages (views, indexes, foreign keys are kept: SQLite
-    does not check them when a table is made)."""
-    statements = [s.strip() for s in schema.split(";") if s.strip()]
+    does not check them when a table is made). A comment line before a
+    statement is not part of it: a table after one is a table all the same."""
+    lines = "\n".join(line for line in schema.splitlines() if not line.lstrip().startswith("--"))
+    statements = [s.strip() for s in lines.split(";") if s.strip()]
     return ";\n".join(s for s in statements if s.upper().startswith("CREATE TABLE")) + ";"
 
 
@@ -105,7 +141,9 @@ def named(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[st
 def replace_table(db: sqlite_utils.Database, table: str, rows: Iterable[Row]) -> bool:
     """Make ``table`` hold exactly ``rows`` (in order), each a mapping of
     column to value, written by column name; write nothing when it already
-    does, so a rerun that changes nothing leaves data.db byte for byte.
+    does, so a rerun that changes nothing leaves data.db byte for byte (a
+    WITHOUT ROWID table holds its rows in its key's order, so there the
+    order ``rows`` come in does not count).
     Every row names the same columns; a column no row names is left at its
     default and not compared. Returns True when it wrote."""
     found = list(rows)
@@ -123,8 +161,11 @@ def replace_table(db: sqlite_utils.Database, table: str, rows: Iterable[Row]) ->
             raise ValueError(f"every row written to {table} names the same columns ({', '.join(columns)})")
         values.append(tuple(row[c] for c in columns))
     names = ", ".join(f"[{c}]" for c in columns)
-    stored = [tuple(r) for r in db.execute(f"select {names} from [{table}] order by rowid")]
-    if stored == values:
+    if without_rowid(db.conn, table):
+        # Kept in its key's order, whatever order the rows come in: the same rows are the same table.
+        if Counter(tuple(r) for r in db.execute(f"select {names} from [{table}]")) == Counter(values):
+            return False
+    elif [tuple(r) for r in db.execute(f"select {names} from [{table}] order by rowid")] == values:
         return False
     db.execute(f"delete from [{table}]")
     if values:

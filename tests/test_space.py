@@ -94,6 +94,69 @@ def test_the_mix_is_chosen_without_the_held_out_half(committed_copy):
     assert dict(db.execute("select slug, input_hash from embeddings where backend = 'work-tfidf'").fetchall()) == hashes
 
 
+def test_links_to_the_held_out_half_change_nothing_chosen(committed_copy):
+    """A link from a tuning occupation to a held-out one mostly comes back
+    the other way as a held-out link; the mix must not hear of it."""
+    db = sqlite_utils.Database(committed_copy)
+    corpus, hashes = embed.corpus_of(db, reads_work=True)
+    parts = embed.work_parts(corpus)
+    mix = embed.choose_mix(parts, corpus)
+    into_held = [(s, o) for s, o in corpus.links if not embed.held_out(s) and embed.held_out(o)]
+    assert into_held, "the fixture needs links from the tuning half into the held-out one"
+    assert not set(embed.tuning_links(corpus.links)) & set(into_held)
+    db.execute("delete from similar_occupations")
+    db.conn.commit()
+    # Only the links between tuning occupations are kept, and every other link dropped.
+    db["similar_occupations"].insert_all({"slug": s, "similar_slug": o} for s, o in embed.tuning_links(corpus.links))
+    db.conn.commit()
+    fewer, same_hashes = embed.corpus_of(db, reads_work=True)
+    assert same_hashes == hashes
+    assert embed.choose_mix(parts, fewer) == mix
+
+
+def test_the_mix_is_the_best_of_its_one_step_neighbours(committed_copy):
+    """Coordinate ascent stops where no single weight changed to another of
+    ``WEIGHTS`` finds more of the tuning links; recounted here on its own."""
+    db = sqlite_utils.Database(committed_copy)
+    corpus, _ = embed.corpus_of(db, reads_work=True)
+    parts = embed.work_parts(corpus)
+    mix = embed.choose_mix(parts, corpus)
+    index = {s: i for i, s in enumerate(corpus.slugs)}
+    links = [(index[s], index[o]) for s, o in embed.tuning_links(corpus.links)]
+
+    def found(weights):
+        similarity = embed.cosine(parts, weights)
+        np.fill_diagonal(similarity, -np.inf)
+        top = np.argsort(-similarity, axis=1, kind="stable")[:, : embed.NEIGHBOURS]
+        return sum(o in top[s] for s, o in links)
+
+    best = found(mix)
+    assert best > found(dict.fromkeys(embed.PARTS, 1.0)) or mix == dict.fromkeys(embed.PARTS, 1.0)
+    for part in embed.PARTS:
+        for weight in embed.WEIGHTS:
+            trial = {**mix, part: weight}
+            if any(trial.values()):
+                assert found(trial) <= best, trial
+
+
+def test_each_part_is_read_from_its_table(committed_copy):
+    """An occupation's other names are a part of the mix: two occupations
+    given a rare name in common come closer by it, and their inputs change."""
+    db = sqlite_utils.Database(committed_copy)
+    corpus, hashes = embed.corpus_of(db, reads_work=True)
+    a, b = "actuaries", "zoologists-and-wildlife-biologists"
+    i, j = corpus.slugs.index(a), corpus.slugs.index(b)
+    before = embed.work_parts(corpus)["titles"][i, j]
+    for slug in (a, b):
+        for name in ("Quokka Census Keeper", "Chief Quokka Census Officer"):
+            db["occupation_titles"].insert({"slug": slug, "title": name, "kind": "alternate", "onet_soc_code": "x"})
+    db.conn.commit()
+    named, changed = embed.corpus_of(db, reads_work=True)
+    assert "Quokka Census Keeper" in named.titles[i]
+    assert embed.work_parts(named)["titles"][i, j] > before
+    assert [k for k, (old, new) in enumerate(zip(hashes, changed)) if old != new] == sorted([i, j])
+
+
 def test_the_pairs_say_what_the_map_shows():
     db = sqlite_utils.Database(ROOT / "data.db")
     occupations = {r["slug"]: r for r in db.query("select slug, title, category from occupations")}

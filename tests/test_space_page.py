@@ -87,7 +87,7 @@ def test_the_method_in_plain_words_with_its_weights_and_the_held_out_recall(comm
     backend, mix = shown_backend()
     for part, weight in json.loads(mix).items():
         assert f"{part} {weight:g}" in text
-    assert "chosen on half of the occupations" in text and "counted on the other half" in text
+    assert "chosen on the links between occupations of one half" in text and "counted on the other half" in text
     assert "O*NET builds its related lists partly from the same tasks and work activities" in text
     with sqlite3.connect(ROOT / "data.db") as conn:
         for truth, k, recall in conn.execute(

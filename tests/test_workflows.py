@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -76,6 +77,9 @@ def run_steps(job, cwd, env, skip=("Install",), secrets=None, github=None):
     github = github or cwd.parent / "github"
     github.mkdir(exist_ok=True)
     base = {**env, "GITHUB_STEP_SUMMARY": str(github / "summary.md"), "GITHUB_OUTPUT": str(github / "output")}
+    # A step's `python` is the one running the tests, as the install step makes it on GitHub, whether or not
+    # its virtual environment is activated here.
+    base["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), base.get("PATH", os.defpath)])
     for step in job["steps"]:
         if "run" not in step or step.get("name") in skip:
             continue

@@ -304,12 +304,20 @@ NEAREST = "nearest in the space"
 
 
 def evaluate(
-    slugs: Sequence[str], order: NDArray[np.intp], links: Iterable[tuple[str, str]], categories: Mapping[str, str]
+    slugs: Sequence[str],
+    order: NDArray[np.intp],
+    links: Iterable[tuple[str, str]],
+    categories: Mapping[str, str],
+    experts: Mapping[str, Sequence[set[str]]] | None = None,
 ) -> tuple[list[Evaluation], int]:
     """Recall@k of curated links among nearest neighbours, counted over the
     occupations ``held_out`` keeps (every occupation may be a neighbour), next
-    to two baselines computed exactly on the same links: a random ranking,
-    and "same BLS category first" (random within and outside the category)."""
+    to baselines computed exactly on the same links: a random ranking, "same
+    BLS category first" (random within and outside the category) and, given
+    ``experts`` ({slug: its related occupations, closest tier first}), another
+    list made by people, ranked tier by tier (random within a tier, then
+    random among the rest): how far two expert lists agree, to read the
+    space's figure against."""
     index = {s: i for i, s in enumerate(slugs)}
     n = len(slugs)
     by_slug: dict[str, set[str]] = {}
@@ -335,7 +343,29 @@ def evaluate(
             else:
                 expected += inside + outside * (k - same) / (n - 1 - same)
         results["same BLS category"][k] = expected / total
+        if experts is not None:
+            results.setdefault(EXPERTS, {})[k] = (
+                sum(_tiered_hits(experts.get(s, []), others, k, n - 1) for s, others in by_slug.items()) / total
+            )
     return [Evaluation(method, recall) for method, recall in results.items()], total
+
+
+def _tiered_hits(tiers: Sequence[set[str]], wanted: set[str], k: int, others: int) -> float:
+    """The expected number of ``wanted`` among the first ``k`` of a ranking
+    that takes ``tiers`` in turn, each in random order, then the remaining
+    ``others`` occupations in random order."""
+    expected, left, seen = 0.0, k, 0
+    for tier in tiers:
+        if left <= 0:
+            return expected
+        hits = len(tier & wanted)
+        expected += hits * min(1.0, left / len(tier)) if tier else 0.0
+        left -= len(tier)
+        seen += len(tier)
+    if left > 0 and others > seen:
+        rest = len(wanted - set().union(*tiers)) if tiers else len(wanted)
+        expected += rest * min(1.0, left / (others - seen))
+    return expected
 
 
 SCHEMA = """
@@ -416,6 +446,9 @@ def method_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 BLS_TRUTH = "BLS Similar Occupations"
 ONET_TRUTH = "O*NET related occupations"
+# O*NET's whole related list, read as a ranking of BLS's links: a second expert list to compare the space with.
+EXPERTS = "O*NET's related list"
+TIERS = ("Primary-Short", "Primary-Long", "Supplemental")
 
 
 def ground_truths(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]]:
@@ -428,6 +461,18 @@ def ground_truths(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]]
         if pairs:
             truths[ONET_TRUTH] = pairs
     return truths
+
+
+def expert_tiers(db: sqlite_utils.Database) -> dict[str, list[set[str]]] | None:
+    """{slug: O*NET's related occupations, one set per tier, closest first},
+    or None before ``python -m measures`` has loaded them."""
+    if not db["onet_related"].exists() or not db["onet_related"].count:
+        return None
+    tiers: dict[str, list[set[str]]] = {}
+    for slug, other, tier in db.execute("select slug, related_slug, tier from onet_related"):
+        if tier in TIERS:
+            tiers.setdefault(slug, [set() for _ in TIERS])[TIERS.index(tier)].add(other)
+    return tiers
 
 
 def activities_of(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
@@ -527,7 +572,8 @@ def run(
     categories = dict(db.execute("select slug, category from occupations").fetchall())
     results, records = [], []
     for truth, links in ground_truths(db).items():
-        evaluations, total = evaluate(slugs, order, links, categories)
+        # O*NET's own list is a baseline for BLS's links only: against itself it would find them all.
+        evaluations, total = evaluate(slugs, order, links, categories, expert_tiers(db) if truth == BLS_TRUTH else None)
         results.append((truth, evaluations, total))
         records += [(name, truth, e.method, k, r, total) for e in evaluations for k, r in e.recall.items()]
     records.sort()

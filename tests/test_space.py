@@ -224,6 +224,26 @@ def test_the_evaluation_counts_exactly():
     assert recall[embed.NEAREST][3] == recall["random"][3] == recall["same BLS category"][3] == 1.0
 
 
+def test_another_expert_list_is_read_as_a_ranking_tier_by_tier():
+    # Tier one holds no link; of tier two's two one is a link, so one place left finds it half the time.
+    assert embed._tiered_hits([{"b"}, {"c", "d"}], {"c", "e"}, 2, 4) == 0.5
+    # With room for every tier, the one link left outside them is in the one place left.
+    assert embed._tiered_hits([{"b"}, {"c", "d"}], {"c", "e"}, 4, 4) == 2.0
+    # No list for the occupation: a random ranking.
+    assert embed._tiered_hits([], {"c", "e"}, 1, 4) == 0.5
+    slugs = ["a", "b", "c", "d", "e"]
+    order = np.array([[j for j in range(5) if j != i] for i in range(5)])
+    links = [(s, o) for s in slugs for o in slugs if s != o]
+    experts = {s: [{o for o in slugs if o != s}] for s in slugs}
+    evaluations, total = embed.evaluate(slugs, order, links, dict.fromkeys(slugs, 1), experts)
+    recall = {e.method: e.recall for e in evaluations}
+    assert total and recall[embed.EXPERTS] == {4: 1.0}  # k is at most the 4 others
+    # Counted for BLS's links only, on the committed data: O*NET's list is not ranked against itself.
+    db = sqlite_utils.Database(ROOT / "data.db")
+    truths = {r["truth"] for r in db.query("select truth from space_evaluation where method = ?", [embed.EXPERTS])}
+    assert truths == ({embed.BLS_TRUTH} if db["onet_related"].count else set())
+
+
 def test_the_neural_backend_runs_offline_where_installed(committed_copy):
     pytest.importorskip("sentence_transformers", reason="the neural backend is an optional extra (pip install -e '.[neural]')")
     result = CliRunner(env={"HF_HUB_OFFLINE": "1"}).invoke(cli, ["--backend", "minilm", "--force", "--db", str(committed_copy)])

@@ -43,6 +43,11 @@ PROBE_SCHEMA: dict[str, Any] = {
 # Room for a model that thinks before it answers: a probe cut off while
 # thinking would take a server's structured output for missing.
 PROBE_MAX_TOKENS = 1024
+# The most the probe can cost: two messages, each under this many tokens in
+# (its system prompt, question and schema or tool take about 100) and at
+# most PROBE_MAX_TOKENS out. A budget below it is refused before the probe.
+PROBE_INPUT_TOKENS = 400
+PROBE_WORST = {"input_tokens": 2 * PROBE_INPUT_TOKENS, "output_tokens": 2 * PROBE_MAX_TOKENS}
 # HTTP statuses by which a server says it has no such endpoint or feature.
 ABSENT = {400, 404, 405, 422, 501}
 # One local machine: most local servers answer one or two requests at a time.

@@ -117,6 +117,12 @@ def execute(
             return Result(None, "complete", skipped=the_plan.skipped, waiting=the_plan.waiting)
         probed: dict[str, int] = {}
         url = backend.base_url(options.server, client)
+        probe_cost = the_plan.price.cost(backend.PROBE_WORST)
+        if options.max_cost is not None and probe_cost > options.max_cost:
+            raise llm.Fatal(
+                f"the budget of ${options.max_cost:.4f} is less than the first two short requests, which find what the "
+                f"server can do, may cost (up to ${probe_cost:.4f}); nothing was sent"
+            )
         server = backend.probe(client, the_plan.model, url, throttle=throttle, log=log, usage=probed)
         log(server.describe())
         batch = options.batch and server.batches

@@ -223,6 +223,14 @@ def test_budget_stops_before_it_is_exceeded(fake, db_path):
     assert run["cost_usd"] <= 0.05
 
 
+def test_a_budget_too_small_for_the_probe_is_refused_before_anything_is_sent(fake, db_path):
+    result = score(fake, db_path, "run", "--criterion", "ai_exposure", "--max-cost", "0.0001")
+    assert result.exit_code != 0
+    assert "the budget of $0.0001 is less than" in result.output and "nothing was sent" in result.output
+    assert fake.state.probes == [] and fake.state.requests == [] and fake.state.token_counts == 0
+    assert rows(db_path, "select count(*) as n from runs")[0]["n"] == 0
+
+
 def test_killed_midway_and_resumed(fake, db_path):
     fake.state.delay = 0.2
     env = {**os.environ, **fake.env()}

@@ -22,11 +22,12 @@ export const sizes = {
 export function makeMap({element, categories, occupations, bySlug, base, fill}) {
   const tiles = new Map();
   const measure = document.createElement("canvas").getContext("2d");
-  // Read when first needed, once the page's styles are computed anyway for its layout.
+  // Read when first needed, once the page's styles are computed anyway for its layout; every measure
+  // asks here, so none measures in the canvas's default font (another view may measure before the map).
   let fontFamily = null;
+  const family = () => (fontFamily ||= getComputedStyle(document.body).fontFamily);
   const fitName = (name, room, small) => {
-    fontFamily = fontFamily || getComputedStyle(document.body).fontFamily;
-    measure.font = `600 ${small ? 10 : 11}px ${fontFamily}`;
+    measure.font = `600 ${small ? 10 : 11}px ${family()}`;
     return fitLines(name, text => measure.measureText(text).width <= room);
   };
   // Tiles are copies of these, cheaper than making each afresh.
@@ -98,8 +99,7 @@ export function makeMap({element, categories, occupations, bySlug, base, fill}) 
     // A group name's box: its lines at the stylesheet's line height, and its
     // top border and padding (3 px), so that no line of a long name is cut.
     const labelHeight = name => (small ? 13 : 14) * lines.get(name) + 3;
-    fontFamily = fontFamily || getComputedStyle(document.body).fontFamily;
-    valueFont = `400 ${small ? 10 : 11}px ${fontFamily}`;
+    valueFont = `400 ${small ? 10 : 11}px ${family()}`;
     // Nothing is kept aside for group names. Each name lies over the top of
     // its group, in as many lines as it needs there, and the tiles under it
     // start their text below it.
@@ -160,5 +160,5 @@ export function makeMap({element, categories, occupations, bySlug, base, fill}) 
     // The map is one Tab stop; arrow keys move within it.
     if (current) current.tabIndex = 0;
   }
-  return {tiles, draw, recolour, measure, fontFamily: () => fontFamily};
+  return {tiles, draw, recolour, measure, fontFamily: family};
 }

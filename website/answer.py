@@ -12,7 +12,7 @@ written for any one occupation. Its rules:
   (an import), what the occupation's O*NET tasks say, as the people who
   rated them for GPTs-are-GPTs judged them, every task counted (the count
   the Evidence section gives). Examples are chosen by rule
-  (``task_examples``): two tasks of the label most of its tasks carry, those
+  (``task_examples``): two tasks of the label the most of its tasks carry, those
   sharing the most work activities with the rest of the occupation first,
   and the most representative of the next label named as the exception.
   Where most tasks say the opposite of the score, a sentence says so.
@@ -179,7 +179,8 @@ def task_sentence(tasks: list[Task]) -> str | None:
 
 
 def main_label(tasks: list[Task]) -> str | None:
-    """The label most of its rated tasks carry; a tie goes to the more exposed."""
+    """The label the most of its rated tasks carry (not always more than
+    half); a tie goes to the more exposed."""
     counts = task_counts(tasks)
     if not any(counts.values()):
         return None
@@ -188,16 +189,23 @@ def main_label(tasks: list[Task]) -> str | None:
 
 def task_examples(tasks: list[Task], work: Work | None = None) -> str | None:
     """The tasks that stand for the occupation, chosen by rule: two of the
-    label most of its tasks carry, the most representative first
+    label the most of its tasks carry, the most representative first
     (``representative``), and the most representative of the next most
-    common label, named as the main exception."""
+    common label, named as the main exception. "Most" only where that label
+    holds more than half the rated tasks; otherwise the count is said."""
     main = main_label(tasks)
     if main is None:
         return None
     counts = task_counts(tasks)
+    rated = sum(counts.values())
     chosen = representative(tasks, main, work)[:2]
     said = " and ".join(f"“{quoted(t.task)}”" for t in chosen)
-    text = f"Most are {LABEL_TEXT[main]}, such as {said}."
+    if 2 * counts[main] > rated:
+        lead = "Most are"
+    else:
+        tied = any(counts[label] == counts[main] for label in LABELS if label != main)
+        lead = f"{counts[main]} of the {rated} rated, {'as many as' if tied else 'more than'} any other judgment, are"
+    text = f"{lead} {LABEL_TEXT[main]}, such as {said}."
     others = [label for label in LABELS if label != main and counts[label]]
     if others:
         exception = max(others, key=lambda label: (counts[label], -LABELS.index(label)))
@@ -212,23 +220,25 @@ SAYS_EXPOSED = 0.6
 SAYS_NOT_EXPOSED = 0.4
 EXAMPLES_RULE = (
     "Where the score came with no reason, the card says what people judged of the occupation's O*NET tasks. "
-    "Its examples are two tasks of the label most of its tasks carry, those that share the most O*NET work activities "
-    "with the rest of the occupation first, and the most representative task of the next most common label, "
-    f"named as the exception. Where most tasks were judged not exposed yet the score is in the top {1 - SAYS_EXPOSED:.0%} "
-    f"of its scale, or most directly exposed yet the score is in the bottom {SAYS_NOT_EXPOSED:.0%}, the card says they disagree. "
+    "Its examples are two tasks of the judgment the most of its tasks carry, those that share the most O*NET work "
+    "activities with the rest of the occupation first, and the most representative task of the next most common "
+    "judgment, named as the exception. Where more than half its tasks were judged not exposed yet the score is in the "
+    f"top {1 - SAYS_EXPOSED:.0%} of its scale, or more than half directly exposed yet the score is in the bottom "
+    f"{SAYS_NOT_EXPOSED:.0%}, the card says they disagree. "
     "Where the score sits far from research, it says whether the share of tasks people judged exposed sides with the "
     "score or with research."
 )
 
 
 def contradiction(tasks: list[Task], criterion: Criterion, score: float) -> str | None:
-    """A sentence where most of its tasks say the opposite of the score, so
-    that no example stands against the score without saying so."""
-    main = main_label(tasks)
+    """A sentence where more than half its rated tasks say the opposite of
+    the score, so that no example stands against the score without saying so."""
+    counts = task_counts(tasks)
+    rated = sum(counts.values())
     place = (score - criterion.min) / (criterion.max - criterion.min)
-    if main == LABELS[-1] and place >= SAYS_EXPOSED:
+    if 2 * counts[LABELS[-1]] > rated and place >= SAYS_EXPOSED:
         return "So its tasks, as people judged them, say less than this score does."
-    if main == LABELS[0] and place <= SAYS_NOT_EXPOSED:
+    if 2 * counts[LABELS[0]] > rated and place <= SAYS_NOT_EXPOSED:
         return "So its tasks, as people judged them, say more than this score does."
     return None
 

@@ -290,7 +290,7 @@ def test_who_made_a_score_in_plain_words():
     )
     assert (
         made_by_short(a_run(kind="import", source="Example Lab"))
-        == "Example Lab, with its own instructions (not this site's rubric)"
+        == "From Example Lab, with its own instructions (not this site's rubric)"
     )
     # A run made by python -m score run says the model and the server it was reached through.
     served = a_run(kind="model", model="qwen3:8b", server="http://127.0.0.1:11434", started="2026-01-02T00:00:00+00:00")

@@ -439,7 +439,7 @@ def test_an_imported_run_links_to_its_sources_method_and_says_the_rubric_did_not
     assert "home office" in provenance and "where AI is heading" in provenance
     rows = list(__import__("csv").DictReader((site / "data" / "occupations.csv").open()))
     assert {r["ai_exposure_made_by"] for r in rows} == {
-        "karpathy.ai/jobs, scored by Google's Gemini 3 Flash model in March 2026, with its own instructions "
+        "From karpathy.ai/jobs, scored by Google's Gemini 3 Flash model in March 2026, with its own instructions "
         "(not this site's rubric)"
     }
     # A tampered address never becomes a link.

@@ -161,6 +161,15 @@ def test_an_imported_score_names_its_maker_in_plain_words_everywhere(committed_s
     assert known.asked in unescape(page)
     maintainers = page.index('<details class="maintainers">')
     assert "python -m score" not in page[:maintainers] and "fingerprint" not in page[:maintainers].lower()
+    # The run's stored label is insider shorthand: shown only in the maintainers' list of runs.
+    label = c.run.label or c.run.source
+    assert label and label != known.who
+    outside = [
+        str(path.relative_to(committed_site))
+        for path in committed_site.rglob("*")
+        if path.suffix in (".html", ".json", ".csv") and label in path.read_text()
+    ]
+    assert outside == [f"criteria/{c.name}.html"] and label not in page[:maintainers]
 
 
 def test_tier_examples_are_occupations_on_the_map_at_the_scores_it_shows(committed_site, data):

@@ -106,15 +106,16 @@ def made_by(run: Run) -> str:
 
 
 def made_by_short(run: Run, how: bool = True) -> str:
-    """Who made the scores, as the map's tooltip says it; without ``how``,
-    only who (for a link preview, where the room is a line or two)."""
+    """Who made the scores, as a sentence of its own: the map's tooltip and
+    the downloads say it so; without ``how``, only who (for a link preview,
+    where the room is a line or two)."""
     if run.kind == "import":
         known = IMPORTED.get(run.source_url or "")
         who = f"{known.who}, {known.how}" if known else run.source
-        return f"{who}, with its own instructions (not this site's rubric)" if how else f"Scores from {who}"
+        return f"From {who}, with its own instructions (not this site's rubric)" if how else f"Scores from {who}"
     if run.kind == "consensus":
-        return f"the {run.source}" if how else f"Scores: the {run.source}"
-    return f"{run.label}, with this site's rubric" if how else f"Scored by {run.label} with this site's rubric"
+        return f"The {run.source}" if how else f"Scores: the {run.source}"
+    return f"Scored by {run.label} with this site's rubric"
 
 
 def tier_name(criterion: Criterion, score: float) -> str | None:

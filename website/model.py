@@ -106,8 +106,13 @@ class Run:
 
     @property
     def maker(self) -> str:
-        """The model, or the source of an import or consensus."""
-        return self.model or self.source or ""
+        """Who made its scores, in a word or two: the model; the project an
+        import came from, in the plain words the site uses for it
+        (words.IMPORTED), else its source; or the consensus's source."""
+        from .words import IMPORTED
+
+        known = IMPORTED.get(self.source_url or "") if self.kind == "import" else None
+        return known.who if known else self.model or self.source or ""
 
 
 @dataclass

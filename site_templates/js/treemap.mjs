@@ -70,7 +70,7 @@ const start = () => {
       // Why it has its score (the run's reason, or what people judged of its tasks), and who made it.
       const why = details.why?.[l.id]?.[o.slug];
       if (why) tooltip.append(el("p", {class: "rationale"}, why));
-      tooltip.append(el("p", {class: "muted"}, "Score by " + l.criterion.source));
+      tooltip.append(el("p", {class: "muted"}, l.criterion.source));
     }
     tooltip.append(el("a", {href: base + "occupations/" + o.slug + ".html"}, "Open the occupation's page →"));
     tooltip.hidden = false;

@@ -210,6 +210,28 @@ def test_the_table_carries_at_least_as_of_and_varies(committed_site, data):
     assert "<button" not in page[page.index('<table class="data sortable"') : page.index("</table>")]
 
 
+def test_varies_and_as_of_travel_to_the_occupation_pages_and_the_downloads(committed_site, data):
+    import csv
+
+    placeholder = [o for o in data.occupations if NO_ONE_PATH in (o.entry_education, o.work_experience, o.training)]
+    assert placeholder
+    for o in placeholder:
+        page = (committed_site / "occupations" / f"{o.slug}.html").read_text()
+        assert NO_ONE_PATH not in page and f'<a href="{o.url}#tab-4">varies</a>' in page, o.slug
+    with open(committed_site / "data" / "occupations.csv", newline="") as f:
+        rows = {r["slug"]: r for r in csv.DictReader(f)}
+    assert not any(NO_ONE_PATH in value for r in rows.values() for value in r.values())
+    for o in data.occupations:
+        row, ranges = rows[o.slug], data.pay_ranges.get(o.slug, [])
+        assert row["pay_range_as_of"] == "; ".join(dict.fromkeys(r["as_of"] for r in ranges if r["as_of"])), o.slug
+        has_median = o.median_pay_annual or o.median_pay_hourly
+        assert row["median_pay_as_of"] == (f"May {data.edition.base_year}" if has_median else ""), o.slug
+    # A range older than the edition says so in the download, as on its page.
+    assert any(r["pay_range_as_of"] and r["pay_range_as_of"] != f"May {data.edition.base_year}" for r in rows.values())
+    details = json.loads((committed_site / "data" / "occupations.json").read_text())
+    assert {r["slug"]: r["pay_range_as_of"] or "" for r in details} == {s: r["pay_range_as_of"] for s, r in rows.items()}
+
+
 # Colours and link previews -------------------------------------------------------------------
 
 

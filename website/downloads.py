@@ -8,7 +8,7 @@ import io
 import json
 
 from .answer import made_by_short
-from .layers import Layer
+from .layers import NO_ONE_PATH, NO_ONE_PATH_WORDS, Layer
 from .model import Site, Value
 
 
@@ -53,6 +53,14 @@ def downloads(site: Site, layers: list[Layer]) -> tuple[str, str]:
     records = []
     for o in site.occupations:
         record: dict[str, Value] = {k: getattr(o, k) for k in columns}
+        # When the figures are from, as the pages say it: the edition's May, or a range's own older month.
+        record["median_pay_as_of"] = f"May {site.edition.base_year}" if o.median_pay_annual or o.median_pay_hourly else None
+        months = dict.fromkeys(r["as_of"] for r in site.pay_ranges.get(o.slug, []) if r.get("as_of"))
+        record["pay_range_as_of"] = "; ".join(str(m) for m in months) or None
+        # BLS's placeholder for "no one typical path", in the words the pages use.
+        for k in ("entry_education", "work_experience", "training"):
+            if record[k] == NO_ONE_PATH:
+                record[k] = NO_ONE_PATH_WORDS
         for c in site.criteria:
             score = c.scores.get(o.slug)
             record[c.name] = score.score if score else None

@@ -29,6 +29,7 @@ VARIES = "#b3a58f"  # a neutral outside the education steps, for "no one typical
 
 # Entry-level education, from least to most, as BLS words it.
 NO_ONE_PATH = "See How to Become One"  # BLS's entry for occupations with no one typical path
+NO_ONE_PATH_WORDS = "varies (no one typical path: see How to Become One)"  # and the site's words for it
 BACHELOR = "Bachelor's degree"
 EDUCATION = (
     "No formal educational credential",

@@ -141,6 +141,7 @@ def render(
             employers=site.employers.get(o.slug, []),
             industry_pay=site.industry_pay.get(o.slug, []),
             pay_ranges=site.pay_ranges.get(o.slug, []),
+            no_one_path=NO_ONE_PATH,
             on_map=on_map,
             pages=len(site.occupations),
         )

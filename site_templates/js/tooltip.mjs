@@ -29,12 +29,12 @@ function payRange(o, details) {
   ];
 }
 
-// [what, the figure] for occupation o while layer l colours the map.
-export function tooltipRows(o, l, layers, details, ordinal) {
+// [what, the figure] for occupation o while layer l colours the map; year is the edition's (its jobs and pay).
+export function tooltipRows(o, l, layers, details, ordinal, year) {
   const rows = [
-    ["Jobs", numbers.format(o.jobs)],
+    [`Jobs, ${year}`, numbers.format(o.jobs)],
     [
-      "Median pay",
+      `Median pay, ${year}`,
       (o.topcoded ? "at least " : "") +
         (o.pay != null
           ? "$" + numbers.format(o.pay) + " a year"

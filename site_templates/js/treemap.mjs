@@ -61,7 +61,7 @@ const start = () => {
   function showTooltip(o, anchor) {
     const l = layer();
     tooltip.replaceChildren(el("strong", {}, o.title), el("span", {class: "muted"}, o.categoryName));
-    const rows = tooltipRows(o, l, layers, details, ordinal);
+    const rows = tooltipRows(o, l, layers, details, ordinal, data.years[0]);
     const dl = el("dl");
     for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {}, v));
     tooltip.append(dl);

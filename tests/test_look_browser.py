@@ -162,11 +162,12 @@ def test_the_labor_space_view_says_what_it_shows_and_the_menu_says_where(open_pa
     assert page.problems == []
 
 
-def test_a_tap_shows_the_panel_on_screen_and_beside_the_tile(open_page, site):
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 320, "height": 700}], ids=["390", "320"])
+def test_a_tap_shows_the_panel_on_screen_and_beside_the_tile(open_page, site, viewport):
     """A finger on a phone: the first tap on a tile shows its panel, wholly on
     screen and not over the tile tapped (a panel over it would take the tap's
     click, and close)."""
-    page = open_page(PHONE, touch=True)
+    page = open_page(viewport, touch=True)
     open_home(page, site)
     slugs = page.eval_on_selector_all("#treemap .tile", "ts => ts.map(t => t.dataset.slug)")
     # The largest tiles, the smallest, and the tiles the issue named.
@@ -177,14 +178,20 @@ def test_a_tap_shows_the_panel_on_screen_and_beside_the_tile(open_page, site):
         box = page.evaluate(
             """slug => { const t = document.getElementById("tooltip"), r = t.getBoundingClientRect();
                  const a = document.querySelector(`.tile[data-slug="${slug}"]`).getBoundingClientRect();
+                 const seen = e => e && e.getBoundingClientRect().bottom <= r.bottom;
                  return {hidden: t.hidden, top: r.top, bottom: r.bottom, left: r.left, right: r.right,
                          covers: !(r.bottom <= a.top || r.top >= a.bottom || r.right <= a.left || r.left >= a.right),
-                         vw: document.documentElement.clientWidth, vh: innerHeight}; }""",
+                         vw: document.documentElement.clientWidth, vh: innerHeight,
+                         first: t.querySelector("dt")?.textContent,
+                         layer: document.querySelector("#layer-select option:checked").textContent,
+                         shown: seen(t.querySelector("dd")) && seen(t.querySelector("a.open"))}; }""",
             slug,
         )
         assert not box["hidden"], slug
         assert box["top"] >= 0 and box["left"] >= 0 and box["bottom"] <= box["vh"] and box["right"] <= box["vw"], (slug, box)
         assert not box["covers"], (slug, box)
+        # However little room the panel has, the figure that colours the tile and the link to its page show in it.
+        assert box["first"] == box["layer"] and box["shown"], (slug, box)
         page.keyboard.press("Escape")
     assert page.problems == []
 

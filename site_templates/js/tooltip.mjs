@@ -29,9 +29,11 @@ function payRange(o, details) {
   ];
 }
 
-// [what, the figure] for occupation o while layer l colours the map; year is the edition's (its jobs and pay).
+// [what, the figure] for occupation o while layer l colours the map, the
+// figure that colours its tile first; year is the edition's (its jobs and pay).
 export function tooltipRows(o, l, layers, details, ordinal, year) {
   const rows = [
+    ...(l.tip !== "never" ? [[l.short, said(l, o, details)]] : []),
     [`Jobs, ${year}`, numbers.format(o.jobs)],
     [
       `Median pay, ${year}`,
@@ -44,13 +46,12 @@ export function tooltipRows(o, l, layers, details, ordinal, year) {
     ],
     ...payRange(o, details),
     ["Openings a year", o.openings != null ? numbers.format(o.openings) : "—"],
-    ...layers.filter(k => k.tip === "always").map(k => [k.short, said(k, o, details)]),
+    ...layers.filter(k => k.tip === "always" && k !== l).map(k => [k.short, said(k, o, details)]),
   ];
   if (o.consensus)
     rows.push([
       "Published measures",
       `median ${ordinal(o.consensus.median)} percentile (${ordinal(o.consensus.low)} to ${ordinal(o.consensus.high)})`,
     ]);
-  if (l.tip === "shown") rows.push([l.short, said(l, o, details)]);
   return rows;
 }

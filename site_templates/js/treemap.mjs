@@ -58,9 +58,14 @@ const start = () => {
 
   // 5. Tooltip: hover or focus on a computer, tap on a phone.
   const tooltip = $("tooltip");
-  function showTooltip(o, anchor) {
+  // Shown by a mouse passing over (hover), it lets the pointer through to the tiles it covers and
+  // has no link to follow; shown by a tap or the keyboard, its link comes first, so that a panel
+  // cut to the room beside its tile shows it, and the figure that colours the tile, whatever is cut.
+  function showTooltip(o, anchor, hover = false) {
     const l = layer();
     tooltip.replaceChildren(el("strong", {}, o.title), el("span", {class: "muted"}, o.categoryName));
+    if (!hover)
+      tooltip.append(el("a", {class: "open", href: base + "occupations/" + o.slug + ".html"}, "Open the occupation's page →"));
     const rows = tooltipRows(o, l, layers, details, ordinal, data.years[0]);
     const dl = el("dl");
     for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {}, v));
@@ -72,9 +77,8 @@ const start = () => {
       if (why) tooltip.append(el("p", {class: "rationale"}, why));
       tooltip.append(el("p", {class: "muted"}, l.criterion.source));
     }
-    tooltip.append(el("a", {href: base + "occupations/" + o.slug + ".html"}, "Open the occupation's page →"));
     tooltip.hidden = false;
-    tooltip.classList.remove("passive");
+    tooltip.classList.toggle("passive", hover);
     placeTooltip(tooltip, anchor, tooltip.parentElement);
   }
   const hideTooltip = () => {
@@ -84,11 +88,7 @@ const start = () => {
     wasSelected = false;
   treemap.addEventListener("pointerover", e => {
     const t = e.target.closest(".tile");
-    if (t && e.pointerType === "mouse") {
-      showTooltip(bySlug.get(t.dataset.slug), t);
-      // Shown by a mouse passing over, it lets the pointer through to the tiles it covers.
-      tooltip.classList.add("passive");
-    }
+    if (t && e.pointerType === "mouse") showTooltip(bySlug.get(t.dataset.slug), t, true);
   });
   treemap.addEventListener("pointerleave", e => {
     if (e.pointerType === "mouse") hideTooltip();
@@ -511,7 +511,7 @@ const start = () => {
     for (const o of [...items].sort((a, b) => b.jobs - a.jobs)) {
       const a = svgEl(svg, "a", {href: base + "occupations/" + o.slug + ".html", "data-slug": o.slug, "aria-label": describe(o)});
       svgEl(a, "circle", {cx: x(o), cy: y(o), r: 1.5 + Math.sqrt(o.jobs) / 110, fill: fill(o)});
-      a.addEventListener("mouseenter", () => showTooltip(o, a));
+      a.addEventListener("mouseenter", () => showTooltip(o, a, true));
       a.addEventListener("mouseleave", hideTooltip);
       a.addEventListener("focus", () => showTooltip(o, a));
       a.addEventListener("blur", hideTooltip);

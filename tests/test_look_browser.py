@@ -118,6 +118,17 @@ def test_every_control_on_the_home_page_is_big_enough_to_hit_on_a_phone(open_pag
               .filter(([, h]) => h < 24)"""
     )
     assert small == []
+    # The site's menu and an occupation page's openers too, and each opener's marker is wholly on screen.
+    for path in ("/", "/occupations/lawyers.html"):
+        page.goto(site + path)
+        small = page.evaluate(
+            """() => [...document.querySelectorAll("header.site nav a, summary")]
+                  .filter(e => e.offsetParent !== null)
+                  .map(e => [e.textContent.trim().slice(0, 30), e.getBoundingClientRect().height, e.getBoundingClientRect().left])
+                  .filter(([, h, x]) => h < 24 || x < 0)"""
+        )
+        assert small == [], path
+    page.goto(site + "/")
     # What area and colour mean is said on a phone too.
     assert page.locator(".lede .encoding").is_visible()
 

@@ -93,7 +93,10 @@ class Layer:
         """The entry as the page reads it, in the home page's data: what it
         leaves out (an empty list, no, none) the page reads as none. JSON has
         no infinity: an open end of a bin is None."""
-        entry = {k: v for k, v in self.__dict__.items() if v not in (None, False, (), "") and k not in ("value", "column")}
+        # value and column are the downloads', button the page template's: the map's script reads none of them.
+        entry = {
+            k: v for k, v in self.__dict__.items() if v not in (None, False, (), "") and k not in ("value", "column", "button")
+        }
         entry["legend"] = self.legend_title()
         return entry
 

@@ -119,6 +119,8 @@ def render(
     )
     # The Table page's filter is the map's search.
     files["assets/table.js"] = bundle("table.mjs", "--minify", cache=cache)
+    # The map's search, loaded by the home page when a visitor first searches.
+    files["assets/search.js"] = bundle("searchscript.mjs", "--minify", cache=cache)
     on_map = len(site.on_map)
     by_slug = {o.slug: o for o in site.occupations}
     # Each occupation's answer cards, one per criterion, by criterion name.

@@ -107,6 +107,9 @@ export function matches(q, index) {
 // A result as a list shows it: the name that matched, and the occupation it leads to.
 export const label = r => (r.name ? `${r.name} → ${r.title}` : r.title);
 
+// The name the home page finds this module by, loaded as assets/search.js (searchscript.mjs).
+export const GLOBAL = "worklensSearch";
+
 // The index, fetched once, when first asked for; ``get`` fetches
 // data/titles.json from the page's own site.
 let loading = null;

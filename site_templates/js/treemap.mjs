@@ -9,7 +9,7 @@ import {clamp, makeLayers} from "./layers.mjs";
 import {drawLegend} from "./legend.mjs";
 import {makeMap} from "./map.mjs";
 import {placeTooltip} from "./place.mjs";
-import {loadIndex, matches, label as resultLabel} from "./search.mjs";
+import {GLOBAL as SEARCH} from "./search.mjs";
 import {readState, writeState} from "./state.mjs";
 import {bars, histogram} from "./stats.mjs";
 import {tooltipRows} from "./tooltip.mjs";
@@ -437,15 +437,26 @@ const start = () => {
   const search = $("search"),
     results = $("search-results"),
     status = $("search-status");
-  let titles = null;
+  // The search's code (search.mjs, as assets/search.js) comes with the names, on first use.
+  let titles = null,
+    finder = null,
+    loading = null;
   const withTitles = () =>
-    loadIndex(() => fetch(base + "data/titles.json")).then(index => {
-      titles = index;
-      highlight();
-    });
+    (loading ||= new Promise((resolve, reject) => {
+      const script = el("script", {src: base + "assets/search.js"});
+      script.onload = () => resolve(window[SEARCH]);
+      script.onerror = reject;
+      document.head.append(script);
+    })
+      .then(code => code.loadIndex(() => fetch(base + "data/titles.json")).then(index => [code, index]))
+      .then(([code, index]) => {
+        finder = code;
+        titles = index;
+        highlight();
+      }));
   function highlight() {
     if (state.q.trim() && !titles) return void withTitles();
-    const found = matches(state.q, titles),
+    const found = titles ? finder.matches(state.q, titles) : [],
       n = found.length;
     const hits = new Set(found.map(r => r.slug));
     for (const chart of [treemap, $("scatter-plot"), $("space-plot")]) {
@@ -458,7 +469,7 @@ const start = () => {
     results.replaceChildren();
     for (const r of found.slice(0, 8)) {
       const slug = r.slug,
-        text = resultLabel(r) + (bySlug.has(slug) ? "" : " (not on the map: no job count)");
+        text = finder.label(r) + (bySlug.has(slug) ? "" : " (not on the map: no job count)");
       const li = el("li", {role: "option", tabindex: "-1", "data-slug": slug}, text);
       const open = () => (bySlug.has(slug) ? select(slug, true) : location.assign(base + "occupations/" + slug + ".html"));
       li.addEventListener("click", open);

@@ -653,7 +653,7 @@ const start = () => {
       x,
       y,
       fill: o => fill(l, o),
-      label: "Occupations placed by what their descriptions say; each bubble an occupation, sized by jobs",
+      label: "Occupations placed by what their work is; each bubble an occupation, sized by jobs",
       describe: o => `${o.title}: ${l.title} ${l.value(o) == null ? "not available" : l.text(l.value(o))}`,
     });
     // Name the regions: each group at the centre of its jobs, where its

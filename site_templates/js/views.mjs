@@ -6,7 +6,7 @@
 const SAYS = {
   scatter: "Each circle is an occupation, its area the number of jobs; across, its score, and up the side the figure you choose",
   space:
-    "Each circle is an occupation, its area the number of jobs, placed by what BLS's description of the work says: similar work sits close together. Its color is the layer you choose",
+    "Each circle is an occupation, its area the number of jobs, placed by what the work is (its description, tasks, work activities and names): similar work sits close together. Its color is the layer you choose",
 };
 
 let treemapSays = null;

@@ -101,11 +101,13 @@ def test_the_home_page_carries_every_rule_it_uses_and_other_pages_get_them_all(s
     rules may name only classes and ids the home page or its script uses."""
     home = (site / "index.html").read_text()
     names = {n for m in re.finditer(r'(?:class|id)="([^"]*)"', home) for n in m[1].split()}
-    # Classes the script sets are strings in it (minified, but string literals survive); "script" is base.html's.
+    # Classes the script sets or looks for are string literals in it (minified, but literals survive):
+    # an element's class, a classList call's, a selector's; "script" is base.html's.
     scripts = " ".join(re.findall(r"<script>(.*?)</script>", home, re.S))
-    names |= {
-        w for literal in re.findall(r'"([^"\n]*)"|`([^`]*)`', scripts) for part in literal for w in re.findall(r"[\w-]+", part)
-    }
+    set_ = r'class:["`]([^"`]*)["`]|classList\.\w+\("([^"]*)"|className===?"([^"]*)"'
+    names |= {w for m in re.findall(set_, scripts) for part in m for w in part.split()}
+    selectors = r'(?:querySelector(?:All)?|closest|matches)\("([^"]*)"'
+    names |= {w for m in re.findall(selectors, scripts) for w in re.findall(r"[.#]([A-Za-z][\w-]*)", m)} | {"script"}
     pages_css = re.sub(r"/\*.*?\*/", "", (ROOT / "site_templates" / "pages.css").read_text(), flags=re.S)
     needed = [
         selector.strip()

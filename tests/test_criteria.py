@@ -107,3 +107,30 @@ def test_an_unknown_criterion_lists_the_known_ones(tmp_path):
     write(tmp_path, GOOD)
     with pytest.raises(criteria.CriterionError, match=r"no criterion named 'robots' .* \(known: offshoring\)"):
         criteria.load("robots", tmp_path)
+
+
+def test_every_tier_example_is_a_name_the_site_knows():
+    """A rubric's examples anchor its scale for a model and for a reader: each
+    is an occupation on the map by a name the search knows (its title, a BLS
+    alias or an O*NET title), never one the Handbook does not have."""
+    import re
+    import sqlite3
+
+    from conftest import ROOT
+
+    with sqlite3.connect(ROOT / "data.db") as db:
+        names = {
+            r[0]
+            for q in ("title from occupations", "alias from aliases", "title from occupation_titles")
+            for r in db.execute(f"select {q}")
+        }
+    singular = lambda name: re.sub(r"s$", "", name.strip().lower())  # noqa: E731
+    known = {singular(n) for n in names}
+    unknown = [
+        (c.name, t.name, e.strip())
+        for c in criteria.load_all()
+        for t in c.tiers
+        for e in (t.examples or "").split(",")
+        if e.strip() and singular(e) not in known
+    ]
+    assert unknown == []

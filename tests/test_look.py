@@ -159,6 +159,11 @@ def test_an_imported_score_names_its_maker_in_plain_words_everywhere(committed_s
     # The AI exposure page: what the instructions asked, in its own words, and commands only for maintainers.
     page = (committed_site / "criteria" / f"{c.name}.html").read_text()
     assert known.asked in unescape(page)
+    # What the map's scores say comes first; the rubric's narrower question is quoted as the rubric's.
+    lede = unescape(re.search(r'<p class="lede">(.*?)</p>', page, re.S)[1])
+    assert lede.startswith(f"The scores on the map say {known.says}") and f"“{c.description}”" in lede
+    assert f"The scores say {known.says}." in unescape(evidence_page := (committed_site / "evidence.html").read_text())
+    assert c.description not in unescape(evidence_page)
     maintainers = page.index('<details class="maintainers">')
     assert "python -m score" not in page[:maintainers] and "fingerprint" not in page[:maintainers].lower()
     # The run's stored label is insider shorthand: shown only in the maintainers' list of runs.

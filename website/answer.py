@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from .layers import EDUCATION, NO_ONE_PATH
 from .model import Consensus, Criterion, Evidence, Occupation, Run, Site, Task, Work
-from .words import IMPORTED, LABEL_TEXT, LABEL_WORDS, LABELS, MAIN_RULE, agreement, percentile_text
+from .words import LABEL_TEXT, LABEL_WORDS, LABELS, MAIN_RULE, agreement, percentile_text
 
 CAVEAT = "Exposure means AI could change how this work is done; it is not a forecast that these jobs will disappear."
 # Where a median percentile sits, in words anyone reads.
@@ -94,7 +94,7 @@ def made_by(run: Run) -> str:
     when = day(run.finished or run.started)
     on = f" on {when}" if when else ""
     if run.kind == "import":
-        known = IMPORTED.get(run.source_url or "")
+        known = run.imported
         if known:
             return f"From {known.who}, {known.how}, with its own instructions, not this site's rubric."
         return f"From {run.source}, made with its own instructions, not this site's rubric; imported{on}."
@@ -110,7 +110,7 @@ def made_by_short(run: Run, how: bool = True) -> str:
     the downloads say it so; without ``how``, only who (for a link preview,
     where the room is a line or two)."""
     if run.kind == "import":
-        known = IMPORTED.get(run.source_url or "")
+        known = run.imported
         who = f"{known.who}, {known.how}" if known else run.source
         return f"From {who}, with its own instructions (not this site's rubric)" if how else f"Scores from {who}"
     if run.kind == "consensus":

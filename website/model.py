@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from .words import IMPORTED, Imported
+
 Value = str | int | float | None
 Row = dict[str, Value]
 
@@ -105,13 +107,17 @@ class Run:
     server: str | None = None  # the server a model run's model was reached through; None for an import
 
     @property
+    def imported(self) -> Imported | None:
+        """For an import from a source the site knows (words.IMPORTED), what a
+        visitor is told of it; else None."""
+        return IMPORTED.get(self.source_url or "") if self.kind == "import" else None
+
+    @property
     def maker(self) -> str:
         """Who made its scores, in a word or two: the model; the project an
-        import came from, in the plain words the site uses for it
-        (words.IMPORTED), else its source; or the consensus's source."""
-        from .words import IMPORTED
-
-        known = IMPORTED.get(self.source_url or "") if self.kind == "import" else None
+        import came from, in the plain words the site uses for it, else its
+        source; or the consensus's source."""
+        known = self.imported
         return known.who if known else self.model or self.source or ""
 
 

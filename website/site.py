@@ -35,7 +35,7 @@ from .pages import (
 from .predraw import FirstView
 from .preview import INK, MUTED
 from .render import HomeAssets, bundle, environment
-from .words import IMPORTED, LABEL_CHART, LABEL_TEXT
+from .words import LABEL_CHART, LABEL_TEXT
 
 Line = tuple[str, int, tuple[int, int, int]]  # text, size, colour
 
@@ -173,7 +173,7 @@ def render(
             c=c,
             histogram=histogram(c),
             examples=tier_examples(site, c),
-            imported=IMPORTED.get(c.run.source_url or "") if c.run.kind == "import" else None,
+            imported=c.run.imported,
             total=len(c.scores),
             current_criterion=c.name,
             on_map=on_map,

@@ -72,6 +72,7 @@ class Imported:
     who: str  # where the scores come from
     how: str  # who made them, and when
     asked: str  # what its instructions asked of the model, in our words
+    says: str  # what a score says, in a phrase: where it differs from the criterion's own description
 
 
 # Scores imported from other projects, in plain words. Each fact is from the
@@ -81,6 +82,7 @@ IMPORTED = {
     "https://github.com/karpathy/jobs": Imported(
         who="karpathy.ai/jobs",
         how="scored by Google's Gemini 3 Flash model in March 2026",
+        says="how much AI will reshape the occupation's work, counting where AI is heading as well as what it can do today",
         asked=(
             "Its instructions gave the model each occupation's Handbook page and asked how much AI will reshape the "
             "work, counting both tasks AI could take over and workers made so productive that fewer are needed. They "

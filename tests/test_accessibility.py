@@ -340,9 +340,21 @@ def test_the_table_shows_hourly_pay_keeps_its_headings_and_filters(browser, site
         page.wait_for_function("!document.querySelector(\"tr[data-slug='registered-nurses'] .matched\")")
         shown = page.evaluate(shown_rows)
         assert "registered-nurses" in shown and 3 <= len(shown) <= 40
-        assert page.inner_text("#filter-status") == f"{len(shown)} of {site_counts(ROOT / 'data.db')['pages']} occupations shown"
+        status = page.inner_text("#filter-status")
+        assert status.startswith(f"{len(shown)} of {site_counts(ROOT / 'data.db')['pages']} occupations shown. Enter opens ")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         shot(page, f"a11y-table-{width}.png")
+        # A name nothing has in whole is said to match in part; Enter opens the best match's page, as on the map.
+        page.fill("#filter", "uber driver")
+        page.wait_for_function("document.querySelector('#filter-status').textContent.includes('in part')")
+        assert page.inner_text("#filter-status").startswith("No name has every word; ")
+        page.fill("#filter", "realtor")
+        page.wait_for_function("document.querySelector('#filter-status').textContent.includes('Enter opens')")
+        best = page.inner_text("#filter-status").split("Enter opens ")[1].rstrip(".")
+        page.press("#filter", "Enter")
+        page.wait_for_url("**/occupations/*.html")
+        assert page.inner_text("h1") == best
+        page.go_back()
 
 
 # 7. Keyboard and screen readers ---------------------------------------------------

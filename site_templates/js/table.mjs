@@ -14,10 +14,15 @@ const wordsOf = text =>
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
 
+// The best match, which Enter opens, as on the map.
+let best = null;
+
 function show(index) {
   const q = filter.value,
     terms = wordsOf(q),
-    found = new Map(matches(q, index).map(r => [r.slug, r]));
+    ranked = matches(q, index),
+    found = new Map(ranked.map(r => [r.slug, r]));
+  best = ranked[0] ?? null;
   let shown = 0;
   for (const row of table.tBodies[0].rows) {
     const group = wordsOf(row.cells[1].textContent),
@@ -34,7 +39,17 @@ function show(index) {
     }
     shown += !row.hidden;
   }
-  status.textContent = terms.length ? `${shown} of ${table.tBodies[0].rows.length} occupations shown` : "";
+  status.textContent = !terms.length
+    ? ""
+    : `${best?.partial ? "No name has every word; " : ""}${shown} of ${table.tBodies[0].rows.length} occupations shown` +
+      (best?.partial ? ", matching in part" : "") +
+      (best ? `. Enter opens ${best.title}.` : "");
 }
 
 filter.addEventListener("input", () => loadIndex(() => fetch(base + "data/titles.json")).then(show));
+filter.addEventListener("keydown", e => {
+  if (e.key === "Enter" && best) {
+    e.preventDefault();
+    location.assign(`${base}occupations/${best.slug}.html`);
+  }
+});

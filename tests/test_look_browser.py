@@ -74,6 +74,10 @@ def test_the_tables_name_and_score_are_in_view_and_the_name_stays_put(open_page,
     assert score <= DESKTOP["width"], heads
     # Sorting is the script's: each heading is a button once it runs.
     assert page.locator("#occupations thead th button").count() == len(heads)
+    # Columns past the window's edge: the box says it scrolls sideways, where a reader sees it.
+    if heads[-1][1] > DESKTOP["width"]:
+        cue = page.evaluate("getComputedStyle(document.querySelector('.table-wrap.tall'), '::before').content")
+        assert "Scroll sideways" in cue, cue
     phone = open_page(PHONE)
     phone.goto(site + "/table.html")
     box = phone.locator(".table-wrap.tall")

@@ -348,14 +348,16 @@ def outlook_words(o: Occupation, year: int) -> str:
 
 # Moves a person could make, written once here and said in MOVES_RULE.
 CLEARLY_LOWER = 5  # a move scores at least 1/5 of the scale lower
-SHARED_ENOUGH = 0.15  # of the occupation's work activities, for a move on no related list
+SHARED_ENOUGH = 0.15  # of the occupation's work, by weight (``carried``), for a move on no related list
 MOVES = 3
 LOWER_WORDS = f"at least {({4: 'a quarter', 5: 'a fifth', 10: 'a tenth'}).get(CLEARLY_LOWER, f'1/{CLEARLY_LOWER}')} of the scale"
 MOVES_RULE = (
-    f"Moves are occupations that score {LOWER_WORDS} lower, ranked by how much of this job's work they also do "
-    "(the O*NET work activities they share), then by whether BLS or O*NET lists them as related, how few "
-    "occupations do the activities they share, and how close their descriptions are. "
-    f"Each shares at least one work activity, and at least {SHARED_ENOUGH:.0%} of them unless BLS or O*NET lists it."
+    f"Moves are occupations that score {LOWER_WORDS} lower, ranked by how much of this job's work they also do: "
+    "the O*NET work activities they share, each weighed by how many of this job's tasks carry it and by how few "
+    "occupations do it (work nearly every occupation does, such as training others, says little about a move); "
+    "then by whether BLS or O*NET lists them as related, and how close their descriptions are. "
+    f"Each shares at least one work activity, and at least {SHARED_ENOUGH:.0%} of this job's work so weighed "
+    "unless BLS or O*NET lists it."
 )
 
 
@@ -375,6 +377,15 @@ def rarity(work: Work) -> dict[str, float]:
         n = len(work.by_occupation)
         kept = _RARITY[id(work)] = (work, {a: math.log(n / c) for a, c in carriers.items()})
     return kept[1]
+
+
+def carried(work: Work, mine: dict[str, int], shared: list[str]) -> float:
+    """The share of an occupation's work (``mine``: its work activities, with
+    how many of its tasks carry each) that ``shared`` makes up, each activity
+    weighed by those tasks and by its ``rarity``."""
+    weight = {a: n * rarity(work).get(a, 0.0) for a, n in mine.items()}
+    total = sum(weight.values())
+    return sum(weight[a] for a in shared) / total if total else 0.0
 
 
 def alternatives(
@@ -398,13 +409,12 @@ def alternatives(
         assert site.work is not None
         shared = [a for a in mine if a in site.work.by_occupation.get(slug, {})]
         also = [words for words, slugs in related.items() if slug in slugs]
-        if not shared or (len(shared) < SHARED_ENOUGH * len(mine) and not also):
+        share = carried(site.work, mine, shared)
+        if not shared or (share < SHARED_ENOUGH and not also):
             continue
         if slug in near:
             also.append("its description is among the ten closest")
-        # Among equals, the one whose shared activities fewer occupations do (rarer work carries more).
-        rare = round(sum(rarity(site.work).get(a, 0.0) for a in shared), 6)
-        key = (-len(shared), -len(also), -rare, near.index(slug) if slug in near else len(near), slug)
+        key = (-round(share, 9), -len(also), near.index(slug) if slug in near else len(near), slug)
         found.append((key, slug, float(theirs.score), shared, also))
     if not found:
         return [], f"No occupation that shares this work scores clearly lower ({LOWER_WORDS})."
@@ -413,7 +423,8 @@ def alternatives(
     for _, slug, value, shared, also in sorted(found)[:MOVES]:
         other = by_slug[slug]
         assert site.work is not None
-        example = max(shared, key=lambda a: (mine[a], site.work.by_occupation[slug][a] if site.work else 0, a))
+        # The shared activity that weighs most in this job's work (its tasks, its rarity) says what carries over.
+        example = max(shared, key=lambda a: (mine[a] * rarity(site.work).get(a, 0.0) if site.work else 0, a))
         carries = f"shares {len(shared)} of its {len(mine)} work activities, such as “{quoted(site.work.activities[example])}”"
         moves.append(
             Alternative(

@@ -74,6 +74,7 @@ class State:
         self.models = None  # the models it serves (None: any name)
         self.probe_faults = []  # consumed one per probe message: "other_api"
         self.token_counts = 0  # count_tokens requests answered
+        self.free_texts = itertools.count()  # free-text replies written, for their form
         self.results_downloads = 0  # batch results downloaded
         self.batches = {}
         self.batch_creations = 0
@@ -146,9 +147,11 @@ def schema_in(system):
         return None
 
 
-def free_text(answer, seed):
-    """An answer as a model writes it when only the prompt asks for JSON."""
-    style = int(seed[:8], 16) % 3
+def free_text(answer, turn):
+    """An answer as a model writes it when only the prompt asks for JSON: bare,
+    fenced or among words, each in turn, so that any three replies hold all
+    three whatever the prompt says."""
+    style = turn % 3
     if style == 1:
         return f"```json\n{json.dumps(answer, indent=2)}\n```"
     if style == 2:
@@ -191,7 +194,7 @@ def reply_for(body, state, fault=None):
         content = [{"type": "tool_use", "id": f"toolu_fake_{next(state.ids):06d}", "name": forced["name"], "input": value}]
         stop = "tool_use"
     else:
-        text = json.dumps(value) if constrained else free_text(value, seed)
+        text = json.dumps(value) if constrained else free_text(value, next(state.free_texts))
         if fault == "malformed":
             text = "I think the answer is " + json.dumps(value)[:20]
         elif fault == "max_tokens":

@@ -379,11 +379,16 @@ def rarity(work: Work) -> dict[str, float]:
     return kept[1]
 
 
-def carried(work: Work, mine: dict[str, int], shared: list[str]) -> float:
-    """The share of an occupation's work (``mine``: its work activities, with
-    how many of its tasks carry each) that ``shared`` makes up, each activity
-    weighed by those tasks and by its ``rarity``."""
-    weight = {a: n * rarity(work).get(a, 0.0) for a, n in mine.items()}
+def weights(work: Work, mine: dict[str, int]) -> dict[str, float]:
+    """Each of an occupation's work activities (``mine``: with how many of its
+    tasks carry each) weighed by those tasks and by its ``rarity``: how much
+    of its work the activity is, common work counting little."""
+    rare = rarity(work)
+    return {a: n * rare.get(a, 0.0) for a, n in mine.items()}
+
+
+def carried(weight: dict[str, float], shared: list[str]) -> float:
+    """The share of an occupation's work (its ``weights``) that ``shared`` makes up."""
     total = sum(weight.values())
     return sum(weight[a] for a in shared) / total if total else 0.0
 
@@ -401,6 +406,7 @@ def alternatives(
         "O*NET relates it": set(site.related.get(o.slug, [])),
     }
     near = site.space.nearest.get(o.slug, []) if site.space else []
+    weight = weights(site.work, mine) if site.work else {}
     step = (criterion.max - criterion.min) / CLEARLY_LOWER
     found = []
     for slug, theirs in criterion.scores.items():
@@ -409,7 +415,7 @@ def alternatives(
         assert site.work is not None
         shared = [a for a in mine if a in site.work.by_occupation.get(slug, {})]
         also = [words for words, slugs in related.items() if slug in slugs]
-        share = carried(site.work, mine, shared)
+        share = carried(weight, shared)
         if not shared or (share < SHARED_ENOUGH and not also):
             continue
         if slug in near:
@@ -424,7 +430,7 @@ def alternatives(
         other = by_slug[slug]
         assert site.work is not None
         # The shared activity that weighs most in this job's work (its tasks, its rarity) says what carries over.
-        example = max(shared, key=lambda a: (mine[a] * rarity(site.work).get(a, 0.0) if site.work else 0, a))
+        example = max(shared, key=lambda a: (weight[a], a))
         carries = f"shares {len(shared)} of its {len(mine)} work activities, such as “{quoted(site.work.activities[example])}”"
         moves.append(
             Alternative(

@@ -308,4 +308,6 @@ def test_a_link_preview_reads_at_a_feeds_size(data):
     lines, _ = preview_words(o, [card], {c.name: c.title}, len(data.on_map))
     assert lines[0][0] == f"{c.title}: {card.score}"
     assert all(size >= 26 for _, size, _ in lines)
-    assert card.agreement in [text for text, _, _ in lines]
+    assert card.brief_agreement in [text for text, _, _ in lines]
+    # The verdict is the card's own, in fewer words, so that it is not cut at a feed's size.
+    assert card.agreement.endswith(card.brief_agreement.split(", ")[-1]) and len(card.brief_agreement) <= 60

@@ -78,6 +78,7 @@ class Card:
     caveat: str = CAVEAT
     # The card in brief, for the map's tooltip and the link preview: where research places it, and why its score.
     brief_research: str = ""
+    brief_agreement: str | None = None
     brief_why: str | None = None
 
 
@@ -319,16 +320,17 @@ def research_words(consensus: Consensus | None, reaching: int = 0, total: int = 
     )
 
 
-def agreement_words(percentile: float | None, n: int, consensus: Consensus | None) -> str | None:
+def agreement_words(percentile: float | None, n: int | None, consensus: Consensus | None) -> str | None:
     """Whether the score agrees with research, decided on the exact gap; ``n``
-    is how many occupations the criterion scores."""
+    is how many occupations the criterion scores, or None for the brief
+    words of a link preview."""
     if percentile is None or not consensus:
         return None
     stands = agreement(percentile - consensus.median)
-    return (
-        f"This score is the {percentile_text(percentile)} percentile of the {n} occupations scored: "
-        f"{stands} {'with ' if stands == 'in line' else ''}research."
-    )
+    verdict = f"{stands} {'with ' if stands == 'in line' else ''}research."
+    if n is None:
+        return f"This score: {percentile_text(percentile)} percentile, {verdict}"
+    return f"This score is the {percentile_text(percentile)} percentile of the {n} occupations scored: {verdict}"
 
 
 def pay_words(o: Occupation) -> str:
@@ -521,6 +523,7 @@ def answer_card(site: Site, o: Occupation, criterion: Criterion, by_slug: dict[s
         examples=examples,
         research=research or "no published measure of AI exposure reaches this occupation.",
         agreement=agreement_words(percentile, len(criterion.percentiles), consensus),
+        brief_agreement=agreement_words(percentile, None, consensus),
         gap=gap,
         alternatives=moves,
         no_alternatives=none_found or None,

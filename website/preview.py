@@ -285,6 +285,7 @@ def occupation_preview(
         # Thick enough to see at a feed's size (about 500 px wide, under half the image's).
         draw.rectangle((round(x0) - 8, round(y0) - 8, round(x1) + 7, round(y1) + 7), outline=HIGHLIGHT, width=8)
         draw.rectangle((round(x0) - 11, round(y0) - 11, round(x1) + 10, round(y1) + 10), outline=INK, width=3)
-    for i, line in enumerate(wrap(draw, note, 22, box[2], 3)):
-        draw.text((box[0], box[1] + box[3] + 16 + 28 * i), line, font=font(22), fill=MUTED)
+    # At 26 px, as the smallest line beside it: 11 px at a feed's size.
+    for i, line in enumerate(wrap(draw, note, 26, box[2], 3)):
+        draw.text((box[0], box[1] + box[3] + 14 + 32 * i), line, font=font(26), fill=MUTED)
     return png(image, palette)

@@ -209,11 +209,11 @@ def preview_words(o: Occupation, cards: list[Card], titles: dict[str, str], on_m
     for card in cards[:1]:
         lines.append((f"{titles[card.criterion]}: {card.score or 'not scored'}", 44, INK))
         lines.append((card.brief_research, 32, INK))
-        if card.agreement:
-            lines.append((card.agreement, 28, INK))
+        if card.brief_agreement:
+            lines.append((card.brief_agreement, 28, INK))
         lines.append((card.made_by_brief, 26, MUTED))
     note = (
-        f"Where it sits on the map of {on_map} occupations, each sized by its jobs."
+        f"Where it sits among the {on_map} occupations on the map, sized by jobs."
         if o.jobs is not None
         else "Not on the map: BLS gives no count of its jobs."
     )

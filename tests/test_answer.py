@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 from databases import site_counts
 
-from website.answer import CAVEAT, answer_card, made_by, made_by_short
+from website.answer import CAVEAT, SHARED_ENOUGH, answer_card, made_by, made_by_short
 from website.load import load
 from website.model import Run
 
@@ -231,7 +231,7 @@ def test_moves_always_share_work_and_are_ranked_by_it(data, by_slug):
             for a, w in zip(card.alternatives, weights):
                 n = shared_activities(o.slug, a.slug)
                 # Never a move without shared work; one carrying little of the work is on BLS's or O*NET's list.
-                assert n >= 1 and (w >= 0.15 - 1e-9 or (o.slug, a.slug) in related), (o.slug, a.slug)
+                assert n >= 1 and (w >= SHARED_ENOUGH - 1e-9 or (o.slug, a.slug) in related), (o.slug, a.slug)
                 assert a.score <= mine - (criterion.max - criterion.min) / 5
                 assert a.carries.startswith(f"shares {n} of its {activities[o.slug]} work activities, such as “")
                 listed += 1

@@ -350,7 +350,7 @@ def outlook_words(o: Occupation, year: int) -> str:
 
 # Moves a person could make, written once here and said in MOVES_RULE.
 CLEARLY_LOWER = 5  # a move scores at least 1/5 of the scale lower
-SHARED_ENOUGH = 0.15  # of the occupation's work, by weight (``carried``), for a move on no related list
+SHARED_ENOUGH = 0.25  # of the occupation's work, by weight (``carried``), for a move on no related list
 MOVES = 3
 LOWER_WORDS = f"at least {({4: 'a quarter', 5: 'a fifth', 10: 'a tenth'}).get(CLEARLY_LOWER, f'1/{CLEARLY_LOWER}')} of the scale"
 MOVES_RULE = (

@@ -208,6 +208,12 @@ def test_a_tap_shows_the_panel_on_screen_and_beside_the_tile(open_page, site, vi
         # However little room the panel has, the figure that colours the tile and the link to its page show in it.
         assert box["first"] == box["layer"] and box["shown"], (slug, box)
         page.keyboard.press("Escape")
+    # A layer the tooltip gives in a row of its own leads with that row.
+    for layer, first in (("pay", "Median pay"), ("disagreement", "Published measures")):
+        page.select_option("#layer-select", layer)
+        page.locator('.tile[data-slug="registered-nurses"]').tap()
+        assert page.locator("#tooltip dt").first.inner_text().startswith(first), layer
+        page.keyboard.press("Escape")
     assert page.problems == []
 
 

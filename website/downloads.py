@@ -55,8 +55,10 @@ def downloads(site: Site, layers: list[Layer]) -> tuple[str, str]:
         record: dict[str, Value] = {k: getattr(o, k) for k in columns}
         # When the figures are from, as the pages say it: the edition's May, or a range's own older month.
         record["median_pay_as_of"] = f"May {site.edition.base_year}" if o.median_pay_annual or o.median_pay_hourly else None
+        # Only where the download gives the range: one stated for the whole occupation.
+        ranged = any(record[k] is not None for k in ("pay_p10_annual", "pay_p10_hourly", "pay_p90_annual", "pay_p90_hourly"))
         months = dict.fromkeys(r["as_of"] for r in site.pay_ranges.get(o.slug, []) if r.get("as_of"))
-        record["pay_range_as_of"] = "; ".join(str(m) for m in months) or None
+        record["pay_range_as_of"] = ("; ".join(str(m) for m in months) or None) if ranged else None
         # BLS's placeholder for "no one typical path", in the words the pages use.
         for k in ("entry_education", "work_experience", "training"):
             if record[k] == NO_ONE_PATH:

@@ -79,6 +79,7 @@ class Layer:
     detail: str | None = None  # a field of the home page's rows the tooltip adds in brackets
     button: bool = False  # a button of its own beside the select
     tip: str = "always"  # a row in the tooltip: "always", "shown" (only while it colours the map) or "never"
+    row: str = ""  # where tip is "never", the tooltip's own row that gives its figure ("pay", "measures"), first while it colours
     axis: tuple[float, float, float] | None = None  # up the side of the score-against-pay chart: from, to, step
     histogram: str = ""  # what the histogram is "by"
     choice: str | None = None  # its name in the selects, where it is not ``short``
@@ -167,6 +168,7 @@ def bls_layers(site: Site) -> list[Layer]:
             button=True,
             # The tooltip says median pay its own way: at least a top-coded amount, or by the hour.
             tip="never",
+            row="pay",
             histogram="median pay",
             column="median_pay_annual",
         ),
@@ -309,7 +311,9 @@ def catalogue(site: Site) -> list[Layer]:
                 say="raw",
                 text="{} percentile points apart",
                 brief="{} pts",
+                # The published measures' range says how far apart they are.
                 tip="never",
+                row="measures",
                 axis=(0, 100, 25),
                 histogram="points apart",
                 late=True,

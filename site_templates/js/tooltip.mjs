@@ -32,10 +32,9 @@ function payRange(o, details) {
 // [what, the figure] for occupation o while layer l colours the map, the
 // figure that colours its tile first; year is the edition's (its jobs and pay).
 export function tooltipRows(o, l, layers, details, ordinal, year) {
-  const rows = [
-    ...(l.tip !== "never" ? [[l.short, said(l, o, details)]] : []),
-    [`Jobs, ${year}`, numbers.format(o.jobs)],
-    [
+  // The rows the tooltip words its own way, which a layer may name as its figure (the catalogue's row).
+  const own = {
+    pay: [
       `Median pay, ${year}`,
       (o.topcoded ? "at least " : "") +
         (o.pay != null
@@ -44,14 +43,19 @@ export function tooltipRows(o, l, layers, details, ordinal, year) {
             ? "$" + o.hourly.toFixed(2) + " an hour"
             : "not available"),
     ],
+    measures: o.consensus && [
+      "Published measures",
+      `median ${ordinal(o.consensus.median)} percentile (${ordinal(o.consensus.low)} to ${ordinal(o.consensus.high)})`,
+    ],
+  };
+  const lead = l.row ? own[l.row] : l.tip !== "never" && [l.short, said(l, o, details)];
+  return [
+    lead,
+    [`Jobs, ${year}`, numbers.format(o.jobs)],
+    own.pay !== lead && own.pay,
     ...payRange(o, details),
     ["Openings a year", o.openings != null ? numbers.format(o.openings) : "—"],
     ...layers.filter(k => k.tip === "always" && k !== l).map(k => [k.short, said(k, o, details)]),
-  ];
-  if (o.consensus)
-    rows.push([
-      "Published measures",
-      `median ${ordinal(o.consensus.median)} percentile (${ordinal(o.consensus.low)} to ${ordinal(o.consensus.high)})`,
-    ]);
-  return rows;
+    own.measures !== lead && own.measures,
+  ].filter(Boolean);
 }

@@ -471,7 +471,12 @@ const start = () => {
       const slug = r.slug,
         text = finder.label(r) + (bySlug.has(slug) ? "" : " (not on the map: no job count)");
       const li = el("li", {role: "option", tabindex: "-1", "data-slug": slug}, text);
-      const open = () => (bySlug.has(slug) ? select(slug, true) : location.assign(base + "occupations/" + slug + ".html"));
+      // A result chosen closes the list, so that it covers neither the map nor the panel it opens.
+      const open = () => {
+        results.replaceChildren();
+        if (bySlug.has(slug)) select(slug, true);
+        else location.assign(base + "occupations/" + slug + ".html");
+      };
       li.addEventListener("click", open);
       li.addEventListener("keydown", e => {
         const to = {ArrowDown: li.nextSibling, ArrowUp: li.previousSibling || search}[e.key];

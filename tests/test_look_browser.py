@@ -257,3 +257,17 @@ def test_no_group_name_is_cut_or_covered(browser, site, viewport, script):
         assert [g["name"] for g in found if g["text"] < g["bottom"] - 1] == []
     finally:
         context.close()
+
+
+def test_search_whose_code_cannot_load_says_so_and_tries_again(open_page, site):
+    """The search's code and names load on first use; where they cannot, the
+    page says so and the next keystroke asks again."""
+    page = open_page(DESKTOP)
+    page.route("**/assets/search.js", lambda route: route.abort())
+    open_home(page, site)
+    page.fill("#search", "realto")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('could not be loaded')")
+    page.unroute("**/assets/search.js")
+    page.type("#search", "r")
+    page.wait_for_function("document.getElementById('search-results').children.length > 0")
+    assert "Real Estate Brokers" in page.inner_text("#search-results")

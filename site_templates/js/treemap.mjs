@@ -453,6 +453,11 @@ const start = () => {
         finder = code;
         titles = index;
         highlight();
+      })
+      .catch(() => {
+        // Offline or refused: said where the results would be, and asked again at the next keystroke.
+        loading = null;
+        status.textContent = "The names to search could not be loaded; type again to retry.";
       }));
   function highlight() {
     if (state.q.trim() && !titles) return void withTitles();

@@ -383,16 +383,17 @@ def rarity(work: Work) -> dict[str, float]:
 
 def weights(work: Work, mine: dict[str, int]) -> dict[str, float]:
     """Each of an occupation's work activities (``mine``: with how many of its
-    tasks carry each) weighed by those tasks and by its ``rarity``: how much
-    of its work the activity is, common work counting little."""
+    tasks carry each) as a share of its work, weighed by those tasks and by
+    its ``rarity``, so that common work counts little; the shares add up to 1."""
     rare = rarity(work)
-    return {a: n * rare.get(a, 0.0) for a, n in mine.items()}
+    raw = {a: n * rare.get(a, 0.0) for a, n in mine.items()}
+    total = sum(raw.values())
+    return {a: w / total if total else 0.0 for a, w in raw.items()}
 
 
 def carried(weight: dict[str, float], shared: list[str]) -> float:
     """The share of an occupation's work (its ``weights``) that ``shared`` makes up."""
-    total = sum(weight.values())
-    return sum(weight[a] for a in shared) / total if total else 0.0
+    return sum(weight[a] for a in shared)
 
 
 def alternatives(

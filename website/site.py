@@ -74,6 +74,7 @@ def site_environment(site: Site, base_path: str = "/", site_url: str | None = No
     env.globals["label_text"] = LABEL_TEXT
     env.globals["label_chart"] = LABEL_CHART
     env.globals["rules"] = {"examples": EXAMPLES_RULE, "moves": MOVES_RULE}
+    env.globals["no_one_path"] = NO_ONE_PATH  # BLS's placeholder, which macros.html says as "varies"
     return env
 
 
@@ -111,7 +112,6 @@ def render(
         occupations=site.occupations,
         criteria=site.criteria,
         edition=site.edition,
-        no_one_path=NO_ONE_PATH,
         older_pay={s: when for s, found in site.pay_ranges.items() if len(found) == 1 and (when := older_pay(site, found[0]))},
     )
     files["about.html"] = env.get_template("about.html").render(
@@ -143,7 +143,6 @@ def render(
             employers=site.employers.get(o.slug, []),
             industry_pay=site.industry_pay.get(o.slug, []),
             pay_ranges=site.pay_ranges.get(o.slug, []),
-            no_one_path=NO_ONE_PATH,
             on_map=on_map,
             pages=len(site.occupations),
         )
